@@ -1,0 +1,4 @@
+"""`python -m charter` runs the command-line interface."""
+from charter.cli import main
+
+main()

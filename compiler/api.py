@@ -1,0 +1,99 @@
+"""The library API: compile and check programs. The CLI is a thin layer over this."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from charter.diagnostics import Diagnostic, Reporter, Severity
+from charter.model import Program
+from charter.source import SourceFile
+
+
+@dataclass
+class CheckResult:
+    """Programs compiled, all diagnostics, and the sources needed to render them."""
+
+    programs: dict[str, Program | None] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The error-level diagnostics."""
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The warning-level diagnostics."""
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors."""
+        return not self.errors
+
+
+def compile_file(path: str | Path, reporter: Reporter | None = None,
+                 root: Path | None = None) -> tuple[Program | None, Reporter, dict[str, SourceFile]]:
+    """Compile one program file (following `extends:`) into the typed, resolved model."""
+    from charter.assemble import assemble
+    from charter.loader import Loader, project_root
+    from charter.resolve import resolve
+
+    reporter = reporter or Reporter()
+    path = Path(path)
+    loader = Loader(reporter)
+    items = loader.load(path, root or project_root(path))
+    display = next(iter(loader.sources), str(path))
+    program = assemble(items, reporter, display, tuple(loader.sources)) if display in \
+        loader.sources else None
+    if program is not None:
+        resolve(program, reporter)
+    return program, reporter, loader.sources
+
+
+def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | None, Reporter]:
+    """Compile program text held in memory (no `extends:`), for tools and tests."""
+    from charter.assemble import assemble
+    from charter.parser import parse_source
+    from charter.resolve import resolve
+
+    reporter = Reporter()
+    source = SourceFile(name, text)
+    items = parse_source(source, reporter)
+    program = assemble(items, reporter, name, (name,))
+    if program is not None:
+        resolve(program, reporter)
+    return program, reporter
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders (recursively, `*.charter`) into a sorted, unique file list."""
+    found: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.update(p for p in path.rglob("*.charter") if p.is_file())
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResult:
+    """Compile every program under ``paths``; ``strict`` turns warnings into errors."""
+    result = CheckResult()
+    seen: set[Diagnostic] = set()
+    for path in discover(paths):
+        program, reporter, sources = compile_file(path)
+        result.programs[str(path)] = program
+        result.sources.update(sources)
+        for diagnostic in reporter.sorted():
+            if diagnostic not in seen:  # a shared base is reported once, not per program
+                seen.add(diagnostic)
+                result.diagnostics.append(diagnostic)
+    if strict:
+        result.diagnostics = [d.with_severity(Severity.ERROR) if d.severity is Severity.WARNING
+                              else d for d in result.diagnostics]
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result

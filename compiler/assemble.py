@@ -1,0 +1,59 @@
+"""Assembling the typed `Program` from a file's merged top-level items."""
+from __future__ import annotations
+
+from charter import lower as lw
+from charter import model as m
+from charter import syntax as s
+from charter.diagnostics import Reporter
+from charter.source import Span
+from charter.values import Reader
+from charter.view import Ctx, View
+
+
+def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
+             files: tuple[str, ...]) -> m.Program | None:
+    """Lower every top-level construct; None when there is no `program` header at all."""
+    top = s.Block("<file>", _file_span(path), (), None, items, False, _file_span(path))
+    ctx = Ctx(reporter, Reader(reporter, None))
+    view = View(top, ctx, ("extends",), lw.TOP_LEVEL)
+    header_block = view.child("program")
+    if header_block is None:
+        reporter.error("CH-E204", "file has no `program` block", _file_span(path),
+                       label="program header missing",
+                       help=("start the file with `program my_program { currency: IDR ... }`",))
+        return None
+    header = lw.parse_header(header_block, ctx)
+    ctx.reader.currency = header.currency or None
+    _warn_empty(items, reporter)
+    return m.Program(header=header, files=files, **_constructs(view, ctx))
+
+
+def _constructs(view: View, ctx: Ctx) -> dict:
+    each = lambda kind, fn: tuple(x for b in view.children(kind) if (x := fn(b, ctx)) is not None)  # noqa: E731
+    single = lambda kind, fn: fn(b, ctx) if (b := view.child(kind)) is not None else None  # noqa: E731
+    return dict(
+        products=each("product", lw.parse_product), channels=each("channel", lw.parse_channel),
+        attribution=single("attribution", lw.parse_attribution),
+        handovers=each("handover", lw.parse_handover),
+        economics=single("economics", lw.parse_economics),
+        mitigations=each("mitigation", lw.parse_mitigation),
+        registration=single("registration", lw.parse_registration),
+        clawbacks=each("clawback", lw.parse_clawback), spiffs=each("spiff", lw.parse_spiff),
+        scorings=each("scoring", lw.parse_scoring), processes=each("process", lw.parse_process),
+        enablement=single("enablement", lw.parse_enablement) or (),
+        ship_gate=single("ship_gate", lw.parse_ship_gate) or (),
+        examples=each("example", lw.parse_example))
+
+
+def _warn_empty(items: tuple[s.Item, ...], reporter: Reporter) -> None:
+    for item in items:
+        if isinstance(item, s.Block):
+            if not item.items and item.doc is None:
+                reporter.warning("CH-W102", f"empty `{item.kind}` block has no effect",
+                                 item.kind_span, label="nothing inside",
+                                 help=("fill it in or remove it",))
+            _warn_empty(item.items, reporter)
+
+
+def _file_span(path: str) -> Span:
+    return Span(path, 0, 0, 1, 1, 1, 1)

@@ -1,0 +1,73 @@
+"""The registry of diagnostic codes. A code is never reused; retired codes stay listed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    """A documented diagnostic code."""
+
+    code: str
+    title: str
+    explanation: str
+
+
+_ENTRIES = [
+    # --- syntax (E0xx)
+    ("CH-E001", "unexpected token", "The parser met a token that cannot appear here. The help"
+     " line lists what could."),
+    ("CH-E002", "unterminated string", "A `\"` string must close on the same line. Use"
+     " `\"\"\"…\"\"\"` for text over several lines."),
+    ("CH-E003", "unclosed block", "The file ended while a `{` was still open."),
+    ("CH-E004", "unexpected character", "A character that is not part of the language, outside"
+     " a string or comment."),
+    ("CH-E005", "ambiguous number", "`2.400` is 2.4 in en_US and 2400 in id_ID. Write `2_400`"
+     " or `2.4`. A single `.` or `,` followed by exactly three digits is always refused."),
+    ("CH-E006", "ambiguous scale word", "`M` means million in English and miliar (10^9) in"
+     " Indonesian. Write `juta`/`million` or `Miliar`/`billion`."),
+    ("CH-E007", "malformed literal", "A number, date or amount that cannot be read."),
+    ("CH-E008", "missing colon", "Attributes are written `key: value`."),
+    ("CH-E009", "missing value", "An attribute needs a value after its `:`."),
+    ("CH-E010", "binary input", "The file is not UTF-8 text."),
+    ("CH-E011", "unmatched closing brace", "A `}` with no open block."),
+    ("CH-E012", "file too large", "The file exceeds the size limit."),
+    ("CH-E013", "nesting too deep", "Blocks, lists or parentheses nest beyond the limit."),
+    ("CH-E014", "block without `{`", "A block header (`channel VAD`) must be followed by `{`."),
+    ("CH-E015", "dangling operator", "An operator (`->`, `and`, `or`, `>=`, `,`) with no"
+     " right-hand side."),
+    ("CH-E016", "unclosed bracket", "A `[` or `(` is not closed on this line."),
+    # --- structure and types (E1xx)
+    ("CH-E101", "unknown block", "This block kind does not exist here; see docs/language.md."),
+    ("CH-E102", "unknown attribute", "This attribute does not exist on this block."),
+    ("CH-E103", "missing attribute", "A required attribute is missing."),
+    ("CH-E104", "duplicate attribute", "An attribute that may appear once appears twice."),
+    ("CH-E105", "duplicate definition", "Two definitions share a name."),
+    ("CH-E106", "wrong type", "The value has the wrong type (e.g. a percentage where money is"
+     " expected)."),
+    ("CH-E107", "currency mismatch", "An amount is in another currency than the program's."),
+    ("CH-E108", "invalid choice", "The value is not one of the allowed words."),
+    ("CH-E109", "unknown reference", "A name that refers to a channel, tier, product or other"
+     " definition that does not exist."),
+    ("CH-E110", "missing or unexpected name", "The block needs a name (`tier Elite {`) or"
+     " takes none."),
+    ("CH-E111", "invalid value", "The value has the right type but is out of range or"
+     " inconsistent."),
+    # --- files and programs (E2xx)
+    ("CH-E201", "import not found", "An `extends:` path does not exist."),
+    ("CH-E202", "import outside project", "An `extends:` path leaves the project directory."),
+    ("CH-E203", "import cycle", "Files extend each other in a cycle."),
+    ("CH-E204", "missing program header", "Every non-base file needs a `program` block."),
+    ("CH-E205", "unreadable file", "The file cannot be read or is not UTF-8."),
+    # --- warnings
+    ("CH-W101", "precision finer than currency", "An amount has more decimals than the"
+     " currency's minor unit (IDR has none); it will be rounded when paid."),
+    ("CH-W102", "empty block", "A block with nothing in it has no effect."),
+]
+
+CODES: dict[str, Code] = {c: Code(c, t, e) for c, t, e in _ENTRIES}
+
+
+def lookup(code: str) -> Code:
+    """The documentation of a code (KeyError if unknown)."""
+    return CODES[code]

@@ -1,0 +1,133 @@
+"""Reading number, money, percent and date literals exactly (Decimal, never float).
+
+People write numbers the way their locale does: `Rp 2,4 Miliar` (decimal comma), `1.000`
+(thousands dot in Indonesian), `$1,200.50`. A literal is accepted only when it means the same
+thing in every locale; otherwise `LiteralError` explains the two readings and how to write it.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+SCALES: dict[str, Decimal] = {
+    "K": Decimal(10) ** 3, "k": Decimal(10) ** 3, "rb": Decimal(10) ** 3, "ribu": Decimal(10) ** 3,
+    "jt": Decimal(10) ** 6, "juta": Decimal(10) ** 6, "Mn": Decimal(10) ** 6,
+    "mn": Decimal(10) ** 6, "million": Decimal(10) ** 6,
+    "Miliar": Decimal(10) ** 9, "miliar": Decimal(10) ** 9, "B": Decimal(10) ** 9,
+    "bn": Decimal(10) ** 9, "billion": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12, "triliun": Decimal(10) ** 12, "trillion": Decimal(10) ** 12,
+}
+
+CURRENCIES: dict[str, str] = {
+    "Rp": "IDR", "IDR": "IDR", "USD": "USD", "US$": "USD", "$": "USD", "EUR": "EUR",
+    "€": "EUR", "GBP": "GBP", "£": "GBP", "SGD": "SGD", "S$": "SGD", "AUD": "AUD",
+    "A$": "AUD", "INR": "INR", "₹": "INR", "MYR": "MYR", "RM": "MYR", "JPY": "JPY", "¥": "JPY",
+}
+
+_MONEY = re.compile(r"(?P<cur>Rp|IDR|USD|US\$|\$|EUR|€|GBP|£|SGD|S\$|AUD|A\$|INR|₹|MYR|RM|JPY|¥)"
+                    r" ?(?P<num>[0-9][0-9_.,]*)(?: ?(?P<scale>[A-Za-z]+))?$")
+
+
+class LiteralError(ValueError):
+    """A literal that cannot be read, or could be read two ways."""
+
+    def __init__(self, code: str, message: str, label: str, help: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.label = label
+        self.help = help
+
+
+@dataclass(frozen=True)
+class MoneyValue:
+    """An exact amount in one currency (ISO 4217 code)."""
+
+    amount: Decimal
+    currency: str
+
+
+def parse_number(text: str) -> Decimal:
+    """Read a number written with `_`, `.` or `,` separators; refuse ambiguous ones."""
+    digits = text.replace("_", "")
+    dots, commas = digits.count("."), digits.count(",")
+    if dots and commas:
+        decimal_sep = "." if digits.rfind(".") > digits.rfind(",") else ","
+        group_sep = "," if decimal_sep == "." else "."
+        whole, _, frac = digits.rpartition(decimal_sep)
+        if frac == "" or decimal_sep in whole:
+            raise _malformed(text)
+        return Decimal(_ungroup(whole, group_sep, text) + "." + frac)
+    sep = "." if dots else "," if commas else ""
+    if not sep:
+        return Decimal(digits)
+    parts = digits.split(sep)
+    if len(parts) > 2:
+        return Decimal(_ungroup(digits, sep, text))
+    whole, frac = parts
+    if len(frac) == 3:
+        raise _ambiguous(text, whole, frac)
+    return Decimal(whole + "." + frac)
+
+
+def _ungroup(text: str, sep: str, original: str) -> str:
+    groups = text.split(sep)
+    if not (1 <= len(groups[0]) <= 3) or any(len(g) != 3 for g in groups[1:]):
+        raise _malformed(original)
+    return "".join(groups)
+
+
+def _malformed(text: str) -> LiteralError:
+    return LiteralError("CH-E007", f"malformed number `{text}`", "digit groups do not line up",
+                        ("group thousands in threes (`1.000.000`, `1,000,000`) or use `_`"
+                         " (`1_000_000`)",))
+
+
+def _ambiguous(text: str, whole: str, frac: str) -> LiteralError:
+    small = f"{whole}.{frac}".rstrip("0").rstrip(".")
+    big = f"{whole}_{frac}"
+    return LiteralError(
+        "CH-E005", f"ambiguous number `{text}`: {small} or {int(whole + frac):,}?",
+        "reads differently in id_ID and en_US",
+        (f"write `{big}` for {int(whole + frac):,}, or `{small}` for the decimal",))
+
+
+def parse_money(text: str) -> MoneyValue:
+    """Read `Rp 2,4 Miliar`, `USD 50_000`, `$50K` into an exact amount and currency."""
+    match = _MONEY.match(text.strip())
+    if not match:
+        raise _malformed(text)
+    amount = parse_number(match["num"])
+    scale = match["scale"]
+    if scale == "M":
+        raise LiteralError(
+            "CH-E006", f"ambiguous scale `M` in `{text}`: million or miliar (billion)?",
+            "`M` is 10^6 in English and 10^9 (miliar) in Indonesian",
+            (f"write `{match['cur']} {match['num']} juta` or `million` for 10^6,"
+             f" or `{match['cur']} {match['num']} Miliar` for 10^9",))
+    if scale is not None:
+        amount *= SCALES[scale]
+    return MoneyValue(_normal(amount), CURRENCIES[match["cur"]])
+
+
+def parse_percent(text: str) -> Decimal:
+    """Read `35%` or `2,5%` as the fraction it denotes (0.35, 0.025)."""
+    return _normal(parse_number(text.rstrip("% ").strip()) / 100)
+
+
+def parse_date(text: str) -> _dt.date:
+    """Read an ISO date (YYYY-MM-DD)."""
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise LiteralError("CH-E007", f"invalid date `{text}`", "no such day",
+                           ("write dates as YYYY-MM-DD, e.g. `2026-01-01`",)) from None
+
+
+def _normal(value: Decimal) -> Decimal:
+    """Canonical form: no exponent, no trailing fractional zeros."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

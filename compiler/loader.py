@@ -1,0 +1,174 @@
+"""Loading a program: read files, follow `extends:`, and merge base and override.
+
+`extends: "base/two-channel.charter"` includes the base program; blocks of the same kind and
+name are merged (attributes of the extending file replace the base's, nested blocks merge the
+same way), so a product-specific program states only what it rewrites (seed 000, section F).
+Paths are relative to the extending file, must stay inside the project, and may not cycle.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from charter import syntax as s
+from charter.diagnostics import Reporter
+from charter.parser import parse_source
+from charter.source import SourceFile
+
+PROJECT_MARKERS = ("charter.toml", "pyproject.toml", ".git")
+
+
+class Loader:
+    """Reads and caches source files; resolves `extends:` chains."""
+
+    def __init__(self, reporter: Reporter):
+        self.reporter = reporter
+        self.sources: dict[str, SourceFile] = {}
+        self._parsed: dict[str, tuple[s.Item, ...]] = {}
+
+    def read(self, path: Path, display: str) -> SourceFile | None:
+        """Read a UTF-8 file; report CH-E205 if it cannot be read."""
+        if display in self.sources:
+            return self.sources[display]
+        try:
+            data = path.read_bytes()
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            self._unreadable(display, data, err)
+            return None
+        except OSError as err:
+            self.reporter.error("CH-E205", f"cannot read file: {err.strerror}", None,
+                                notes=(f"path: {display}",))
+            return None
+        source = SourceFile(display, text.removeprefix("\ufeff"))
+        self.sources[display] = source
+        return source
+
+    def _unreadable(self, display: str, data: bytes, err: UnicodeDecodeError) -> None:
+        prefix = data[:err.start].decode("utf-8", "replace")
+        source = SourceFile(display, prefix + "\ufffd")
+        self.sources[display] = source
+        self.reporter.error("CH-E205", "file is not UTF-8 text", source.span(len(prefix),
+                            len(prefix) + 1), label=f"byte 0x{data[err.start]:02x} here",
+                            help=("save the file as UTF-8",))
+
+    def load(self, path: Path, root: Path, chain: tuple[Path, ...] = ()) -> tuple[s.Item, ...]:
+        """Parse ``path`` and everything it extends, merged, base first."""
+        display = _display(path)
+        source = self.read(path, display)
+        if source is None:
+            return ()
+        if display not in self._parsed:
+            self._parsed[display] = parse_source(source, self.reporter)
+        items = self._parsed[display]
+        merged: tuple[s.Item, ...] = ()
+        for attr in [i for i in items if isinstance(i, s.Attribute) and i.key == "extends"]:
+            base = self._resolve(attr, path, root, chain + (path.resolve(),))
+            if base is not None:
+                merged = merge(merged, self.load(base, root, chain + (path.resolve(),)))
+        own = tuple(i for i in items if not (isinstance(i, s.Attribute) and i.key == "extends"))
+        return merge(merged, own)
+
+    def _resolve(self, attr: s.Attribute, path: Path, root: Path,
+                 chain: tuple[Path, ...]) -> Path | None:
+        value = attr.values[0]
+        if not isinstance(value, s.Str):
+            self.reporter.error("CH-E106", "`extends` takes a quoted relative path",
+                                value.span, label="not a path",
+                                help=('write `extends: "base/two-channel.charter"`',))
+            return None
+        target = (path.parent / value.value).resolve()
+        if not _inside(target, root):
+            self.reporter.error("CH-E202", f"`{value.value}` is outside the project",
+                                value.span, label="leaves the project directory",
+                                notes=(f"project root: {_display(root)}",),
+                                help=("keep shared programs inside the project",))
+            return None
+        if target in chain:
+            self._cycle(value, chain, target)
+            return None
+        if not target.is_file():
+            self.reporter.error("CH-E201", f"no such file `{value.value}`", value.span,
+                                label="file not found", help=_nearby(target))
+            return None
+        return target
+
+    def _cycle(self, value: s.Str, chain: tuple[Path, ...], target: Path) -> None:
+        start = chain.index(target)
+        names = [_display(p) for p in chain[start:]] + [_display(target)]
+        self.reporter.error("CH-E203", "import cycle: " + " -> ".join(names), value.span,
+                            label="this `extends` closes the cycle",
+                            help=("move what both files share into a third base file",))
+
+
+def project_root(path: Path) -> Path:
+    """The nearest ancestor with a project marker; else the file's own directory."""
+    start = path.resolve()
+    start = start if start.is_dir() else start.parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return start
+
+
+def _inside(target: Path, root: Path) -> bool:
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _nearby(target: Path) -> tuple[str, ...]:
+    from charter.view import suggest
+    if not target.parent.is_dir():
+        return ()
+    names = [p.name for p in target.parent.glob("*.charter")]
+    return suggest(target.name, names)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _identity(item: s.Item) -> tuple:
+    if isinstance(item, s.Attribute):
+        return ("attr", item.key)
+    if item.kind == "program":
+        return ("block", "program")
+    return ("block", item.kind, tuple(s.render_value(h) for h in item.header))
+
+
+def merge(base: tuple[s.Item, ...], child: tuple[s.Item, ...]) -> tuple[s.Item, ...]:
+    """Child items override base items with the same identity; blocks merge recursively."""
+    if not base:
+        return child
+    overrides: dict[tuple, list[s.Item]] = {}
+    for item in child:
+        overrides.setdefault(_identity(item), []).append(item)
+    result: list[s.Item] = []
+    used: set[tuple] = set()
+    for item in base:
+        key = _identity(item)
+        if key in used:
+            continue
+        if key not in overrides:
+            result.append(item)
+            continue
+        used.add(key)
+        replacement = overrides[key]
+        if isinstance(item, s.Block) and len(replacement) == 1 and isinstance(replacement[0], s.Block):
+            result.append(_merge_block(item, replacement[0]))
+        else:
+            result.extend(replacement)
+    result.extend(i for i in child if _identity(i) not in used)
+    return tuple(result)
+
+
+def _merge_block(base: s.Block, child: s.Block) -> s.Block:
+    return replace(child, doc=child.doc or base.doc, internal=child.internal or base.internal,
+                   items=merge(base.items, child.items))
+

@@ -1,0 +1,534 @@
+"""Lowering: the merged syntax tree of a program → the typed model.
+
+One ``parse_<construct>`` per construct (the vocabulary is documented in docs/language.md).
+Each reads its block through a `View`, so unknown or misspelt attributes, wrong types and
+missing values are reported with spans and help; lowering never stops at the first problem.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from charter import model as m
+from charter import syntax as s
+from charter.view import Ctx, View, block_name, check_choice
+from charter.values import Reader
+
+CHANNEL_MODELS = ("referral", "wholesale", "resale", "co_sell", "oem", "affiliate", "technology")
+OWNERS = ("vendor", "partner", "shared")
+PARTIES = ("vendor", "partner")
+CADENCES = ("weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual")
+SEMANTICS = ("forward", "marginal", "retroactive")
+RESETS = ("calendar_year", "fiscal_year", "quarter", "contract_year", "never")
+ENFORCEMENTS = ("gate", "periodic_review", "contractual_sla", "escalation_path")
+STATUSES = ("draft", "locked")
+ROUNDINGS = ("half_up", "half_even", "down", "up")
+TOP_LEVEL = ("program", "product", "channel", "attribution", "handover", "economics",
+             "mitigation", "registration", "clawback", "spiff", "scoring", "process",
+             "enablement", "ship_gate", "example")
+EXPECT_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
+                  "vendor_receives", "partner_margin", "commission", "mdf", "partner_gross",
+                  "partner_share", "combined_rate", "vendor_cogs", "vendor_net_margin",
+                  "decision")
+
+
+def parse_header(block: s.Block, ctx: Ctx) -> m.Header:
+    """`program id { title, version, effective, currency, locales, status, rounding }`."""
+    v = View(block, ctx, ("title", "version", "effective", "currency", "locales", "status",
+                          "rounding", "minor_units", "abstract"))
+    abstract = v.flag("abstract")
+    need = None if abstract else "IDR"
+    rounding = v.choice("rounding", ROUNDINGS, default="half_up") or "half_up"
+    return m.Header(
+        id=block_name(block, ctx), title=v.text("title", '"Program title"'),
+        version=v.text("version"), effective=v.one("effective", Reader.date),
+        currency=v.one("currency", Reader.name, need) or "", locales=v.many("locales", Reader.name),
+        status=v.choice("status", STATUSES, None if abstract else "draft", "draft") or "draft",
+        rounding=rounding, minor_units=v.one("minor_units", Reader.integer, default=2) or 0,
+        abstract=abstract, doc=v.doc, span=block.span)
+
+
+def parse_product(block: s.Block, ctx: Ctx) -> m.Product:
+    """`product Growth { layer, list_price, msrp_floor, delivered_by, priced_by, ... }`."""
+    v = View(block, ctx, ("layer", "list_price", "msrp_floor", "delivered_by", "priced_by",
+                          "includes", "typical_price", "subcontract_price"))
+    layer = v.choice("layer", ("software", "services"), "software") or "software"
+    floor_attr = v.attr("msrp_floor")
+    floor = None
+    if floor_attr is not None:
+        first = floor_attr.values[0]
+        floor = "list_price" if isinstance(first, s.Name) and first.value == "list_price" \
+            else ctx.reader.rate(first)
+    return m.Product(
+        name=block_name(block, ctx), layer=layer,
+        list_price=v.one("list_price", Reader.rate, "Rp 200K per user per month"
+                         if layer == "software" else None),
+        msrp_floor=floor, delivered_by=v.choice("delivered_by", PARTIES, default="vendor") or "vendor",
+        priced_by=v.choice("priced_by", PARTIES, default="vendor") or "vendor",
+        includes=v.many("includes", Reader.string), typical_price=v.text("typical_price"),
+        subcontract_price=v.one("subcontract_price", _rate_range), doc=v.doc, span=block.span)
+
+
+def _rate_range(reader: Reader, value: s.Value):
+    if not isinstance(value, s.Range) or value.low is None or value.high is None:
+        reader.wrong(value, "a range of amounts", "Rp 25 juta per modul .. Rp 30 juta per modul")
+        return None
+    low, high = reader.rate(value.low), reader.rate(value.high)
+    return (low, high) if low and high else None
+
+
+def _percent_range(reader: Reader, value: s.Value):
+    if not isinstance(value, s.Range) or value.low is None or value.high is None:
+        reader.wrong(value, "a range of percentages", "40% .. 60%")
+        return None
+    low, high = reader.percent(value.low), reader.percent(value.high)
+    return (low, high) if low is not None and high is not None else None
+
+
+def _money_band(reader: Reader, value: s.Value):
+    if not isinstance(value, s.Range):
+        reader.wrong(value, "a range of amounts", "$50K .. $200K")
+        return None
+    low = reader.money(value.low) if value.low is not None else None
+    high = reader.money(value.high) if value.high is not None else None
+    return (low, high)
+
+
+def parse_channel(block: s.Block, ctx: Ctx) -> m.Channel:
+    """`channel VAD { model, owner, commission_base, lead_protection, ..., tier X {...} }`."""
+    v = View(block, ctx, CHANNEL_ATTRS, ("tier", "thresholds", "support", "white_label"))
+    model_ = v.choice("model", CHANNEL_MODELS, "wholesale") or ""
+    thresholds = v.child("thresholds")
+    support, white = v.child("support"), v.child("white_label")
+    tiers = tuple(parse_tier(b, ctx, i + 1) for i, b in enumerate(v.children("tier")))
+    return m.Channel(
+        name=block_name(block, ctx), model=model_, owner=v.choice("owner", OWNERS, "partner") or "",
+        commission_base=v.choice("commission_base", ("software", "software_and_services"),
+                                 default="software") or "software",
+        lead_protection=v.one("lead_protection", Reader.duration),
+        lead_protection_extension=v.one("lead_protection_extension", Reader.duration),
+        eligibility=v.text("eligibility"),
+        barrier=v.choice("barrier", ("low", "medium", "high")),
+        certification=v.many("certification", Reader.name),
+        certification_renewal=v.one("certification_renewal", Reader.duration),
+        payment=v.choice("payment", ("one_time", "recurring"), default="recurring") or "recurring",
+        commission=v.one("commission", Reader.percent),
+        commission_y2=v.one("commission_y2", Reader.percent),
+        commission_years=v.one("commission_years", Reader.integer),
+        discount=v.one("discount", _percent_range), best_for=v.text("best_for"),
+        effort=v.text("effort"), tiers=tiers,
+        thresholds=parse_thresholds(thresholds, ctx) if thresholds else None,
+        support=parse_support(support, ctx) if support else None,
+        white_label=parse_white_label(white, ctx) if white else None,
+        doc=v.doc, internal=block.internal, span=block.span, spans=_spans(v))
+
+
+CHANNEL_ATTRS = ("model", "owner", "commission_base", "lead_protection",
+                 "lead_protection_extension", "eligibility", "barrier", "certification",
+                 "certification_renewal", "payment", "commission", "commission_y2",
+                 "commission_years", "discount", "best_for", "effort")
+TIER_ATTRS = ("rank", "label", "quota", "qualify", "revenue_band", "margin", "margin_y2",
+              "commission", "commission_y2", "mdf", "mdf_claim", "tier_up", "review", "grace",
+              "downgrade_to", "options", "benefits", "certified_people")
+
+
+def _spans(v: View) -> dict:
+    return {key: attrs[0].span for key, attrs in v.attrs.items()}
+
+
+def parse_tier(block: s.Block, ctx: Ctx, position: int) -> m.Tier:
+    """`tier Elite { quota, margin, margin_y2, mdf, tier_up, service {...}, ... }`."""
+    v = View(block, ctx, TIER_ATTRS, ("service",))
+    service = v.child("service")
+    return m.Tier(
+        name=block_name(block, ctx), rank=v.one("rank", Reader.integer, default=position) or position,
+        label=v.text("label"), quota=_quota(v), qualify=_qualify(v),
+        revenue_band=v.one("revenue_band", _money_band),
+        margin=v.one("margin", Reader.percent), margin_y2=v.one("margin_y2", Reader.percent),
+        commission=v.one("commission", Reader.percent),
+        commission_y2=v.one("commission_y2", Reader.percent),
+        mdf=v.one("mdf", Reader.percent_or_money), mdf_claim=v.text("mdf_claim"),
+        tier_up=v.one("tier_up", _tier_up), review=v.choice("review", CADENCES),
+        grace=v.one("grace", Reader.duration), downgrade_to=v.one("downgrade_to", Reader.name),
+        options=v.many("options", Reader.name), benefits=v.many("benefits", Reader.string),
+        certified_people=v.one("certified_people", Reader.integer),
+        service=parse_service(service, ctx) if service else None, doc=v.doc, span=block.span,
+        spans=_spans(v))
+
+
+def _quota(v: View):
+    attr = v.attr("quota")
+    if attr and isinstance(attr.values[0], s.Name) and attr.values[0].value == "none":
+        return None
+    return v.one("quota", Reader.rate)
+
+
+def _qualify(v: View):
+    attr = v.attr("qualify")
+    if attr and isinstance(attr.values[0], s.Name) and attr.values[0].value == "none":
+        return None
+    return v.one("qualify", Reader.criteria)
+
+
+def _tier_up(reader: Reader, value: s.Value):
+    if not isinstance(value, s.Arrow) or len(value.items) != 2 or not isinstance(value.items[1], s.Name):
+        reader.wrong(value, "a criterion and a target tier",
+                     "revenue >= Rp 5 Miliar per year -> Accelerator")
+        return None
+    criteria = reader.criteria(value.items[0])
+    target = value.items[1]
+    return m.TierUp(criteria, target.value, target.span, value.span) if criteria else None
+
+
+def parse_service(block: s.Block, ctx: Ctx) -> m.ServiceLevel:
+    """`service { response, checkin, implementation, qbr, onsite }`."""
+    v = View(block, ctx, ("response", "checkin", "implementation", "qbr", "onsite"))
+    return m.ServiceLevel(response=v.one("response", Reader.duration),
+                          checkin=v.choice("checkin", CADENCES),
+                          implementation=v.one("implementation", Reader.duration),
+                          qbr=v.flag("qbr"), onsite=v.flag("onsite"), span=block.span)
+
+
+def parse_thresholds(block: s.Block, ctx: Ctx) -> m.Thresholds:
+    """`thresholds name { basis, semantics, reset, bracket: lo .. hi -> rate }` (no defaults)."""
+    v = View(block, ctx, ("basis", "semantics", "reset", "bracket", "override"),
+             repeated=("bracket",))
+    brackets = tuple(b for b in (_bracket(ctx.reader, a) for a in v.all("bracket")) if b)
+    if not v.has("bracket"):
+        v.missing("bracket", "Rp 0 .. Rp 3 Miliar -> 10%")
+    return m.Thresholds(
+        name=block_name(block, ctx, required=False) or "volume",
+        basis=v.one("basis", Reader.name, "referred_software_revenue") or "",
+        semantics=v.choice("semantics", SEMANTICS, "forward") or "",
+        reset=v.choice("reset", RESETS, "calendar_year") or "", brackets=brackets,
+        override=v.text("override"), span=block.span)
+
+
+def _bracket(reader: Reader, attr: s.Attribute) -> m.Bracket | None:
+    value = attr.values[0]
+    if not (isinstance(value, s.Arrow) and len(value.items) == 2
+            and isinstance(value.items[0], s.Range) and value.items[0].low is not None):
+        reader.wrong(value, "a bracket", "Rp 0 .. Rp 3 Miliar -> 10%")
+        return None
+    rng, rate_value = value.items
+    low = reader.money(rng.low)
+    high = reader.money(rng.high) if rng.high is not None else None
+    rate = reader.percent(rate_value)
+    if low is None or rate is None or (rng.high is not None and high is None):
+        return None
+    return m.Bracket(low, high, rate, attr.span)
+
+
+def parse_support(block: s.Block, ctx: Ctx) -> m.Support:
+    """`support { L1: partner; L2: vendor; L3: vendor }`."""
+    v = View(block, ctx, ("L1", "L2", "L3"))
+    levels = tuple((key, v.choice(key, PARTIES) or "") for key in ("L1", "L2", "L3") if v.has(key))
+    return m.Support(levels, block.span)
+
+
+def parse_white_label(block: s.Block, ctx: Ctx) -> m.WhiteLabel:
+    """`white_label { branding: partner; backend: vendor; upgrades: vendor }`."""
+    v = View(block, ctx, ("branding", "backend", "upgrades"))
+    return m.WhiteLabel(v.choice("branding", PARTIES, "partner") or "",
+                        v.choice("backend", PARTIES, "vendor") or "",
+                        v.choice("upgrades", PARTIES, default="vendor") or "vendor", block.span)
+
+
+def parse_attribution(block: s.Block, ctx: Ctx) -> m.Attribution:
+    """`attribution { default, conflict, unregistered_rate, influenced_rate, split X {...} }`."""
+    v = View(block, ctx, ("default", "conflict", "unregistered_rate", "influenced_rate",
+                          "no_double_dipping"), ("split",))
+    return m.Attribution(
+        default=v.choice("default", ("single", "split"), "single") or "single",
+        conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
+                          default="first_to_register") or "",
+        unregistered_rate=v.one("unregistered_rate", Reader.percent),
+        influenced_rate=v.one("influenced_rate", Reader.percent),
+        no_double_dipping=v.flag("no_double_dipping"),
+        splits=tuple(parse_split(b, ctx) for b in v.children("split")), span=block.span)
+
+
+def parse_split(block: s.Block, ctx: Ctx) -> m.Split:
+    """`split existing_relationship { direct: 60%; partner: 40%; when: "..." }`."""
+    v = View(block, ctx, (), free_attrs=True)
+    shares = []
+    for key, attrs in v.attrs.items():
+        if key == "when":
+            continue
+        share = ctx.reader.percent(attrs[0].values[0])
+        if share is not None:
+            shares.append((key, share, attrs[0].span))
+    return m.Split(block_name(block, ctx), tuple(shares), v.text("when"), block.span)
+
+
+def parse_handover(block: s.Block, ctx: Ctx) -> m.Handover | None:
+    """`handover Referral -> VAD { introducer_rate, allowed_tiers, combined_cap, cap_year }`."""
+    v = View(block, ctx, ("introducer_rate", "introducer_payment", "allowed_tiers",
+                          "combined_cap", "cap_year"))
+    words = [h for h in block.header if isinstance(h, s.Name)]
+    if len(words) != 3 or words[1].value != "->":
+        ctx.reporter.error("CH-E110", "a handover is written `handover Source -> Target {`",
+                           v.header_span, label="expected `Source -> Target`")
+        return None
+    return m.Handover(
+        source=words[0].value, target=words[2].value,
+        introducer_rate=v.one("introducer_rate", Reader.percent, "5%") or Decimal(0),
+        introducer_payment=v.choice("introducer_payment", ("one_time", "recurring"),
+                                    default="one_time") or "one_time",
+        allowed_tiers=v.many("allowed_tiers", Reader.name),
+        combined_cap=v.one("combined_cap", Reader.percent), cap_year=v.one("cap_year", Reader.integer),
+        doc=v.doc, span=block.span,
+        spans={**_spans(v), "source": words[0].span, "target": words[2].span})
+
+
+def parse_economics(block: s.Block, ctx: Ctx) -> m.Economics:
+    """`economics { cogs, margin_floor, mdf_counts_against_margin, gm_target, walk }` (internal)."""
+    v = View(block, ctx, ("cogs", "margin_floor", "mdf_counts_against_margin", "gm_target", "walk"),
+             repeated=("walk",))
+    return m.Economics(
+        cogs=v.one("cogs", Reader.percent, "3%") or Decimal(0),
+        margin_floor=v.one("margin_floor", Reader.percent, "60%") or Decimal(0),
+        mdf_counts_against_margin=v.flag("mdf_counts_against_margin", True),
+        gm_target=v.one("gm_target", Reader.percent),
+        walk=tuple(w for a in v.all("walk") if (w := ctx.reader.string(a.values[0]))),
+        doc=v.doc, span=block.span)
+
+
+def parse_mitigation(block: s.Block, ctx: Ctx) -> m.Mitigation:
+    """`mitigation nps_visibility { applies_to, enforcement, cadence, trigger, sustained, action }`."""
+    v = View(block, ctx, ("title", "applies_to", "enforcement", "cadence", "gates", "trigger",
+                          "sustained", "action", "contact"))
+    return m.Mitigation(
+        name=block_name(block, ctx), title=v.text("title"),
+        applies_to=v.many("applies_to", Reader.name),
+        enforcement=v.choice("enforcement", ENFORCEMENTS, "gate") or "",
+        cadence=v.choice("cadence", CADENCES), gates=v.one("gates", Reader.name),
+        trigger=v.one("trigger", Reader.criteria), sustained=v.one("sustained", Reader.duration),
+        action=_words(v, "action"), contact=v.text("contact"), doc=v.doc, span=block.span)
+
+
+def _words(v: View, key: str) -> tuple[str, ...]:
+    """`a or b` / `a, b` / `a` as a tuple of names."""
+    attr = v.attr(key)
+    if attr is None:
+        return ()
+    flat: list[s.Value] = []
+    for value in attr.values:
+        flat.extend(value.items if isinstance(value, (s.AnyOf, s.ListValue)) else (value,))
+    return tuple(w for w in (v.reader.name(x) for x in flat) if w)
+
+
+def parse_registration(block: s.Block, ctx: Ctx) -> m.Registration:
+    """`registration { window, extension, approval_sla, auto_approve, conflict, ... }`."""
+    v = View(block, ctx, ("window", "extension", "extension_condition", "approval_sla",
+                          "auto_approve", "conflict", "unregistered_rate", "no_double_dipping"))
+    return m.Registration(
+        window=v.one("window", Reader.duration, "90 days"),
+        extension=v.one("extension", Reader.duration),
+        extension_condition=v.text("extension_condition"),
+        approval_sla=v.one("approval_sla", Reader.duration), auto_approve=v.flag("auto_approve"),
+        conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
+                          default="first_to_register") or "",
+        unregistered_rate=v.one("unregistered_rate", Reader.percent),
+        no_double_dipping=v.flag("no_double_dipping"), span=block.span)
+
+
+def parse_clawback(block: s.Block, ctx: Ctx) -> m.Clawback:
+    """`clawback cancellation { event, rule: 0 days .. 30 days -> 100% }`."""
+    v = View(block, ctx, ("event", "rule"), repeated=("rule",))
+    rules = tuple(r for r in (_clawback_rule(ctx.reader, a) for a in v.all("rule")) if r)
+    return m.Clawback(block_name(block, ctx), v.text("event"), rules, v.doc, block.span)
+
+
+def _clawback_rule(reader: Reader, attr: s.Attribute) -> m.ClawbackRule | None:
+    value = attr.values[0]
+    if not (isinstance(value, s.Arrow) and len(value.items) == 2):
+        reader.wrong(value, "a clawback rule", "0 days .. 30 days -> 100%")
+        return None
+    window, share_value = value.items
+    low = high = None
+    if isinstance(window, s.Range):
+        low = reader.duration(window.low) if window.low is not None else None
+        high = reader.duration(window.high) if window.high is not None else None
+    elif not (isinstance(window, s.Name) and window.value == "any_time"):
+        reader.wrong(window, "a window of days", "0 days .. 30 days")
+        return None
+    if isinstance(share_value, s.Name) and share_value.value == "prorated":
+        share: Decimal | str | None = "prorated"
+    else:
+        share = reader.percent(share_value)
+    return m.ClawbackRule(low, high, share, attr.span) if share is not None else None
+
+
+def parse_spiff(block: s.Block, ctx: Ctx) -> m.Spiff:
+    """`spiff activation { trigger, reward, duration }`."""
+    v = View(block, ctx, ("trigger", "reward", "duration"))
+    return m.Spiff(block_name(block, ctx), v.text("trigger", '"first deal closed"'),
+                   v.one("reward", _reward, "$500"), v.one("duration", Reader.duration),
+                   v.doc, block.span)
+
+
+def _reward(reader: Reader, value: s.Value):
+    if isinstance(value, s.Range) and value.low is not None and value.high is not None:
+        low, high = reader.percent_or_money(value.low), reader.percent_or_money(value.high)
+        return (low, high) if low is not None and high is not None else None
+    if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Number):
+        return s.render_value(value)  # "2 x commission" stays a description
+    return reader.percent_or_money(value)
+
+
+def parse_scoring(block: s.Block, ctx: Ctx) -> m.Scoring:
+    """`scoring partner_health { cadence, dimension X { weight, measure }, band Y { range } }`."""
+    v = View(block, ctx, ("cadence",), ("dimension", "band"))
+    dims = tuple(parse_dimension(b, ctx) for b in v.children("dimension"))
+    bands = tuple(b for b in (parse_band(b, ctx) for b in v.children("band")) if b)
+    return m.Scoring(block_name(block, ctx), v.choice("cadence", CADENCES), dims, bands,
+                     v.doc, block.span)
+
+
+def parse_dimension(block: s.Block, ctx: Ctx) -> m.Dimension:
+    """`dimension revenue { weight: 30; measure: "..." }`."""
+    v = View(block, ctx, ("weight", "measure"))
+    return m.Dimension(block_name(block, ctx), v.one("weight", Reader.number, "30") or Decimal(0),
+                       v.text("measure"), block.span)
+
+
+def parse_band(block: s.Block, ctx: Ctx) -> m.Band | None:
+    """`band grow { range: 60 .. 80 }` (low inclusive, high exclusive)."""
+    v = View(block, ctx, ("range",))
+    value = v.one("range", lambda r, x: x, "0 .. 40")
+    if value is None:
+        return None
+    if not (isinstance(value, s.Range) and value.low is not None and value.high is not None):
+        ctx.reader.wrong(value, "a score range", "60 .. 80")
+        return None
+    low, high = ctx.reader.number(value.low), ctx.reader.number(value.high)
+    if low is None or high is None:
+        return None
+    return m.Band(block_name(block, ctx), low, high, block.span)
+
+
+def parse_process(block: s.Block, ctx: Ctx) -> m.Process:
+    """`process dispute_resolution { title, step X { within, limit, owner, final } }`."""
+    v = View(block, ctx, ("title",), ("step",))
+    steps = tuple(parse_step(b, ctx) for b in v.children("step"))
+    return m.Process(block_name(block, ctx), v.text("title"), steps, v.doc, block.span)
+
+
+def parse_step(block: s.Block, ctx: Ctx) -> m.Step:
+    """`step appeal { title, within: 72 hours, limit: 1, owner, when, final: yes }`."""
+    v = View(block, ctx, ("title", "within", "when", "limit", "owner", "final"))
+    return m.Step(block_name(block, ctx), v.text("title"), v.one("within", Reader.duration),
+                  v.text("when"), v.one("limit", Reader.integer), v.text("owner"),
+                  v.flag("final"), v.doc, block.span)
+
+
+def parse_enablement(block: s.Block, ctx: Ctx) -> tuple[m.EnablementItem, ...]:
+    """`enablement { item train_the_trainer { title, cadence } ... }`."""
+    v = View(block, ctx, (), ("item",))
+    return tuple(parse_enablement_item(b, ctx) for b in v.children("item"))
+
+
+def parse_enablement_item(block: s.Block, ctx: Ctx) -> m.EnablementItem:
+    """`item runbook { title: "..."; cadence: quarterly }`."""
+    v = View(block, ctx, ("title", "cadence"))
+    return m.EnablementItem(block_name(block, ctx), v.text("title", '"What is provided"'),
+                            v.choice("cadence", CADENCES), v.doc, block.span)
+
+
+def parse_ship_gate(block: s.Block, ctx: Ctx) -> tuple[m.GateCondition, ...]:
+    """`ship_gate { condition two_channel_model { title, see } ... }`."""
+    v = View(block, ctx, (), ("condition",))
+    return tuple(parse_gate_condition(b, ctx) for b in v.children("condition"))
+
+
+def parse_gate_condition(block: s.Block, ctx: Ctx) -> m.GateCondition:
+    """`condition mitigations { title: "..."; see: "C.6" }`."""
+    v = View(block, ctx, ("title", "see"))
+    return m.GateCondition(block_name(block, ctx), v.text("title", '"What must hold"'),
+                           v.text("see"), v.doc, block.span)
+
+
+def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:
+    """`example name { product, seats, years, route, services_*, cumulative, expect ... {} }`."""
+    v = View(block, ctx, ("product", "seats", "years", "route", "services_one_time",
+                          "services_per_year", "cumulative", "close_date"), ("expect",))
+    product_attr = v.attr("product")
+    deal = m.Deal(
+        product=v.one("product", Reader.name, "Growth") or "",
+        product_span=product_attr.values[0].span if product_attr else v.header_span,
+        seats=v.one("seats", Reader.integer, "1_000") or 0,
+        years=v.one("years", Reader.integer, default=1) or 1,
+        route=v.one("route", _route, default=()) or (),
+        services_one_time=v.one("services_one_time", Reader.money),
+        services_per_year=v.one("services_per_year", Reader.money),
+        cumulative=v.many("cumulative", _cumulative), close_date=v.one("close_date", Reader.date))
+    expectations = tuple(e for b in v.children("expect") for e in parse_expect(b, ctx))
+    return m.Example(block_name(block, ctx), deal, expectations, v.doc, block.span)
+
+
+def _route(reader: Reader, value: s.Value):
+    """`direct`, `VAD Elite`, or `Referral -> VAD Accelerator`."""
+    if isinstance(value, s.Name) and value.value == "direct":
+        return ()
+    items = value.items if isinstance(value, s.Arrow) else (value,)
+    steps = []
+    for item in items:
+        words = item.atoms if isinstance(item, s.Phrase) else (item,)
+        if not all(isinstance(w, s.Name) for w in words) or len(words) > 2:
+            reader.wrong(item, "a channel and optional tier", "VAD Elite")
+            return None
+        tier = words[1].value if len(words) == 2 else None
+        steps.append(m.RouteStep(words[0].value, tier, item.span))
+    return tuple(steps)
+
+
+def _cumulative(reader: Reader, value: s.Value):
+    """`Referral Rp 2 Miliar`: volume already booked this period, by channel."""
+    if isinstance(value, s.Phrase) and len(value.atoms) == 2 and isinstance(value.atoms[0], s.Name):
+        money = reader.money(value.atoms[1])
+        return (value.atoms[0].value, money, value.span) if money else None
+    reader.wrong(value, "a channel and an amount", "Referral Rp 2 Miliar")
+    return None
+
+
+def parse_expect(block: s.Block, ctx: Ctx) -> list[m.Expectation]:
+    """`expect [year N] [Party] { metric: value }`; `~value` matches to its written precision."""
+    v = View(block, ctx, EXPECT_METRICS)
+    year, party = _expect_header(block, ctx)
+    found = []
+    for attr in block.attributes():
+        if attr.key not in EXPECT_METRICS:
+            continue
+        raw = attr.values[0]
+        approx = isinstance(raw, s.Approx)
+        inner = raw.inner if approx else raw
+        value = _expected_value(ctx.reader, inner)
+        if value is not None:
+            found.append(m.Expectation(attr.key, party, year, value, approx,
+                                       s.render_value(raw), attr.span))
+    del v
+    return found
+
+
+def _expect_header(block: s.Block, ctx: Ctx) -> tuple[int | None, str | None]:
+    words = list(block.header)
+    year = party = None
+    if len(words) >= 2 and isinstance(words[0], s.Name) and words[0].value == "year" \
+            and isinstance(words[1], s.Number):
+        year = int(words[1].value)
+        words = words[2:]
+    if len(words) == 1 and isinstance(words[0], s.Name):
+        party = words[0].value
+    elif words:
+        ctx.reporter.error("CH-E110", "an expectation header is `expect [year N] [Party] {`",
+                           words[0].span, label="unexpected here")
+    return year, party
+
+
+def _expected_value(reader: Reader, value: s.Value):
+    if isinstance(value, s.Name):
+        return check_choice(Ctx(reader.reporter, reader), value, value.value,
+                            ("accept", "walk"), "decision")
+    if isinstance(value, s.Percent):
+        return value.value
+    return reader.money(value)

@@ -1,0 +1,455 @@
+"""The typed program model: one frozen dataclass per construct, each carrying its source span.
+
+Built from the syntax tree by `charter.lower`; read by policies, the economics engine and the
+output targets. Money is `MoneyValue` (exact Decimal), percentages are Decimal fractions.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+from charter.literals import MoneyValue
+from charter.source import Span
+from charter.values import Criteria, Duration, Metric, Rate
+
+Condition = Union[Criteria, Metric]
+
+
+@dataclass(frozen=True)
+class Header:
+    """The `program` block: identity, currency, locales, status and rounding."""
+
+    id: str
+    title: str
+    version: str
+    effective: _dt.date | None
+    currency: str
+    locales: tuple[str, ...]
+    status: str
+    rounding: str
+    minor_units: int
+    abstract: bool
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Product:
+    """A priced item in one layer (software licence or services)."""
+
+    name: str
+    layer: str
+    list_price: Rate | None
+    msrp_floor: str | Rate | None
+    delivered_by: str
+    priced_by: str
+    includes: tuple[str, ...]
+    typical_price: str
+    subcontract_price: tuple[Rate, Rate] | None
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """Service commitments of a tier."""
+
+    response: Duration | None
+    checkin: str | None
+    implementation: Duration | None
+    qbr: bool
+    onsite: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class TierUp:
+    """A promotion rule: criterion and target tier."""
+
+    criteria: Condition
+    target: str
+    target_span: Span
+    span: Span
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A level of a channel with its qualification, economics, benefits and maintenance rules."""
+
+    name: str
+    rank: int
+    label: str
+    quota: Rate | None
+    qualify: Condition | None
+    revenue_band: tuple[MoneyValue | None, MoneyValue | None] | None
+    margin: Decimal | None
+    margin_y2: Decimal | None
+    commission: Decimal | None
+    commission_y2: Decimal | None
+    mdf: Decimal | MoneyValue | None
+    mdf_claim: str
+    tier_up: TierUp | None
+    review: str | None
+    grace: Duration | None
+    downgrade_to: str | None
+    options: tuple[str, ...]
+    benefits: tuple[str, ...]
+    certified_people: int | None
+    service: ServiceLevel | None
+    doc: str
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """One step of a threshold ladder: [low, high) earns ``rate``."""
+
+    low: MoneyValue
+    high: MoneyValue | None
+    rate: Decimal
+    span: Span
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Brackets over a cumulative basis, with declared semantics and reset period."""
+
+    name: str
+    basis: str
+    semantics: str
+    reset: str
+    brackets: tuple[Bracket, ...]
+    override: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Support:
+    """Who handles which support level (L1 partner, L2/L3 vendor)."""
+
+    levels: tuple[tuple[str, str], ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class WhiteLabel:
+    """White-label terms: whose brand, who runs the backend."""
+
+    branding: str
+    backend: str
+    upgrades: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A partner type: its model, ownership, protection, payouts, tiers and thresholds."""
+
+    name: str
+    model: str
+    owner: str
+    commission_base: str
+    lead_protection: Duration | None
+    lead_protection_extension: Duration | None
+    eligibility: str
+    barrier: str | None
+    certification: tuple[str, ...]
+    certification_renewal: Duration | None
+    payment: str
+    commission: Decimal | None
+    commission_y2: Decimal | None
+    commission_years: int | None
+    discount: tuple[Decimal, Decimal] | None
+    best_for: str
+    effort: str
+    tiers: tuple[Tier, ...]
+    thresholds: Thresholds | None
+    support: Support | None
+    white_label: WhiteLabel | None
+    doc: str
+    internal: bool
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def tier(self, name: str) -> Tier | None:
+        """The tier called ``name``, if any."""
+        return next((t for t in self.tiers if t.name == name), None)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A declared split of credit between parties (direct team or channels)."""
+
+    name: str
+    shares: tuple[tuple[str, Decimal, Span], ...]
+    when: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who gets credit: default rule, conflicts, unregistered and influenced deals, splits."""
+
+    default: str
+    conflict: str
+    unregistered_rate: Decimal | None
+    influenced_rate: Decimal | None
+    no_double_dipping: bool
+    splits: tuple[Split, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Introducer → closer rule: converted rate, allowed tiers, combined cap."""
+
+    source: str
+    target: str
+    introducer_rate: Decimal
+    introducer_payment: str
+    allowed_tiers: tuple[str, ...]
+    combined_cap: Decimal | None
+    cap_year: int | None
+    doc: str
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """INTERNAL vendor economics: COGS, the margin-death line, walk rules."""
+
+    cogs: Decimal
+    margin_floor: Decimal
+    mdf_counts_against_margin: bool
+    gm_target: Decimal | None
+    walk: tuple[str, ...]
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """A control against a program risk, with its enforcement and trigger."""
+
+    name: str
+    title: str
+    applies_to: tuple[str, ...]
+    enforcement: str
+    cadence: str | None
+    gates: str | None
+    trigger: Condition | None
+    sustained: Duration | None
+    action: tuple[str, ...]
+    contact: str
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Deal registration rules."""
+
+    window: Duration | None
+    extension: Duration | None
+    extension_condition: str
+    approval_sla: Duration | None
+    auto_approve: bool
+    conflict: str
+    unregistered_rate: Decimal | None
+    no_double_dipping: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class ClawbackRule:
+    """Cancel within [low, high) → claw back ``share`` (or pro-rated)."""
+
+    low: Duration | None
+    high: Duration | None
+    share: Decimal | str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Clawback:
+    """Clawback provisions for an event (cancellation, downgrade, fraud)."""
+
+    name: str
+    event: str
+    rules: tuple[ClawbackRule, ...]
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Spiff:
+    """A time-boxed incentive."""
+
+    name: str
+    trigger: str
+    reward: object
+    duration: Duration | None
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A weighted scoring dimension."""
+
+    name: str
+    weight: Decimal
+    measure: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Band:
+    """A score band [low, high) with its meaning."""
+
+    name: str
+    low: Decimal
+    high: Decimal
+    span: Span
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """A partner scoring model: weighted dimensions and bands."""
+
+    name: str
+    cadence: str | None
+    dimensions: tuple[Dimension, ...]
+    bands: tuple[Band, ...]
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of a process, with its deadline or timing."""
+
+    name: str
+    title: str
+    within: Duration | None
+    when: str
+    limit: int | None
+    owner: str
+    final: bool
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Process:
+    """An ordered procedure: co-sell SOP, dispute resolution, onboarding ramp."""
+
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class EnablementItem:
+    """Something the vendor provides to make partners capable."""
+
+    name: str
+    title: str
+    cadence: str | None
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class GateCondition:
+    """One condition of the ship gate."""
+
+    name: str
+    title: str
+    see: str
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class RouteStep:
+    """One channel (and tier) on a deal's route, introducer first."""
+
+    channel: str
+    tier: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Deal:
+    """The deal of a worked example."""
+
+    product: str
+    product_span: Span
+    seats: int
+    years: int
+    route: tuple[RouteStep, ...]
+    services_one_time: MoneyValue | None
+    services_per_year: MoneyValue | None
+    cumulative: tuple[tuple[str, MoneyValue, Span], ...]
+    close_date: _dt.date | None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A number the example must produce: ``metric`` (for ``party``) in ``year``."""
+
+    metric: str
+    party: str | None
+    year: int | None
+    value: object
+    approx: bool
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example: a deal and the numbers it must produce."""
+
+    name: str
+    deal: Deal
+    expectations: tuple[Expectation, ...]
+    doc: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Program:
+    """A whole resolved program."""
+
+    header: Header
+    products: tuple[Product, ...]
+    channels: tuple[Channel, ...]
+    attribution: Attribution | None
+    handovers: tuple[Handover, ...]
+    economics: Economics | None
+    mitigations: tuple[Mitigation, ...]
+    registration: Registration | None
+    clawbacks: tuple[Clawback, ...]
+    spiffs: tuple[Spiff, ...]
+    scorings: tuple[Scoring, ...]
+    processes: tuple[Process, ...]
+    enablement: tuple[EnablementItem, ...]
+    ship_gate: tuple[GateCondition, ...]
+    examples: tuple[Example, ...]
+    files: tuple[str, ...]
+
+    def channel(self, name: str) -> Channel | None:
+        """The channel called ``name``, if any."""
+        return next((c for c in self.channels if c.name == name), None)
+
+    def product(self, name: str) -> Product | None:
+        """The product called ``name``, if any."""
+        return next((p for p in self.products if p.name == name), None)

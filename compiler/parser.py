@@ -1,0 +1,274 @@
+"""Parsing: text → syntax tree, with friendly errors and recovery.
+
+The grammar is loaded once per process (LALR tables cached on disk by lark). A syntax error
+does not stop the run: the offending line is neutralised (braces kept balanced) and parsing
+resumes, so a file with several independent mistakes reports all of them.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from charter.diagnostics import Diagnostic, Reporter, Severity
+from charter.source import SourceFile, Span
+from charter.syntax import Item, SyntaxBuilder
+
+MAX_SYNTAX_ERRORS = 25
+MAX_BYTES = 4_000_000
+MAX_DEPTH = 48
+RECOVERED = "_"  # block kind written over a neutralised line; dropped by the builder
+
+# Labelled bad snippets (lark match_examples): the parser state at the failure picks the label.
+EXAMPLES: dict[tuple[str, str], list[str]] = {
+    ("CH-E008", "missing `:` after attribute name"): [
+        "channel X {\n margin 20%\n}\n", "margin 20%\n", "channel X {\n model wholesale\n}\n"],
+    ("CH-E009", "missing value after `:`"): [
+        "margin:\n", "channel X {\n margin:\n}\n", "margin: ,\n"],
+    ("CH-E011", "unexpected `}` with no block open"): ["}\n", "a: 1\n}\n"],
+    ("CH-E014", "block header must end with `{`"): [
+        "channel X\n", "channel X \n a: 1\n}\n", "tier A B\n"],
+    ("CH-E015", "operator with nothing after it"): [
+        "a: 1 ->\n", "a: x and\n", "a: x or\n", "a: x >=\n", "a: 1 ,\n"],
+    ("CH-E016", "unclosed `[` or `(`"): ["a: [1, 2\n", "a: (1\n", "a: [1, 2\n b\n",
+                                         "a: [1, 2\n b {\n"],
+}
+
+TOKEN_NAMES = {
+    "NAME": "a name", "COLON": "`:`", "LBRACE": "`{`", "RBRACE": "`}`", "_NL": "a new line",
+    "MONEY": "money (`Rp 250K`)", "PERCENT": "a percentage (`35%`)", "NUMBER": "a number",
+    "DATE": "a date (`2026-01-01`)", "STRING": "a string", "DOCSTRING": "a doc string",
+    "ARROW": "`->`", "RANGE": "`..`", "PLUS": "`+`", "APPROX": "`~`", "CMP": "a comparison",
+    "COMMA": "`,`", "SEMICOLON": "`;`", "LSQB": "`[`", "RSQB": "`]`", "LPAR": "`(`",
+    "RPAR": "`)`", "INTERNAL": "`internal`", "OR": "`or`", "AND": "`and`", "$END": "end of file",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def grammar() -> Lark:
+    """The charter LALR parser, built once per process and cached across runs."""
+    return Lark.open_from_package("charter.grammar", "charter.lark", parser="lalr",
+                                  propagate_positions=True, maybe_placeholders=False,
+                                  cache=True)
+
+
+def parse_source(source: SourceFile, reporter: Reporter) -> tuple[Item, ...]:
+    """Parse one file into syntax items; every problem goes to ``reporter``."""
+    if not _precheck(source, reporter):
+        return ()
+    text: str | None = source.text
+    touched: set[int] = set()
+    for _ in range(MAX_SYNTAX_ERRORS):
+        try:
+            tree = grammar().parse(text + "\n")
+        except UnexpectedInput as err:
+            line = getattr(err, "line", -1)
+            if line in touched:
+                return ()  # an error on a line we rewrote: the rest would be noise
+            diagnostic = explain_error(err, source, text)
+            reporter.report(diagnostic)
+            text = _recover(text, err, diagnostic.code)
+            if text is None:
+                return ()
+            touched.add(line)
+            continue
+        return SyntaxBuilder(source, reporter).transform(tree)
+    return ()
+
+
+def _precheck(source: SourceFile, reporter: Reporter) -> bool:
+    """Refuse inputs the parser should never see: huge, binary or absurdly nested."""
+    text = source.text
+    if len(text) > MAX_BYTES:
+        reporter.error("CH-E012", f"file is too large ({len(text):,} characters; the limit is"
+                       f" {MAX_BYTES:,})", source.span(0, 0), help=("split the program with"
+                       " `extends:` into smaller files",))
+        return False
+    nul = text.find("\x00")
+    if nul >= 0:
+        reporter.error("CH-E010", "file is binary, not charter text", source.span(nul, nul + 1),
+                       label="NUL byte here", help=("charter files are UTF-8 text",))
+        return False
+    return _check_depth(source, reporter)
+
+
+def _check_depth(source: SourceFile, reporter: Reporter) -> bool:
+    depth = 0
+    for match in re.finditer(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[{}\[\]()]',
+                             source.text):
+        token = match.group()
+        if token in "{[(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                reporter.error("CH-E013", f"nesting is deeper than {MAX_DEPTH} levels",
+                               source.span(match.start(), match.end()), label="too deep",
+                               help=("flatten the structure; real programs nest a few levels",))
+                return False
+        elif token in "}])":
+            depth = max(0, depth - 1)
+    return True
+
+
+def explain_error(err: UnexpectedInput, source: SourceFile, text: str) -> Diagnostic:
+    """Turn a lark error into a diagnostic with a stable code, a clear message and help."""
+    if isinstance(err, UnexpectedEOF) or _at_end(err, text):
+        return _unclosed(source, text)
+    if isinstance(err, UnexpectedCharacters):
+        return _bad_character(err, source, text)
+    assert isinstance(err, UnexpectedToken)
+    span = _token_span(err, source)
+    found = _describe_token(err.token)
+    labelled = _classify(err)
+    expected = _expected(err)
+    if labelled:
+        code, message = labelled
+        return Diagnostic(code, Severity.ERROR, f"{message}, found {found}", span,
+                          label=f"unexpected {found}", help=(f"expected {expected}",))
+    return Diagnostic("CH-E001", Severity.ERROR, f"unexpected {found}", span,
+                      label="not expected here", help=(f"expected {expected}",))
+
+
+@functools.lru_cache(maxsize=1)
+def _example_states() -> dict:
+    """Map LALR parser states reached by the labelled bad snippets to their labels.
+
+    Like lark's ``match_examples``, but keyed on the state number alone (not stack depth), so
+    a snippet matches the same mistake at any nesting level and after any number of items.
+    """
+    table: dict = {}
+    for label, snippets in EXAMPLES.items():
+        for snippet in snippets:
+            try:
+                grammar().parse(snippet)
+            except UnexpectedToken as err:
+                table.setdefault((err.state.position, err.token.type), label)
+            except UnexpectedInput:
+                continue
+    return table
+
+
+def _classify(err: UnexpectedToken) -> tuple[str, str] | None:
+    table = _example_states()
+    position = err.state.position if err.state is not None else None
+    return table.get((position, err.token.type))
+
+
+def _at_end(err: UnexpectedInput, text: str) -> bool:
+    token = getattr(err, "token", None)
+    return token is not None and token.type == "$END" or getattr(err, "pos_in_stream", 0) is None
+
+
+_OPENERS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[{}\[\]()]')
+_CLOSERS = {"}": "{", "]": "[", ")": "("}
+
+
+def _open_stack(text: str) -> list[tuple[str, int]]:
+    """The brackets still open at the end of ``text``: (character, offset), outermost first."""
+    stack: list[tuple[str, int]] = []
+    for match in _OPENERS.finditer(text):
+        token = match.group()
+        if token in "{[(":
+            stack.append((token, match.start()))
+        elif token in _CLOSERS and stack and stack[-1][0] == _CLOSERS[token]:
+            stack.pop()
+    return stack
+
+
+def _unclosed(source: SourceFile, text: str) -> Diagnostic:
+    from charter.diagnostics import Label
+    stack = _open_stack(text)
+    if not stack:
+        return Diagnostic("CH-E001", Severity.ERROR, "unexpected end of file", source.eof_span(),
+                          label="file ends here", help=("finish the last statement",))
+    char, offset = stack[-1]
+    line = source.position(offset)[0]
+    if char in "[(":
+        closer = "]" if char == "[" else ")"
+        return Diagnostic("CH-E016", Severity.ERROR, f"`{char}` opened on line {line} is never"
+                          " closed", source.span(offset, offset + 1), label="opened here",
+                          help=(f"add the missing `{closer}`",))
+    return Diagnostic("CH-E003", Severity.ERROR, "unexpected end of file: a block is not closed",
+                      source.eof_span(), label="file ends here",
+                      labels=(Label(source.span(offset, offset + 1), "this `{` is never closed"),),
+                      notes=(f"block opened on line {line}",), help=("add the missing `}`",))
+
+
+def _bad_character(err: UnexpectedCharacters, source: SourceFile, text: str) -> Diagnostic:
+    pos = err.pos_in_stream
+    char = text[pos] if pos < len(text) else ""
+    span = source.span(pos, pos + 1)
+    if char == '"':
+        return Diagnostic("CH-E002", Severity.ERROR, "unterminated string", span,
+                          label="string starts here and is not closed on this line",
+                          help=('close it with `"`; use `"""…"""` for text over several lines',))
+    shown = repr(char)[1:-1] if char.isprintable() else f"U+{ord(char):04X}" if char else "?"
+    return Diagnostic("CH-E004", Severity.ERROR, f"unexpected character `{shown}`", span,
+                      label="not part of the charter language",
+                      help=("names use letters, digits and `_`; text goes in quotes",))
+
+
+def _token_span(err: UnexpectedToken, source: SourceFile) -> Span:
+    token = err.token
+    start = token.start_pos or 0
+    if token.type == "_NL":
+        return source.span(start, start)
+    return source.span(start, min(token.end_pos or start, len(source.text)))
+
+
+def _describe_token(token) -> str:
+    if token.type == "_NL":
+        return "end of line"
+    name = TOKEN_NAMES.get(token.type)
+    text = str(token).strip()
+    return f"`{text}`" if text and token.type not in ("STRING", "DOCSTRING") else name or text
+
+
+def _expected(err: UnexpectedToken) -> str:
+    names = sorted({TOKEN_NAMES.get(t, t.lower()) for t in err.accepts or err.expected
+                    if not t.startswith("__")})
+    if len(names) > 6:
+        names = names[:6] + ["…"]
+    return "one of " + ", ".join(names) if len(names) > 1 else (names[0] if names else "nothing")
+
+
+def _close_at_end(text: str) -> str | None:
+    """Close what the file left open: blocks get `}`; an open `[`/`(` loses its line's rest."""
+    stack = _open_stack(text)
+    if not stack:
+        return None
+    char, offset = stack[-1]
+    if char == "{":
+        if text.endswith("\n}" * len(stack)):
+            return None
+        return text + "\n}" * len(stack)
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+    return text[:offset] + "0" + " " * (line_end - offset - 1) + text[line_end:]
+
+
+def _recover(text: str, err: UnexpectedInput, code: str) -> str | None:
+    """Rewrite ``text`` so parsing can resume after ``err`` (None: give up)."""
+    if isinstance(err, UnexpectedEOF) or _at_end(err, text) or code == "CH-E016":
+        return _close_at_end(text)
+    return _neutralise(text, err)
+
+
+def _neutralise(text: str, err: UnexpectedInput) -> str | None:
+    """Blank the failing line but keep its braces balanced, so parsing can resume."""
+    line = getattr(err, "line", None)
+    if not isinstance(line, int) or line < 1:
+        return None
+    lines = text.split("\n")
+    if line > len(lines):
+        return None
+    old = lines[line - 1]
+    code = re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", old)
+    opens = code.count("{") - code.count("}")
+    if getattr(getattr(err, "token", None), "type", "") == "RBRACE" and opens < 0:
+        opens += 1  # the stray `}` is the error itself: drop it
+    new = (f"{RECOVERED}{{" * opens) if opens > 0 else ("};" * -opens)
+    if len(new) > len(old) or new == old.strip() or (not new and not old.strip()):
+        return None
+    lines[line - 1] = new.ljust(len(old))
+    return "\n".join(lines)

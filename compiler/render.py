@@ -1,0 +1,83 @@
+"""Rendering diagnostics: compiler-style text and machine-readable JSON.
+
+Rendering is separate from the `Diagnostic` model; renderers need the sources only to show
+the offending line.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable, Mapping
+
+from charter.diagnostics import Diagnostic, Severity
+from charter.source import SourceFile, Span
+
+
+def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile],
+                color: bool = False) -> str:
+    """`file:line:col: error[CODE]: message`, the source line, an underline, notes and help."""
+    blocks = [_render_one(d, sources, color) for d in diagnostics]
+    return "\n".join(blocks)
+
+
+def _render_one(d: Diagnostic, sources: Mapping[str, SourceFile], color: bool) -> str:
+    where = f"{d.span.file}:{d.span.line}:{d.span.column}: " if d.span else ""
+    head = f"{where}{_paint(d.severity.value, d.severity, color)}[{d.code}]: {d.message}"
+    lines = [head]
+    if d.span is not None and d.span.file in sources:
+        lines += _snippet(d.span, d.label, sources[d.span.file], "^")
+    for label in d.labels:
+        if label.span.file in sources:
+            lines.append(f"  --> {label.span.file}:{label.span.line}:{label.span.column}")
+            lines += _snippet(label.span, label.message, sources[label.span.file], "-")
+    lines += [f"  = note: {n}" for n in d.notes]
+    lines += [f"  = help: {h}" for h in d.help]
+    return "\n".join(lines) + "\n"
+
+
+def _snippet(span: Span, message: str, source: SourceFile, mark: str) -> list[str]:
+    text = source.line_text(span.line).replace("\t", " ")
+    gutter = str(span.line)
+    pad = " " * len(gutter)
+    end = span.end_column if span.end_line == span.line else len(text) + 1
+    width = max(1, end - span.column)
+    underline = " " * (span.column - 1) + mark * width
+    return [f"{pad} |", f"{gutter} | {text}", f"{pad} | {underline} {message}".rstrip()]
+
+
+def _paint(text: str, severity: Severity, color: bool) -> str:
+    if not color:
+        return text
+    code = {"error": "31", "warning": "33", "note": "36"}[severity.value]
+    return f"\x1b[1;{code}m{text}\x1b[0m"
+
+
+def to_dict(d: Diagnostic) -> dict:
+    """The JSON shape of one diagnostic (stable; documented in docs/language.md)."""
+    span = d.span
+    return {
+        "code": d.code, "severity": d.severity.value, "message": d.message,
+        "file": span.file if span else None, "line": span.line if span else None,
+        "column": span.column if span else None, "end_line": span.end_line if span else None,
+        "end_column": span.end_column if span else None, "label": d.label,
+        "labels": [{"file": l.span.file, "line": l.span.line, "column": l.span.column,
+                    "end_line": l.span.end_line, "end_column": l.span.end_column,
+                    "message": l.message} for l in d.labels],
+        "notes": list(d.notes), "hints": list(d.help),
+    }
+
+
+def render_json(diagnostics: Iterable[Diagnostic]) -> str:
+    """`{"diagnostics": [...], "summary": {...}}` with sorted keys and a trailing newline."""
+    items = [to_dict(d) for d in diagnostics]
+    summary = {"errors": sum(i["severity"] == "error" for i in items),
+               "warnings": sum(i["severity"] == "warning" for i in items)}
+    return json.dumps({"diagnostics": items, "summary": summary}, indent=2,
+                      ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
+    """`checked 4 files: 0 errors, 1 warning`."""
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    return (f"checked {files} file{'s' * (files != 1)}: {errors} error{'s' * (errors != 1)},"
+            f" {warnings} warning{'s' * (warnings != 1)}")

@@ -1,0 +1,135 @@
+"""Name resolution over the typed model: duplicates and references, with "did you mean"."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from charter import model as m
+from charter.diagnostics import Label, Reporter
+from charter.source import Span
+from charter.view import suggest
+
+PARTY_WORDS = ("direct", "vendor", "partner")
+
+
+def resolve(program: m.Program, reporter: Reporter) -> None:
+    """Report duplicate definitions and references to things that do not exist."""
+    for kind, nodes in (("product", program.products), ("channel", program.channels),
+                        ("mitigation", program.mitigations), ("example", program.examples),
+                        ("process", program.processes), ("scoring", program.scorings),
+                        ("clawback", program.clawbacks), ("spiff", program.spiffs)):
+        _duplicates(kind, [(n.name, n.span) for n in nodes], reporter)
+    for channel in program.channels:
+        _duplicates("tier", [(t.name, t.span) for t in channel.tiers], reporter)
+        _check_tiers(channel, reporter)
+    _check_handovers(program, reporter)
+    _check_mitigations(program, reporter)
+    _check_examples(program, reporter)
+    _check_splits(program, reporter)
+    _check_completeness(program, reporter)
+
+
+def _duplicates(kind: str, named: list[tuple[str, Span]], reporter: Reporter) -> None:
+    seen: dict[str, Span] = {}
+    for name, span in named:
+        if name in seen:
+            reporter.error("CH-E105", f"{kind} `{name}` is defined twice", span,
+                           label="defined again here", labels=(Label(seen[name], "first defined here"),),
+                           help=("rename one, or merge them",))
+        else:
+            seen.setdefault(name, span)
+
+
+def unknown(reporter: Reporter, kind: str, name: str, span: Span, choices: Iterable[str],
+            where: str = "") -> None:
+    """Report CH-E109: a reference to a ``kind`` that does not exist."""
+    reporter.error("CH-E109", f"unknown {kind} `{name}`{where}", span,
+                   label=f"no {kind} of this name", help=suggest(name, choices))
+
+
+def _check_tiers(channel: m.Channel, reporter: Reporter) -> None:
+    names = [t.name for t in channel.tiers]
+    for tier in channel.tiers:
+        if tier.tier_up and tier.tier_up.target not in names:
+            unknown(reporter, "tier", tier.tier_up.target, tier.tier_up.target_span, names,
+                    f" in channel {channel.name}")
+        if tier.downgrade_to and tier.downgrade_to not in names:
+            unknown(reporter, "tier", tier.downgrade_to, tier.spans["downgrade_to"], names,
+                    f" in channel {channel.name}")
+
+
+def _check_handovers(program: m.Program, reporter: Reporter) -> None:
+    names = [c.name for c in program.channels]
+    for handover in program.handovers:
+        for role in ("source", "target"):
+            name = getattr(handover, role)
+            if program.channel(name) is None:
+                unknown(reporter, "channel", name, handover.spans[role], names)
+        target = program.channel(handover.target)
+        if target is None:
+            continue
+        tiers = [t.name for t in target.tiers]
+        for tier in handover.allowed_tiers:
+            if tier not in tiers:
+                unknown(reporter, "tier", tier, handover.spans["allowed_tiers"], tiers,
+                        f" of channel {target.name}")
+
+
+def _check_mitigations(program: m.Program, reporter: Reporter) -> None:
+    names = [c.name for c in program.channels]
+    for mitigation in program.mitigations:
+        for name in mitigation.applies_to:
+            if program.channel(name) is None:
+                unknown(reporter, "channel", name, mitigation.span, names,
+                        f" in mitigation {mitigation.name}")
+
+
+def _check_examples(program: m.Program, reporter: Reporter) -> None:
+    channels = [c.name for c in program.channels]
+    for example in program.examples:
+        deal = example.deal
+        if deal.product and program.product(deal.product) is None:
+            unknown(reporter, "product", deal.product, deal.product_span,
+                    [p.name for p in program.products])
+        for step in deal.route:
+            _check_route_step(program, step, channels, reporter)
+        for name, _amount, span in deal.cumulative:
+            if program.channel(name) is None:
+                unknown(reporter, "channel", name, span, channels)
+        for expectation in example.expectations:
+            if expectation.party and program.channel(expectation.party) is None:
+                unknown(reporter, "channel", expectation.party, expectation.span, channels)
+
+
+def _check_route_step(program: m.Program, step: m.RouteStep, channels: list[str],
+                      reporter: Reporter) -> None:
+    channel = program.channel(step.channel)
+    if channel is None:
+        unknown(reporter, "channel", step.channel, step.span, channels)
+    elif step.tier and channel.tier(step.tier) is None:
+        unknown(reporter, "tier", step.tier, step.span, [t.name for t in channel.tiers],
+                f" of channel {channel.name}")
+
+
+def _check_splits(program: m.Program, reporter: Reporter) -> None:
+    if program.attribution is None:
+        return
+    parties = list(PARTY_WORDS) + [c.name for c in program.channels]
+    for split in program.attribution.splits:
+        for party, _share, span in split.shares:
+            if party not in parties:
+                unknown(reporter, "party", party, span, parties, f" in split {split.name}")
+
+
+def _check_completeness(program: m.Program, reporter: Reporter) -> None:
+    """Things a concrete (non-abstract) program must state."""
+    if program.header.abstract:
+        return
+    for channel in program.channels:
+        if channel.model in ("wholesale", "resale") and not channel.tiers:
+            reporter.error("CH-E103", f"{channel.model} channel `{channel.name}` has no tiers",
+                           channel.span, label="needs at least one `tier`",
+                           help=("add `tier Standard { margin: 20% }`",))
+        for tier in channel.tiers:
+            if channel.model in ("wholesale", "resale") and tier.margin is None:
+                reporter.error("CH-E103", f"tier `{tier.name}` of {channel.name} has no margin",
+                               tier.span, label="needs `margin`", help=("add `margin: 20%`",))

@@ -1,0 +1,266 @@
+"""Typed values: reading a syntax value as money, a percentage, a duration, a rate, a condition.
+
+Each ``read_<type>`` returns the typed value, or None after reporting CH-E106 (wrong type) with
+what was expected and what was found. Currency checks happen here too (CH-E107).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable, Union
+
+from charter import syntax as s
+from charter.diagnostics import Reporter
+from charter.literals import MoneyValue
+from charter.source import Span
+
+DURATION_UNITS = {
+    "hour": "hour", "hours": "hour", "h": "hour", "jam": "hour",
+    "day": "day", "days": "day", "hari": "day",
+    "week": "week", "weeks": "week", "minggu": "week",
+    "month": "month", "months": "month", "bulan": "month",
+    "quarter": "quarter", "quarters": "quarter", "kuartal": "quarter",
+    "year": "year", "years": "year", "tahun": "year",
+}
+PERIODS = {"month": "month", "bulan": "month", "year": "year", "tahun": "year", "yr": "year",
+           "quarter": "quarter", "kuartal": "quarter", "week": "week", "minggu": "week",
+           "day": "day", "hari": "day"}
+BOOLS = {"yes": True, "true": True, "ya": True, "no": False, "false": False, "tidak": False}
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time; ``business`` counts business hours/days only."""
+
+    amount: Decimal
+    unit: str
+    business: bool = False
+
+    def __str__(self) -> str:
+        prefix = "business " if self.business else ""
+        plural = "" if self.amount == 1 else "s"
+        return f"{self.amount} {prefix}{self.unit}{plural}"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An amount per unit and/or per period: `Rp 200K per user per month`."""
+
+    money: MoneyValue
+    unit: str | None
+    period: str | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One comparison in a criterion: `revenue >= Rp 5 Miliar per year`."""
+
+    metric: str
+    op: str
+    value: object
+    span: Span
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """An AND/OR tree of metrics; ``op`` is "all" or "any"."""
+
+    op: str
+    items: tuple[Union["Criteria", Metric], ...]
+    span: Span
+
+
+class Reader:
+    """Reads typed values, reporting type errors; knows the program currency."""
+
+    def __init__(self, reporter: Reporter, currency: str | None):
+        self.reporter = reporter
+        self.currency = currency
+
+    def wrong(self, value: s.Value, expected: str, example: str = "") -> None:
+        """Report CH-E106: ``value`` is not of the ``expected`` type."""
+        found = describe(value)
+        help = (f"write {expected}, e.g. `{example}`",) if example else ()
+        self.reporter.error("CH-E106", f"expected {expected}, found {found}"
+                            f" `{s.render_value(value)}`", s.span_of(value),
+                            label=f"this is {found}", help=help)
+
+    def money(self, value: s.Value) -> MoneyValue | None:
+        """An amount in the program currency."""
+        value = _unwrap(value)
+        if isinstance(value, s.Money):
+            return self._currency(value)
+        if not isinstance(value, s.Bad):
+            self.wrong(value, "an amount of money", "Rp 250K")
+        return None
+
+    def _currency(self, value: s.Money) -> MoneyValue:
+        if self.currency and value.value.currency != self.currency:
+            self.reporter.error("CH-E107", f"amount in {value.value.currency}, but the"
+                                f" program's currency is {self.currency}", value.span,
+                                label=f"this is {value.value.currency}",
+                                help=(f"write the amount in {self.currency}",))
+        return value.value
+
+    def percent(self, value: s.Value) -> Decimal | None:
+        """A percentage, as a fraction."""
+        value = _unwrap(value)
+        if isinstance(value, s.Percent):
+            return value.value
+        if not isinstance(value, s.Bad):
+            self.wrong(value, "a percentage", "25%")
+        return None
+
+    def number(self, value: s.Value) -> Decimal | None:
+        """A plain number."""
+        value = _unwrap(value)
+        if isinstance(value, s.Number):
+            return value.value
+        if not isinstance(value, s.Bad):
+            self.wrong(value, "a number", "1000")
+        return None
+
+    def integer(self, value: s.Value) -> int | None:
+        """A whole number."""
+        number = self.number(value)
+        if number is None:
+            return None
+        if number != number.to_integral_value():
+            self.reporter.error("CH-E111", f"expected a whole number, found {number}",
+                                s.span_of(value), label="not a whole number")
+            return None
+        return int(number)
+
+    def string(self, value: s.Value) -> str | None:
+        """A quoted string."""
+        if isinstance(value, s.Str):
+            return value.value
+        self.wrong(value, "a quoted string", '"text"')
+        return None
+
+    def date(self, value: s.Value):
+        """An ISO date."""
+        if isinstance(value, s.Date):
+            return value.value
+        if not isinstance(value, s.Bad):
+            self.wrong(value, "a date", "2026-01-01")
+        return None
+
+    def name(self, value: s.Value) -> str | None:
+        """A bare identifier."""
+        if isinstance(value, s.Name):
+            return value.value
+        if not isinstance(value, s.Bad):
+            self.wrong(value, "a name", "Elite")
+        return None
+
+    def boolean(self, value: s.Value) -> bool | None:
+        """yes/no."""
+        if isinstance(value, s.Name) and value.value.lower() in BOOLS:
+            return BOOLS[value.value.lower()]
+        self.wrong(value, "yes or no", "yes")
+        return None
+
+    def duration(self, value: s.Value) -> Duration | None:
+        """`60 days`, `24 business hours`, `1,5 bulan`."""
+        atoms = value.atoms if isinstance(value, s.Phrase) else (value,)
+        if isinstance(atoms[0], s.Bad):
+            return None
+        words = [a.value.lower() for a in atoms[1:] if isinstance(a, s.Name)]
+        business = bool(words) and words[0] in ("business", "kerja")
+        unit_words = words[1:] if business else words
+        if (isinstance(atoms[0], s.Number) and len(words) == len(atoms) - 1
+                and len(unit_words) == 1 and unit_words[0] in DURATION_UNITS):
+            return Duration(atoms[0].value, DURATION_UNITS[unit_words[0]], business)
+        self.wrong(value, "a duration", "60 days")
+        return None
+
+    def rate(self, value: s.Value) -> Rate | None:
+        """`Rp 200K per user per month`, `Rp 5 Miliar per year`, or a bare amount."""
+        atoms = value.atoms if isinstance(value, s.Phrase) else (value,)
+        if isinstance(atoms[0], s.Bad):
+            return None
+        parsed = _rate_parts(atoms)
+        if parsed is None:
+            self.wrong(value, "an amount per unit or period", "Rp 200K per user per month")
+            return None
+        unit, period = parsed
+        money = self._currency(atoms[0])  # type: ignore[arg-type]
+        return Rate(money, unit, period)
+
+    def percent_or_money(self, value: s.Value) -> Decimal | MoneyValue | None:
+        """A percentage or a fixed amount (e.g. MDF)."""
+        inner = _unwrap(value)
+        if isinstance(inner, s.Money):
+            return self._currency(inner)
+        if isinstance(inner, s.Percent):
+            return inner.value
+        if not isinstance(inner, s.Bad):
+            self.wrong(value, "a percentage or an amount", "3%")
+        return None
+
+    def criteria(self, value: s.Value) -> Criteria | Metric | None:
+        """`revenue >= Rp 5 Miliar per year and certified_people >= 2`, or `none`."""
+        if isinstance(value, (s.AllOf, s.AnyOf)):
+            items = [self.criteria(v) for v in value.items]
+            if any(i is None for i in items):
+                return None
+            op = "all" if isinstance(value, s.AllOf) else "any"
+            return Criteria(op, tuple(items), value.span)  # type: ignore[arg-type]
+        if isinstance(value, s.Compare) and isinstance(value.left, s.Name):
+            right = self.measure(value.right)
+            return None if right is None else Metric(value.left.value, value.op, right, value.span)
+        self.wrong(value, "a criterion", "revenue >= Rp 5 Miliar per year")
+        return None
+
+    def measure(self, value: s.Value) -> object | None:
+        """The right side of a criterion: a number, percentage, amount, rate or duration."""
+        value = _unwrap(value)
+        for kind, read in ((s.Number, lambda v: v.value), (s.Percent, lambda v: v.value),
+                           (s.Money, self._currency)):
+            if isinstance(value, kind):
+                return read(value)
+        if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Money):
+            return self.rate(value)
+        if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Number):
+            return self.duration(value)
+        if not isinstance(value, s.Bad):
+            self.wrong(value, "a number, percentage or amount", "Rp 5 Miliar per year")
+        return None
+
+
+def _rate_parts(atoms) -> tuple[str | None, str | None] | None:
+    if not isinstance(atoms[0], s.Money):
+        return None
+    words = [a.value if isinstance(a, s.Name) else None for a in atoms[1:]]
+    if None in words or len(words) % 2 or any(w != "per" for w in words[0::2]):
+        return None
+    targets = [w for w in words[1::2]]
+    if len(targets) > 2:
+        return None
+    unit = next((t for t in targets if t not in PERIODS), None)
+    period = next((PERIODS[t] for t in targets if t in PERIODS), None)
+    if len([t for t in targets if t not in PERIODS]) > 1:
+        return None
+    return unit, period
+
+
+def _unwrap(value: s.Value) -> s.Value:
+    return value.inner if isinstance(value, s.Approx) else value
+
+
+def describe(value: s.Value) -> str:
+    """What a value looks like, in words, for "expected X, found Y" messages."""
+    names: dict[type, str] = {
+        s.Money: "an amount", s.Percent: "a percentage", s.Number: "a number",
+        s.Date: "a date", s.Str: "a string", s.Name: "a name", s.ListValue: "a list",
+        s.Range: "a range", s.Compare: "a comparison", s.AllOf: "an `and` expression",
+        s.AnyOf: "an `or` expression", s.Arrow: "an `->` expression", s.Approx: "an approximate value",
+        s.Plus: "`+`", s.Bad: "an unreadable literal",
+    }
+    if isinstance(value, s.Phrase):
+        return f"a phrase starting with {describe(value.atoms[0])}"
+    return names.get(type(value), "a value")
+
+
+ReadFn = Callable[[Reader, s.Value], object]

@@ -1,0 +1,1 @@
+"""The charter grammar (`charter.lark`), shipped as package data of `charter.grammar`."""

@@ -1,0 +1,1 @@
+"""Policy checks over the resolved program model (see docs/policies.md)."""

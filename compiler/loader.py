@@ -169,6 +169,10 @@ def merge(base: tuple[s.Item, ...], child: tuple[s.Item, ...]) -> tuple[s.Item, 
 
 
 def _merge_block(base: s.Block, child: s.Block) -> s.Block:
+    inherited = base.items
+    if base.kind == "program":  # being abstract is not inherited: the extender is concrete
+        inherited = tuple(i for i in inherited if not (isinstance(i, s.Attribute)
+                                                       and i.key == "abstract"))
     return replace(child, doc=child.doc or base.doc, internal=child.internal or base.internal,
-                   items=merge(base.items, child.items))
+                   items=merge(inherited, child.items))
 

@@ -26,6 +26,7 @@ TOP_LEVEL = ("program", "product", "channel", "attribution", "handover", "econom
              "mitigation", "registration", "clawback", "spiff", "scoring", "process",
              "enablement", "ship_gate", "example")
 EXPECT_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
+                  "unit_price", "wholesale_unit_price",
                   "vendor_receives", "partner_margin", "commission", "mdf", "partner_gross",
                   "partner_share", "combined_rate", "vendor_cogs", "vendor_net_margin",
                   "decision")

@@ -46,10 +46,13 @@ def compile_file(path: str | Path, reporter: Reporter | None = None,
     loader = Loader(reporter)
     items = loader.load(path, root or project_root(path))
     display = next(iter(loader.sources), str(path))
-    program = assemble(items, reporter, display, tuple(loader.sources)) if display in \
-        loader.sources else None
+    recovered = frozenset((f, line) for f, src in loader.sources.items()
+                          for line in src.recovered_lines)
+    program = assemble(items, reporter, display, tuple(loader.sources), recovered) \
+        if display in loader.sources else None
     if program is not None:
-        resolve(program, reporter)
+        resolve(program, reporter, _damage_test(recovered))
+    _drop_recovery_noise(reporter, recovered)
     return program, reporter, loader.sources
 
 
@@ -62,10 +65,23 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
     reporter = Reporter()
     source = SourceFile(name, text)
     items = parse_source(source, reporter)
-    program = assemble(items, reporter, name, (name,))
+    recovered = frozenset((name, line) for line in source.recovered_lines)
+    program = assemble(items, reporter, name, (name,), recovered)
     if program is not None:
-        resolve(program, reporter)
+        resolve(program, reporter, _damage_test(recovered))
+    _drop_recovery_noise(reporter, recovered)
     return program, reporter
+
+
+def _damage_test(recovered: frozenset):
+    return lambda span: any(f == span.file and span.line <= line <= span.end_line
+                            for f, line in recovered)
+
+
+def _drop_recovery_noise(reporter: Reporter, recovered: frozenset) -> None:
+    """Lines rewritten by syntax recovery only carry their syntax error, not its echoes."""
+    reporter.items = [d for d in reporter.items if d.span is None or d.code.startswith("CH-E0")
+                      or (d.span.file, d.span.line) not in recovered]
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:

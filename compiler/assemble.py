@@ -7,16 +7,18 @@ from charter import syntax as s
 from charter.diagnostics import Reporter
 from charter.source import Span
 from charter.values import Reader
-from charter.view import Ctx, View
+from charter.view import TOP, Ctx, View
 
 
 def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
-             files: tuple[str, ...]) -> m.Program | None:
+             files: tuple[str, ...], recovered: frozenset = frozenset()) -> m.Program | None:
     """Lower every top-level construct; None when there is no `program` header at all."""
-    top = s.Block("<file>", _file_span(path), (), None, items, False, _file_span(path))
-    ctx = Ctx(reporter, Reader(reporter, None))
+    top = s.Block(TOP, _file_span(path), (), None, items, False, _file_span(path))
+    ctx = Ctx(reporter, Reader(reporter, None), recovered)
     view = View(top, ctx, ("extends",), lw.TOP_LEVEL)
     header_block = view.child("program")
+    if header_block is None and reporter.has_errors:
+        return None  # the file did not parse far enough to judge its structure
     if header_block is None:
         reporter.error("CH-E204", "file has no `program` block", _file_span(path),
                        label="program header missing",
@@ -24,7 +26,8 @@ def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
         return None
     header = lw.parse_header(header_block, ctx)
     ctx.reader.currency = header.currency or None
-    _warn_empty(items, reporter)
+    _warn_empty(items, reporter, ctx)
+    _warn_precision(items, header.currency, header.minor_units, reporter)
     return m.Program(header=header, files=files, **_constructs(view, ctx))
 
 
@@ -45,14 +48,42 @@ def _constructs(view: View, ctx: Ctx) -> dict:
         examples=each("example", lw.parse_example))
 
 
-def _warn_empty(items: tuple[s.Item, ...], reporter: Reporter) -> None:
+def _warn_empty(items: tuple[s.Item, ...], reporter: Reporter, ctx: Ctx) -> None:
     for item in items:
         if isinstance(item, s.Block):
-            if not item.items and item.doc is None:
+            if not item.items and item.doc is None and not ctx.damaged(item):
                 reporter.warning("CH-W102", f"empty `{item.kind}` block has no effect",
                                  item.kind_span, label="nothing inside",
                                  help=("fill it in or remove it",))
-            _warn_empty(item.items, reporter)
+            _warn_empty(item.items, reporter, ctx)
+
+
+def _warn_precision(items, currency: str, minor_units: int, reporter: Reporter) -> None:
+    """CH-W101 for amounts finer than the currency's minor unit (e.g. Rp 0,5)."""
+    for money in _money_nodes(items):
+        exponent = money.value.amount.as_tuple().exponent
+        if money.value.currency == currency and isinstance(exponent, int) \
+                and -exponent > minor_units:
+            reporter.warning("CH-W101", f"`{money.text}` is finer than {currency} pays"
+                             f" ({minor_units} decimal{'s' * (minor_units != 1)})", money.span,
+                             label="will be rounded when paid",
+                             help=("round the amount, or set `minor_units` in `program`",))
+
+
+def _money_nodes(node):
+    if isinstance(node, s.Money):
+        yield node
+    elif isinstance(node, (tuple, list)):
+        for child in node:
+            yield from _money_nodes(child)
+    elif isinstance(node, s.Block):
+        yield from _money_nodes(node.items)
+    elif isinstance(node, s.Attribute):
+        yield from _money_nodes(node.values)
+    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, (s.Str, s.Name)):
+        for name in ("inner", "low", "high", "left", "right", "items", "atoms"):
+            if hasattr(node, name):
+                yield from _money_nodes(getattr(node, name))
 
 
 def _file_span(path: str) -> Span:

@@ -81,7 +81,8 @@ class Loader:
         if not _inside(target, root):
             self.reporter.error("CH-E202", f"`{value.value}` is outside the project",
                                 value.span, label="leaves the project directory",
-                                notes=(f"project root: {_display(root)}",),
+                                notes=("the project is the nearest folder holding"
+                                       " charter.toml, pyproject.toml or .git",),
                                 help=("keep shared programs inside the project",))
             return None
         if target in chain:

@@ -22,9 +22,13 @@ RESETS = ("calendar_year", "fiscal_year", "quarter", "contract_year", "never")
 ENFORCEMENTS = ("gate", "periodic_review", "contractual_sla", "escalation_path")
 STATUSES = ("draft", "locked")
 ROUNDINGS = ("half_up", "half_even", "down", "up")
+MINOR_UNITS = {"IDR": 0, "JPY": 0}  # what is actually paid; everything else in cents
 TOP_LEVEL = ("program", "product", "channel", "attribution", "handover", "economics",
              "mitigation", "registration", "clawback", "spiff", "scoring", "process",
              "enablement", "ship_gate", "example")
+BLOCK_KINDS = frozenset(TOP_LEVEL + ("tier", "thresholds", "support", "white_label", "service",
+                                     "split", "step", "item", "condition", "dimension", "band",
+                                     "expect"))
 EXPECT_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
                   "unit_price", "wholesale_unit_price",
                   "vendor_receives", "partner_margin", "commission", "mdf", "partner_gross",
@@ -39,12 +43,14 @@ def parse_header(block: s.Block, ctx: Ctx) -> m.Header:
     abstract = v.flag("abstract")
     need = None if abstract else "IDR"
     rounding = v.choice("rounding", ROUNDINGS, default="half_up") or "half_up"
+    currency = v.one("currency", Reader.name, need) or ""
+    minor = v.one("minor_units", Reader.integer)
     return m.Header(
         id=block_name(block, ctx), title=v.text("title", '"Program title"'),
         version=v.text("version"), effective=v.one("effective", Reader.date),
-        currency=v.one("currency", Reader.name, need) or "", locales=v.many("locales", Reader.name),
+        currency=currency, locales=v.many("locales", Reader.name),
         status=v.choice("status", STATUSES, None if abstract else "draft", "draft") or "draft",
-        rounding=rounding, minor_units=v.one("minor_units", Reader.integer, default=2) or 0,
+        rounding=rounding, minor_units=MINOR_UNITS.get(currency, 2) if minor is None else minor,
         abstract=abstract, doc=v.doc, span=block.span)
 
 

@@ -23,7 +23,7 @@ RECOVERED = "_"  # block kind written over a neutralised line; dropped by the bu
 # Labelled bad snippets (lark match_examples): the parser state at the failure picks the label.
 EXAMPLES: dict[tuple[str, str], list[str]] = {
     ("CH-E008", "missing `:` after attribute name"): [
-        "channel X {\n margin 20%\n}\n", "margin 20%\n", "channel X {\n model wholesale\n}\n"],
+        "channel X {\n margin 20%\n}\n", "margin 20%\n"],
     ("CH-E009", "missing value after `:`"): [
         "margin:\n", "channel X {\n margin:\n}\n", "margin: ,\n"],
     ("CH-E011", "unexpected `}` with no block open"): ["}\n", "a: 1\n}\n"],
@@ -48,7 +48,7 @@ TOKEN_NAMES = {
 @functools.lru_cache(maxsize=1)
 def grammar() -> Lark:
     """The charter LALR parser, built once per process and cached across runs."""
-    return Lark.open_from_package("charter.grammar", "charter.lark", parser="lalr",
+    return Lark.open_from_package("charter.grammar", "charter.lark", parser="lalr", lexer="basic",
                                   propagate_positions=True, maybe_placeholders=False,
                                   cache=True)
 
@@ -68,13 +68,20 @@ def parse_source(source: SourceFile, reporter: Reporter) -> tuple[Item, ...]:
                 return ()  # an error on a line we rewrote: the rest would be noise
             diagnostic = explain_error(err, source, text)
             reporter.report(diagnostic)
-            text = _recover(text, err, diagnostic.code)
-            if text is None:
+            new_text = _recover(text, err, diagnostic.code)
+            if new_text is None:
                 return ()
             touched.add(line)
+            source.recovered_lines.update(_changed_lines(text, new_text))
+            text = new_text
             continue
         return SyntaxBuilder(source, reporter).transform(tree)
     return ()
+
+
+def _changed_lines(old: str, new: str) -> set[int]:
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    return {i + 1 for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b}
 
 
 def _precheck(source: SourceFile, reporter: Reporter) -> bool:
@@ -120,7 +127,12 @@ def explain_error(err: UnexpectedInput, source: SourceFile, text: str) -> Diagno
     span = _token_span(err, source)
     found = _describe_token(err.token)
     labelled = _classify(err)
+    opener = _open_bracket(err, text)
+    if opener is not None:
+        return _unclosed_bracket(source, *opener)
     expected = _expected(err)
+    if labelled and labelled[0] == "CH-E014" and not _starts_block(err, text):
+        labelled = ("CH-E008", "missing `:` after attribute name")
     if labelled:
         code, message = labelled
         return Diagnostic(code, Severity.ERROR, f"{message}, found {found}", span,
@@ -154,6 +166,14 @@ def _classify(err: UnexpectedToken) -> tuple[str, str] | None:
     return table.get((position, err.token.type))
 
 
+def _starts_block(err: UnexpectedToken, text: str) -> bool:
+    """Does the failing line begin with a block kind (`channel VAD`), not an attribute name?"""
+    from charter.lower import BLOCK_KINDS
+    line = text.split("\n")[err.token.line - 1] if err.token.line else ""
+    words = line.split()
+    return bool(words) and (words[0] in BLOCK_KINDS or words[0] == "internal")
+
+
 def _at_end(err: UnexpectedInput, text: str) -> bool:
     token = getattr(err, "token", None)
     return token is not None and token.type == "$END" or getattr(err, "pos_in_stream", 0) is None
@@ -175,6 +195,35 @@ def _open_stack(text: str) -> list[tuple[str, int]]:
     return stack
 
 
+def _open_bracket(err: UnexpectedToken, text: str) -> tuple[str, int] | None:
+    """The `[`/`(` left open when the parser wants nothing but its closer (or more items)."""
+    wanted = set(err.accepts or err.expected)
+    if not wanted & {"RSQB", "RPAR"} or wanted - {"RSQB", "RPAR", "COMMA", "_NL", "ARROW", "RANGE",
+                                                  "CMP", "OR", "AND"} - _ATOMS:
+        return None
+    if err.token.type in ("RBRACE", "$END") or err.token.line != _line_of(text, err):
+        stack = _open_stack(text[:err.token.start_pos or 0])
+        if stack and stack[-1][0] in "[(":
+            return stack[-1]
+    return None
+
+
+_ATOMS = {"MONEY", "PERCENT", "NUMBER", "DATE", "STRING", "NAME", "PLUS", "APPROX", "LSQB", "LPAR"}
+
+
+def _line_of(text: str, err: UnexpectedToken) -> int:
+    stack = _open_stack(text[:err.token.start_pos or 0])
+    return text.count("\n", 0, stack[-1][1]) + 1 if stack else -1
+
+
+def _unclosed_bracket(source: SourceFile, char: str, offset: int) -> Diagnostic:
+    line = source.position(offset)[0]
+    closer = "]" if char == "[" else ")"
+    return Diagnostic("CH-E016", Severity.ERROR, f"`{char}` opened on line {line} is never"
+                      " closed", source.span(offset, offset + 1), label="opened here",
+                      help=(f"add the missing `{closer}`",))
+
+
 def _unclosed(source: SourceFile, text: str) -> Diagnostic:
     from charter.diagnostics import Label
     stack = _open_stack(text)
@@ -184,10 +233,7 @@ def _unclosed(source: SourceFile, text: str) -> Diagnostic:
     char, offset = stack[-1]
     line = source.position(offset)[0]
     if char in "[(":
-        closer = "]" if char == "[" else ")"
-        return Diagnostic("CH-E016", Severity.ERROR, f"`{char}` opened on line {line} is never"
-                          " closed", source.span(offset, offset + 1), label="opened here",
-                          help=(f"add the missing `{closer}`",))
+        return _unclosed_bracket(source, char, offset)
     return Diagnostic("CH-E003", Severity.ERROR, "unexpected end of file: a block is not closed",
                       source.eof_span(), label="file ends here",
                       labels=(Label(source.span(offset, offset + 1), "this `{` is never closed"),),
@@ -251,6 +297,10 @@ def _recover(text: str, err: UnexpectedInput, code: str) -> str | None:
     """Rewrite ``text`` so parsing can resume after ``err`` (None: give up)."""
     if isinstance(err, UnexpectedEOF) or _at_end(err, text) or code == "CH-E016":
         return _close_at_end(text)
+    if code == "CH-E014":  # the header lacks its `{`: supply it and parse the body normally
+        lines = text.split("\n")
+        lines[err.line - 1] += " {"
+        return "\n".join(lines)
     return _neutralise(text, err)
 
 
@@ -268,7 +318,7 @@ def _neutralise(text: str, err: UnexpectedInput) -> str | None:
     if getattr(getattr(err, "token", None), "type", "") == "RBRACE" and opens < 0:
         opens += 1  # the stray `}` is the error itself: drop it
     new = (f"{RECOVERED}{{" * opens) if opens > 0 else ("};" * -opens)
-    if len(new) > len(old) or new == old.strip() or (not new and not old.strip()):
+    if new == old.strip() or (not new and not old.strip()):
         return None
-    lines[line - 1] = new.ljust(len(old))
+    lines[line - 1] = new
     return "\n".join(lines)

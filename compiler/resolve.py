@@ -1,7 +1,7 @@
 """Name resolution over the typed model: duplicates and references, with "did you mean"."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from charter import model as m
 from charter.diagnostics import Label, Reporter
@@ -11,8 +11,12 @@ from charter.view import suggest
 PARTY_WORDS = ("direct", "vendor", "partner")
 
 
-def resolve(program: m.Program, reporter: Reporter) -> None:
-    """Report duplicate definitions and references to things that do not exist."""
+def resolve(program: m.Program, reporter: Reporter,
+            damaged: Callable[[Span], bool] = lambda span: False) -> None:
+    """Report duplicate definitions and references to things that do not exist.
+
+    ``damaged`` tells which spans hold a recovered syntax error; completeness is not judged there.
+    """
     for kind, nodes in (("product", program.products), ("channel", program.channels),
                         ("mitigation", program.mitigations), ("example", program.examples),
                         ("process", program.processes), ("scoring", program.scorings),
@@ -25,7 +29,7 @@ def resolve(program: m.Program, reporter: Reporter) -> None:
     _check_mitigations(program, reporter)
     _check_examples(program, reporter)
     _check_splits(program, reporter)
-    _check_completeness(program, reporter)
+    _check_completeness(program, reporter, damaged)
 
 
 def _duplicates(kind: str, named: list[tuple[str, Span]], reporter: Reporter) -> None:
@@ -120,7 +124,8 @@ def _check_splits(program: m.Program, reporter: Reporter) -> None:
                 unknown(reporter, "party", party, span, parties, f" in split {split.name}")
 
 
-def _check_completeness(program: m.Program, reporter: Reporter) -> None:
+def _check_completeness(program: m.Program, reporter: Reporter,
+                        damaged: Callable[[Span], bool]) -> None:
     """Things a concrete (non-abstract) program must state."""
     if program.header.abstract:
         return
@@ -130,6 +135,7 @@ def _check_completeness(program: m.Program, reporter: Reporter) -> None:
                            channel.span, label="needs at least one `tier`",
                            help=("add `tier Standard { margin: 20% }`",))
         for tier in channel.tiers:
-            if channel.model in ("wholesale", "resale") and tier.margin is None:
+            if channel.model in ("wholesale", "resale") and tier.margin is None \
+                    and not damaged(tier.span):
                 reporter.error("CH-E103", f"tier `{tier.name}` of {channel.name} has no margin",
                                tier.span, label="needs `margin`", help=("add `margin: 20%`",))

@@ -30,6 +30,7 @@ class SourceFile:
     path: str
     text: str
     _starts: list[int] = field(default_factory=list, repr=False)
+    recovered_lines: set[int] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self._starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
@@ -45,6 +46,18 @@ class SourceFile:
         line, column = self.position(start)
         end_line, end_column = self.position(end)
         return Span(self.path, start, end, line, column, end_line, end_column)
+
+    def offset(self, line: int, column: int) -> int:
+        """The character offset of a 1-based (line, column), clamped to the file."""
+        if line < 1:
+            return 0
+        if line > len(self._starts):
+            return len(self.text)
+        return min(self._starts[line - 1] + column - 1, len(self.text))
+
+    def span_at(self, line: int, column: int, end_line: int, end_column: int) -> Span:
+        """A span from 1-based line/column positions (robust to edits on other lines)."""
+        return self.span(self.offset(line, column), self.offset(end_line, end_column))
 
     def line_text(self, line: int) -> str:
         """The text of a 1-based line, without its newline."""

@@ -252,7 +252,8 @@ class SyntaxBuilder(Transformer):
         self.reporter = reporter
 
     def _span(self, token: Token) -> Span:
-        return self.source.span(token.start_pos, token.end_pos)
+        # Line/column, not offsets: recovery may have rewritten other lines of the text.
+        return self.source.span_at(token.line, token.column, token.end_line, token.end_column)
 
     def _literal(self, token: Token, read, make):
         span = self._span(token)
@@ -365,8 +366,10 @@ class SyntaxBuilder(Transformer):
         header = tuple(c for c in rest if isinstance(c, (Name, Str, Number, Bad)))
         doc = next((c.node for c in rest if isinstance(c, _Doc)), None)
         items = _items(rest)
-        end = self.source.text.rfind("}", meta.start_pos, meta.end_pos) + 1 or meta.end_pos
-        span = self.source.span(meta.start_pos, end)
+        start = self.source.offset(meta.line, meta.column)
+        stop = self.source.offset(meta.end_line, meta.end_column)
+        end = self.source.text.rfind("}", start, stop) + 1 or stop
+        span = self.source.span(start, end)
         return Block(str(kind), self._span(kind), header, doc, items, internal, span)
 
     def start(self, children):

@@ -15,6 +15,7 @@ from charter.source import Span
 from charter.values import Reader
 
 T = TypeVar("T")
+TOP = "<file>"  # kind of the pseudo-block holding a file's top-level items
 
 
 def suggest(word: str, choices: Iterable[str]) -> tuple[str, ...]:
@@ -37,6 +38,13 @@ class Ctx:
 
     reporter: Reporter
     reader: Reader
+    recovered: frozenset[tuple[str, int]] = frozenset()
+
+    def damaged(self, block: s.Block) -> bool:
+        """True if a syntax error was recovered inside ``block`` (its content is partial)."""
+        span = block.span
+        return any(f == span.file and span.line <= line <= span.end_line
+                   for f, line in self.recovered)
 
 
 class View:
@@ -67,9 +75,10 @@ class View:
     def _check_attributes(self) -> None:
         for key, attrs in self.attrs.items():
             if key not in self.allowed:
+                where = f"in {self.block.kind}" if self.block.kind != TOP else "at top level"
                 for attr in attrs:
-                    self.reporter.error("CH-E102", f"unknown attribute `{key}` in"
-                                        f" {self.block.kind}", attr.key_span,
+                    self.reporter.error("CH-E102", f"unknown attribute `{key}` {where}",
+                                        attr.key_span,
                                         label="unknown attribute", help=suggest(key, self.allowed))
             elif len(attrs) > 1 and key not in self.repeated:
                 for dup in attrs[1:]:
@@ -81,7 +90,7 @@ class View:
     def _check_blocks(self) -> None:
         for child in self.block.blocks():
             if child.kind not in self.kinds:
-                where = f"in {self.block.kind}" if self.block.kind != "<file>" else "at top level"
+                where = f"in {self.block.kind}" if self.block.kind != TOP else "at top level"
                 self.reporter.error("CH-E101", f"unknown block `{child.kind}` {where}",
                                     child.kind_span, label="unknown block kind",
                                     help=suggest(child.kind, self.kinds))
@@ -111,7 +120,9 @@ class View:
         return self.block.kind_span.to(last)
 
     def missing(self, key: str, example: str) -> None:
-        """Report a required attribute that is absent."""
+        """Report a required attribute that is absent (not in blocks damaged by a syntax error)."""
+        if self.ctx.damaged(self.block):
+            return
         self.reporter.error("CH-E103", f"{self.block.kind} `{self.block.name or ''}` is missing"
                             f" `{key}`".replace(" `` ", " "), self.header_span,
                             label=f"needs `{key}`", help=(f"add `{key}: {example}`",))

@@ -1,0 +1,41 @@
+"""Shared fixtures. Tests run against the installed `charter` package."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PROGRAMS = REPO / "programs"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite expected outputs under tests/data from the current compiler")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite golden files."""
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def compile_src():
+    """Compile program text; returns (program, sorted diagnostics)."""
+    from charter.api import compile_text
+
+    def run(text: str):
+        program, reporter = compile_text(text, "t.charter")
+        return program, reporter.sorted()
+    return run
+
+
+HEADER = 'program t {\n    title: "T"\n    currency: IDR\n    status: draft\n}\n'
+
+
+@pytest.fixture
+def header() -> str:
+    """A minimal valid program header to prepend to snippets."""
+    return HEADER

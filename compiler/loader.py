@@ -32,7 +32,10 @@ class Loader:
             return self.sources[display]
         try:
             data = path.read_bytes()
-            text = data.decode("utf-8")
+            if b"\x00" in data:  # binary: let the parser's pre-check say so, with a position
+                text = data.decode("utf-8", "replace")
+            else:
+                text = data.decode("utf-8")
         except UnicodeDecodeError as err:
             self._unreadable(display, data, err)
             return None

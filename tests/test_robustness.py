@@ -1,0 +1,98 @@
+"""No input, however broken, produces a traceback or hangs: it gets diagnostics and exit 1."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import PROGRAMS
+
+BUNDLED = sorted(PROGRAMS.rglob("*.charter"))
+
+
+def check_text(text: str):
+    from charter.api import compile_text
+    program, reporter = compile_text(text)
+    return reporter.sorted()
+
+
+def check_bytes(tmp_path, data: bytes):
+    from charter.api import check_paths
+    path = tmp_path / "broken.charter"
+    path.write_bytes(data)
+    return check_paths([path])
+
+
+@pytest.mark.parametrize("program", BUNDLED, ids=[p.name for p in BUNDLED])
+def test_every_truncation_of_a_bundled_program_is_diagnosed(program):
+    text = program.read_text(encoding="utf-8")
+    cuts = sorted(set(range(0, len(text), max(1, len(text) // 60))))
+    for cut in cuts:
+        diagnostics = check_text(text[:cut])
+        for d in diagnostics:
+            assert d.code.startswith("CH-") and d.message
+
+
+@pytest.mark.parametrize("program", BUNDLED, ids=[p.name for p in BUNDLED])
+def test_random_corruption_of_a_bundled_program_is_diagnosed(program, tmp_path):
+    data = bytearray(program.read_bytes())
+    rng = random.Random(program.name)
+    for _ in range(40):
+        corrupt = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            corrupt[rng.randrange(len(corrupt))] = rng.randrange(256)
+        result = check_bytes(tmp_path, bytes(corrupt))
+        assert all(d.code.startswith("CH-") for d in result.diagnostics)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list('{}[]()":,;.-><=~+%#\n _aZ09Rp$"\'')) ,
+               max_size=200))
+def test_arbitrary_token_soup_never_crashes(text):
+    for d in check_text(text):
+        assert d.code.startswith("CH-")
+
+
+def test_binary_input_is_refused(tmp_path):
+    result = check_bytes(tmp_path, bytes(range(256)) * 4)
+    assert [d.code for d in result.errors] == ["CH-E010"]
+
+
+def test_non_utf8_input_is_refused(tmp_path):
+    result = check_bytes(tmp_path, b'program x {\n  title: "caf\xe9"\n}\n')
+    assert [d.code for d in result.errors] == ["CH-E205"]
+    assert result.errors[0].span.line == 2
+
+
+def test_huge_file_is_refused():
+    from charter.parser import MAX_BYTES
+    diagnostics = check_text("# x\n" * (MAX_BYTES // 4 + 10))
+    assert [d.code for d in diagnostics] == ["CH-E012"]
+
+
+@pytest.mark.parametrize("opener,closer", [("a {\n", "}\n"), ("[", "]"), ("(", ")")])
+def test_deep_nesting_is_refused_not_a_recursion_error(opener, closer):
+    body = opener * 5000 + closer * 5000
+    text = body if opener.startswith("a") else f"x: {body}\n"
+    assert "CH-E013" in [d.code for d in check_text(text)]
+
+
+def test_many_errors_are_capped_and_fast():
+    import time
+    start = time.perf_counter()
+    diagnostics = check_text("a b c\n" * 2000)
+    assert time.perf_counter() - start < 20
+    assert 0 < len(diagnostics) <= 30
+
+
+def test_cli_never_prints_a_traceback(tmp_path):
+    from click.testing import CliRunner
+    from charter.cli import main
+    path = tmp_path / "x.charter"
+    path.write_bytes(b"program {{{ \x00 ]]] \xff")
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output

@@ -18,7 +18,7 @@ def test_distribution_installs_only_the_charter_namespace():
     files = _installed().files or []
     tops = {str(f).split("/")[0] for f in files}
     strays = {t for t in tops if t != "charter" and not t.endswith(".dist-info")
-              and not t.startswith("__editable__") and not t.endswith(".pth")
+              and not t.startswith("__editable__") and not t.endswith(".pth") and t != "__pycache__"
               and t not in ("..",)}  # console script entries live under ../bin
     assert not strays, f"top-level names outside `charter`: {sorted(strays)}"
     assert not tops & {"compiler", "policies", "targets", "grammar"}

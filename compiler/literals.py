@@ -30,6 +30,9 @@ _MONEY = re.compile(r"(?P<cur>Rp|IDR|USD|US\$|\$|EUR|€|GBP|£|SGD|S\$|AUD|A\$|
                     r" ?(?P<num>[0-9][0-9_.,]*)(?: ?(?P<scale>[A-Za-z]+))?$")
 
 
+MAX_DIGITS = 24  # far above any real amount; keeps every literal exact in Decimal's precision
+
+
 class LiteralError(ValueError):
     """A literal that cannot be read, or could be read two ways."""
 
@@ -52,6 +55,9 @@ class MoneyValue:
 def parse_number(text: str) -> Decimal:
     """Read a number written with `_`, `.` or `,` separators; refuse ambiguous ones."""
     digits = text.replace("_", "")
+    if sum(ch.isdigit() for ch in digits) > MAX_DIGITS:
+        raise LiteralError("CH-E007", f"number `{text[:20]}…` is too long", "too many digits",
+                           (f"amounts and rates have at most {MAX_DIGITS} digits",))
     dots, commas = digits.count("."), digits.count(",")
     if dots and commas:
         decimal_sep = "." if digits.rfind(".") > digits.rfind(",") else ","

@@ -11,6 +11,7 @@ from decimal import Decimal
 from charter import model as m
 from charter import syntax as s
 from charter.view import Ctx, View, block_name, check_choice
+from charter.literals import CURRENCIES
 from charter.values import Reader
 
 CHANNEL_MODELS = ("referral", "wholesale", "resale", "co_sell", "oem", "affiliate", "technology")
@@ -44,6 +45,9 @@ def parse_header(block: s.Block, ctx: Ctx) -> m.Header:
     need = None if abstract else "IDR"
     rounding = v.choice("rounding", ROUNDINGS, default="half_up") or "half_up"
     currency = v.one("currency", Reader.name, need) or ""
+    if currency and check_choice(ctx, v.attr("currency").values[0], currency,  # type: ignore[union-attr]
+                                 sorted(set(CURRENCIES.values())), "currency") is None:
+        currency = ""
     minor = v.one("minor_units", Reader.integer)
     return m.Header(
         id=block_name(block, ctx), title=v.text("title", '"Program title"'),
@@ -85,7 +89,7 @@ def _rate_range(reader: Reader, value: s.Value):
 
 def _percent_range(reader: Reader, value: s.Value):
     if not isinstance(value, s.Range) or value.low is None or value.high is None:
-        reader.wrong(value, "a range of percentages", "40% .. 60%")
+        reader.wrong(value, "a range of percentages with both ends", "40% .. 60%")
         return None
     low, high = reader.percent(value.low), reader.percent(value.high)
     return (low, high) if low is not None and high is not None else None
@@ -406,7 +410,7 @@ def parse_band(block: s.Block, ctx: Ctx) -> m.Band | None:
     if value is None:
         return None
     if not (isinstance(value, s.Range) and value.low is not None and value.high is not None):
-        ctx.reader.wrong(value, "a score range", "60 .. 80")
+        ctx.reader.wrong(value, "a score range with both ends", "60 .. 80")
         return None
     low, high = ctx.reader.number(value.low), ctx.reader.number(value.high)
     if low is None or high is None:
@@ -509,7 +513,7 @@ def parse_expect(block: s.Block, ctx: Ctx) -> list[m.Expectation]:
         raw = attr.values[0]
         approx = isinstance(raw, s.Approx)
         inner = raw.inner if approx else raw
-        value = _expected_value(ctx.reader, inner)
+        value = _expected_value(ctx.reader, attr.key, inner)
         if value is not None:
             found.append(m.Expectation(attr.key, party, year, value, approx,
                                        s.render_value(raw), attr.span))
@@ -532,10 +536,14 @@ def _expect_header(block: s.Block, ctx: Ctx) -> tuple[int | None, str | None]:
     return year, party
 
 
-def _expected_value(reader: Reader, value: s.Value):
-    if isinstance(value, s.Name):
-        return check_choice(Ctx(reader.reporter, reader), value, value.value,
-                            ("accept", "walk"), "decision")
-    if isinstance(value, s.Percent):
-        return value.value
+PERCENT_METRICS = ("partner_share", "combined_rate", "vendor_net_margin")
+
+
+def _expected_value(reader: Reader, metric: str, value: s.Value):
+    if metric == "decision":
+        word = reader.name(value)
+        return word and check_choice(Ctx(reader.reporter, reader), value, word,
+                                     ("accept", "walk"), "decision")
+    if metric in PERCENT_METRICS:
+        return reader.percent(value)
     return reader.money(value)

@@ -243,7 +243,7 @@ def _unclosed(source: SourceFile, text: str) -> Diagnostic:
 def _bad_character(err: UnexpectedCharacters, source: SourceFile, text: str) -> Diagnostic:
     pos = err.pos_in_stream
     char = text[pos] if pos < len(text) else ""
-    span = source.span(pos, pos + 1)
+    span = source.span_at(err.line, err.column, err.line, err.column + 1)
     if char == '"':
         return Diagnostic("CH-E002", Severity.ERROR, "unterminated string", span,
                           label="string starts here and is not closed on this line",
@@ -255,11 +255,11 @@ def _bad_character(err: UnexpectedCharacters, source: SourceFile, text: str) -> 
 
 
 def _token_span(err: UnexpectedToken, source: SourceFile) -> Span:
+    # Line/column rather than offsets: earlier recoveries may have rewritten other lines.
     token = err.token
-    start = token.start_pos or 0
     if token.type == "_NL":
-        return source.span(start, start)
-    return source.span(start, min(token.end_pos or start, len(source.text)))
+        return source.span_at(token.line, token.column, token.line, token.column)
+    return source.span_at(token.line, token.column, token.end_line, token.end_column)
 
 
 def _describe_token(token) -> str:

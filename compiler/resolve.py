@@ -135,7 +135,7 @@ def _check_completeness(program: m.Program, reporter: Reporter,
                            channel.span, label="needs at least one `tier`",
                            help=("add `tier Standard { margin: 20% }`",))
         for tier in channel.tiers:
-            if channel.model in ("wholesale", "resale") and tier.margin is None \
+            if channel.model in ("wholesale", "resale") and "margin" not in tier.spans \
                     and not damaged(tier.span):
                 reporter.error("CH-E103", f"tier `{tier.name}` of {channel.name} has no margin",
                                tier.span, label="needs `margin`", help=("add `margin: 20%`",))

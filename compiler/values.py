@@ -240,7 +240,8 @@ def _rate_parts(atoms) -> tuple[str | None, str | None] | None:
         return None
     unit = next((t for t in targets if t not in PERIODS), None)
     period = next((PERIODS[t] for t in targets if t in PERIODS), None)
-    if len([t for t in targets if t not in PERIODS]) > 1:
+    if len([t for t in targets if t not in PERIODS]) > 1 or \
+            len([t for t in targets if t in PERIODS]) > 1:
         return None
     return unit, period
 

@@ -56,6 +56,7 @@ class View:
         self.allowed, self.kinds = set(attrs), set(blocks)
         self.repeated = set(repeated)
         self.attrs: dict[str, list[s.Attribute]] = {}
+        self.suggested: set[str] = set()  # keys offered as "did you mean": not also "missing"
         for attr in block.attributes():
             self.attrs.setdefault(attr.key, []).append(attr)
         if not free_attrs:
@@ -76,10 +77,11 @@ class View:
         for key, attrs in self.attrs.items():
             if key not in self.allowed:
                 where = f"in {self.block.kind}" if self.block.kind != TOP else "at top level"
+                help = suggest(key, self.allowed)
+                self.suggested.update(w.split("`")[1] for w in help if w.startswith("did you"))
                 for attr in attrs:
                     self.reporter.error("CH-E102", f"unknown attribute `{key}` {where}",
-                                        attr.key_span,
-                                        label="unknown attribute", help=suggest(key, self.allowed))
+                                        attr.key_span, label="unknown attribute", help=help)
             elif len(attrs) > 1 and key not in self.repeated:
                 for dup in attrs[1:]:
                     self.reporter.error("CH-E104", f"`{key}` is set twice in {self.block.kind}",
@@ -121,7 +123,7 @@ class View:
 
     def missing(self, key: str, example: str) -> None:
         """Report a required attribute that is absent (not in blocks damaged by a syntax error)."""
-        if self.ctx.damaged(self.block):
+        if self.ctx.damaged(self.block) or key in self.suggested:
             return
         self.reporter.error("CH-E103", f"{self.block.kind} `{self.block.name or ''}` is missing"
                             f" `{key}`".replace(" `` ", " "), self.header_span,
@@ -175,7 +177,8 @@ class View:
         """The single child block of ``kind`` (duplicates reported)."""
         found = self.children(kind)
         for dup in found[1:]:
-            self.reporter.error("CH-E105", f"`{kind}` is defined twice in {self.block.kind}",
+            where = "the file" if self.block.kind == TOP else self.block.kind
+            self.reporter.error("CH-E105", f"`{kind}` is defined twice in {where}",
                                 dup.kind_span, label="defined again here",
                                 labels=(Label(found[0].kind_span, "first defined here"),))
         return found[0] if found else None

@@ -314,7 +314,8 @@ def parse_mitigation(block: s.Block, ctx: Ctx) -> m.Mitigation:
         enforcement=v.choice("enforcement", ENFORCEMENTS, "gate") or "",
         cadence=v.choice("cadence", CADENCES), gates=v.one("gates", Reader.name),
         trigger=v.one("trigger", Reader.criteria), sustained=v.one("sustained", Reader.duration),
-        action=_words(v, "action"), contact=v.text("contact"), doc=v.doc, span=block.span)
+        action=_words(v, "action"), contact=v.text("contact"), doc=v.doc, span=block.span,
+        spans=_spans(v))
 
 
 def _words(v: View, key: str) -> tuple[str, ...]:

@@ -247,6 +247,7 @@ class Mitigation:
     contact: str
     doc: str
     span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

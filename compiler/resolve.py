@@ -83,7 +83,8 @@ def _check_mitigations(program: m.Program, reporter: Reporter) -> None:
     for mitigation in program.mitigations:
         for name in mitigation.applies_to:
             if program.channel(name) is None:
-                unknown(reporter, "channel", name, mitigation.span, names,
+                span = mitigation.spans.get("applies_to", mitigation.span)
+                unknown(reporter, "channel", name, span, names,
                         f" in mitigation {mitigation.name}")
 
 

@@ -1110,8 +1110,6 @@ def test_mitigation_unknown_channel_is_e109(compile_src: CompileSrc, header: str
     assert d.help == ("did you mean `VAD`?",)
 
 
-@pytest.mark.xfail(reason="bug: CH-E109 for an unknown `applies_to` channel points at the "
-                          "mitigation header, not at the misspelt name", strict=True)
 def test_mitigation_unknown_channel_span(compile_src: CompileSrc, header: str) -> None:
     source = header + EJOURNEY + MITIGATIONS.replace("applies_to: VAD\n    enforcement: gate",
                                                      "applies_to: VDA\n    enforcement: gate")

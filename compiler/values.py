@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Union
+from typing import Union
 
 from charter import syntax as s
 from charter.diagnostics import Reporter
@@ -263,5 +263,3 @@ def describe(value: s.Value) -> str:
         return f"a phrase starting with {describe(value.atoms[0])}"
     return names.get(type(value), "a value")
 
-
-ReadFn = Callable[[Reader, s.Value], object]

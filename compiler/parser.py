@@ -102,8 +102,7 @@ def _precheck(source: SourceFile, reporter: Reporter) -> bool:
 
 def _check_depth(source: SourceFile, reporter: Reporter) -> bool:
     depth = 0
-    for match in re.finditer(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[{}\[\]()]',
-                             source.text):
+    for match in _OPENERS.finditer(source.text):
         token = match.group()
         if token in "{[(":
             depth += 1

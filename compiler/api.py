@@ -52,6 +52,7 @@ def compile_file(path: str | Path, reporter: Reporter | None = None,
         if display in loader.sources else None
     if program is not None:
         resolve(program, reporter, _damage_test(recovered))
+        _check_examples(program, reporter)
     _drop_recovery_noise(reporter, recovered)
     return program, reporter, loader.sources
 
@@ -69,8 +70,17 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
     program = assemble(items, reporter, name, (name,), recovered)
     if program is not None:
         resolve(program, reporter, _damage_test(recovered))
+        _check_examples(program, reporter)
     _drop_recovery_noise(reporter, recovered)
     return program, reporter
+
+
+def _check_examples(program: Program, reporter: Reporter) -> None:
+    """Quote the worked examples of a program that is otherwise free of errors."""
+    if program.examples and not reporter.has_errors and not program.header.abstract:
+        from charter.economics.examples import check_examples
+
+        check_examples(program, reporter)
 
 
 def _damage_test(recovered: frozenset):

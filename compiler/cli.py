@@ -42,5 +42,30 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     sys.exit(0 if result.ok else 1)
 
 
+@main.command()
+@click.argument("program", type=click.Path(exists=True, dir_okay=False))
+@click.argument("request", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                           allow_dash=True))
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              help="A JSON Lines file of requests (`-` for stdin); one response per line.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
+              help="text: a readable breakdown (default); json: the response contract."
+                   " --batch always writes JSON.")
+@click.option("--locale", help="Locale for text output (default: the program's first).")
+def quote(program: str, request: str | None, batch: str | None, fmt: str | None,
+          locale: str | None) -> None:
+    """Quote a deal (REQUEST.json) or a batch of deals against PROGRAM."""
+    from charter.quoting import load_program, quote_batch, quote_one
+
+    if (request is None) == (batch is None):
+        raise click.UsageError("give either REQUEST.json or --batch REQUESTS.jsonl")
+    if batch is not None and fmt == "text":
+        raise click.UsageError("--batch writes JSON lines; drop --format text")
+    compiled = load_program(program)
+    if batch is not None:
+        sys.exit(quote_batch(compiled, batch))
+    sys.exit(quote_one(compiled, request, fmt or "text", locale))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

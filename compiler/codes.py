@@ -59,6 +59,13 @@ _ENTRIES = [
     ("CH-E203", "import cycle", "Files extend each other in a cycle."),
     ("CH-E204", "missing program header", "Every non-base file needs a `program` block."),
     ("CH-E205", "unreadable file", "The file cannot be read or is not UTF-8."),
+    # --- worked examples (E3xx)
+    ("CH-E301", "example does not compute", "A worked example's expected number differs from"
+     " what the economics engine computes for its deal."),
+    ("CH-E302", "example deal cannot be quoted", "An example's deal is not a valid quote request"
+     " (for example a tiered channel on the route without a tier)."),
+    ("CH-E303", "expectation does not apply", "An expectation asks for a year the deal does not"
+     " have, or for a party that is not on the deal's route."),
     # --- warnings
     ("CH-W101", "precision finer than currency", "An amount has more decimals than the"
      " currency's minor unit (IDR has none); it will be rounded when paid."),

@@ -26,7 +26,7 @@ CURRENCIES: dict[str, str] = {
     "A$": "AUD", "INR": "INR", "₹": "INR", "MYR": "MYR", "RM": "MYR", "JPY": "JPY", "¥": "JPY",
 }
 
-_MONEY = re.compile(r"(?P<cur>Rp|IDR|USD|US\$|\$|EUR|€|GBP|£|SGD|S\$|AUD|A\$|INR|₹|MYR|RM|JPY|¥)"
+MONEY_RE = re.compile(r"(?P<cur>Rp|IDR|USD|US\$|\$|EUR|€|GBP|£|SGD|S\$|AUD|A\$|INR|₹|MYR|RM|JPY|¥)"
                     r" ?(?P<num>[0-9][0-9_.,]*)(?: ?(?P<scale>[A-Za-z]+))?$")
 
 
@@ -102,7 +102,7 @@ def _ambiguous(text: str, whole: str, frac: str) -> LiteralError:
 
 def parse_money(text: str) -> MoneyValue:
     """Read `Rp 2,4 Miliar`, `USD 50_000`, `$50K` into an exact amount and currency."""
-    match = _MONEY.match(text.strip())
+    match = MONEY_RE.match(text.strip())
     if not match:
         raise _malformed(text)
     amount = parse_number(match["num"])

@@ -11,7 +11,7 @@ from decimal import Decimal
 from charter import model as m
 from charter import syntax as s
 from charter.view import Ctx, View, block_name, check_choice
-from charter.literals import CURRENCIES
+from charter.literals import MONEY_RE, CURRENCIES, SCALES, parse_number
 from charter.values import Reader
 
 CHANNEL_MODELS = ("referral", "wholesale", "resale", "co_sell", "oem", "affiliate", "technology")
@@ -463,7 +463,9 @@ def parse_gate_condition(block: s.Block, ctx: Ctx) -> m.GateCondition:
 def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:
     """`example name { product, seats, years, route, services_*, cumulative, expect ... {} }`."""
     v = View(block, ctx, ("product", "seats", "years", "route", "services_one_time",
-                          "services_per_year", "cumulative", "close_date"), ("expect",))
+                          "services_per_year", "cumulative", "close_date", "cumulative_as_of",
+                          "unit_price", "price_approved", "certified", "registered", "split"),
+             ("expect",))
     product_attr = v.attr("product")
     deal = m.Deal(
         product=v.one("product", Reader.name, "Growth") or "",
@@ -473,7 +475,11 @@ def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:
         route=v.one("route", _route, default=()) or (),
         services_one_time=v.one("services_one_time", Reader.money),
         services_per_year=v.one("services_per_year", Reader.money),
-        cumulative=v.many("cumulative", _cumulative), close_date=v.one("close_date", Reader.date))
+        cumulative=v.many("cumulative", _cumulative), close_date=v.one("close_date", Reader.date),
+        cumulative_as_of=v.one("cumulative_as_of", Reader.date),
+        unit_price=v.one("unit_price", Reader.money), price_approved=v.flag("price_approved"),
+        certified=v.flag("certified", default=True), registered=v.flag("registered", default=True),
+        split=v.one("split", Reader.name), span=block.span)
     expectations = tuple(e for b in v.children("expect") for e in parse_expect(b, ctx))
     return m.Example(block_name(block, ctx), deal, expectations, v.doc, block.span)
 
@@ -516,8 +522,8 @@ def parse_expect(block: s.Block, ctx: Ctx) -> list[m.Expectation]:
         inner = raw.inner if approx else raw
         value = _expected_value(ctx.reader, attr.key, inner)
         if value is not None:
-            found.append(m.Expectation(attr.key, party, year, value, approx,
-                                       s.render_value(raw), attr.span))
+            found.append(m.Expectation(attr.key, party, year, value, approx, s.render_value(raw),
+                                       attr.span, _written_quantum(inner) if approx else None))
     del v
     return found
 
@@ -535,6 +541,19 @@ def _expect_header(block: s.Block, ctx: Ctx) -> tuple[int | None, str | None]:
         ctx.reporter.error("CH-E110", "an expectation header is `expect [year N] [Party] {`",
                            words[0].span, label="unexpected here")
     return year, party
+
+
+def _written_quantum(value: s.Value) -> Decimal | None:
+    """The precision a literal is written to: `~Rp 1,19 Miliar` → 10 juta, `~43%` → 1%."""
+    if isinstance(value, s.Money):
+        match = MONEY_RE.match(value.text.strip())
+        if match is None:
+            return None
+        digits = parse_number(match["num"]).as_tuple().exponent
+        return Decimal(1).scaleb(digits) * SCALES.get(match["scale"] or "", Decimal(1))
+    if isinstance(value, s.Percent):
+        return Decimal(1).scaleb(parse_number(value.text.rstrip("% ").strip()).as_tuple().exponent) / 100
+    return None
 
 
 PERCENT_METRICS = ("partner_share", "combined_rate", "vendor_net_margin")

@@ -400,6 +400,13 @@ class Deal:
     services_per_year: MoneyValue | None
     cumulative: tuple[tuple[str, MoneyValue, Span], ...]
     close_date: _dt.date | None
+    cumulative_as_of: _dt.date | None = None
+    unit_price: MoneyValue | None = None
+    price_approved: bool = False
+    certified: bool = True
+    registered: bool = True
+    split: str | None = None
+    span: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -413,6 +420,7 @@ class Expectation:
     approx: bool
     text: str
     span: Span
+    quantum: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,171 @@
+"""Worked examples as assertions: every `example` is quoted and each expectation compared.
+
+A mismatch is CH-E301 at the expectation, with expected vs computed and the arithmetic.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from charter import model as m
+from charter import numbers
+from charter.diagnostics import Label, Reporter
+from charter.economics.engine import Quote, Quoter, YearQuote
+from charter.economics.money import ZERO, ratio
+from charter.economics.request import DealRequest, read_step, request_from_deal
+
+PARTY_METRICS = ("wholesale_price", "partner_margin", "commission", "mdf", "partner_gross",
+                 "partner_share", "wholesale_unit_price")
+QUOTE_METRICS = ("decision", "unit_price", "wholesale_unit_price")
+
+
+def check_examples(program: m.Program, reporter: Reporter, quoter: Quoter | None = None) -> None:
+    """Quote every example of ``program`` and report expectations that do not hold."""
+    quoter = quoter or Quoter(program)
+    for example in program.examples:
+        request = _request(program, example, reporter)
+        if request is None:
+            continue
+        quote = quoter.quote(request)
+        for expectation in example.expectations:
+            _check(program, example, quote, expectation, reporter)
+
+
+def _request(program: m.Program, example: m.Example, reporter: Reporter) -> DealRequest | None:
+    request = request_from_deal(example.deal)
+    problems = _deal_problems(program, request)
+    for message in problems:
+        reporter.error("CH-E302", f"example `{example.name}`: {message}",
+                       example.deal.route[0].span if example.deal.route else example.span,
+                       label="cannot quote this deal")
+    product = program.product(request.product)
+    if product is None or product.list_price is None:
+        reporter.error("CH-E302", f"example `{example.name}`: product `{request.product}` has no"
+                                  " list price to quote", example.deal.product_span,
+                       label="needs `list_price`")
+        return None
+    return None if problems else request
+
+
+def _deal_problems(program: m.Program, request: DealRequest) -> list[str]:
+    errors: list = []
+    for index, step in enumerate(request.route):
+        read_step({"channel": step.channel, **({"tier": step.tier} if step.tier else {})},
+                   index, program, errors)
+    return [e.message for e in errors]
+
+
+def _check(program: m.Program, example: m.Example, quote: Quote, expectation: m.Expectation,
+           reporter: Reporter) -> None:
+    party = expectation.party or quote.partner
+    if expectation.metric in PARTY_METRICS and party is None:
+        _not_applicable(example, expectation, reporter, "the deal is direct: no partner")
+        return
+    if expectation.year is not None and expectation.year > len(quote.years):
+        _not_applicable(example, expectation, reporter,
+                        f"the deal has {len(quote.years)} year(s), not {expectation.year}")
+        return
+    years = quote.years if expectation.year is None else (quote.years[expectation.year - 1],)
+    for year in years:
+        computed = computed_value(quote, year, expectation.metric, party)
+        if not _matches(expectation, computed):
+            _mismatch(program, example, quote, year, expectation, party, computed, reporter)
+            return
+
+
+def computed_value(quote: Quote, year: YearQuote, metric: str, party: str | None) -> object:
+    """The value of ``metric`` (for ``party``) in ``year`` of ``quote``."""
+    if metric == "decision":
+        return quote.decision
+    if metric == "unit_price":
+        return quote.unit_price
+    if metric == "wholesale_unit_price":
+        return quote.wholesale_unit_price if party == quote.partner else None
+    if metric == "wholesale_price":
+        return year.wholesale_price if party == quote.partner else None
+    if metric in ("partner_gross", "partner_share"):
+        gross = partner_gross(quote, year, party)
+        return gross if metric == "partner_gross" else ratio(gross, year.customer_pays)
+    return _YEAR_METRICS[metric](year, party)
+
+
+def partner_gross(quote: Quote, year: YearQuote, party: str | None) -> Decimal:
+    """What ``party`` earns in ``year`` before MDF: payouts plus services it delivers."""
+    earned = year.amount(party, "wholesale_margin", "commission", "true_up", "split", "influence")
+    services = year.services if party == quote.partner and quote.services_to == "partner" else ZERO
+    return earned + services
+
+
+_YEAR_METRICS = {
+    "software_list": lambda y, p: y.software_list,
+    "customer_pays": lambda y, p: y.customer_pays,
+    "services": lambda y, p: y.services,
+    "vendor_receives": lambda y, p: y.vendor_receives,
+    "partner_margin": lambda y, p: y.amount(p, "wholesale_margin", "split"),
+    "commission": lambda y, p: y.amount(p, "commission", "true_up"),
+    "mdf": lambda y, p: y.amount(p, "mdf"),
+    "combined_rate": lambda y, p: y.combined_rate,
+    "vendor_cogs": lambda y, p: y.vendor_cogs,
+    "vendor_net_margin": lambda y, p: y.vendor_net_margin,
+}
+
+
+def _matches(expectation: m.Expectation, computed: object) -> bool:
+    expected = expectation.value
+    if isinstance(expected, m.MoneyValue):
+        expected = expected.amount
+    if computed is None or not isinstance(expected, Decimal):
+        return computed == expected
+    if expectation.approx and expectation.quantum:
+        return abs(computed - expected) * 2 <= expectation.quantum
+    return computed == expected
+
+
+def _show(program: m.Program, metric: str, value: object) -> str:
+    header = program.header
+    locale = numbers.locale_of(header.locales)
+    if value is None:
+        return "nothing (not on this route)"
+    if isinstance(value, m.MoneyValue):
+        value = value.amount
+    if not isinstance(value, Decimal):
+        return str(value)
+    if metric in ("partner_share", "combined_rate", "vendor_net_margin"):
+        return numbers.percent(value, locale)
+    return numbers.money(value, header.currency, locale, header.minor_units)
+
+
+def _mismatch(program: m.Program, example: m.Example, quote: Quote, year: YearQuote,
+              expectation: m.Expectation, party: str | None, computed: object,
+              reporter: Reporter) -> None:
+    metric = expectation.metric
+    who = f"{party} " if metric in PARTY_METRICS + ("commission",) and party else ""
+    when = "" if metric in QUOTE_METRICS else f" in year {year.year}"
+    shown = _show(program, metric, computed)
+    reporter.error(
+        "CH-E301", f"example `{example.name}`: {who}{metric}{when} computes to {shown},"
+                   f" not {expectation.text.lstrip('~')}", expectation.span,
+        label=f"expected {expectation.text}",
+        labels=tuple(Label(s.span, "on this route") for s in example.deal.route[:1]),
+        notes=tuple(_arithmetic(program, quote, year, party, metric)),
+        help=("if the program is right, write the number it computes; otherwise fix the rule"
+              " the note points at",))
+
+
+def _arithmetic(program: m.Program, quote: Quote, year: YearQuote, party: str | None,
+                metric: str) -> list[str]:
+    if metric == "decision":
+        return [f"walks: {r.message}" for r in quote.reasons] or ["no walk rule is triggered"]
+    lines = []
+    for p in year.payouts:
+        if party is None or p.party == party or metric in ("combined_rate", "vendor_net_margin"):
+            rate = numbers.percent(p.rate, "en_US") if p.rate is not None else "?"
+            base = _show(program, "base", p.base)
+            lines.append(f"year {year.year}: {p.party} {p.kind} = {rate} × {base} ({p.why})"
+                         f" = {_show(program, 'amount', p.amount)}")
+    return lines or [f"year {year.year}: no payout to {party or 'anyone'} on this route"]
+
+
+def _not_applicable(example: m.Example, expectation: m.Expectation, reporter: Reporter,
+                    why: str) -> None:
+    reporter.error("CH-E303", f"example `{example.name}`: `{expectation.metric}` does not apply:"
+                              f" {why}", expectation.span, label="cannot be computed")

@@ -1,0 +1,184 @@
+"""Per-program quoting tables, computed once per (product, route) and reused for every deal.
+
+A `Plan` holds everything about a deal that does not depend on its size: the product's
+annual unit price, who sits on the route in which role, each role's rate in every contract
+year, the handover rules crossed and the reasons a route walks whatever its size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from charter import model as m
+from charter.economics.request import MAX_YEARS, DealRequest, Step
+from charter.economics.thresholds import Ladder
+
+ZERO = Decimal(0)
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "week": 52, "day": 365, "year": 1, None: 1}
+WHOLESALE_MODELS = ("wholesale", "resale", "oem")
+
+
+@dataclass(frozen=True)
+class Role:
+    """A channel on the route: introducer or partner of record, with its yearly rates."""
+
+    channel: str
+    tier: str | None
+    kind: str                            # wholesale_margin | commission
+    rates: tuple[Decimal | None, ...]    # contract year 1..MAX_YEARS; None: set by `ladder`
+    base: str                            # software | software_and_services
+    mdf: Decimal
+    ladder: Ladder | None
+    why: str
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a deal walks: a stable code and a one-line message."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The size-independent part of a quote."""
+
+    unit_list: Decimal
+    periods: int
+    msrp_floor: Decimal | None
+    introducers: tuple[Role, ...]
+    closer: Role | None
+    split: m.Split | None
+    services_to: str
+    cap: tuple[Decimal, int, str] | None  # (combined cap, year, handover name)
+    certification: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+
+
+def build_plan(program: m.Program, request: DealRequest) -> Plan:
+    """The plan for ``request``'s product and route (the request is already validated)."""
+    product = program.product(request.product)
+    rate = product.list_price
+    reasons: list[Reason] = []
+    route = request.route
+    unregistered = None if request.registered else _unregistered_rate(program)
+    closer = _closer_role(program, route[-1], unregistered) if route else None
+    handovers = [_handover(program, a, b, reasons) for a, b in zip(route, route[1:])]
+    introducers = tuple(_introducer_role(program, h, step)
+                        for h, step in zip(handovers, route) if h is not None)
+    cap = _cap(handovers[-1]) if handovers and handovers[-1] is not None else None
+    closer_channel = program.channel(route[-1].channel) if route else None
+    return Plan(
+        unit_list=rate.money.amount, periods=PERIODS_PER_YEAR.get(rate.period, 1),
+        msrp_floor=_msrp_floor(product), introducers=introducers, closer=closer,
+        split=_split(program, request.split), services_to="partner" if closer_channel
+        and closer_channel.owner == "partner" else "vendor", cap=cap,
+        certification=closer_channel.certification if closer_channel else (),
+        reasons=tuple(reasons))
+
+
+def plan_key(request: DealRequest) -> tuple:
+    """What a plan depends on: product, route, registration and split."""
+    return (request.product, request.route, request.registered, request.split)
+
+
+def _closer_role(program: m.Program, step: Step, unregistered: Decimal | None) -> Role:
+    channel = program.channel(step.channel)
+    tier = channel.tier(step.tier) if step.tier else None
+    wholesale = channel.model in WHOLESALE_MODELS
+    ladder = Ladder.of(channel.thresholds) if channel.thresholds and not wholesale else None
+    year1, later = _closer_rates(channel, tier, step, wholesale)
+    if unregistered is not None:
+        year1, later, ladder = unregistered, unregistered, None
+    first = None if ladder else year1
+    rates = (first,) + tuple(_or(_later_rate(channel, y, later), first)
+                             for y in range(2, MAX_YEARS + 1))
+    mdf = tier.mdf if tier is not None and isinstance(tier.mdf, Decimal) else ZERO
+    why = f"{channel.name}{' ' + tier.name if tier else ''}" + \
+        (" (unregistered: flat rate)" if unregistered is not None else "")
+    return Role(channel.name, step.tier, "wholesale_margin" if wholesale else "commission",
+                rates,
+                channel.commission_base, mdf, ladder, why)
+
+
+def _closer_rates(channel: m.Channel, tier: m.Tier | None, step: Step,
+                  wholesale: bool) -> tuple[Decimal, Decimal | None]:
+    """Year-1 rate and the year-2+ rate (None: same as year 1)."""
+    if wholesale:
+        if tier is not None and tier.margin is not None:
+            first = tier.margin
+        elif step.rate is not None:
+            first = step.rate
+        else:
+            first = channel.discount[0] if channel.discount else ZERO
+        return first, tier.margin_y2 if tier else None
+    first = (tier.commission if tier and tier.commission is not None else channel.commission)
+    later = tier.commission_y2 if tier and tier.commission_y2 is not None else channel.commission_y2
+    return first or ZERO, later
+
+
+def _or(value: Decimal | None, fallback: Decimal | None) -> Decimal | None:
+    return fallback if value is None else value
+
+
+def _later_rate(channel: m.Channel, year: int, later: Decimal | None) -> Decimal | None:
+    """The rate in contract year ``year`` ≥ 2; None means "repeat year 1"."""
+    if channel.model not in WHOLESALE_MODELS:
+        if channel.payment == "one_time":
+            return ZERO
+        if channel.commission_years is not None and year > channel.commission_years:
+            return ZERO
+    return later
+
+
+def _introducer_role(program: m.Program, handover: m.Handover, step: Step) -> Role:
+    channel = program.channel(step.channel)
+    rate = handover.introducer_rate
+    recurring = handover.introducer_payment == "recurring"
+    rates = tuple(rate if y == 1 or recurring else ZERO for y in range(1, MAX_YEARS + 1))
+    return Role(channel.name, step.tier, "commission", rates, channel.commission_base, ZERO,
+                None, f"handover {handover.source} -> {handover.target}: introducer rate")
+
+
+def _handover(program: m.Program, source: Step, target: Step,
+              reasons: list[Reason]) -> m.Handover | None:
+    rule = next((h for h in program.handovers
+                 if h.source == source.channel and h.target == target.channel), None)
+    if rule is None:
+        reasons.append(Reason("no_handover", f"no handover is declared from {source.channel} to"
+                                             f" {target.channel}: single attribution pays one"
+                                             " partner per deal"))
+    elif rule.allowed_tiers and target.tier not in rule.allowed_tiers:
+        reasons.append(Reason("tier_not_allowed",
+                              f"{target.channel} {target.tier} is not allowed on a"
+                              f" {source.channel} -> {target.channel} handover (allowed:"
+                              f" {', '.join(rule.allowed_tiers)})"))
+    return rule
+
+
+def _cap(handover: m.Handover) -> tuple[Decimal, int, str] | None:
+    if handover.combined_cap is None:
+        return None
+    return (handover.combined_cap, handover.cap_year or 1,
+            f"{handover.source} -> {handover.target}")
+
+
+def _unregistered_rate(program: m.Program) -> Decimal | None:
+    if program.registration and program.registration.unregistered_rate is not None:
+        return program.registration.unregistered_rate
+    return program.attribution.unregistered_rate if program.attribution else None
+
+
+def _msrp_floor(product: m.Product) -> Decimal | None:
+    if product.msrp_floor == "list_price":
+        return product.list_price.money.amount
+    if isinstance(product.msrp_floor, m.Rate):
+        return product.msrp_floor.money.amount
+    return None
+
+
+def _split(program: m.Program, name: str | None) -> m.Split | None:
+    if name is None or program.attribution is None:
+        return None
+    return next((s for s in program.attribution.splits if s.name == name), None)

@@ -1,0 +1,377 @@
+"""Deal requests: the input contract of a quote, read from JSON or from an `example` block.
+
+Reading happens in two steps. `structure_errors` checks the JSON shape (the shipped
+`quote-request.schema.json`, validated with jsonschema); `read_request` then checks the
+request against the program (products, channels, tiers, splits) and builds a `DealRequest`.
+Every problem is reported with its JSON path; nothing raises past `RequestInvalid`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+
+from charter import model as m
+from charter.view import suggest
+
+AMOUNT = re.compile(r"^[0-9]{1,24}(\.[0-9]{1,12})?$")
+PERCENT = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?%$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+MAX_YEARS = 10
+MAX_SEATS = 10_000_000
+
+
+@dataclass(frozen=True)
+class RequestError:
+    """One problem with a request: where (a JSON path such as `$.route[1].tier`) and what."""
+
+    path: str
+    message: str
+
+    def to_json(self) -> dict:
+        """The error as `{path, message}`."""
+        return {"path": self.path, "message": self.message}
+
+
+class RequestInvalid(ValueError):
+    """A request that cannot be quoted; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[RequestError]):
+        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Step:
+    """One channel on the route (introducer first, partner of record last)."""
+
+    channel: str
+    tier: str | None = None
+    rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    """Volume a channel has already booked in the current threshold period."""
+
+    channel: str
+    amount: Decimal
+    as_of: _dt.date | None = None
+
+
+@dataclass(frozen=True)
+class DealRequest:
+    """A deal to quote. Amounts are exact decimals in the program's currency."""
+
+    product: str
+    seats: int
+    years: int = 1
+    route: tuple[Step, ...] = ()
+    services_one_time: Decimal = Decimal(0)
+    services_per_year: Decimal = Decimal(0)
+    cumulative: tuple[Cumulative, ...] = ()
+    close_date: _dt.date | None = None
+    unit_price: Decimal | None = None
+    price_approved: bool = False
+    certified: bool = True
+    registered: bool = True
+    split: str | None = None
+    influenced: tuple[str, ...] = ()
+    id: str | int | None = None
+
+    def cumulative_for(self, channel: str) -> Cumulative | None:
+        """The cumulative volume stated for ``channel``, if any."""
+        return next((c for c in self.cumulative if c.channel == channel), None)
+
+
+# ---- structure ----------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def request_schema() -> dict:
+    """The JSON Schema of a quote request (shipped as package data)."""
+    text = resources.files("charter.economics").joinpath("schemas/quote-request.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator():
+    import jsonschema
+
+    schema = request_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def structure_errors(obj: object) -> list[RequestError]:
+    """Every schema violation of ``obj``, as JSON-path errors, sorted by path."""
+    errors = [_schema_error(e) for e in _validator().iter_errors(obj)]
+    return sorted(set(errors), key=lambda e: (e.path, e.message))
+
+
+def _schema_error(error) -> RequestError:
+    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    found = _show(error.instance)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return RequestError(path, f"missing required field `{missing}`")
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(schema.get("properties", {})))
+        hint = suggest(extra[0], schema.get("properties", {})) if extra else ()
+        return RequestError(path, f"unknown field `{extra[0] if extra else '?'}`"
+                            + (f" ({hint[0]})" if hint else ""))
+    expected = schema.get("x-expected") or error.message
+    return RequestError(path, f"expected {expected}, found {found}")
+
+
+def _show(value: object) -> str:
+    """A found value as the user wrote it (JSON fractions are read as Decimal, never float)."""
+    if isinstance(value, Decimal):
+        return f"the JSON number {value}"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def fast_shape_ok(obj: object) -> bool:
+    """A quick structural check for batch mode; True only if the schema accepts ``obj``.
+
+    When it says False the caller asks `structure_errors` for the exact messages. The
+    property tests hold this to agreement with the JSON Schema.
+    """
+    if type(obj) is not dict or not _keys_ok(obj, _TOP) or "product" not in obj \
+            or "seats" not in obj:
+        return False
+    checks = _TOP
+    return all(checks[k](v) for k, v in obj.items())
+
+
+def _keys_ok(obj: dict, allowed: dict) -> bool:
+    return all(k in allowed for k in obj)
+
+
+def _is_int(v, low: int, high: int) -> bool:
+    return type(v) is int and low <= v <= high
+
+
+def _is_amount(v) -> bool:
+    return (type(v) is int and 0 <= v < 10 ** 24) or (type(v) is str and bool(AMOUNT.match(v)))
+
+
+def _is_name(v) -> bool:
+    return type(v) is str and 0 < len(v) <= 200
+
+
+def _is_date(v) -> bool:
+    return type(v) is str and bool(DATE.match(v)) and _date_or_none(v) is not None
+
+
+def _is_step(v) -> bool:
+    return (type(v) is dict and _keys_ok(v, _STEP) and "channel" in v
+            and all(_STEP[k](x) for k, x in v.items()))
+
+
+def _is_cumulative(v) -> bool:
+    if type(v) is dict:
+        return (_keys_ok(v, _CUM) and "amount" in v and all(_CUM[k](x) for k, x in v.items()))
+    return _is_amount(v)
+
+
+_STEP = {"channel": _is_name, "tier": _is_name,
+         "rate": lambda v: type(v) is str and bool(PERCENT.match(v))}
+_CUM = {"amount": _is_amount, "as_of": _is_date}
+_SERVICES = {"one_time": _is_amount, "per_year": _is_amount}
+_TOP = {
+    "id": lambda v: (type(v) is str and len(v) <= 200) or type(v) is int,
+    "product": _is_name, "seats": lambda v: _is_int(v, 1, MAX_SEATS),
+    "years": lambda v: _is_int(v, 1, MAX_YEARS),
+    "route": lambda v: type(v) is list and len(v) <= 8 and all(_is_step(s) for s in v),
+    "services": lambda v: type(v) is dict and _keys_ok(v, _SERVICES)
+    and all(_SERVICES[k](x) for k, x in v.items()),
+    "cumulative": lambda v: type(v) is dict and all(_is_name(k) and _is_cumulative(x)
+                                                    for k, x in v.items()),
+    "close_date": _is_date, "unit_price": _is_amount,
+    "price_approved": lambda v: type(v) is bool, "certified": lambda v: type(v) is bool,
+    "registered": lambda v: type(v) is bool, "split": _is_name,
+    "influenced": lambda v: type(v) is list and len(v) <= 8 and all(_is_name(x) for x in v),
+}
+
+
+def _date_or_none(text: str) -> _dt.date | None:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def prune(obj: object, errors: list[RequestError]) -> object:
+    """A copy of ``obj`` without the parts ``errors`` point at (so the rest can be checked)."""
+    if not isinstance(obj, dict):
+        return obj
+    pruned = json.loads(json.dumps(obj, default=str))
+    for error in errors:
+        steps = re.findall(r"\.([^.\[]+)|\[(\d+)\]", error.path)
+        keys = [int(i) if i else k for k, i in steps]
+        if keys:
+            _drop(pruned, keys)
+    return pruned
+
+
+def _drop(obj, keys: list) -> None:
+    for key in keys[:-1]:
+        try:
+            obj = obj[key]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(obj, dict):
+        obj.pop(keys[-1], None)
+    elif isinstance(obj, list) and isinstance(keys[-1], int) and keys[-1] < len(obj):
+        obj[keys[-1]] = None  # keep the indexes of later items
+
+
+# ---- meaning ------------------------------------------------------------------------------
+
+def read_request(obj: dict, program: m.Program) -> DealRequest:
+    """Build a `DealRequest` from a structurally valid JSON object, checked against ``program``.
+
+    Raises `RequestInvalid` listing every unknown name, missing tier and over-precise amount.
+    """
+    errors: list[RequestError] = []
+    minor = program.header.minor_units
+    route = tuple(read_step(s, i, program, errors)
+                  for i, s in enumerate(obj.get("route", ())) if s is not None)
+    services = obj.get("services", {})
+    request = DealRequest(
+        product=_known_product(obj["product"], program, errors) if "product" in obj else "",
+        seats=obj["seats"],
+        years=obj.get("years", 1), route=route,
+        services_one_time=_amount(services.get("one_time", 0), "$.services.one_time", minor, errors),
+        services_per_year=_amount(services.get("per_year", 0), "$.services.per_year", minor, errors),
+        cumulative=tuple(_read_cumulative(k, v, program, minor, errors)
+                         for k, v in obj.get("cumulative", {}).items()),
+        close_date=_date_or_none(obj["close_date"]) if "close_date" in obj else None,
+        unit_price=_amount(obj["unit_price"], "$.unit_price", None, errors)
+        if "unit_price" in obj else None,
+        price_approved=obj.get("price_approved", False), certified=obj.get("certified", True),
+        registered=obj.get("registered", True), split=_known_split(obj.get("split"), program, errors),
+        influenced=tuple(_known_influencer(n, i, program, errors)
+                         for i, n in enumerate(obj.get("influenced", ()))),
+        id=obj.get("id"))
+    if errors:
+        raise RequestInvalid(sorted(errors, key=lambda e: e.path))
+    return request
+
+
+def _amount(value, path: str, minor: int | None, errors: list[RequestError]) -> Decimal:
+    amount = Decimal(value) if type(value) is int else Decimal(value)
+    if minor is not None and amount != amount.quantize(Decimal(1).scaleb(-minor)):
+        errors.append(RequestError(path, f"`{value}` has more decimals than the currency's"
+                                         f" {minor} minor units"))
+    return amount
+
+
+def _known_product(name: str, program: m.Program, errors: list[RequestError]) -> str:
+    product = program.product(name)
+    priced = [p.name for p in program.products if p.list_price is not None]
+    if product is None:
+        errors.append(_unknown("$.product", "product", name, [p.name for p in program.products]))
+    elif product.list_price is None:
+        errors.append(RequestError("$.product", f"product `{name}` has no list price to quote;"
+                                                f" priced products: {', '.join(priced) or 'none'}"))
+    return name
+
+
+def read_step(raw: dict, index: int, program: m.Program, errors: list[RequestError]) -> Step:
+    """Route step ``index``, checked against ``program`` (problems appended to ``errors``)."""
+    path = f"$.route[{index}]"
+    channel = program.channel(raw["channel"])
+    tier, rate = raw.get("tier"), raw.get("rate")
+    if channel is None:
+        errors.append(_unknown(path + ".channel", "channel", raw["channel"],
+                               [c.name for c in program.channels]))
+    elif channel.tiers and tier is None:
+        errors.append(RequestError(path, f"channel `{channel.name}` has tiers; say which one"
+                                         f" (`tier`: {', '.join(t.name for t in channel.tiers)})"))
+    elif tier is not None and channel.tier(tier) is None:
+        names = [t.name for t in channel.tiers]
+        errors.append(_unknown(path + ".tier", f"tier of {channel.name}", tier, names)
+                      if names else RequestError(path + ".tier",
+                                                 f"channel `{channel.name}` has no tiers"))
+    parsed_rate = Decimal(rate[:-1]) / 100 if rate else None
+    if channel is not None:
+        _check_rate(channel, parsed_rate, path, errors)
+    return Step(raw["channel"], tier, parsed_rate)
+
+
+def _check_rate(channel: m.Channel, rate: Decimal | None, path: str,
+                errors: list[RequestError]) -> None:
+    """A channel whose discount is a range (`40% .. 60%`) needs the deal's rate, inside it."""
+    low_high = channel.discount
+    ranged = low_high is not None and low_high[0] != low_high[1] and not channel.tiers
+    if rate is None and ranged:
+        errors.append(RequestError(path, f"channel `{channel.name}` discounts"
+                                         f" {_pct(low_high[0])} .. {_pct(low_high[1])};"
+                                         f" give the deal's `rate`, e.g. \"{_pct(low_high[0])}\""))
+    elif rate is not None and not ranged:
+        errors.append(RequestError(path + ".rate", f"channel `{channel.name}` has a fixed rate;"
+                                                   " remove `rate`"))
+    elif rate is not None and not low_high[0] <= rate <= low_high[1]:
+        errors.append(RequestError(path + ".rate", f"{_pct(rate)} is outside `{channel.name}`'s"
+                                                   f" range {_pct(low_high[0])} .. {_pct(low_high[1])}"))
+
+
+def _pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _read_cumulative(name: str, raw, program: m.Program, minor: int,
+                     errors: list[RequestError]) -> Cumulative:
+    path = f"$.cumulative.{name}"
+    if program.channel(name) is None:
+        errors.append(_unknown(path, "channel", name, [c.name for c in program.channels]))
+    if type(raw) is dict:
+        as_of = _date_or_none(raw["as_of"]) if "as_of" in raw else None
+        return Cumulative(name, _amount(raw["amount"], path + ".amount", minor, errors), as_of)
+    return Cumulative(name, _amount(raw, path, minor, errors))
+
+
+def _known_split(name: str | None, program: m.Program, errors: list[RequestError]) -> str | None:
+    splits = program.attribution.splits if program.attribution else ()
+    if name is not None and not any(s.name == name for s in splits):
+        errors.append(_unknown("$.split", "split", name, [s.name for s in splits])
+                      if splits else RequestError("$.split", "the program declares no splits"))
+    return name
+
+
+def _known_influencer(name: str, index: int, program: m.Program,
+                      errors: list[RequestError]) -> str:
+    path = f"$.influenced[{index}]"
+    if program.attribution is None or program.attribution.influenced_rate is None:
+        errors.append(RequestError(path, "the program declares no `influenced_rate`"))
+    elif program.channel(name) is None:
+        errors.append(_unknown(path, "channel", name, [c.name for c in program.channels]))
+    return name
+
+
+def _unknown(path: str, kind: str, name: str, choices: list[str]) -> RequestError:
+    hint = suggest(name, choices)
+    return RequestError(path, f"unknown {kind} `{name}`" + (f"; {hint[0]}" if hint else ""))
+
+
+def request_from_deal(deal: m.Deal) -> DealRequest:
+    """The request an `example` block's deal stands for."""
+    return DealRequest(
+        product=deal.product, seats=deal.seats, years=deal.years,
+        route=tuple(Step(s.channel, s.tier) for s in deal.route),
+        services_one_time=deal.services_one_time.amount if deal.services_one_time else Decimal(0),
+        services_per_year=deal.services_per_year.amount if deal.services_per_year else Decimal(0),
+        cumulative=tuple(Cumulative(name, money.amount, deal.cumulative_as_of)
+                         for name, money, _span in deal.cumulative),
+        close_date=deal.close_date,
+        unit_price=deal.unit_price.amount if deal.unit_price else None,
+        price_approved=deal.price_approved, certified=deal.certified, registered=deal.registered,
+        split=deal.split)

@@ -1,0 +1,93 @@
+"""Volume thresholds: forward-applied, marginal and retroactive brackets, and period resets.
+
+Brackets are half-open, [low, high): an amount equal to a bracket's `high` belongs to the
+next bracket. `cumulative` is the volume booked in the period *before* the deal.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from charter import model as m
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """A thresholds block precomputed for quoting: sorted bounds and rates."""
+
+    semantics: str
+    reset: str
+    per_deal: bool
+    lows: tuple[Decimal, ...]
+    highs: tuple[Decimal | None, ...]
+    rates: tuple[Decimal, ...]
+    name: str
+
+    @classmethod
+    def of(cls, thresholds: m.Thresholds) -> "Ladder":
+        """Precompute ``thresholds`` (brackets sorted by their lower bound)."""
+        brackets = sorted(thresholds.brackets, key=lambda b: b.low.amount)
+        return cls(thresholds.semantics, thresholds.reset, thresholds.basis == "deal_value",
+                   tuple(b.low.amount for b in brackets),
+                   tuple(b.high.amount if b.high else None for b in brackets),
+                   tuple(b.rate for b in brackets), thresholds.name)
+
+    def rate_at(self, volume: Decimal) -> Decimal:
+        """The rate of the bracket containing ``volume`` (0 outside every bracket)."""
+        for low, high, rate in zip(self.lows, self.highs, self.rates):
+            if low <= volume and (high is None or volume < high):
+                return rate
+        return ZERO
+
+
+@dataclass(frozen=True)
+class Earned:
+    """What a deal earns under a ladder: the amount on the deal and any retroactive true-up."""
+
+    amount: Decimal
+    true_up: Decimal
+    rate: Decimal
+    why: str
+
+
+def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
+    """Apply ``ladder`` to a deal of ``base`` after ``cumulative`` volume this period (exact)."""
+    before = ZERO if ladder.per_deal else cumulative
+    if ladder.semantics == "marginal":
+        amount = _marginal(ladder, before, base)
+        rate = amount / base if base else ladder.rate_at(before)
+        return Earned(amount, ZERO, rate, f"{ladder.name}: marginal, each slice at its bracket")
+    if ladder.semantics == "retroactive":
+        old, new = ladder.rate_at(before), ladder.rate_at(before + base)
+        true_up = (new - old) * before
+        return Earned(new * base, true_up, new,
+                      f"{ladder.name}: retroactive, whole period at {_pct(new)}")
+    rate = ladder.rate_at(before)
+    return Earned(rate * base, ZERO, rate,
+                  f"{ladder.name}: forward, {_pct(rate)} set by volume {before:f} before the deal")
+
+
+def _marginal(ladder: Ladder, start: Decimal, base: Decimal) -> Decimal:
+    end, total = start + base, ZERO
+    for low, high, rate in zip(ladder.lows, ladder.highs, ladder.rates):
+        top = end if high is None else min(end, high)
+        bottom = max(start, low)
+        if top > bottom:
+            total += (top - bottom) * rate
+    return total
+
+
+def same_period(reset: str, earlier: _dt.date, later: _dt.date) -> bool:
+    """Whether ``earlier`` and ``later`` fall in the same threshold period under ``reset``."""
+    if reset in ("never", "contract_year"):
+        return True
+    if reset == "quarter":
+        return (earlier.year, (earlier.month - 1) // 3) == (later.year, (later.month - 1) // 3)
+    return earlier.year == later.year  # calendar_year; fiscal years are read as calendar years
+
+
+def _pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"

@@ -1,0 +1,66 @@
+"""`charter quote` glue: load a program, read requests, print quotes and request errors.
+
+Returns exit codes instead of exiting, so it can be tested without a subprocess.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+
+import click
+
+from charter.model import Program
+
+
+def load_program(path: str) -> Program:
+    """Compile ``path``; on errors print them and exit 1 (a broken program quotes nothing)."""
+    from charter.api import compile_file
+    from charter.render import render_text
+
+    program, reporter, sources = compile_file(path)
+    if program is None or reporter.has_errors:
+        click.echo(render_text(reporter.sorted(), sources, color=False), err=True)
+        click.echo(f"{path}: the program has errors; fix them before quoting", err=True)
+        sys.exit(1)
+    return program
+
+
+def quote_one(program: Program, path: str, fmt: str, locale: str | None) -> int:
+    """Quote the request in ``path``; print it as text or JSON. Returns the exit code."""
+    from charter.economics import Quoter, RequestError, RequestInvalid, parse_request
+    from charter.economics.response import errors_to_json, quote_to_json
+
+    try:
+        with click.open_file(path, encoding="utf-8") as handle:
+            obj = json.loads(handle.read(), parse_float=Decimal)
+        request = parse_request(obj, program)
+    except (ValueError, RecursionError) as exc:
+        errors = exc.errors if isinstance(exc, RequestInvalid) else \
+            [RequestError("$", f"not JSON: {getattr(exc, 'msg', exc)}")]
+        if fmt == "json":
+            click.echo(json.dumps(errors_to_json(errors), indent=2, ensure_ascii=False))
+        for error in errors:
+            click.echo(f"{path}: {error.path}: {error.message}", err=True)
+        click.echo(f"{path}: {len(errors)} problem(s); nothing quoted", err=True)
+        return 1
+    quote = Quoter(program).quote(request)
+    if fmt == "json":
+        body = quote_to_json(quote, program.header.id, program.header.version)
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        from charter.economics.text import render_quote
+
+        click.echo(render_quote(quote, program, locale), nl=False)
+    return 0
+
+
+def quote_batch(program: Program, path: str) -> int:
+    """Quote every line of ``path`` to stdout; exit code 1 if any line was rejected."""
+    from charter.economics.batch import quote_stream
+
+    with click.open_file(path, encoding="utf-8") as lines:
+        counts = quote_stream(program, lines, sys.stdout)
+    sys.stdout.flush()
+    click.echo(f"quoted {counts.quoted} deal(s); {counts.invalid} invalid line(s)", err=True)
+    return 1 if counts.invalid else 0

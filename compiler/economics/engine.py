@@ -6,8 +6,8 @@ wholesale price, each payout, COGS, and the parts of a split (which add up exact
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 from charter import model as m
 from charter.economics.money import ZERO, Rounding, decimal_context, ratio
@@ -18,8 +18,7 @@ from charter.economics.thresholds import earn, same_period
 PARTNER_COLLECTS = "wholesale_margin"
 
 
-@dataclass(frozen=True)
-class Payout:
+class Payout(NamedTuple):
     """Money the program pays (or leaves) to one party in one year."""
 
     party: str
@@ -30,8 +29,7 @@ class Payout:
     why: str
 
 
-@dataclass(frozen=True)
-class Credit:
+class Credit(NamedTuple):
     """One party's part of a split deal."""
 
     party: str
@@ -39,8 +37,7 @@ class Credit:
     amount: Decimal
 
 
-@dataclass(frozen=True)
-class YearQuote:
+class YearQuote(NamedTuple):
     """One contract year of a quote."""
 
     year: int
@@ -62,8 +59,7 @@ class YearQuote:
         return sum((p.amount for p in self.payouts if p.party == party and p.kind in kinds), ZERO)
 
 
-@dataclass(frozen=True)
-class Quote:
+class Quote(NamedTuple):
     """A whole quote: decision, reasons and every contract year."""
 
     request: DealRequest
@@ -91,7 +87,9 @@ class Quoter:
         self.floor = econ.margin_floor if econ else None
         self.mdf_counts = econ.mdf_counts_against_margin if econ else False
         self.influenced_rate = program.attribution.influenced_rate if program.attribution else None
+        self.currency = header.currency
         self._plans: dict[tuple, Plan] = {}
+        self._wholesale_units: dict[int, Decimal | None] = {}
 
     def plan(self, request: DealRequest) -> Plan:
         """The cached size-independent plan of ``request``."""
@@ -107,21 +105,23 @@ class Quoter:
             plan = self.plan(request)
             notes: list[str] = []
             cumulative = {role.channel: self._cumulative(role, request, notes)
-                          for role in _roles(plan) if role.ladder is not None}
+                          for role in plan.roles if role.ladder is not None}
             unit_price = request.unit_price if request.unit_price is not None else plan.unit_list
-            years = tuple(self._year(plan, request, y, unit_price, cumulative)
-                          for y in range(1, request.years + 1))
+            years = tuple([self._year(plan, request, y, unit_price, cumulative)
+                           for y in range(1, request.years + 1)])
             reasons = plan.reasons + self._reasons(plan, request, unit_price, years)
-            return Quote(request, self.program.header.currency,
+            return Quote(request, self.currency,
                          plan.closer.channel if plan.closer else None, plan.services_to,
                          plan.unit_list, unit_price, self._wholesale_unit(plan),
                          "walk" if reasons else "accept", reasons, years, tuple(notes))
 
     def _wholesale_unit(self, plan: Plan) -> Decimal | None:
-        closer = plan.closer
-        if closer is None or closer.kind != PARTNER_COLLECTS:
-            return None
-        return self.rounding.money(plan.unit_list * (1 - closer.rates[0]))
+        key = id(plan)  # plans live as long as the quoter, so their ids are stable keys
+        if key not in self._wholesale_units:
+            closer = plan.closer
+            self._wholesale_units[key] = None if closer is None or closer.kind != PARTNER_COLLECTS \
+                else self.rounding.money(plan.unit_list * (1 - closer.rates[0]))
+        return self._wholesale_units[key]
 
     def _cumulative(self, role: Role, request: DealRequest, notes: list[str]) -> Decimal:
         stated = request.cumulative_for(role.channel)
@@ -142,47 +142,42 @@ class Quoter:
         software_list = money(plan.unit_list * quantity)
         software = money(unit_price * quantity)
         services = request.services_per_year + (request.services_one_time if year == 1 else ZERO)
-        bases = {"software": software, "software_and_services": software + services}
         payouts: list[Payout] = []
-        for role in plan.introducers:
-            payouts += self._role_payouts(role, year, bases, software_list, software, cumulative)
-        if plan.closer is not None:
-            payouts += self._role_payouts(plan.closer, year, bases, software_list, software,
-                                          cumulative)
+        for role in plan.roles:
+            base = software if role.base == "software" else software + services
+            self._role_payouts(role, year, base, software_list, software, cumulative, payouts)
         credit: tuple[Credit, ...] = ()
         if plan.split is not None and plan.closer is not None:
             payouts, credit = self._split(plan, payouts, software)
-        if year == 1 and self.influenced_rate is not None:
+        if year == 1 and request.influenced and self.influenced_rate is not None:
             payouts += [Payout(name, "influence", money(software * self.influenced_rate),
                                self.influenced_rate, software, "influenced credit")
                         for name in request.influenced]
         return self._totals(plan, year, software_list, software, services, payouts, credit)
 
-    def _role_payouts(self, role: Role, year: int, bases: dict[str, Decimal],
-                      software_list: Decimal, software: Decimal,
-                      cumulative: dict[str, Decimal]) -> list[Payout]:
+    def _role_payouts(self, role: Role, year: int, base: Decimal, software_list: Decimal,
+                      software: Decimal, cumulative: dict[str, Decimal],
+                      out: list[Payout]) -> None:
+        """Append ``role``'s payouts for ``year`` to ``out``."""
         money = self.rounding.money
         rate = role.rates[year - 1]
-        out: list[Payout] = []
         if role.kind == PARTNER_COLLECTS:
             wholesale = money(software_list * (1 - rate))
             out.append(Payout(role.channel, role.kind, software - wholesale, rate, software_list,
                               role.why))
         elif rate is None:
-            base = bases[role.base]
-            earned = earn(role.ladder, base, cumulative.get(role.channel, ZERO))
+            before = cumulative.get(role.channel, ZERO)
+            earned = earn(role.ladder, base, before)
             out.append(Payout(role.channel, "commission", money(earned.amount), earned.rate, base,
                               earned.why))
             if earned.true_up and year == 1:
                 out.append(Payout(role.channel, "true_up", money(earned.true_up), earned.rate,
-                                  cumulative.get(role.channel, ZERO), earned.why))
+                                  before, earned.why))
         else:
-            base = bases[role.base]
             out.append(Payout(role.channel, role.kind, money(base * rate), rate, base, role.why))
         if role.mdf:
             out.append(Payout(role.channel, "mdf", money(software * role.mdf), role.mdf, software,
                               "MDF accrual on customer-paid software"))
-        return out
 
     def _split(self, plan: Plan, payouts: list[Payout],
                software: Decimal) -> tuple[list[Payout], tuple[Credit, ...]]:
@@ -206,14 +201,18 @@ class Quoter:
                 services: Decimal, payouts: list[Payout], credit: tuple[Credit, ...]) -> YearQuote:
         collects = plan.closer is not None and plan.closer.kind == PARTNER_COLLECTS
         closer = plan.closer.channel if plan.closer else None
-        kept_by_partner = sum((p.amount for p in payouts if collects and p.party == closer
-                               and p.kind in (PARTNER_COLLECTS, "split")), ZERO)
-        vendor_software = software - kept_by_partner
-        paid = sum((p.amount for p in payouts if not (collects and p.party == closer and p.kind in
-                    (PARTNER_COLLECTS, "split")) and (p.kind != "mdf" or self.mdf_counts)), ZERO)
+        kept = paid = route_paid = ZERO
+        for p in payouts:  # one pass: this runs for every year of every quote
+            kind = p.kind
+            if kind != "mdf" and kind != "influence":
+                route_paid += p.amount
+            if collects and p.party == closer and (kind == PARTNER_COLLECTS or kind == "split"):
+                kept += p.amount  # the partner keeps it out of what the customer pays
+            elif kind != "mdf" or self.mdf_counts:
+                paid += p.amount
+        vendor_software = software - kept
         cogs = self.rounding.money(software * self.cogs)
         net = vendor_software - cogs - paid
-        route_paid = sum((p.amount for p in payouts if p.kind not in ("mdf", "influence")), ZERO)
         return YearQuote(
             year, software_list, software, services, software + services,
             vendor_software if collects else None,
@@ -239,7 +238,10 @@ class Quoter:
         return tuple(reasons)
 
     def _floor_reason(self, years: tuple[YearQuote, ...]) -> list[Reason]:
-        worst = min(years, key=lambda y: (y.vendor_net_margin, y.year))
+        worst = years[0]
+        for year in years:
+            if year.vendor_net_margin < worst.vendor_net_margin:
+                worst = year
         if worst.vendor_net_margin >= self.floor:
             return []
         terms = " − ".join(f"{_pct(p.amount, worst.software)} {p.party} {p.kind}"
@@ -262,10 +264,6 @@ def _cap_reason(plan: Plan, years: tuple[YearQuote, ...]) -> list[Reason]:
     return [Reason("combined_cap", f"combined year-{cap_year} payout"
                                    f" {_pct(year.combined_rate, Decimal(1))} ({parts}) exceeds the"
                                    f" {_pct(cap, Decimal(1))} cap of handover {name}")]
-
-
-def _roles(plan: Plan) -> tuple[Role, ...]:
-    return plan.introducers + ((plan.closer,) if plan.closer else ())
 
 
 def _pct(amount: Decimal, of: Decimal) -> str:

@@ -7,7 +7,6 @@ quantized for display with `ratio`.
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass
 from decimal import Decimal
 
 MODES = {"half_up": decimal.ROUND_HALF_UP, "half_even": decimal.ROUND_HALF_EVEN,
@@ -19,21 +18,23 @@ _CONTEXT = decimal.Context(prec=40, traps=[decimal.InvalidOperation, decimal.Div
                                           decimal.Overflow, decimal.FloatOperation])
 
 
-@dataclass(frozen=True)
 class Rounding:
     """A program's rounding rule: mode and minor units of its currency."""
 
-    mode: str
-    minor_units: int
+    def __init__(self, mode: str, minor_units: int):
+        self.mode = mode
+        self.minor_units = minor_units
+        self.quantum = Decimal(1).scaleb(-minor_units)  # 1 for IDR, 0.01 for USD
+        quantum, rounding = self.quantum, MODES[mode]
 
-    @property
-    def quantum(self) -> Decimal:
-        """The smallest payable amount: 1 for IDR, 0.01 for USD."""
-        return Decimal(1).scaleb(-self.minor_units)
+        def money(amount: Decimal) -> Decimal:
+            """``amount`` rounded to what is actually paid."""
+            return amount.quantize(quantum, rounding)
 
-    def money(self, amount: Decimal) -> Decimal:
-        """``amount`` rounded to what is actually paid."""
-        return amount.quantize(self.quantum, rounding=MODES[self.mode], context=_CONTEXT)
+        self.money = money  # a closure: this runs for every amount of every quote
+
+    def __repr__(self) -> str:
+        return f"Rounding({self.mode!r}, {self.minor_units})"
 
     def allocate(self, total: Decimal, shares: list[Decimal]) -> list[Decimal]:
         """Split ``total`` by ``shares`` (fractions summing to 1) so the parts add up exactly.

@@ -54,6 +54,7 @@ class Plan:
     cap: tuple[Decimal, int, str] | None  # (combined cap, year, handover name)
     certification: tuple[str, ...]
     reasons: tuple[Reason, ...]
+    roles: tuple[Role, ...] = ()   # introducers first, then the partner of record
 
 
 def build_plan(program: m.Program, request: DealRequest) -> Plan:
@@ -75,7 +76,7 @@ def build_plan(program: m.Program, request: DealRequest) -> Plan:
         split=_split(program, request.split), services_to="partner" if closer_channel
         and closer_channel.owner == "partner" else "vendor", cap=cap,
         certification=closer_channel.certification if closer_channel else (),
-        reasons=tuple(reasons))
+        reasons=tuple(reasons), roles=introducers + ((closer,) if closer else ()))
 
 
 def plan_key(request: DealRequest) -> tuple:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 from importlib import resources
 
 from charter import model as m
@@ -45,8 +46,7 @@ class RequestInvalid(ValueError):
         self.errors = errors
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One channel on the route (introducer first, partner of record last)."""
 
     channel: str
@@ -54,8 +54,7 @@ class Step:
     rate: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Cumulative:
+class Cumulative(NamedTuple):
     """Volume a channel has already booked in the current threshold period."""
 
     channel: str
@@ -63,8 +62,7 @@ class Cumulative:
     as_of: _dt.date | None = None
 
 
-@dataclass(frozen=True)
-class DealRequest:
+class DealRequest(NamedTuple):
     """A deal to quote. Amounts are exact decimals in the program's currency."""
 
     product: str
@@ -143,15 +141,14 @@ def fast_shape_ok(obj: object) -> bool:
     When it says False the caller asks `structure_errors` for the exact messages. The
     property tests hold this to agreement with the JSON Schema.
     """
-    if type(obj) is not dict or not _keys_ok(obj, _TOP) or "product" not in obj \
+    if type(obj) is not dict or not obj.keys() <= _TOP_KEYS or "product" not in obj \
             or "seats" not in obj:
         return False
-    checks = _TOP
-    return all(checks[k](v) for k, v in obj.items())
-
-
-def _keys_ok(obj: dict, allowed: dict) -> bool:
-    return all(k in allowed for k in obj)
+    top = _TOP
+    for key, value in obj.items():
+        if not top[key](value):
+            return False
+    return True
 
 
 def _is_int(v, low: int, high: int) -> bool:
@@ -159,7 +156,8 @@ def _is_int(v, low: int, high: int) -> bool:
 
 
 def _is_amount(v) -> bool:
-    return (type(v) is int and 0 <= v < 10 ** 24) or (type(v) is str and bool(AMOUNT.match(v)))
+    kind = type(v)
+    return (kind is str and AMOUNT.match(v) is not None) or (kind is int and 0 <= v < 10 ** 24)
 
 
 def _is_name(v) -> bool:
@@ -167,31 +165,36 @@ def _is_name(v) -> bool:
 
 
 def _is_date(v) -> bool:
-    return type(v) is str and bool(DATE.match(v)) and _date_or_none(v) is not None
+    return type(v) is str and DATE.match(v) is not None and _date_or_none(v) is not None
 
 
 def _is_step(v) -> bool:
-    return (type(v) is dict and _keys_ok(v, _STEP) and "channel" in v
-            and all(_STEP[k](x) for k, x in v.items()))
+    if type(v) is not dict or "channel" not in v or not v.keys() <= _STEP_KEYS:
+        return False
+    return _is_name(v["channel"]) and ("tier" not in v or _is_name(v["tier"])) and \
+        ("rate" not in v or (type(v["rate"]) is str and PERCENT.match(v["rate"]) is not None))
 
 
 def _is_cumulative(v) -> bool:
     if type(v) is dict:
-        return (_keys_ok(v, _CUM) and "amount" in v and all(_CUM[k](x) for k, x in v.items()))
+        return "amount" in v and v.keys() <= _CUM_KEYS and _is_amount(v["amount"]) and \
+            ("as_of" not in v or _is_date(v["as_of"]))
     return _is_amount(v)
 
 
-_STEP = {"channel": _is_name, "tier": _is_name,
-         "rate": lambda v: type(v) is str and bool(PERCENT.match(v))}
-_CUM = {"amount": _is_amount, "as_of": _is_date}
-_SERVICES = {"one_time": _is_amount, "per_year": _is_amount}
+def _is_services(v) -> bool:
+    return type(v) is dict and v.keys() <= _SERVICE_KEYS and all(_is_amount(x) for x in v.values())
+
+
+_STEP_KEYS = frozenset(("channel", "tier", "rate"))
+_CUM_KEYS = frozenset(("amount", "as_of"))
+_SERVICE_KEYS = frozenset(("one_time", "per_year"))
 _TOP = {
     "id": lambda v: (type(v) is str and len(v) <= 200) or type(v) is int,
     "product": _is_name, "seats": lambda v: _is_int(v, 1, MAX_SEATS),
     "years": lambda v: _is_int(v, 1, MAX_YEARS),
     "route": lambda v: type(v) is list and len(v) <= 8 and all(_is_step(s) for s in v),
-    "services": lambda v: type(v) is dict and _keys_ok(v, _SERVICES)
-    and all(_SERVICES[k](x) for k, x in v.items()),
+    "services": _is_services,
     "cumulative": lambda v: type(v) is dict and all(_is_name(k) and _is_cumulative(x)
                                                     for k, x in v.items()),
     "close_date": _is_date, "unit_price": _is_amount,
@@ -199,6 +202,7 @@ _TOP = {
     "registered": lambda v: type(v) is bool, "split": _is_name,
     "influenced": lambda v: type(v) is list and len(v) <= 8 and all(_is_name(x) for x in v),
 }
+_TOP_KEYS = frozenset(_TOP)
 
 
 def _date_or_none(text: str) -> _dt.date | None:
@@ -235,16 +239,17 @@ def _drop(obj, keys: list) -> None:
 
 # ---- meaning ------------------------------------------------------------------------------
 
-def read_request(obj: dict, program: m.Program) -> DealRequest:
+def read_request(obj: dict, program: m.Program, routes: dict | None = None) -> DealRequest:
     """Build a `DealRequest` from a structurally valid JSON object, checked against ``program``.
 
     Raises `RequestInvalid` listing every unknown name, missing tier and over-precise amount.
+    ``routes`` is an optional cache of checked routes, owned by the caller (one per program).
     """
     errors: list[RequestError] = []
     minor = program.header.minor_units
-    route = tuple(read_step(s, i, program, errors)
-                  for i, s in enumerate(obj.get("route", ())) if s is not None)
-    services = obj.get("services", {})
+    route = _read_route(obj.get("route", ()), program, errors, {} if routes is None else routes)
+    services = obj.get("services", _EMPTY)
+    get = obj.get
     request = DealRequest(
         product=_known_product(obj["product"], program, errors) if "product" in obj else "",
         seats=obj["seats"],
@@ -252,22 +257,43 @@ def read_request(obj: dict, program: m.Program) -> DealRequest:
         services_one_time=_amount(services.get("one_time", 0), "$.services.one_time", minor, errors),
         services_per_year=_amount(services.get("per_year", 0), "$.services.per_year", minor, errors),
         cumulative=tuple(_read_cumulative(k, v, program, minor, errors)
-                         for k, v in obj.get("cumulative", {}).items()),
+                         for k, v in get("cumulative", _EMPTY).items()),
         close_date=_date_or_none(obj["close_date"]) if "close_date" in obj else None,
         unit_price=_amount(obj["unit_price"], "$.unit_price", None, errors)
         if "unit_price" in obj else None,
         price_approved=obj.get("price_approved", False), certified=obj.get("certified", True),
-        registered=obj.get("registered", True), split=_known_split(obj.get("split"), program, errors),
+        registered=get("registered", True),
+        split=_known_split(get("split"), program, errors) if "split" in obj else None,
         influenced=tuple(_known_influencer(n, i, program, errors)
-                         for i, n in enumerate(obj.get("influenced", ()))),
+                         for i, n in enumerate(get("influenced", ()))),
         id=obj.get("id"))
     if errors:
         raise RequestInvalid(sorted(errors, key=lambda e: e.path))
     return request
 
 
+_EMPTY: dict = {}
+
+
+def _read_route(raw: list, program: m.Program, errors: list[RequestError],
+                cache: dict) -> tuple[Step, ...]:
+    """The route, checked; valid routes are cached (batches repeat a few routes)."""
+    key = tuple((s["channel"], s.get("tier"), s.get("rate")) if s is not None else None
+                for s in raw)
+    route = cache.get(key)
+    if route is None:
+        found: list[RequestError] = []
+        route = tuple(read_step(s, i, program, found) for i, s in enumerate(raw) if s is not None)
+        errors += found
+        if not found and len(cache) < 4096:
+            cache[key] = route
+    return route
+
+
 def _amount(value, path: str, minor: int | None, errors: list[RequestError]) -> Decimal:
-    amount = Decimal(value) if type(value) is int else Decimal(value)
+    amount = Decimal(value)
+    if type(value) is int or "." not in value:  # whole amounts fit every currency
+        return amount
     if minor is not None and amount != amount.quantize(Decimal(1).scaleb(-minor)):
         errors.append(RequestError(path, f"`{value}` has more decimals than the currency's"
                                          f" {minor} minor units"))
@@ -276,6 +302,8 @@ def _amount(value, path: str, minor: int | None, errors: list[RequestError]) -> 
 
 def _known_product(name: str, program: m.Program, errors: list[RequestError]) -> str:
     product = program.product(name)
+    if product is not None and product.list_price is not None:
+        return name
     priced = [p.name for p in program.products if p.list_price is not None]
     if product is None:
         errors.append(_unknown("$.product", "product", name, [p.name for p in program.products]))

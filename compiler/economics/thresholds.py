@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from charter import model as m
+from charter.economics.money import ratio
 
 ZERO = Decimal(0)
 
@@ -58,7 +59,7 @@ def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
     before = ZERO if ladder.per_deal else cumulative
     if ladder.semantics == "marginal":
         amount = _marginal(ladder, before, base)
-        rate = amount / base if base else ladder.rate_at(before)
+        rate = ratio(amount, base) if base else ladder.rate_at(before)  # effective, to 1e-6
         return Earned(amount, ZERO, rate, f"{ladder.name}: marginal, each slice at its bracket")
     if ladder.semantics == "retroactive":
         old, new = ladder.rate_at(before), ladder.rate_at(before + base)

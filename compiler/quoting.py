@@ -5,6 +5,7 @@ Returns exit codes instead of exiting, so it can be tested without a subprocess.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from decimal import Decimal
 
@@ -57,10 +58,14 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None) -> int:
 
 def quote_batch(program: Program, path: str) -> int:
     """Quote every line of ``path`` to stdout; exit code 1 if any line was rejected."""
-    from charter.economics.batch import quote_stream
+    from charter.economics.batch import quote_file, quote_stream
 
-    with click.open_file(path, encoding="utf-8") as lines:
-        counts = quote_stream(program, lines, sys.stdout)
+    sys.stdout.flush()
+    if path == "-" or not os.path.isfile(path):
+        with click.open_file(path, encoding="utf-8") as lines:
+            counts = quote_stream(program, lines, sys.stdout)
+    else:
+        counts = quote_file(program, path, sys.stdout.buffer)
     sys.stdout.flush()
     click.echo(f"quoted {counts.quoted} deal(s); {counts.invalid} invalid line(s)", err=True)
     return 1 if counts.invalid else 0

@@ -13,16 +13,18 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
-from typing import Iterable, Iterator, TextIO
+from typing import BinaryIO, Iterable, Iterator, TextIO
 
 from charter import model as m
 from charter.economics import parse_request
 from charter.economics.engine import Quoter
-from charter.economics.request import RequestError, RequestInvalid, fast_shape_ok, read_request
+from charter.economics.request import (FastReader, RequestError, RequestInvalid, fast_shape_ok,
+                                       read_request)
 from charter.economics.response import LineEncoder, dumps, errors_to_json, quote_to_json
 
 _decode = json.JSONDecoder(parse_float=Decimal).decode  # fractions never become floats
 CHUNK = 2000          # lines per unit of work
+SPLIT_BYTES = 1 << 20  # bytes per unit of work when workers read the file themselves
 IN_FLIGHT = 3         # chunks queued per worker
 
 
@@ -44,6 +46,7 @@ class LineQuoter:
         self.encode = LineEncoder(header.id, header.version, header.minor_units).encode \
             if header.minor_units <= 6 else self._encode_slow
         self.routes: dict = {}
+        self.fast = FastReader(program).read
 
     def run(self, numbered: Iterable[tuple[int, str]]) -> tuple[str, int, int]:
         """Responses for ``numbered`` lines, joined, with (quoted, invalid) counts."""
@@ -72,6 +75,9 @@ class LineQuoter:
             message = f"not JSON: {exc.msg} at column {exc.colno}" \
                 if isinstance(exc, json.JSONDecodeError) else f"not JSON: {exc}"
             raise RequestInvalid([RequestError("$", message)]) from None
+        request = self.fast(obj)
+        if request is not None:
+            return request
         if fast_shape_ok(obj):
             return read_request(obj, self.program, self.routes)
         return parse_request(obj, self.program)  # slow path: the schema's exact messages
@@ -113,12 +119,74 @@ def _parallel(program: m.Program, head: list, chunks: Iterator, out: TextIO,
             _emit(pending.popleft().get(), out, counts)
 
 
+def quote_file(program: m.Program, path: str, out: BinaryIO,
+               jobs: int | None = None) -> BatchCounts:
+    """Quote a JSON Lines file into the binary stream ``out`` (UTF-8), one response per line.
+
+    Workers read their own byte ranges of the file, so the parent only splits the file at
+    line boundaries and writes results in order: memory stays flat and both cores quote.
+    """
+    jobs = jobs or os.cpu_count() or 1
+    size = os.path.getsize(path)
+    counts = BatchCounts()
+    if jobs < 2 or size < SPLIT_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+        with open(path, encoding="utf-8") as lines:
+            local = LineQuoter(program)
+            for chunk in _chunks(enumerate(lines, 1)):
+                _emit_bytes(local.run(chunk), out, counts)
+        return counts
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs, _start_worker, (program, path)) as pool:
+        pending: deque = deque()
+        for span in _byte_ranges(path):
+            pending.append(pool.apply_async(_work_range, (span,)))
+            if len(pending) >= jobs * IN_FLIGHT:
+                _emit_bytes(pending.popleft().get(), out, counts)
+        while pending:
+            _emit_bytes(pending.popleft().get(), out, counts)
+    return counts
+
+
+def _byte_ranges(path: str) -> Iterator[tuple[int, int, int]]:
+    """(start, end, first line number) of consecutive ranges of whole lines, ~SPLIT_BYTES each."""
+    with open(path, "rb") as handle:
+        start, line = 0, 1
+        while True:
+            handle.seek(start + SPLIT_BYTES)
+            tail = handle.readline()
+            end = handle.tell() if tail else os.path.getsize(path)
+            if end <= start:
+                return
+            handle.seek(start)
+            line_count = handle.read(end - start).count(b"\n")
+            yield start, end, line
+            start, line = end, line + line_count
+
+
+def _work_range(span: tuple[int, int, int]) -> tuple[bytes, int, int]:
+    start, end, first = span
+    _SOURCE.seek(start)
+    text = _SOURCE.read(end - start).decode("utf-8", errors="replace")
+    body, quoted, invalid = _WORKER.run(enumerate(text.splitlines(), first))
+    return body.encode("utf-8"), quoted, invalid
+
+
+def _emit_bytes(result: tuple, out: BinaryIO, counts: BatchCounts) -> None:
+    body, quoted, invalid = result
+    out.write(body if isinstance(body, bytes) else body.encode("utf-8"))
+    counts.quoted += quoted
+    counts.invalid += invalid
+
+
 _WORKER: LineQuoter | None = None
+_SOURCE = None
 
 
-def _start_worker(program: m.Program) -> None:
-    global _WORKER
+def _start_worker(program: m.Program, path: str | None = None) -> None:
+    global _WORKER, _SOURCE
     _WORKER = LineQuoter(program)
+    if path is not None:
+        _SOURCE = open(path, "rb")  # closed when the worker exits
 
 
 def _work(chunk: list[tuple[int, str]]) -> tuple[str, int, int]:

@@ -6,16 +6,18 @@ wholesale price, each payout, COGS, and the parts of a split (which add up exact
 """
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import NamedTuple
 
 from charter import model as m
-from charter.economics.money import ZERO, Rounding, decimal_context, ratio
+from charter.economics.money import (RATIO_QUANTUM, ZERO, Rounding, decimal_context,
+                                     ratio)
 from charter.economics.plan import Plan, Reason, Role, build_plan, plan_key
 from charter.economics.request import DealRequest
 from charter.economics.thresholds import earn, same_period
 
 PARTNER_COLLECTS = "wholesale_margin"
+RATIO_ZERO = ZERO.quantize(RATIO_QUANTUM)  # what `ratio` gives for a zero denominator
 
 
 class Payout(NamedTuple):
@@ -24,8 +26,8 @@ class Payout(NamedTuple):
     party: str
     kind: str          # wholesale_margin | commission | true_up | mdf | split | influence
     amount: Decimal
-    rate: Decimal | None
-    base: Decimal | None
+    rate: Decimal
+    base: Decimal
     why: str
 
 
@@ -107,13 +109,22 @@ class Quoter:
             cumulative = {role.channel: self._cumulative(role, request, notes)
                           for role in plan.roles if role.ladder is not None}
             unit_price = request.unit_price if request.unit_price is not None else plan.unit_list
-            years = tuple([self._year(plan, request, y, unit_price, cumulative)
-                           for y in range(1, request.years + 1)])
+            years = self._years(plan, request, unit_price, cumulative)
             reasons = plan.reasons + self._reasons(plan, request, unit_price, years)
             return Quote(request, self.currency,
                          plan.closer.channel if plan.closer else None, plan.services_to,
                          plan.unit_list, unit_price, self._wholesale_unit(plan),
                          "walk" if reasons else "accept", reasons, years, tuple(notes))
+
+    def _years(self, plan: Plan, request: DealRequest, unit_price: Decimal,
+               cumulative: dict[str, Decimal]) -> tuple[YearQuote, ...]:
+        years: list[YearQuote] = []
+        for y in range(1, request.years + 1):
+            if y >= 3 and plan.repeats[y - 1]:  # same rates, same services: same year again
+                years.append(years[-1]._replace(year=y))
+            else:
+                years.append(self._year(plan, request, y, unit_price, cumulative))
+        return tuple(years)
 
     def _wholesale_unit(self, plan: Plan) -> Decimal | None:
         key = id(plan)  # plans live as long as the quoter, so their ids are stable keys
@@ -173,7 +184,7 @@ class Quoter:
             if earned.true_up and year == 1:
                 out.append(Payout(role.channel, "true_up", money(earned.true_up), earned.rate,
                                   before, earned.why))
-        else:
+        elif rate:  # a zero rate owes nothing (a one-time fee after year 1): no payout line
             out.append(Payout(role.channel, role.kind, money(base * rate), rate, base, role.why))
         if role.mdf:
             out.append(Payout(role.channel, "mdf", money(software * role.mdf), role.mdf, software,
@@ -213,11 +224,16 @@ class Quoter:
         vendor_software = software - kept
         cogs = self.rounding.money(software * self.cogs)
         net = vendor_software - cogs - paid
+        if software:
+            margin = (net / software).quantize(RATIO_QUANTUM, ROUND_HALF_EVEN)
+            combined = (route_paid / software).quantize(RATIO_QUANTUM, ROUND_HALF_EVEN)
+        else:
+            margin = combined = RATIO_ZERO
         return YearQuote(
             year, software_list, software, services, software + services,
             vendor_software if collects else None,
             vendor_software + (services if plan.services_to == "vendor" else ZERO), cogs, net,
-            ratio(net, software), ratio(route_paid, software), tuple(payouts), credit)
+            margin, combined, tuple(payouts), credit)
 
     def _reasons(self, plan: Plan, request: DealRequest, unit_price: Decimal,
                  years: tuple[YearQuote, ...]) -> tuple[Reason, ...]:

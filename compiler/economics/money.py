@@ -55,7 +55,7 @@ class Rounding:
 def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     """``numerator / denominator`` to 1e-6 (half-even), or 0 when the denominator is 0."""
     if not denominator:
-        return ZERO
+        return ZERO.quantize(RATIO_QUANTUM)
     return (numerator / denominator).quantize(RATIO_QUANTUM, rounding=decimal.ROUND_HALF_EVEN)
 
 

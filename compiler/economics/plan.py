@@ -55,6 +55,7 @@ class Plan:
     certification: tuple[str, ...]
     reasons: tuple[Reason, ...]
     roles: tuple[Role, ...] = ()   # introducers first, then the partner of record
+    repeats: tuple[bool, ...] = ()  # per year index: every role's rate equals last year's
 
 
 def build_plan(program: m.Program, request: DealRequest) -> Plan:
@@ -76,7 +77,18 @@ def build_plan(program: m.Program, request: DealRequest) -> Plan:
         split=_split(program, request.split), services_to="partner" if closer_channel
         and closer_channel.owner == "partner" else "vendor", cap=cap,
         certification=closer_channel.certification if closer_channel else (),
-        reasons=tuple(reasons), roles=introducers + ((closer,) if closer else ()))
+        reasons=tuple(reasons), roles=_roles(introducers, closer),
+        repeats=_repeats(_roles(introducers, closer)))
+
+
+def _roles(introducers: tuple[Role, ...], closer: Role | None) -> tuple[Role, ...]:
+    return introducers + ((closer,) if closer else ())
+
+
+def _repeats(roles: tuple[Role, ...]) -> tuple[bool, ...]:
+    """Whether contract year y pays exactly the rates of year y − 1 (index y − 1)."""
+    return (False,) + tuple(all(r.rates[y] == r.rates[y - 1] for r in roles)
+                            for y in range(1, MAX_YEARS))
 
 
 def plan_key(request: DealRequest) -> tuple:

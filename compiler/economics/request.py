@@ -157,7 +157,9 @@ def _is_int(v, low: int, high: int) -> bool:
 
 def _is_amount(v) -> bool:
     kind = type(v)
-    return (kind is str and AMOUNT.match(v) is not None) or (kind is int and 0 <= v < 10 ** 24)
+    if kind is str:  # plain ASCII digits are the common case; the regex handles the rest
+        return (v.isdigit() and v.isascii() and len(v) <= 24) or AMOUNT.fullmatch(v) is not None
+    return kind is int and 0 <= v < 10 ** 24
 
 
 def _is_name(v) -> bool:
@@ -165,14 +167,14 @@ def _is_name(v) -> bool:
 
 
 def _is_date(v) -> bool:
-    return type(v) is str and DATE.match(v) is not None and _date_or_none(v) is not None
+    return type(v) is str and DATE.fullmatch(v) is not None and _date_or_none(v) is not None
 
 
 def _is_step(v) -> bool:
     if type(v) is not dict or "channel" not in v or not v.keys() <= _STEP_KEYS:
         return False
     return _is_name(v["channel"]) and ("tier" not in v or _is_name(v["tier"])) and \
-        ("rate" not in v or (type(v["rate"]) is str and PERCENT.match(v["rate"]) is not None))
+        ("rate" not in v or (type(v["rate"]) is str and PERCENT.fullmatch(v["rate"]) is not None))
 
 
 def _is_cumulative(v) -> bool:
@@ -403,3 +405,79 @@ def request_from_deal(deal: m.Deal) -> DealRequest:
         unit_price=deal.unit_price.amount if deal.unit_price else None,
         price_approved=deal.price_approved, certified=deal.certified, registered=deal.registered,
         split=deal.split)
+
+
+class FastReader:
+    """One-pass reading of the common request shape, for batch quoting.
+
+    `read` returns the same `DealRequest` as `structure_errors` + `read_request` would, or
+    None when the request is unusual (rare fields, anything invalid); the caller then takes
+    the full path, which also produces the error messages. Tests hold the two to agreement.
+    """
+
+    def __init__(self, program: m.Program):
+        self.program = program
+        self.minor = program.header.minor_units
+        self.products = frozenset(p.name for p in program.products if p.list_price is not None)
+        self.channels = frozenset(c.name for c in program.channels)
+        self.routes: dict = {}
+
+    def read(self, obj: object) -> DealRequest | None:
+        """The request, or None for "use the full path"."""
+        if type(obj) is not dict or not obj.keys() <= _COMMON_KEYS:
+            return None
+        get = obj.get
+        product, seats, years = get("product"), get("seats"), get("years", 1)
+        if type(product) is not str or product not in self.products \
+                or type(seats) is not int or not 1 <= seats <= MAX_SEATS \
+                or type(years) is not int or not 1 <= years <= MAX_YEARS:
+            return None
+        route = self._route(get("route", ()))
+        services = get("services", _EMPTY)
+        one_time, per_year = self._amount(services, "one_time"), self._amount(services, "per_year")
+        cumulative = self._cumulative(get("cumulative", _EMPTY))
+        close, ident = get("close_date"), get("id")
+        if route is None or one_time is None or per_year is None or cumulative is None \
+                or type(services) is not dict or not services.keys() <= _SERVICE_KEYS \
+                or (close is not None and not _is_date(close)) \
+                or (ident is not None and not _TOP["id"](ident)):
+            return None
+        return DealRequest(product, seats, years, route, one_time, per_year, cumulative,
+                           _date_or_none(close) if close is not None else None, id=ident)
+
+    def _route(self, raw) -> tuple[Step, ...] | None:
+        if type(raw) is not list or len(raw) > 8 or not all(_is_step(s) for s in raw):
+            return None
+        if not raw:
+            return ()
+        errors: list[RequestError] = []
+        route = _read_route(raw, self.program, errors, self.routes)
+        return None if errors else route
+
+    def _amount(self, holder, key: str) -> Decimal | None:
+        if type(holder) is not dict:
+            return None
+        value = holder.get(key, 0)
+        if not _is_amount(value):
+            return None
+        errors: list[RequestError] = []
+        amount = _amount(value, "", self.minor, errors)
+        return None if errors else amount
+
+    def _cumulative(self, raw) -> tuple[Cumulative, ...] | None:
+        if type(raw) is not dict:
+            return None
+        out = []
+        for name, value in raw.items():
+            if name not in self.channels or type(value) is not str or not _is_amount(value):
+                return None  # dated amounts, integers and unknown channels take the full path
+            errors: list[RequestError] = []
+            amount = _amount(value, "", self.minor, errors)
+            if errors:
+                return None
+            out.append(Cumulative(name, amount))
+        return tuple(out)
+
+
+_COMMON_KEYS = frozenset(("id", "product", "seats", "years", "route", "services", "cumulative",
+                          "close_date"))

@@ -118,7 +118,7 @@ class LineEncoder:
         # Amounts and ratios are quantized (exponent -minor_units or -6), so str() is plain.
         heads = self._payout_heads
         payouts = ",".join(f'{heads.get((p.party, p.kind)) or self._head_of(p)}{p.amount!s}",'
-                           f'"rate":{_q(p.rate)},"base":{_q(p.base)}}}' for p in y.payouts)
+                           f'"rate":{_q(p.rate)},"base":"{p.base!s}"}}' for p in y.payouts)
         credit = ",".join(f'{{"party":{self.name(c.party)},"share":{_q(c.share)},'
                           f'"amount":"{c.amount!s}"}}' for c in y.credit) if y.credit else ""
         return (f'{{"year":{y.year},"software_list":"{y.software_list!s}",'

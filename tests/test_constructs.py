@@ -117,7 +117,7 @@ channel VAD {
     owner: partner
     tier Standard { margin: 20% }
     tier Accelerator { margin: 25% }
-    tier Elite { margin: 35% }
+    tier Elite { margin: 35%; mdf: 3% }
 }
 """
 
@@ -1445,7 +1445,7 @@ example c5_growth_elite_1000 {
     years: 2
     route: VAD Elite
     services_one_time: Rp 350 juta
-    services_per_year: Rp 10 juta
+    services_per_year: Rp 4 juta
     expect {
         software_list: Rp 2,4 Miliar
         wholesale_price: Rp 1,56 Miliar
@@ -1486,7 +1486,7 @@ def test_example_deal_and_expectations(compile_src: CompileSrc, header: str) -> 
     assert (deal.product, deal.seats, deal.years) == ("Growth", 1000, 2)
     assert [(s.channel, s.tier) for s in deal.route] == [("VAD", "Elite")]
     assert deal.services_one_time == idr("350000000")
-    assert deal.services_per_year == idr("10000000")
+    assert deal.services_per_year == idr("4000000")
     assert deal.cumulative == () and deal.close_date is None
     assert deal.product_span.line == line_of(source, "product: Growth\n    seats: 1_000\n"
                                                      "    years: 2")
@@ -1504,7 +1504,7 @@ def test_example_deal_and_expectations(compile_src: CompileSrc, header: str) -> 
 
 
 def test_example_route_cumulative_and_party(compile_src: CompileSrc, header: str) -> None:
-    source = header + EJOURNEY + EXAMPLE_HANDOVER
+    source = header + EJOURNEY + "handover Referral -> VAD { introducer_rate: 5% }\n" + EXAMPLE_HANDOVER
     (example,) = compile_clean(compile_src, source).examples
     deal = example.deal
     assert deal.years == 1  # default
@@ -1580,7 +1580,7 @@ def test_example_missing_seats_is_e103(compile_src: CompileSrc, header: str) -> 
 
 def test_example_unknown_party_and_cumulative_channel(compile_src: CompileSrc,
                                                       header: str) -> None:
-    source = header + EJOURNEY + EXAMPLE_HANDOVER.replace(
+    source = header + EJOURNEY + "handover Referral -> VAD { introducer_rate: 5% }\n" + EXAMPLE_HANDOVER.replace(
         "cumulative: Referral", "cumulative: Referal").replace(
         "expect year 1 Referral", "expect year 1 Refferal")
     _, diagnostics = compile_src(source)

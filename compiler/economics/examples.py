@@ -36,7 +36,9 @@ def _request(program: m.Program, example: m.Example, reporter: Reporter) -> Deal
     for message in problems:
         reporter.error("CH-E302", f"example `{example.name}`: {message}",
                        example.deal.route[0].span if example.deal.route else example.span,
-                       label="cannot quote this deal")
+                       label="cannot quote this deal",
+                       help=("a route names each channel with its tier: `route: Referral -> VAD"
+                             " Accelerator`",))
     product = program.product(request.product)
     if product is None or product.list_price is None:
         reporter.error("CH-E302", f"example `{example.name}`: product `{request.product}` has no"

@@ -97,3 +97,52 @@ def test_other_programs_compile():
     for name in ("saas-reseller.charter", "elision.charter"):
         program, reporter, _ = compile_file(PROGRAMS / name)
         assert program is not None and not reporter.sorted()
+
+
+# ---- seed 000's worked numbers, computed by the engine ---------------------------------------
+
+def _quote(program, **request):
+    from charter.economics import Quoter, parse_request
+    return Quoter(program).quote(parse_request(request, program))
+
+
+def test_every_example_is_checked(ejourney):
+    """The bundled program carries the page's numbers and `check` computes every one of them."""
+    names = {e.name for e in ejourney.examples}
+    assert {"c5_growth_elite_1000", "c2_referral_fee", "c2_forward_applied",
+            "c2_crossing_deal_earns_old_rate", "c2_threshold_resets_in_january",
+            "c7_handover_accelerator", "c7_elite_handover_walks",
+            "d1_commission_comparison"} <= names
+    assert sum(len(e.expectations) for e in ejourney.examples) >= 35
+
+
+def test_c5_growth_elite_numbers(ejourney):
+    q = _quote(ejourney, product="Growth", seats=1000, years=2,
+               route=[{"channel": "VAD", "tier": "Elite"}], services={"one_time": "350000000"})
+    y1, y2 = q.years
+    assert (y1.software_list, y1.wholesale_price) == (Decimal("2400000000"), Decimal("1560000000"))
+    assert y1.amount("VAD", "wholesale_margin") == y2.amount("VAD", "wholesale_margin") \
+        == Decimal("840000000")
+    assert y1.amount("VAD", "mdf") == Decimal("72000000")
+    from charter.economics.examples import partner_gross
+    assert partner_gross(q, y1, "VAD") == Decimal("1190000000")   # ≈ Rp 1,19 Miliar
+    assert q.decision == "accept" and y1.vendor_net_margin == Decimal("0.62")
+
+
+def test_d1_commission_program_comparison(ejourney):
+    q = _quote(ejourney, product="Growth", seats=1000, years=2,
+               route=[{"channel": "CommissionBenchmark"}])
+    assert [y.amount("CommissionBenchmark", "commission") for y in q.years] == \
+        [Decimal("840000000"), Decimal("360000000")]
+
+
+def test_page_c2_example_conflicts_with_c7(capsys):
+    """C.2 as the page states it (10% = Rp 240 juta on a VAD-closed deal) breaks C.7's 5% rule."""
+    from charter.api import check_paths
+    result = check_paths([PROGRAMS.parent / "tests" / "data" / "examples"
+                          / "c2_as_the_page_states.charter"])
+    (error,) = result.errors
+    assert error.code == "CH-E301"
+    assert error.span.line == 13
+    assert "computes to Rp120.000.000, not Rp 240 juta" in error.message
+    assert any("5% × Rp2.400.000.000" in note for note in error.notes)

@@ -52,7 +52,7 @@ def compile_file(path: str | Path, reporter: Reporter | None = None,
         if display in loader.sources else None
     if program is not None:
         resolve(program, reporter, _damage_test(recovered))
-        _check_examples(program, reporter)
+        run_checks(program, reporter)
     _drop_recovery_noise(reporter, recovered)
     return program, reporter, loader.sources
 
@@ -70,17 +70,29 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
     program = assemble(items, reporter, name, (name,), recovered)
     if program is not None:
         resolve(program, reporter, _damage_test(recovered))
-        _check_examples(program, reporter)
+        run_checks(program, reporter)
     _drop_recovery_noise(reporter, recovered)
     return program, reporter
 
 
-def _check_examples(program: Program, reporter: Reporter) -> None:
-    """Quote the worked examples of a program that is otherwise free of errors."""
-    if program.examples and not reporter.has_errors and not program.header.abstract:
-        from charter.economics.examples import check_examples
+def run_checks(program: Program, reporter: Reporter, today=None) -> None:
+    """Run the policies (invariants, worked examples) on a program free of other errors.
 
-        check_examples(program, reporter)
+    Abstract base programs are checked through the programs that extend them.
+    """
+    if not reporter.has_errors and not program.header.abstract:
+        from charter.policies.runner import run_policies
+
+        run_policies(program, reporter, today or _today())
+
+
+def _today():
+    """Today, or CHARTER_TODAY (YYYY-MM-DD) for reproducible runs of waiver expiry."""
+    import datetime as dt
+    import os
+
+    fixed = os.environ.get("CHARTER_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
 
 
 def _damage_test(recovered: frozenset):

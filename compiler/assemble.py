@@ -45,7 +45,8 @@ def _constructs(view: View, ctx: Ctx) -> dict:
         scorings=each("scoring", lw.parse_scoring), processes=each("process", lw.parse_process),
         enablement=single("enablement", lw.parse_enablement) or (),
         ship_gate=single("ship_gate", lw.parse_ship_gate) or (),
-        examples=each("example", lw.parse_example))
+        examples=each("example", lw.parse_example),
+        policy_settings=each("policy", lw.parse_policy), waivers=each("waiver", lw.parse_waiver))
 
 
 def _warn_empty(items: tuple[s.Item, ...], reporter: Reporter, ctx: Ctx) -> None:

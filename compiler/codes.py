@@ -66,10 +66,17 @@ _ENTRIES = [
      " (for example a tiered channel on the route without a tier)."),
     ("CH-E303", "expectation does not apply", "An expectation asks for a year the deal does not"
      " have, or for a party that is not on the deal's route."),
+    # --- policies (E4xx); the policies' own codes (CH-P…) live in their registry
+    ("CH-E401", "unknown policy", "A `policy`, `waiver` or ship-gate `requires` names a policy"
+     " that is not registered (see `charter policies`)."),
+    ("CH-E402", "expired waiver", "A waiver's `expires` date has passed; the finding it waived"
+     " is reported again."),
     # --- warnings
     ("CH-W101", "precision finer than currency", "An amount has more decimals than the"
      " currency's minor unit (IDR has none); it will be rounded when paid."),
     ("CH-W102", "empty block", "A block with nothing in it has no effect."),
+    ("CH-W401", "unused waiver", "A waiver matches no finding: the problem was fixed or the"
+     " waiver's `subject` is wrong."),
 ]
 
 CODES: dict[str, Code] = {c: Code(c, t, e) for c, t, e in _ENTRIES}

@@ -26,7 +26,7 @@ ROUNDINGS = ("half_up", "half_even", "down", "up")
 MINOR_UNITS = {"IDR": 0, "JPY": 0}  # what is actually paid; everything else in cents
 TOP_LEVEL = ("program", "product", "channel", "attribution", "handover", "economics",
              "mitigation", "registration", "clawback", "spiff", "scoring", "process",
-             "enablement", "ship_gate", "example")
+             "enablement", "ship_gate", "example", "policy", "waiver")
 BLOCK_KINDS = frozenset(TOP_LEVEL + ("tier", "thresholds", "support", "white_label", "service",
                                      "split", "step", "item", "condition", "dimension", "band",
                                      "expect"))
@@ -454,10 +454,65 @@ def parse_ship_gate(block: s.Block, ctx: Ctx) -> tuple[m.GateCondition, ...]:
 
 
 def parse_gate_condition(block: s.Block, ctx: Ctx) -> m.GateCondition:
-    """`condition mitigations { title: "..."; see: "C.6" }`."""
-    v = View(block, ctx, ("title", "see"))
+    """`condition mitigations { title: "..."; see: "C.6"; requires: flipper_mitigations }`."""
+    v = View(block, ctx, ("title", "see", "requires"))
+    requires = tuple((w.value, w.span) for w in _flat(v.attr("requires")) if isinstance(w, s.Name))
     return m.GateCondition(block_name(block, ctx), v.text("title", '"What must hold"'),
-                           v.text("see"), v.doc, block.span)
+                           v.text("see"), v.doc, block.span, requires)
+
+
+def _flat(attr: s.Attribute | None) -> list:
+    if attr is None:
+        return []
+    out = []
+    for value in attr.values:
+        out += list(value.items) if isinstance(value, s.ListValue) else [value]
+    return out
+
+
+SEVERITIES = ("error", "warning", "note", "off")
+
+
+def parse_policy(block: s.Block, ctx: Ctx) -> m.PolicySetting | None:
+    """`policy anti_pattern_tier_count { severity: warning }` (name or `"CH-P013"`)."""
+    v = View(block, ctx, ("severity",))
+    name = _policy_ref(block, ctx)
+    severity = v.choice("severity", SEVERITIES, "warning")
+    attr = v.attr("severity")
+    if name is None or severity is None:
+        return None
+    return m.PolicySetting(name, severity, block.span, attr.values[0].span if attr else block.span)
+
+
+def _policy_ref(block: s.Block, ctx: Ctx) -> str | None:
+    head = block.header[0] if block.header else None
+    if isinstance(head, (s.Name, s.Str)):
+        return head.value
+    ctx.reporter.error("CH-E110", f"a {block.kind} names its policy: `policy NAME {{` or"
+                                  f" `policy \"CH-P001\" {{`", block.kind_span,
+                       label="policy name missing")
+    return None
+
+
+def parse_waiver(block: s.Block, ctx: Ctx) -> m.Waiver | None:
+    """`waiver NAME { policy, subject, reason, owner, expires }`: accept a finding, on record."""
+    v = View(block, ctx, ("policy", "subject", "reason", "owner", "expires"))
+    policy_attr = v.attr("policy")
+    policy = None
+    if policy_attr is not None:
+        value = policy_attr.values[0]
+        policy = value.value if isinstance(value, (s.Name, s.Str)) else None
+        if policy is None:
+            ctx.reader.wrong(value, "a policy name or code", "no_year2_step_down")
+    else:
+        v.missing("policy", "no_year2_step_down")
+    subject = v.attr("subject")
+    return m.Waiver(
+        name=block_name(block, ctx), policy=policy or "",
+        subject=s.render_value(subject.values[0]).strip('"') if subject else None,
+        reason=v.text("reason", '"why this finding is accepted"'),
+        owner=v.text("owner", '"who answers for it"'), expires=v.one("expires", Reader.date),
+        span=block.span, spans={**_spans(v), "header": v.header_span})
 
 
 def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:

@@ -369,13 +369,38 @@ class EnablementItem:
 
 @dataclass(frozen=True)
 class GateCondition:
-    """One condition of the ship gate."""
+    """One condition of the ship gate, with the policies (or constructs) that verify it."""
 
     name: str
     title: str
     see: str
     doc: str
     span: Span
+    requires: tuple[tuple[str, Span], ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicySetting:
+    """`policy NAME { severity: ... }`: a program's severity for one policy."""
+
+    policy: str
+    severity: str
+    span: Span
+    severity_span: Span
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An accepted finding of a policy, with a reason, an owner and an optional expiry."""
+
+    name: str
+    policy: str
+    subject: str | None
+    reason: str
+    owner: str
+    expires: _dt.date | None
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -454,6 +479,8 @@ class Program:
     ship_gate: tuple[GateCondition, ...]
     examples: tuple[Example, ...]
     files: tuple[str, ...]
+    policy_settings: tuple[PolicySetting, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
 
     def channel(self, name: str) -> Channel | None:
         """The channel called ``name``, if any."""

@@ -22,12 +22,18 @@ def check_examples(program: m.Program, reporter: Reporter, quoter: Quoter | None
     """Quote every example of ``program`` and report expectations that do not hold."""
     quoter = quoter or Quoter(program)
     for example in program.examples:
-        request = _request(program, example, reporter)
-        if request is None:
-            continue
-        quote = quoter.quote(request)
-        for expectation in example.expectations:
-            _check(program, example, quote, expectation, reporter)
+        check_example(program, example, reporter, quoter)
+
+
+def check_example(program: m.Program, example: m.Example, reporter: Reporter,
+                  quoter: Quoter) -> None:
+    """Quote one example and report its expectations that do not hold."""
+    request = _request(program, example, reporter)
+    if request is None:
+        return
+    quote = quoter.quote(request)
+    for expectation in example.expectations:
+        _check(program, example, quote, expectation, reporter)
 
 
 def _request(program: m.Program, example: m.Example, reporter: Reporter) -> DealRequest | None:

@@ -1,0 +1,116 @@
+"""Running policies over a program: severities from the program, waivers, and their checks.
+
+- `policy NAME { severity: ... }` sets a policy's level (`off` skips it); an unknown name is
+  CH-E401.
+- A finding matched by a `waiver` (same policy; same subject, or the waiver names none) is
+  reported as a note that says who waived it and why. An expired waiver is CH-E402 and the
+  finding stands; a waiver that matches nothing is CH-W401.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+
+from charter import model as m
+from charter.diagnostics import Diagnostic, Label, Reporter, Severity
+from charter.policies import all_policies, find
+from charter.policies.base import Finding, Policy, PolicyContext
+from charter.view import suggest
+
+LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}
+
+
+def run_policies(program: m.Program, reporter: Reporter,
+                 today: _dt.date | None = None) -> PolicyContext:
+    """Run every enabled policy on ``program``; diagnostics go to ``reporter``."""
+    ctx = PolicyContext(program, today or _dt.date.today())
+    levels = _levels(program, reporter)
+    waivers = _known_waivers(program, reporter)
+    used: set[str] = set()
+    ordered = sorted(all_policies(), key=lambda p: (p.runs_last, p.code))
+    for policy in ordered:
+        level = levels.get(policy.code, policy.severity)
+        if level == "off":
+            continue
+        findings = list(policy.check(program, ctx))
+        ctx.results[policy.name] = []
+        for finding in findings:
+            waiver = _match(policy, finding, waivers)
+            if waiver is not None:
+                used.add(waiver.name)
+            if waiver is None or _expired(waiver, ctx.today):
+                ctx.results[policy.name].append(finding)
+                reporter.report(_diagnostic(policy, finding, finding.severity or level))
+            else:
+                reporter.report(_waived(policy, finding, waiver))
+    _check_waivers(waivers, used, ctx.today, reporter)
+    return ctx
+
+
+def _levels(program: m.Program, reporter: Reporter) -> dict[str, Severity | str]:
+    levels: dict[str, Severity | str] = {}
+    for setting in program.policy_settings:
+        policy = _known(setting.policy, setting.span, reporter)
+        if policy is not None:
+            levels[policy.code] = LEVELS.get(setting.severity, setting.severity)
+    return levels
+
+
+def _known(key: str, span, reporter: Reporter) -> Policy | None:
+    policy = find(key)
+    if policy is None:
+        names = [p.name for p in all_policies()]
+        reporter.error("CH-E401", f"unknown policy `{key}`", span, label="no policy of this name",
+                       help=suggest(key, names) or ("`charter policies` lists them",))
+    return policy
+
+
+def _known_waivers(program: m.Program, reporter: Reporter) -> list[tuple[Policy, m.Waiver]]:
+    out = []
+    for waiver in program.waivers:
+        policy = _known(waiver.policy, waiver.spans.get("policy", waiver.span), reporter) \
+            if waiver.policy else None
+        if policy is not None:
+            out.append((policy, waiver))
+    return out
+
+
+def _match(policy: Policy, finding: Finding,
+           waivers: list[tuple[Policy, m.Waiver]]) -> m.Waiver | None:
+    for owner, waiver in waivers:
+        if owner is policy and (waiver.subject is None or waiver.subject == finding.subject):
+            return waiver
+    return None
+
+
+def _expired(waiver: m.Waiver, today: _dt.date) -> bool:
+    return waiver.expires is not None and waiver.expires < today
+
+
+def _diagnostic(policy: Policy, finding: Finding, level: Severity) -> Diagnostic:
+    return Diagnostic(finding.code or policy.code, level, finding.message, finding.span,
+                      finding.label, finding.labels, finding.notes,
+                      finding.help + (f"`charter explain {policy.code}` explains"
+                                      f" {policy.name}",))
+
+
+def _waived(policy: Policy, finding: Finding, waiver: m.Waiver) -> Diagnostic:
+    until = f" until {waiver.expires}" if waiver.expires else ""
+    return Diagnostic(finding.code or policy.code, Severity.NOTE,
+                      f"waived: {finding.message}", finding.span, finding.label,
+                      finding.labels + (Label(waiver.span, f"waived by `{waiver.name}`"),),
+                      (f"waiver `{waiver.name}` ({waiver.owner}{until}): {waiver.reason}",))
+
+
+def _check_waivers(waivers: list[tuple[Policy, m.Waiver]], used: set[str], today: _dt.date,
+                   reporter: Reporter) -> None:
+    for policy, waiver in waivers:
+        if _expired(waiver, today):
+            reporter.error("CH-E402", f"waiver `{waiver.name}` expired on {waiver.expires}",
+                           waiver.spans.get("expires", waiver.span),
+                           label=f"expired; today is {today}",
+                           help=("renew it with a new date and a reason, or fix the finding",))
+        elif waiver.name not in used:
+            reporter.warning("CH-W401", f"waiver `{waiver.name}` matches no finding of"
+                                        f" {policy.name}", waiver.spans.get("header", waiver.span),
+                             label="waives nothing",
+                             help=("remove it, or check its `subject`",))

@@ -43,6 +43,46 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def policies(fmt: str) -> None:
+    """List the policies: code, name, title and default severity."""
+    import json
+
+    from charter.policies import all_policies
+
+    rows = [{"code": p.code, "name": p.name, "title": p.title, "severity": p.severity.value}
+            for p in all_policies()]
+    if fmt == "json":
+        click.echo(json.dumps({"policies": rows}, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['code']}  {row['name']:<22} {row['severity']:<8} {row['title']}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a policy (CH-P001 or its name) or a diagnostic code (CH-E109)."""
+    from charter.codes import CODES
+    from charter.policies import all_policies, find
+    from charter.policies.docs import explain_text
+    from charter.view import suggest
+
+    policy = find(code)
+    if policy is not None:
+        click.echo(explain_text(policy), nl=False)
+        return
+    entry = CODES.get(code.upper())
+    if entry is not None:
+        click.echo(f"{entry.code}: {entry.title}\n\n{entry.explanation}")
+        return
+    known = [p.code for p in all_policies()] + [p.name for p in all_policies()] + list(CODES)
+    hint = suggest(code, known)
+    raise click.UsageError(f"no policy or code `{code}`" + (f"; {hint[0]}" if hint else ""))
+
+
+@main.command()
 @click.argument("program", type=click.Path(exists=True, dir_okay=False))
 @click.argument("request", required=False, type=click.Path(exists=True, dir_okay=False,
                                                            allow_dash=True))

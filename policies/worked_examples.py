@@ -31,7 +31,11 @@ POLICY = Policy(
             "that cannot be quoted is CH-E302; an expectation for a year or party the deal "
             "does not have is CH-E303.",
     failing='''product Growth { layer: software; list_price: $100 per user per month }
-channel Reseller { model: wholesale; owner: partner; tier Gold { margin: 25% } }
+channel Reseller {
+    model: wholesale
+    owner: partner
+    tier Gold { margin: 25% }
+}
 example gold {
     product: Growth
     seats: 10
@@ -39,7 +43,11 @@ example gold {
     expect { partner_margin: $4K }
 }''',
     passing='''product Growth { layer: software; list_price: $100 per user per month }
-channel Reseller { model: wholesale; owner: partner; tier Gold { margin: 25% } }
+channel Reseller {
+    model: wholesale
+    owner: partner
+    tier Gold { margin: 25% }
+}
 example gold {
     product: Growth
     seats: 10

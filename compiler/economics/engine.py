@@ -196,7 +196,9 @@ class Quoter:
         closer = plan.closer.channel
         main = [p for p in payouts if p.party == closer and p.kind in ("wholesale_margin",
                                                                        "commission")]
-        pool = sum((p.amount for p in main), ZERO) or software
+        # a channel that pays nothing of its own (co-sell) splits the revenue; one that does
+        # splits its payout, which may be zero in a year (a one-time fee after year 1)
+        pool = sum((p.amount for p in main), ZERO) if plan.closer.pays else software
         shares = plan.split.shares
         total_share = sum((share for _n, share, _s in shares), ZERO)
         parts = self.rounding.allocate(self.rounding.money(pool * total_share),

@@ -31,6 +31,11 @@ class Role:
     ladder: Ladder | None
     why: str
 
+    @property
+    def pays(self) -> bool:
+        """Whether the channel pays anything of its own in any year."""
+        return self.ladder is not None or any(self.rates)
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -184,10 +189,14 @@ def _unregistered_rate(program: m.Program) -> Decimal | None:
 
 
 def _msrp_floor(product: m.Product) -> Decimal | None:
+    """The floor per unit per list-price period (a floor stated per year is converted)."""
     if product.msrp_floor == "list_price":
         return product.list_price.money.amount
     if isinstance(product.msrp_floor, m.Rate):
-        return product.msrp_floor.money.amount
+        floor = product.msrp_floor
+        scale = Decimal(PERIODS_PER_YEAR.get(floor.period, 1)) / \
+            PERIODS_PER_YEAR.get(product.list_price.period, 1)
+        return floor.money.amount * scale
     return None
 
 

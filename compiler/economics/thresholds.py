@@ -66,6 +66,9 @@ def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
         true_up = (new - old) * before
         return Earned(new * base, true_up, new,
                       f"{ladder.name}: retroactive, whole period at {_pct(new)}")
+    if ladder.per_deal:  # the deal's own value picks its bracket: nothing comes before it
+        rate = ladder.rate_at(base)
+        return Earned(rate * base, ZERO, rate, f"{ladder.name}: {_pct(rate)} for a deal this size")
     rate = ladder.rate_at(before)
     return Earned(rate * base, ZERO, rate,
                   f"{ladder.name}: forward, {_pct(rate)} set by volume {before:f} before the deal")

@@ -39,11 +39,19 @@ def run_policies(program: m.Program, reporter: Reporter,
                 used.add(waiver.name)
             if waiver is None or _expired(waiver, ctx.today):
                 ctx.results[policy.name].append(finding)
-                reporter.report(_diagnostic(policy, finding, finding.severity or level))
+                reporter.report(_diagnostic(policy, finding, _milder(finding.severity, level)))
             else:
                 reporter.report(_waived(policy, finding, waiver))
     _check_waivers(waivers, used, ctx.today, reporter)
     return ctx
+
+
+_ORDER = {Severity.NOTE: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def _milder(own: Severity | None, level: Severity) -> Severity:
+    """A finding may be milder than its policy's level, never louder than the program set."""
+    return own if own is not None and _ORDER[own] < _ORDER[level] else level
 
 
 def _levels(program: m.Program, reporter: Reporter) -> dict[str, Severity | str]:

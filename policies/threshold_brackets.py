@@ -1,0 +1,169 @@
+"""CH-P006 threshold_brackets: a channel's bracket ladder covers all volume, once, from 0 up.
+
+Brackets are [low, high): the low end is included, the high end is not, and only the last may
+be open (`$500K .. -> 15%`). Findings are on the offending `bracket` (subject
+``"CHANNEL THRESHOLDSNAME"``).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterator
+
+from charter import model as m
+from charter.diagnostics import Label, Severity
+from charter.policies.base import Finding, Policy, PolicyContext
+
+
+def _pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _money(program: m.Program, value: m.MoneyValue) -> str:
+    from charter import numbers
+
+    header = program.header
+    minor = 0 if value.amount == value.amount.to_integral_value() else header.minor_units
+    return numbers.money(value.amount, value.currency, numbers.locale_of(header.locales), minor)
+
+
+def _range(program: m.Program, b: m.Bracket) -> str:
+    high = f" {_money(program, b.high)}" if b.high is not None else ""
+    return f"`{_money(program, b.low)} ..{high}`"
+
+
+def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
+    """Check each channel's `thresholds`: declared semantics and reset, brackets sorted from 0,
+    contiguous, one open-ended bracket at the top, rates within 0–100% and not falling."""
+    for channel in program.channels:
+        th = channel.thresholds
+        if th is None:
+            continue
+        who = f"{channel.name} {th.name}"
+        for key, example in (("semantics", "forward"), ("reset", "calendar_year")):
+            if not getattr(th, key):
+                yield Finding(f"thresholds {who} declare no `{key}`", th.span, who,
+                              label=f"no `{key}`",
+                              help=(f"add `{key}: {example}`: the brackets mean nothing"
+                                    f" without it",))
+        yield from _brackets(program, who, th)
+
+
+def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Finding]:
+    def at(b: m.Bracket, message: str, label: str, other: m.Bracket | None = None,
+           other_label: str = "", help: str = "",
+           severity: Severity | None = None) -> Finding:
+        labels = (Label(other.span, other_label),) if other is not None else ()
+        return Finding(f"thresholds {who}: {message}", b.span, who, label=label, labels=labels,
+                       help=(help,) if help else (), severity=severity)
+
+    usable = []
+    for b in th.brackets:
+        if not 0 <= b.rate <= 1:
+            yield at(b, f"bracket {_range(program, b)} pays {_pct(b.rate)}, outside 0%–100%",
+                     "rate out of range", help="write a rate between 0% and 100%")
+        if b.high is not None and b.high.amount <= b.low.amount:
+            yield at(b, f"bracket {_range(program, b)} is empty: its high end is not above its"
+                        " low end", "empty bracket", help="write the bracket `low .. high`")
+            continue
+        usable.append(b)
+    for prev, b in zip(usable, usable[1:]):
+        if b.low.amount < prev.low.amount:
+            yield at(b, f"bracket {_range(program, b)} comes after {_range(program, prev)}:"
+                        " brackets must be sorted by their low end", "out of order", prev,
+                     "written before it", "write the brackets from the lowest volume up")
+    ladder = sorted(usable, key=lambda x: x.low.amount)
+    if not ladder:
+        return
+    first = ladder[0]
+    if first.low.amount != 0:
+        yield at(first, f"the first bracket starts at {_money(program, first.low)}, not at 0:"
+                        " volume below it earns no rate", "does not start at 0",
+                 help=f"start the first bracket at 0 (`{_money(program, first.low)}` →"
+                      f" `{_zero(program, first.low)}`)")
+    reach = first              # the bracket that reaches highest so far (open = all the way)
+    flagged: set[int] = set()  # open-ended brackets already reported as not the top one
+    for prev, b in zip(ladder, ladder[1:]):
+        if reach.high is None:
+            if id(reach) not in flagged:
+                flagged.add(id(reach))
+                yield at(reach, f"open-ended bracket {_range(program, reach)} is not the top one:"
+                                f" it overlaps {_range(program, b)}", "open-ended, but not the top",
+                         b, "a bracket above it",
+                         help="only the top bracket may be open; give this one a high end")
+        elif reach.high.amount < b.low.amount:
+            yield at(b, f"gap between {_money(program, reach.high)} and"
+                        f" {_money(program, b.low)}: volume in it earns no rate",
+                     "starts above the bracket below's end", reach, "ends here",
+                     help=f"start this bracket at {_money(program, reach.high)}")
+        elif reach.high.amount > b.low.amount:
+            yield at(b, f"bracket {_range(program, b)} overlaps {_range(program, reach)}"
+                        f" (from {_money(program, b.low)} to"
+                        f" {_money(program, _lesser(reach.high, b.high))})",
+                     "starts below the bracket below's end", reach, "ends here",
+                     help=f"start this bracket at {_money(program, reach.high)} (the high end"
+                          " is excluded, so the brackets meet exactly)")
+        if b.rate < prev.rate:
+            yield at(b, f"bracket {_range(program, b)} pays {_pct(b.rate)}, less than the"
+                        f" {_pct(prev.rate)} of the bracket below it", "rate falls", prev,
+                     f"pays {_pct(prev.rate)}",
+                     help="a higher volume should not earn a lower rate; if intended, waive it",
+                     severity=Severity.WARNING)
+        if reach.high is not None and (b.high is None or b.high.amount > reach.high.amount):
+            reach = b
+    if reach.high is not None:
+        yield at(reach, f"the top bracket ends at {_money(program, reach.high)}: volume above it"
+                        " earns no rate", "no open-ended bracket",
+                 help=f"leave the top bracket open: `{_money(program, reach.low)} .. ->"
+                      f" {_pct(reach.rate)}`")
+
+
+def _lesser(a: m.MoneyValue, b: m.MoneyValue | None) -> m.MoneyValue:
+    return a if b is None or a.amount <= b.amount else b
+
+
+def _zero(program: m.Program, like: m.MoneyValue) -> str:
+    return _money(program, m.MoneyValue(Decimal(0), like.currency))
+
+
+POLICY = Policy(
+    code="CH-P006", name="threshold_brackets", title="Threshold brackets are well formed",
+    severity=Severity.ERROR,
+    rationale="A threshold ladder is what partners calculate their payout from (seed 003, "
+              "'Tiered Commission': $0-100K at 20%, $100K-250K at 25%, $250K+ at 30%; 'if "
+              "partners can't calculate, they won't sell'). A gap leaves volume that earns "
+              "nothing, an overlap pays one dollar at two rates, a ladder that does not start "
+              "at 0 or has no open top leaves the first or the best deals unpriced: each one "
+              "is a commission dispute. A rate that falls as volume grows punishes the best "
+              "partners.",
+    explain="For each channel's `thresholds`: `semantics` and `reset` are declared; brackets "
+            "are written sorted by their low end; the first starts at 0; each bracket's high "
+            "end equals the next one's low end (no gap, no overlap; the high end is "
+            "excluded); exactly one bracket is open-ended (`low .. -> rate`) and it is the top "
+            "one; no bracket is empty; every rate is between 0% and 100%. A rate lower than "
+            "the bracket below's is reported as a warning. Findings are on the offending "
+            "`bracket` (subject `CHANNEL THRESHOLDSNAME`).",
+    failing='''channel Referral {
+    model: referral
+    owner: vendor
+    lead_protection: 60 days
+    thresholds referred_revenue {
+        basis: referred_software_revenue
+        semantics: forward
+        reset: calendar_year
+        bracket: $0 .. $100K -> 10%
+        bracket: $150K .. -> 15%
+    }
+}''',
+    passing='''channel Referral {
+    model: referral
+    owner: vendor
+    lead_protection: 60 days
+    thresholds referred_revenue {
+        basis: referred_software_revenue
+        semantics: forward
+        reset: calendar_year
+        bracket: $0 .. $100K -> 10%
+        bracket: $100K .. -> 15%
+    }
+}''',
+    check=check)

@@ -62,7 +62,7 @@ def quote_batch(program: Program, path: str) -> int:
 
     sys.stdout.flush()
     if path == "-" or not os.path.isfile(path):
-        with click.open_file(path, encoding="utf-8") as lines:
+        with click.open_file(path, encoding="utf-8", errors="replace") as lines:
             counts = quote_stream(program, lines, sys.stdout)
     else:
         counts = quote_file(program, path, sys.stdout.buffer)

@@ -12,7 +12,8 @@ from conftest import PROGRAMS
 def ejourney():
     from charter.api import compile_file
     program, reporter, _ = compile_file(PROGRAMS / "ejourney.charter")
-    assert not reporter.sorted(), reporter.sorted()
+    loud = [d for d in reporter.sorted() if d.severity.value != "note"]  # notes: waived findings
+    assert not loud, loud
     return program
 
 
@@ -96,7 +97,8 @@ def test_other_programs_compile():
     from charter.api import compile_file
     for name in ("saas-reseller.charter", "elision.charter"):
         program, reporter, _ = compile_file(PROGRAMS / name)
-        assert program is not None and not reporter.sorted()
+        assert program is not None
+        assert not [d for d in reporter.sorted() if d.severity.value != "note"]
 
 
 # ---- seed 000's worked numbers, computed by the engine ---------------------------------------
@@ -141,8 +143,9 @@ def test_page_c2_example_conflicts_with_c7(capsys):
     from charter.api import check_paths
     result = check_paths([PROGRAMS.parent / "tests" / "data" / "examples"
                           / "c2_as_the_page_states.charter"])
-    (error,) = result.errors
-    assert error.code == "CH-E301"
+    (error,) = [d for d in result.errors if d.code == "CH-E301"]
+    # the locked program's ship gate now fails too: its conditions require worked_examples
+    assert {d.code for d in result.errors} == {"CH-E301", "CH-P012"}
     assert error.span.line == 13
     assert "computes to Rp120.000.000, not Rp 240 juta" in error.message
     assert any("5% × Rp2.400.000.000" in note for note in error.notes)

@@ -130,7 +130,7 @@ def quote_file(program: m.Program, path: str, out: BinaryIO,
     size = os.path.getsize(path)
     counts = BatchCounts()
     if jobs < 2 or size < SPLIT_BYTES or "fork" not in multiprocessing.get_all_start_methods():
-        with open(path, encoding="utf-8") as lines:
+        with open(path, encoding="utf-8", errors="replace", newline="\n") as lines:
             local = LineQuoter(program)
             for chunk in _chunks(enumerate(lines, 1)):
                 _emit_bytes(local.run(chunk), out, counts)
@@ -167,7 +167,10 @@ def _work_range(span: tuple[int, int, int]) -> tuple[bytes, int, int]:
     start, end, first = span
     _SOURCE.seek(start)
     text = _SOURCE.read(end - start).decode("utf-8", errors="replace")
-    body, quoted, invalid = _WORKER.run(enumerate(text.splitlines(), first))
+    lines = text.split("\n")  # newlines only, as the sequential path reads the file
+    if lines and lines[-1] == "":
+        lines.pop()
+    body, quoted, invalid = _WORKER.run(enumerate(lines, first))
     return body.encode("utf-8"), quoted, invalid
 
 

@@ -280,12 +280,12 @@ _EMPTY: dict = {}
 def _read_route(raw: list, program: m.Program, errors: list[RequestError],
                 cache: dict) -> tuple[Step, ...]:
     """The route, checked; valid routes are cached (batches repeat a few routes)."""
-    key = tuple((s["channel"], s.get("tier"), s.get("rate")) if s is not None else None
-                for s in raw)
+    steps = [(i, s) for i, s in enumerate(raw) if s is not None and "channel" in s]  # pruned
+    key = tuple((s["channel"], s.get("tier"), s.get("rate")) for _i, s in steps)
     route = cache.get(key)
     if route is None:
         found: list[RequestError] = []
-        route = tuple(read_step(s, i, program, found) for i, s in enumerate(raw) if s is not None)
+        route = tuple(read_step(s, i, program, found) for i, s in steps)
         errors += found
         if not found and len(cache) < 4096:
             cache[key] = route
@@ -439,8 +439,8 @@ class FastReader:
         close, ident = get("close_date"), get("id")
         if route is None or one_time is None or per_year is None or cumulative is None \
                 or type(services) is not dict or not services.keys() <= _SERVICE_KEYS \
-                or (close is not None and not _is_date(close)) \
-                or (ident is not None and not _TOP["id"](ident)):
+                or ("close_date" in obj and not _is_date(close)) \
+                or ("id" in obj and not _TOP["id"](ident)):
             return None
         return DealRequest(product, seats, years, route, one_time, per_year, cumulative,
                            _date_or_none(close) if close is not None else None, id=ident)

@@ -1,0 +1,163 @@
+"""CH-P007 msrp_floor: wholesale never above list; resale below list only by declared approval."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterator
+
+from charter import model as m
+from charter.diagnostics import Label, Severity
+from charter.numbers import locale_of, money, percent
+from charter.policies.base import Finding, Policy, PolicyContext
+
+WHOLESALE_MODELS = ("wholesale", "resale", "oem")    # the partner buys below list and resells
+RESALE_MODELS = ("wholesale", "resale")              # the partner sets the customer's price
+ONE = Decimal(1)
+
+
+def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
+    """Margins and discounts of wholesale channels within 0..100%; a floor on resold products.
+
+    1. For every `wholesale`, `resale` or `oem` channel: each tier's `margin` (and
+       `margin_y2`) and both ends of the channel's `discount` lie in 0%..100%. A negative margin
+       prices wholesale above list; one above 100% gives the partner the software for less than
+       nothing.
+    2. When the program has a `wholesale` or `resale` channel, every software product with a
+       `list_price` declares `msrp_floor` (the price below which a partner needs program
+       approval); a floor given as an amount is in the list price's unit and period and does
+       not exceed the list price.
+    """
+    locale = locale_of(program.header.locales)
+    for channel in program.channels:
+        if channel.model in WHOLESALE_MODELS:
+            yield from _channel_rates(channel, locale)
+    resellers = [c for c in program.channels if c.model in RESALE_MODELS]
+    if not resellers:
+        return
+    for product in program.products:
+        if product.layer == "software" and product.list_price is not None:
+            yield from _floor(program, product, resellers, locale)
+
+
+def _channel_rates(channel: m.Channel, locale: str) -> Iterator[Finding]:
+    for tier in channel.tiers:
+        for key in ("margin", "margin_y2"):
+            value = getattr(tier, key)
+            if value is None or 0 <= value <= ONE:
+                continue
+            subject = f"{channel.name} {tier.name}"
+            yield Finding(
+                f"{subject} {key.replace('_', ' ')} is {percent(value, locale)}: the wholesale"
+                f" price would be {percent(ONE - value, locale)} of list",
+                tier.spans.get(key, tier.span), subject,
+                label=_why(value),
+                notes=("wholesale price = list × (1 − margin); a margin must lie in"
+                       " 0% .. 100%",),
+                help=(f"write the {key.replace('_', ' ')} as a discount off list between 0% and"
+                      f" 100%, e.g. `{key}: 20%`",))
+    if channel.discount is not None:
+        low, high = channel.discount
+        bad = [v for v in (low, high) if not 0 <= v <= ONE]
+        if bad:
+            yield Finding(
+                f"{channel.name} discount {percent(low, locale)} .. {percent(high, locale)} runs"
+                f" outside 0% .. 100%: at {percent(bad[0], locale)} the partner would pay"
+                f" {percent(ONE - bad[0], locale)} of list",
+                channel.spans.get("discount", channel.span), channel.name,
+                label=_why(bad[0]),
+                notes=("the partner pays list × (1 − discount); a discount must lie in"
+                       " 0% .. 100%",),
+                help=("write the range off list between 0% and 100%, e.g."
+                      " `discount: 40% .. 60%`",))
+
+
+def _why(value: Decimal) -> str:
+    return "wholesale above list" if value < 0 else "wholesale below zero"
+
+
+def _floor(program: m.Program, product: m.Product, resellers: list[m.Channel],
+           locale: str) -> Iterator[Finding]:
+    listed = product.list_price
+    assert listed is not None
+    labels = tuple(Label(c.span, f"resold through {c.name}") for c in resellers[:3])
+    if product.msrp_floor is None:
+        names = ", ".join(c.name for c in resellers)
+        yield Finding(
+            f"software product {product.name} is resold by {names} but declares no"
+            f" `msrp_floor`: partners may sell below list without approval",
+            product.span, product.name, label="no MSRP floor", labels=labels,
+            notes=("resale below list is allowed only through a declared approval path;"
+                   " `msrp_floor` is the price below which the partner program must approve",),
+            help=(f"add `msrp_floor: list_price` to {product.name}, or the lowest amount a"
+                  f" partner may sell at without approval",))
+        return
+    floor = product.msrp_floor
+    if not isinstance(floor, m.Rate):
+        return                                   # `list_price`: the floor is the list price
+    minor = program.header.minor_units
+    listed_text = _rate(listed, locale, minor)
+    if (floor.unit, floor.period) != (listed.unit, listed.period):
+        yield Finding(
+            f"{product.name} msrp_floor {_rate(floor, locale, minor)} is not in the list price's"
+            f" unit and period ({listed_text})",
+            product.span, product.name, label="floor and list price not comparable",
+            notes=("the floor is compared with the price per unit and period the list price"
+                   " is written in",),
+            help=(f"write the floor {_per(listed) or 'as a plain amount'}, or"
+                  f" `msrp_floor: list_price`",))
+        return
+    if floor.money.amount > listed.money.amount:
+        yield Finding(
+            f"{product.name} msrp_floor {_rate(floor, locale, minor)} is above its list price"
+            f" {listed_text}: selling at list would need approval",
+            product.span, product.name, label="floor above list",
+            help=(f"lower the floor to at most {listed_text}, or write"
+                  f" `msrp_floor: list_price`",))
+
+
+def _rate(rate: m.Rate, locale: str, minor: int) -> str:
+    amount = money(rate.money.amount, rate.money.currency, locale, minor)
+    per = _per(rate)
+    return f"{amount} {per}" if per else amount
+
+
+def _per(rate: m.Rate) -> str:
+    return " ".join(f"per {word}" for word in (rate.unit, rate.period) if word)
+
+
+POLICY = Policy(
+    code="CH-P007", name="msrp_floor", title="MSRP floor and wholesale consistency",
+    severity=Severity.ERROR,
+    rationale="A wholesale partner buys at list × (1 − margin) and resells at or above the "
+              "customer list price (seed 000 C.5: \"Partner buys at wholesale, resells at retail "
+              "≥ MSRP\"; seed 003's reseller model: \"Partner buys at discount, sells at "
+              "list\"). A margin below 0% prices wholesale above list, so the partner loses "
+              "money on every sale; above 100% the vendor pays the partner to take the "
+              "software. And without a declared MSRP floor a reseller can undercut the list "
+              "price (and the vendor's direct and referral deals) at will: \"partner cannot sell "
+              "software below customer list price without partner-program approval\" is only "
+              "enforceable if the floor is stated.",
+    explain="For every `wholesale`, `resale` or `oem` channel, each tier's `margin` and "
+            "`margin_y2` and both ends of the channel's `discount` must lie in 0% .. 100% "
+            "(finding at the attribute; subject the channel, or `Channel Tier`). When the "
+            "program has a `wholesale` or `resale` channel, every software product with a "
+            "`list_price` must declare `msrp_floor` (finding at the product; write "
+            "`msrp_floor: list_price` when any price below list needs approval). A floor written "
+            "as an amount must be in the list price's unit and period and must not exceed the "
+            "list price.",
+    failing='''product Growth { layer: software; list_price: $100 per user per month }
+channel Reseller {
+    model: wholesale
+    owner: partner
+    tier Gold { margin: 25% }
+}''',
+    passing='''product Growth {
+    layer: software
+    list_price: $100 per user per month
+    msrp_floor: list_price
+}
+channel Reseller {
+    model: wholesale
+    owner: partner
+    tier Gold { margin: 25% }
+}''',
+    check=check)

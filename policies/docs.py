@@ -43,14 +43,14 @@ group `charter.policies`.
 def render_markdown() -> str:
     """The whole of docs/policies.md."""
     policies = all_policies()
-    rows = "".join(f"| [{p.code}](#{p.code.lower()}-{p.name.replace('_', '')}) | `{p.name}` |"
+    rows = "".join(f"| [{p.code}](#{p.code.lower()}-{p.name}) | `{p.name}` |"
                    f" {p.title} | {p.severity.value} |\n" for p in policies)
     return HEAD + rows + "".join(_section(p) for p in policies)
 
 
 def _section(p: Policy) -> str:
     also = f"\nAlso reports: {', '.join(p.emits)}.\n" if p.emits else ""
-    return (f"\n## {p.code} {p.name.replace('_', '')}\n\n**{p.title}** (`{p.name}`, default"
+    return (f"\n## {p.code} {p.name}\n\n**{p.title}** (`{p.name}`, default"
             f" {p.severity.value})\n\n{p.rationale}\n\n{p.explain}\n{also}\nFails:\n\n"
             f"```charter\n{p.failing}\n```\n\nPasses:\n\n```charter\n{p.passing}\n```\n")
 

@@ -33,7 +33,7 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None) -> int:
     from charter.economics.response import errors_to_json, quote_to_json
 
     try:
-        with click.open_file(path, encoding="utf-8") as handle:
+        with click.open_file(path, encoding="utf-8-sig") as handle:  # a BOM is not an error
             obj = json.loads(handle.read(), parse_float=Decimal)
         request = parse_request(obj, program)
     except (ValueError, RecursionError) as exc:

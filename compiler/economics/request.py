@@ -432,7 +432,7 @@ class FastReader:
                 or type(seats) is not int or not 1 <= seats <= MAX_SEATS \
                 or type(years) is not int or not 1 <= years <= MAX_YEARS:
             return None
-        route = self._route(get("route", ()))
+        route = self._route(get("route", _NO_ROUTE))
         services = get("services", _EMPTY)
         one_time, per_year = self._amount(services, "one_time"), self._amount(services, "per_year")
         cumulative = self._cumulative(get("cumulative", _EMPTY))
@@ -479,5 +479,6 @@ class FastReader:
         return tuple(out)
 
 
+_NO_ROUTE: list = []  # read-only default: a request without `route` is direct
 _COMMON_KEYS = frozenset(("id", "product", "seats", "years", "route", "services", "cumulative",
                           "close_date"))

@@ -15,11 +15,15 @@ from charter.model import Program
 
 
 def load_program(path: str) -> Program:
-    """Compile ``path``; on errors print them and exit 1 (a broken program quotes nothing)."""
+    """Compile ``path``; on errors print them and exit 1 (a broken program quotes nothing).
+
+    Policies are not run: a quote shows what the rules pay, including on a route that
+    crosses the margin-death line (it walks, with the reason). `charter check` runs them.
+    """
     from charter.api import compile_file
     from charter.render import render_text
 
-    program, reporter, sources = compile_file(path)
+    program, reporter, sources = compile_file(path, checks=False)
     if program is None or reporter.has_errors:
         click.echo(render_text(reporter.sorted(), sources, color=False), err=True)
         click.echo(f"{path}: the program has errors; fix them before quoting", err=True)

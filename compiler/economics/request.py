@@ -421,6 +421,7 @@ class FastReader:
         self.products = frozenset(p.name for p in program.products if p.list_price is not None)
         self.channels = frozenset(c.name for c in program.channels)
         self.routes: dict = {}
+        self.dates: dict[str, _dt.date] = {}
 
     def read(self, obj: object) -> DealRequest | None:
         """The request, or None for "use the full path"."""
@@ -436,28 +437,54 @@ class FastReader:
         services = get("services", _EMPTY)
         one_time, per_year = self._amount(services, "one_time"), self._amount(services, "per_year")
         cumulative = self._cumulative(get("cumulative", _EMPTY))
-        close, ident = get("close_date"), get("id")
+        close = self._date(get("close_date")) if "close_date" in obj else None
+        ident = get("id")
         if route is None or one_time is None or per_year is None or cumulative is None \
-                or type(services) is not dict or not services.keys() <= _SERVICE_KEYS \
-                or ("close_date" in obj and not _is_date(close)) \
+                or not services.keys() <= _SERVICE_KEYS or close is False \
                 or ("id" in obj and not _TOP["id"](ident)):
             return None
-        return DealRequest(product, seats, years, route, one_time, per_year, cumulative,
-                           _date_or_none(close) if close is not None else None, id=ident)
+        return DealRequest(product, seats, years, route, one_time, per_year, cumulative, close,
+                           id=ident)
 
     def _route(self, raw) -> tuple[Step, ...] | None:
-        if type(raw) is not list or len(raw) > 8 or not all(_is_step(s) for s in raw):
+        """Checked routes are cached by their exact JSON content (a batch has few routes)."""
+        if type(raw) is not list:
             return None
         if not raw:
             return ()
-        errors: list[RequestError] = []
-        route = _read_route(raw, self.program, errors, self.routes)
-        return None if errors else route
+        try:
+            key = tuple(tuple(step.items()) for step in raw)
+            route = self.routes.get(key)
+        except (AttributeError, TypeError):  # not objects, or unhashable values: full path
+            return None
+        if route is None:
+            if len(raw) > 8 or not all(_is_step(s) for s in raw):
+                return None
+            errors: list[RequestError] = []
+            route = _read_route(raw, self.program, errors, {})
+            if errors:
+                return None
+            if len(self.routes) < 4096:
+                self.routes[key] = route
+        return route
+
+    def _date(self, value) -> _dt.date | bool:
+        """The date, or False when it is not a valid date (cached: a batch has few dates)."""
+        date = self.dates.get(value) if type(value) is str else None
+        if date is None:
+            date = _date_or_none(value) if _is_date(value) else None
+            if date is None:
+                return False
+            if len(self.dates) < 4096:
+                self.dates[value] = date
+        return date
 
     def _amount(self, holder, key: str) -> Decimal | None:
         if type(holder) is not dict:
             return None
         value = holder.get(key, 0)
+        if type(value) is str and value.isdigit() and value.isascii() and len(value) <= 24:
+            return Decimal(value)  # the common case: whole units, valid in every currency
         if not _is_amount(value):
             return None
         errors: list[RequestError] = []
@@ -469,13 +496,10 @@ class FastReader:
             return None
         out = []
         for name, value in raw.items():
-            if name not in self.channels or type(value) is not str or not _is_amount(value):
-                return None  # dated amounts, integers and unknown channels take the full path
-            errors: list[RequestError] = []
-            amount = _amount(value, "", self.minor, errors)
-            if errors:
-                return None
-            out.append(Cumulative(name, amount))
+            if name not in self.channels or type(value) is not str \
+                    or not (value.isdigit() and value.isascii() and len(value) <= 24):
+                return None  # dated, fractional or integer amounts take the full path
+            out.append(Cumulative(name, Decimal(value)))
         return tuple(out)
 
 

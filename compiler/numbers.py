@@ -47,3 +47,15 @@ def count(value: int, locale: str = DEFAULT_LOCALE) -> str:
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale=locale)
+
+
+def pct(rate) -> str:
+    """A fraction as a plain percentage, exactly as written in programs: 0.35 → `35%`."""
+    return f"{(rate * 100).normalize():f}%"
+
+
+def program_money(program, value) -> str:
+    """A `MoneyValue` in the program's first locale (whole amounts without decimals)."""
+    header = program.header
+    minor = 0 if value.amount == value.amount.to_integral_value() else header.minor_units
+    return money(value.amount, value.currency, locale_of(header.locales), minor)

@@ -6,11 +6,9 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.numbers import pct
 from charter.policies.base import Finding, Policy, PolicyContext
 
-
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
 
 
 def closer_rate(channel: m.Channel, tier: m.Tier | None, year: int) -> Decimal:
@@ -56,8 +54,8 @@ def _finding(handover: m.Handover, closer: m.Channel, tier: m.Tier | None, intro
     if tier is not None and "margin" in tier.spans:
         labels.append(Label(tier.spans["margin"], f"{who}'s rate"))
     return Finding(
-        f"handover {route} pays {_pct(intro + own)} in year {year} ({_pct(intro)}"
-        f" {handover.source} + {_pct(own)} {who}), over its {_pct(handover.combined_cap)} cap",
+        f"handover {route} pays {pct(intro + own)} in year {year} ({pct(intro)}"
+        f" {handover.source} + {pct(own)} {who}), over its {pct(handover.combined_cap)} cap",
         span or handover.spans.get("introducer_rate", handover.span), route,
         label="allows a tier over the cap" if span else "introducer fee",
         labels=tuple(labels),

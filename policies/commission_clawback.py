@@ -6,12 +6,10 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Severity
+from charter.numbers import pct
 from charter.policies.base import Finding, Policy, PolicyContext
 from charter.source import Span
 
-
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
 
 
 def _positive(rate: Decimal | None) -> bool:
@@ -27,21 +25,21 @@ def commission_paid(program: m.Program, channel: m.Channel) -> tuple[Span, str] 
     for key in ("commission", "commission_y2"):
         rate = getattr(channel, key)
         if _positive(rate):
-            return channel.spans.get(key, channel.span), f"{_pct(rate)} `{key}`"
+            return channel.spans.get(key, channel.span), f"{pct(rate)} `{key}`"
     thresholds = channel.thresholds
     if thresholds is not None and any(b.rate > 0 for b in thresholds.brackets):
         top = max(b.rate for b in thresholds.brackets)
-        return thresholds.span, f"up to {_pct(top)} through thresholds `{thresholds.name}`"
+        return thresholds.span, f"up to {pct(top)} through thresholds `{thresholds.name}`"
     for tier in channel.tiers:
         for key in ("commission", "commission_y2"):
             rate = getattr(tier, key)
             if _positive(rate):
                 return (tier.spans.get(key, tier.span),
-                        f"{_pct(rate)} `{key}` at tier `{tier.name}`")
+                        f"{pct(rate)} `{key}` at tier `{tier.name}`")
     for handover in program.handovers:
         if handover.source == channel.name and handover.introducer_rate > 0:
             return (handover.spans.get("introducer_rate", handover.span),
-                    f"a {_pct(handover.introducer_rate)} introducer rate on handover to"
+                    f"a {pct(handover.introducer_rate)} introducer rate on handover to"
                     f" `{handover.target}`")
     return None
 

@@ -7,11 +7,9 @@ from typing import Iterator
 from charter import model as m
 from charter.diagnostics import Severity
 from charter.literals import MoneyValue
+from charter.numbers import pct
 from charter.policies.base import Finding, Policy, PolicyContext
 
-
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
 
 
 def _amount(mdf: Decimal | MoneyValue, header: m.Header) -> str:
@@ -20,7 +18,7 @@ def _amount(mdf: Decimal | MoneyValue, header: m.Header) -> str:
 
         return numbers.money(mdf.amount, mdf.currency, numbers.locale_of(header.locales),
                              header.minor_units)
-    return f"{_pct(mdf)} of customer-paid software revenue"
+    return f"{pct(mdf)} of customer-paid software revenue"
 
 
 def pays_mdf(tier: m.Tier) -> bool:

@@ -6,13 +6,11 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.numbers import pct
 from charter.policies.base import Finding, Policy, PolicyContext
 
 OWNING_MODELS = ("wholesale", "resale", "oem")
 
-
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
 
 
 def owns_renewal(channel: m.Channel) -> bool:
@@ -43,10 +41,10 @@ def _drop(channel: m.Channel, tier: m.Tier | None, first: Decimal | None,
         return
     who = f"{channel.name} {tier.name}" if tier else channel.name
     yield Finding(
-        f"{who}'s {what} steps down from {_pct(first)} in year 1 to {_pct(later)} in year 2",
+        f"{who}'s {what} steps down from {pct(first)} in year 1 to {pct(later)} in year 2",
         spans.get(f"{what}_y2"), who, label="year-2 rate below year 1",
         labels=(Label(spans[what], "year-1 rate"),) if what in spans else (),
-        help=(f"keep `{what}_y2: {_pct(first)}` (flat), or make the channel `payment: one_time`"
+        help=(f"keep `{what}_y2: {pct(first)}` (flat), or make the channel `payment: one_time`"
               " if the partner does not own the renewal",))
 
 

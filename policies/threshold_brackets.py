@@ -11,24 +11,15 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.numbers import pct, program_money
 from charter.policies.base import Finding, Policy, PolicyContext
 
 
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
-
-
-def _money(program: m.Program, value: m.MoneyValue) -> str:
-    from charter import numbers
-
-    header = program.header
-    minor = 0 if value.amount == value.amount.to_integral_value() else header.minor_units
-    return numbers.money(value.amount, value.currency, numbers.locale_of(header.locales), minor)
 
 
 def _range(program: m.Program, b: m.Bracket) -> str:
-    high = f" {_money(program, b.high)}" if b.high is not None else ""
-    return f"`{_money(program, b.low)} ..{high}`"
+    high = f" {program_money(program, b.high)}" if b.high is not None else ""
+    return f"`{program_money(program, b.low)} ..{high}`"
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
@@ -59,7 +50,7 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
     usable = []
     for b in th.brackets:
         if not 0 <= b.rate <= 1:
-            yield at(b, f"bracket {_range(program, b)} pays {_pct(b.rate)}, outside 0%–100%",
+            yield at(b, f"bracket {_range(program, b)} pays {pct(b.rate)}, outside 0%–100%",
                      "rate out of range", help="write a rate between 0% and 100%")
         if b.high is not None and b.high.amount <= b.low.amount:
             yield at(b, f"bracket {_range(program, b)} is empty: its high end is not above its"
@@ -76,9 +67,9 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
         return
     first = ladder[0]
     if first.low.amount != 0:
-        yield at(first, f"the first bracket starts at {_money(program, first.low)}, not at 0:"
+        yield at(first, f"the first bracket starts at {program_money(program, first.low)}, not at 0:"
                         " volume below it earns no rate", "does not start at 0",
-                 help=f"start the first bracket at 0 (`{_money(program, first.low)}` →"
+                 help=f"start the first bracket at 0 (`{program_money(program, first.low)}` →"
                       f" `{_zero(program, first.low)}`)")
     reach = first              # the bracket that reaches highest so far (open = all the way)
     flagged: set[int] = set()  # open-ended brackets already reported as not the top one
@@ -91,30 +82,30 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
                          b, "a bracket above it",
                          help="only the top bracket may be open; give this one a high end")
         elif reach.high.amount < b.low.amount:
-            yield at(b, f"gap between {_money(program, reach.high)} and"
-                        f" {_money(program, b.low)}: volume in it earns no rate",
+            yield at(b, f"gap between {program_money(program, reach.high)} and"
+                        f" {program_money(program, b.low)}: volume in it earns no rate",
                      "starts above the bracket below's end", reach, "ends here",
-                     help=f"start this bracket at {_money(program, reach.high)}")
+                     help=f"start this bracket at {program_money(program, reach.high)}")
         elif reach.high.amount > b.low.amount:
             yield at(b, f"bracket {_range(program, b)} overlaps {_range(program, reach)}"
-                        f" (from {_money(program, b.low)} to"
-                        f" {_money(program, _lesser(reach.high, b.high))})",
+                        f" (from {program_money(program, b.low)} to"
+                        f" {program_money(program, _lesser(reach.high, b.high))})",
                      "starts below the bracket below's end", reach, "ends here",
-                     help=f"start this bracket at {_money(program, reach.high)} (the high end"
+                     help=f"start this bracket at {program_money(program, reach.high)} (the high end"
                           " is excluded, so the brackets meet exactly)")
         if b.rate < prev.rate:
-            yield at(b, f"bracket {_range(program, b)} pays {_pct(b.rate)}, less than the"
-                        f" {_pct(prev.rate)} of the bracket below it", "rate falls", prev,
-                     f"pays {_pct(prev.rate)}",
+            yield at(b, f"bracket {_range(program, b)} pays {pct(b.rate)}, less than the"
+                        f" {pct(prev.rate)} of the bracket below it", "rate falls", prev,
+                     f"pays {pct(prev.rate)}",
                      help="a higher volume should not earn a lower rate; if intended, waive it",
                      severity=Severity.WARNING)
         if reach.high is not None and (b.high is None or b.high.amount > reach.high.amount):
             reach = b
     if reach.high is not None:
-        yield at(reach, f"the top bracket ends at {_money(program, reach.high)}: volume above it"
+        yield at(reach, f"the top bracket ends at {program_money(program, reach.high)}: volume above it"
                         " earns no rate", "no open-ended bracket",
-                 help=f"leave the top bracket open: `{_money(program, reach.low)} .. ->"
-                      f" {_pct(reach.rate)}`")
+                 help=f"leave the top bracket open: `{program_money(program, reach.low)} .. ->"
+                      f" {pct(reach.rate)}`")
 
 
 def _lesser(a: m.MoneyValue, b: m.MoneyValue | None) -> m.MoneyValue:
@@ -122,7 +113,7 @@ def _lesser(a: m.MoneyValue, b: m.MoneyValue | None) -> m.MoneyValue:
 
 
 def _zero(program: m.Program, like: m.MoneyValue) -> str:
-    return _money(program, m.MoneyValue(Decimal(0), like.currency))
+    return program_money(program, m.MoneyValue(Decimal(0), like.currency))
 
 
 POLICY = Policy(

@@ -11,6 +11,7 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.numbers import pct, program_money
 from charter.policies.base import Finding, Policy, PolicyContext
 from charter.values import Criteria, Duration, Metric, Rate
 
@@ -28,27 +29,17 @@ OPS = {"≥": ">=", "≤": "<="}
 
 # ---- formatting ---------------------------------------------------------------------------
 
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
-
-
-def _money(program: m.Program, value: m.MoneyValue) -> str:
-    from charter import numbers
-
-    header = program.header
-    minor = 0 if value.amount == value.amount.to_integral_value() else header.minor_units
-    return numbers.money(value.amount, value.currency, numbers.locale_of(header.locales), minor)
 
 
 def _rate(program: m.Program, rate: Rate) -> str:
-    text = _money(program, rate.money)
+    text = program_money(program, rate.money)
     text += f" per {rate.unit}" if rate.unit else ""
     return text + (f" per {rate.period}" if rate.period else "")
 
 
 def _measure(program: m.Program, value: object) -> str:
     if isinstance(value, m.MoneyValue):
-        return _money(program, value)
+        return program_money(program, value)
     if isinstance(value, Rate):
         return _rate(program, value)
     if isinstance(value, Decimal):
@@ -65,7 +56,7 @@ def _criteria(program: m.Program, c: m.Condition, nested: bool = False) -> str:
 
 
 def _mdf(program: m.Program, value: Decimal | m.MoneyValue) -> str:
-    return _money(program, value) if isinstance(value, m.MoneyValue) else _pct(value)
+    return program_money(program, value) if isinstance(value, m.MoneyValue) else pct(value)
 
 
 # ---- comparison keys ----------------------------------------------------------------------
@@ -170,7 +161,7 @@ def _never_lower(program: m.Program, channel: m.Channel, tiers: list[m.Tier],
                                    if isinstance(value, m.MoneyValue) else value < prev)
             if lower:
                 who = _who(channel, tier)
-                shown = _mdf if attr == "mdf" else (lambda _p, v: _pct(v))
+                shown = _mdf if attr == "mdf" else (lambda _p, v: pct(v))
                 yield Finding(
                     f"{who}'s {what} {shown(program, value)} is below the"
                     f" {shown(program, prev)} of {below.name}, a lower tier",
@@ -279,7 +270,7 @@ def _tier_ups(program: m.Program, channel: m.Channel, tiers: list[m.Tier]) -> It
 
 def _bands(program: m.Program, channel: m.Channel, tiers: list[m.Tier]) -> Iterator[Finding]:
     def show(v: m.MoneyValue | None) -> str:
-        return _money(program, v) if v is not None else ""
+        return program_money(program, v) if v is not None else ""
 
     empty = set()
     for tier in tiers:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 
-import pytest
 
 from conftest import PROGRAMS
 

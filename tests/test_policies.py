@@ -111,3 +111,124 @@ def test_docs_policies_md_is_generated_from_the_registry(update_golden):
     assert path.read_text(encoding="utf-8") == text, (
         "docs/policies.md is out of date; run: python -m pytest tests/test_policies.py"
         " --update-golden")
+
+
+# ---- severities, waivers, plugins, CLI -------------------------------------------------------
+
+STEP_DOWN = HEADER.replace("IDR", "USD") + '''
+channel VAD {
+    model: wholesale
+    owner: shared
+    lead_protection: 90 days
+    tier Gold { margin: 30%; margin_y2: 20% }
+    tier Silver { margin: 30%; margin_y2: 25% }
+}
+'''
+
+
+def _codes(text: str, today: str = TODAY):
+    import datetime as dt
+
+    from charter.api import compile_text, run_checks
+    from charter.diagnostics import Reporter
+
+    program, reporter = compile_text(text, "t.charter")
+    del reporter
+    fresh = Reporter()
+    run_checks(program, fresh, dt.date.fromisoformat(today))
+    return [(d.code, d.severity.value) for d in fresh.sorted()]
+
+
+def test_program_can_lower_or_silence_a_policy():
+    assert _codes(STEP_DOWN).count(("CH-P003", "error")) == 2
+    assert _codes(STEP_DOWN + "policy no_step_down { severity: warning }\n").count(
+        ("CH-P003", "warning")) == 2
+    assert not [c for c in _codes(STEP_DOWN + 'policy "CH-P003" { severity: off }\n')
+                if c[0] == "CH-P003"]
+
+
+def test_waiver_by_subject_and_for_every_subject():
+    one = STEP_DOWN + '''waiver gold {
+    policy: no_step_down
+    subject: VAD Gold
+    reason: "transition"
+    owner: "chief"
+}
+'''
+    assert sorted(c for c in _codes(one) if c[0] == "CH-P003") == \
+        [("CH-P003", "error"), ("CH-P003", "note")]
+    every = one.replace("    subject: VAD Gold\n", "")
+    assert [c for c in _codes(every) if c[0] == "CH-P003"] == [("CH-P003", "note")] * 2
+
+
+def test_waiver_expiry_is_judged_on_today():
+    text = STEP_DOWN + '''waiver all {
+    policy: no_step_down
+    reason: "transition"
+    owner: "chief"
+    expires: 2026-12-31
+}
+'''
+    assert ("CH-E402", "error") not in _codes(text, "2026-12-31")
+    expired = _codes(text, "2027-01-01")
+    assert ("CH-E402", "error") in expired and expired.count(("CH-P003", "error")) == 2
+
+
+def test_policy_packs_load_from_entry_points(monkeypatch):
+    import importlib.metadata as md
+
+    import charter.policies as registry
+    from charter.diagnostics import Severity
+    from charter.policies.base import Finding, Policy
+
+    def check(program, ctx):
+        """Every channel named `Legacy` is reported."""
+        for channel in program.channels:
+            if channel.name == "Legacy":
+                yield Finding("no channel may be called Legacy", channel.span, channel.name)
+
+    pack = Policy("CH-P900", "no_legacy", "No Legacy channel", Severity.WARNING, "why", "what",
+                  "channel Legacy { model: referral; owner: vendor }",
+                  "channel Modern { model: referral; owner: vendor }", check)
+
+    class Entry:
+        name = "no_legacy"
+
+        def load(self):
+            return pack
+
+    real = md.entry_points
+    monkeypatch.setattr(md, "entry_points", lambda group=None, **kw:
+                        [Entry()] if group == registry.ENTRY_POINT_GROUP else real(group=group, **kw))
+    registry.all_policies.cache_clear()
+    try:
+        assert registry.find("CH-P900") is pack and registry.find("no_legacy") is pack
+        text = HEADER.replace("IDR", "USD") + "channel Legacy {\n    model: referral\n" \
+            "    owner: vendor\n    lead_protection: 30 days\n}\n"
+        assert ("CH-P900", "warning") in _codes(text)
+    finally:
+        registry.all_policies.cache_clear()
+
+
+def test_cli_lists_and_explains_policies():
+    import json
+
+    from click.testing import CliRunner
+
+    from charter.cli import main
+    listed = CliRunner().invoke(main, ["policies", "--format", "json"])
+    assert listed.exit_code == 0
+    rows = json.loads(listed.output)["policies"]
+    assert [r["code"] for r in rows] == sorted(r["code"] for r in rows)
+    assert {"code": "CH-P001", "name": "margin_death_line",
+            "title": "Vendor net margin stays above the floor", "severity": "error"} in rows
+    text = CliRunner().invoke(main, ["policies"]).output
+    assert text.splitlines()[0].startswith("CH-P001  margin_death_line")
+    for key in ("CH-P003", "ch-p003", "no_step_down"):
+        shown = CliRunner().invoke(main, ["explain", key])
+        assert shown.exit_code == 0 and shown.output.startswith("CH-P003 no_step_down:")
+        assert "Fails:" in shown.output and "Passes:" in shown.output
+    code = CliRunner().invoke(main, ["explain", "CH-E109"])
+    assert code.exit_code == 0 and code.output.startswith("CH-E109: unknown reference")
+    wrong = CliRunner().invoke(main, ["explain", "no_step_dwn"])
+    assert wrong.exit_code == 2 and "did you mean `no_step_down`?" in wrong.output

@@ -79,5 +79,8 @@ def summary_line(diagnostics: list[Diagnostic], files: int) -> str:
     """`checked 4 files: 0 errors, 1 warning`."""
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    notes = sum(d.severity is Severity.NOTE for d in diagnostics)
     return (f"checked {files} file{'s' * (files != 1)}: {errors} error{'s' * (errors != 1)},"
-            f" {warnings} warning{'s' * (warnings != 1)}")
+            f" {warnings} warning{'s' * (warnings != 1)}"
+            + (f" ({notes} note{'s' * (notes != 1)}: waived findings, ship-gate status)"
+               if notes else ""))

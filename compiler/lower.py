@@ -76,7 +76,8 @@ def parse_product(block: s.Block, ctx: Ctx) -> m.Product:
         msrp_floor=floor, delivered_by=v.choice("delivered_by", PARTIES, default="vendor") or "vendor",
         priced_by=v.choice("priced_by", PARTIES, default="vendor") or "vendor",
         includes=v.many("includes", Reader.string), typical_price=v.text("typical_price"),
-        subcontract_price=v.one("subcontract_price", _rate_range), doc=v.doc, span=block.span)
+        subcontract_price=v.one("subcontract_price", _rate_range), doc=v.doc, span=block.span,
+        spans=_spans(v))
 
 
 def _rate_range(reader: Reader, value: s.Value):
@@ -143,7 +144,8 @@ TIER_ATTRS = ("rank", "label", "quota", "qualify", "revenue_band", "margin", "ma
 
 
 def _spans(v: View) -> dict:
-    return {key: attrs[0].span for key, attrs in v.attrs.items()}
+    """Each attribute's span by name, and the block's header line as `header`."""
+    return {"header": v.header_span, **{key: attrs[0].span for key, attrs in v.attrs.items()}}
 
 
 def parse_tier(block: s.Block, ctx: Ctx, position: int) -> m.Tier:
@@ -196,7 +198,8 @@ def parse_service(block: s.Block, ctx: Ctx) -> m.ServiceLevel:
     return m.ServiceLevel(response=v.one("response", Reader.duration),
                           checkin=v.choice("checkin", CADENCES),
                           implementation=v.one("implementation", Reader.duration),
-                          qbr=v.flag("qbr"), onsite=v.flag("onsite"), span=block.span)
+                          qbr=v.flag("qbr"), onsite=v.flag("onsite"), span=block.span,
+                          spans=_spans(v))
 
 
 def parse_thresholds(block: s.Block, ctx: Ctx) -> m.Thresholds:

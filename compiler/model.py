@@ -50,6 +50,7 @@ class Product:
     subcontract_price: tuple[Rate, Rate] | None
     doc: str
     span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ServiceLevel:
     qbr: bool
     onsite: bool
     span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ def _floor(program: m.Program, product: m.Product, resellers: list[m.Channel],
         yield Finding(
             f"software product {product.name} is resold by {names} but declares no"
             f" `msrp_floor`: partners may sell below list without approval",
-            product.span, product.name, label="no MSRP floor", labels=labels,
+            product.spans.get("header", product.span), product.name, label="no MSRP floor",
+            labels=labels,
             notes=("resale below list is allowed only through a declared approval path;"
                    " `msrp_floor` is the price below which the partner program must approve",),
             help=(f"add `msrp_floor: list_price` to {product.name}, or the lowest amount a"
@@ -99,7 +100,8 @@ def _floor(program: m.Program, product: m.Product, resellers: list[m.Channel],
         yield Finding(
             f"{product.name} msrp_floor {_rate(floor, locale, minor)} is not in the list price's"
             f" unit and period ({listed_text})",
-            product.span, product.name, label="floor and list price not comparable",
+            product.spans.get("msrp_floor", product.span), product.name,
+            label="floor and list price not comparable",
             notes=("the floor is compared with the price per unit and period the list price"
                    " is written in",),
             help=(f"write the floor {_per(listed) or 'as a plain amount'}, or"
@@ -109,7 +111,7 @@ def _floor(program: m.Program, product: m.Product, resellers: list[m.Channel],
         yield Finding(
             f"{product.name} msrp_floor {_rate(floor, locale, minor)} is above its list price"
             f" {listed_text}: selling at list would need approval",
-            product.span, product.name, label="floor above list",
+            product.spans.get("msrp_floor", product.span), product.name, label="floor above list",
             help=(f"lower the floor to at most {listed_text}, or write"
                   f" `msrp_floor: list_price`",))
 

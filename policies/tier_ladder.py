@@ -204,9 +204,10 @@ def _service_pair(channel: m.Channel, tier: m.Tier, below: m.Tier | None,
     who, svc = _who(channel, tier), tier.service
     assert svc is not None
 
-    def finding(message: str, label: str, ref: m.Tier, ref_label: str) -> Finding:
-        return Finding(f"{who} {message}", svc.span, who, label=label,
-                       labels=(Label(ref.service.span, ref_label),),  # type: ignore[union-attr]
+    def finding(message: str, label: str, ref: m.Tier, ref_label: str, key: str) -> Finding:
+        theirs = ref.service  # type: ignore[union-attr]
+        return Finding(f"{who} {message}", svc.spans.get(key, svc.span), who, label=label,
+                       labels=(Label(theirs.spans.get(key, theirs.span), ref_label),),
                        help=("service commitments must not loosen going up the ladder:"
                              f" give {tier.name} at least what {ref.name} gets",))
 
@@ -216,30 +217,30 @@ def _service_pair(channel: m.Channel, tier: m.Tier, below: m.Tier | None,
             if below is not None and getattr(below.service, key) is not None:
                 theirs = getattr(below.service, key)
                 yield finding(f"commits to no {what}, but {below.name} below it gets {theirs}",
-                              f"no `{key}`", below, f"{below.name}: {key} {theirs}")
+                              f"no `{key}`", below, f"{below.name}: {key} {theirs}", key)
         elif key in last:
             ref = last[key]
             theirs = getattr(ref.service, key)
             if _hours(mine) > _hours(theirs):
                 yield finding(f"has a longer {what} ({mine}) than {ref.name} below it"
-                              f" ({theirs})", f"{key} {mine}", ref, f"{ref.name}: {key} {theirs}")
+                              f" ({theirs})", f"{key} {mine}", ref, f"{ref.name}: {key} {theirs}", key)
     mine = svc.checkin
     if mine is None:
         if below is not None and below.service.checkin is not None:  # type: ignore[union-attr]
             theirs = below.service.checkin  # type: ignore[union-attr]
             yield finding(f"commits to no check-in cadence, but {below.name} below it checks in"
-                          f" {theirs}", "no `checkin`", below, f"{below.name}: checkin {theirs}")
+                          f" {theirs}", "no `checkin`", below, f"{below.name}: checkin {theirs}", "checkin")
     elif "checkin" in last and mine in CADENCE_ORDER:
         ref = last["checkin"]
         theirs = ref.service.checkin  # type: ignore[union-attr]
         if theirs in CADENCE_ORDER and CADENCE_ORDER.index(mine) > CADENCE_ORDER.index(theirs):
             yield finding(f"checks in {mine}, less often than {ref.name} below it ({theirs})",
-                          f"checkin {mine}", ref, f"{ref.name}: checkin {theirs}")
+                          f"checkin {mine}", ref, f"{ref.name}: checkin {theirs}", "checkin")
     if below is not None:
         for key, what in (("qbr", "QBRs"), ("onsite", "on-site visits")):
             if getattr(below.service, key) and not getattr(svc, key):
                 yield finding(f"drops the {what} that {below.name} below it gets",
-                              f"no {what}", below, f"{below.name}: {key} yes")
+                              f"no {what}", below, f"{below.name}: {key} yes", key)
 
 
 def _tier_ups(program: m.Program, channel: m.Channel, tiers: list[m.Tier]) -> Iterator[Finding]:

@@ -874,3 +874,61 @@ def test_float_is_never_called(monkeypatch):
     assert calls == []
     assert len(results) > len(EJ_ROUTES)
     assert results[len(EJ_ROUTES)].decision == "accept"
+
+
+# ---- attribution extras: influenced credit, unregistered deals, ranged discounts -------------
+
+ATTRIBUTION_PROGRAM = '''program t {
+    title: "T"
+    currency: USD
+    status: draft
+}
+product Seat {
+    layer: software
+    list_price: $1 per seat per year
+}
+channel Reseller {
+    model: wholesale
+    owner: partner
+    tier Gold { margin: 30% }
+}
+channel Advisor {
+    model: referral
+    owner: vendor
+    commission: 10%
+}
+channel OEM {
+    model: oem
+    owner: partner
+    discount: 40% .. 60%
+}
+attribution {
+    default: single
+    influenced_rate: 2%
+    unregistered_rate: 10%
+}
+'''
+
+
+def test_influenced_credit_is_paid_in_year_one_only():
+    program = compiled(ATTRIBUTION_PROGRAM)
+    quote = Quoter(program).quote(DealRequest("Seat", 1000, years=2, route=(Step("Reseller", "Gold"),),
+                                              influenced=("Advisor",)))
+    y1, y2 = quote.years
+    assert y1.amount("Advisor", "influence") == D("20.00")            # 2% of $1,000
+    assert y2.amount("Advisor", "influence") == D(0)
+    assert y1.vendor_net == D("680.00")                               # 1,000 − 300 − 20
+    assert y1.combined_rate == D("0.300000")                          # influence is not route pay
+
+
+def test_unregistered_deal_earns_the_flat_rate():
+    program = compiled(ATTRIBUTION_PROGRAM)
+    quote = Quoter(program).quote(DealRequest("Seat", 1000, route=(Step("Reseller", "Gold"),),
+                                              registered=False))
+    assert quote.years[0].amount("Reseller", "wholesale_margin") == D("100.00")   # 10%, not 30%
+
+
+def test_ranged_discount_takes_the_deals_rate():
+    program = compiled(ATTRIBUTION_PROGRAM)
+    quote = Quoter(program).quote(DealRequest("Seat", 1000, route=(Step("OEM", rate=D("0.45")),)))
+    assert quote.years[0].wholesale_price == D("550.00")

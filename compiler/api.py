@@ -79,6 +79,22 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
     return program, reporter
 
 
+def compile_checked(path: str | Path) -> tuple[Program | None, Reporter, dict[str, SourceFile]]:
+    """`compile_file`, skipping the policies when the same sources were checked clean today."""
+    from charter import checkcache
+
+    program, reporter, sources = compile_file(path, checks=False)
+    if program is None or reporter.has_errors or program.header.abstract:
+        return program, reporter, sources
+    cache_key = checkcache.key(sources, _today())
+    if checkcache.is_clean(cache_key):
+        return program, reporter, sources
+    run_checks(program, reporter)
+    if not reporter.has_errors:
+        checkcache.mark_clean(cache_key)
+    return program, reporter, sources
+
+
 def run_checks(program: Program, reporter: Reporter, today=None) -> None:
     """Run the policies (invariants, worked examples) on a program free of other errors.
 

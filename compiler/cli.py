@@ -28,6 +28,7 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     from charter.api import check_paths, discover
     from charter.render import render_json, render_text, summary_line
 
+    _check_today()
     files = discover(paths)
     if not files:
         raise click.UsageError("no .charter files found under " + ", ".join(paths))
@@ -101,10 +102,35 @@ def quote(program: str, request: str | None, batch: str | None, fmt: str | None,
         raise click.UsageError("give either REQUEST.json or --batch REQUESTS.jsonl")
     if batch is not None and fmt == "text":
         raise click.UsageError("--batch writes JSON lines; drop --format text")
+    if locale is not None:
+        _check_locale(locale)
+    _check_today()
     compiled = load_program(program)
     if batch is not None:
         sys.exit(quote_batch(compiled, batch))
     sys.exit(quote_one(compiled, request, fmt or "text", locale))
+
+
+def _check_today() -> None:
+    """CHARTER_TODAY, when set, must be a date: waiver expiry is judged against it."""
+    import datetime as dt
+    import os
+
+    value = os.environ.get("CHARTER_TODAY")
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise click.UsageError(f"CHARTER_TODAY must be a date YYYY-MM-DD, not `{value}`")
+
+
+def _check_locale(locale: str) -> None:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        raise click.UsageError(f"unknown locale `{locale}`; write e.g. id_ID or en_US")
 
 
 if __name__ == "__main__":  # pragma: no cover

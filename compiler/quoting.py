@@ -15,17 +15,18 @@ from charter.model import Program
 
 
 def load_program(path: str) -> Program:
-    """Compile ``path``; on errors print them and exit 1 (a broken program quotes nothing).
+    """Compile and check ``path``; on errors print them and exit 1.
 
-    Policies are not run: a quote shows what the rules pay, including on a route that
-    crosses the margin-death line (it walks, with the reason). `charter check` runs them.
+    A program that fails `charter check` (a policy included) quotes nothing: its numbers are
+    not a program anyone may pay from. Clean results are cached (`charter.checkcache`).
     """
-    from charter.api import compile_file
+    from charter.api import compile_checked
     from charter.render import render_text
 
-    program, reporter, sources = compile_file(path, checks=False)
+    program, reporter, sources = compile_checked(path)
     if program is None or reporter.has_errors:
-        click.echo(render_text(reporter.sorted(), sources, color=False), err=True)
+        loud = [d for d in reporter.sorted() if d.severity.value == "error"]
+        click.echo(render_text(loud, sources, color=False), err=True)
         click.echo(f"{path}: the program has errors; fix them before quoting", err=True)
         sys.exit(1)
     return program

@@ -20,8 +20,10 @@ def resolve(program: m.Program, reporter: Reporter,
     for kind, nodes in (("product", program.products), ("channel", program.channels),
                         ("mitigation", program.mitigations), ("example", program.examples),
                         ("process", program.processes), ("scoring", program.scorings),
-                        ("clawback", program.clawbacks), ("spiff", program.spiffs)):
+                        ("clawback", program.clawbacks), ("spiff", program.spiffs),
+                        ("waiver", program.waivers)):
         _duplicates(kind, [(n.name, n.span) for n in nodes], reporter)
+    _duplicates("policy setting", [(p.policy, p.span) for p in program.policy_settings], reporter)
     for channel in program.channels:
         _duplicates("tier", [(t.name, t.span) for t in channel.tiers], reporter)
         _check_tiers(channel, reporter)

@@ -44,8 +44,9 @@ def _drop(channel: m.Channel, tier: m.Tier | None, first: Decimal | None,
         f"{who}'s {what} steps down from {pct(first)} in year 1 to {pct(later)} in year 2",
         spans.get(f"{what}_y2"), who, label="year-2 rate below year 1",
         labels=(Label(spans[what], "year-1 rate"),) if what in spans else (),
-        help=(f"keep `{what}_y2: {pct(first)}` (flat), or make the channel `payment: one_time`"
-              " if the partner does not own the renewal",))
+        help=(f"keep `{what}_y2: {pct(first)}` (flat)" + (
+            "" if channel.model in OWNING_MODELS or channel.owner == "partner" else
+            ", or make the channel `payment: one_time` if the partner does not own the renewal"),))
 
 
 def _ends(channel: m.Channel) -> Iterator[Finding]:

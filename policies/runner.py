@@ -26,12 +26,14 @@ def run_policies(program: m.Program, reporter: Reporter,
     levels = _levels(program, reporter)
     waivers = _known_waivers(program, reporter)
     used: set[str] = set()
+    subjects: dict[str, list[str]] = {}
     ordered = sorted(all_policies(), key=lambda p: (p.runs_last, p.code))
     for policy in ordered:
         level = levels.get(policy.code, policy.severity)
         if level == "off":
             continue
         findings = list(policy.check(program, ctx))
+        subjects[policy.name] = [f.subject for f in findings]
         ctx.results[policy.name] = []
         for finding in findings:
             waiver = _match(policy, finding, waivers)
@@ -42,7 +44,7 @@ def run_policies(program: m.Program, reporter: Reporter,
                 reporter.report(_diagnostic(policy, finding, _milder(finding.severity, level)))
             else:
                 reporter.report(_waived(policy, finding, waiver))
-    _check_waivers(waivers, used, ctx.today, reporter)
+    _check_waivers(waivers, used, ctx.today, reporter, subjects)
     return ctx
 
 
@@ -110,7 +112,7 @@ def _waived(policy: Policy, finding: Finding, waiver: m.Waiver) -> Diagnostic:
 
 
 def _check_waivers(waivers: list[tuple[Policy, m.Waiver]], used: set[str], today: _dt.date,
-                   reporter: Reporter) -> None:
+                   reporter: Reporter, subjects: dict[str, list[str]]) -> None:
     for policy, waiver in waivers:
         if _expired(waiver, today):
             reporter.error("CH-E402", f"waiver `{waiver.name}` expired on {waiver.expires}",
@@ -118,7 +120,19 @@ def _check_waivers(waivers: list[tuple[Policy, m.Waiver]], used: set[str], today
                            label=f"expired; today is {today}",
                            help=("renew it with a new date and a reason, or fix the finding",))
         elif waiver.name not in used:
-            reporter.warning("CH-W401", f"waiver `{waiver.name}` matches no finding of"
-                                        f" {policy.name}", waiver.spans.get("header", waiver.span),
-                             label="waives nothing",
-                             help=("remove it, or check its `subject`",))
+            _unused(policy, waiver, subjects.get(policy.name, []), reporter)
+
+
+def _unused(policy: Policy, waiver: m.Waiver, found: list[str], reporter: Reporter) -> None:
+    """CH-W401, pointing at a `subject` that names nothing the policy found."""
+    near = suggest(waiver.subject, found) if waiver.subject and found else ()
+    if waiver.subject and found:
+        shown = ", ".join(f"`{s}`" for s in sorted(set(found))[:5])
+        hint = near or (f"{policy.name} found: {shown}",)
+        reporter.warning("CH-W401", f"waiver `{waiver.name}`: {policy.name} has no finding about"
+                                    f" `{waiver.subject}`", waiver.spans.get("subject", waiver.span),
+                         label="no finding with this subject", help=hint)
+        return
+    reporter.warning("CH-W401", f"waiver `{waiver.name}` matches no finding of {policy.name}",
+                     waiver.spans.get("header", waiver.span), label="waives nothing",
+                     help=("remove it: the finding it waived is gone",))

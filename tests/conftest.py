@@ -10,6 +10,15 @@ PROGRAMS = REPO / "programs"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_check_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Tests never read or write the user's cache of clean checks (charter.checkcache)."""
+    import os
+
+    os.environ["CHARTER_CACHE_DIR"] = str(tmp_path_factory.mktemp("charter-cache"))
+    yield
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite expected outputs under tests/data from the current compiler")

@@ -616,10 +616,10 @@ ENCODER_CASES = [
                   "cumulative": {"Referral": "2999999999"}, "close_date": "2026-12-31"}),
     ("ejourney", {"product": "Growth", "seats": 9, "unit_price": "150000",
                   "route": [{"channel": "VAD", "tier": "Elite"}]}),                 # below MSRP
-    ("ejourney", {"product": "Growth", "seats": 9, "unit_price": "250000.5",
+    ("ejourney", {"product": "Growth", "seats": 9, "unit_price": "250001",
                   "price_approved": True, "route": [{"channel": "VAD", "tier": "Standard"}]}),
     ("ejourney", {"product": "Growth", "seats": 1, "unit_price": "0"}),
-    ("ejourney", {"product": "Growth", "seats": 1, "unit_price": "0.000000000001",
+    ("ejourney", {"product": "Growth", "seats": 1, "unit_price": "1",
                   "price_approved": True, "route": [{"channel": "VAD", "tier": "Elite"}]}),
     ("ejourney", {"product": "Growth", "seats": 5, "certified": False, "registered": False,
                   "route": [{"channel": "VAD", "tier": "Accelerator"}]}),
@@ -633,9 +633,9 @@ ENCODER_CASES = [
                        "route": [{"channel": "Referral"}], "id": 12345678901234567890}),
     ("saas-reseller", {"product": "Platform", "seats": 100,
                        "route": [{"channel": "OEM", "rate": "45.000001%"}]}),
-    ("saas-reseller", {"product": "Platform", "seats": 1, "unit_price": "0.001",
+    ("saas-reseller", {"product": "Platform", "seats": 1, "unit_price": "0.01",
                        "route": [{"channel": "OEM", "rate": "40%"}]}),
-    ("saas-reseller", {"product": "Platform", "seats": 3, "unit_price": "999.995",
+    ("saas-reseller", {"product": "Platform", "seats": 3, "unit_price": "999.99",
                        "price_approved": True,
                        "route": [{"channel": "Reseller", "tier": "Platinum"}],
                        "services": {"one_time": "0.01", "per_year": "12345.67"}}),
@@ -973,3 +973,40 @@ def test_batch_memory_stays_flat(monkeypatch):
         tracemalloc.stop()
     assert peaks[2_000] - peaks[500] < 2 ** 20, peaks
     assert kept[2_000] < 2 ** 20, kept
+
+
+def test_a_channel_is_paid_once_per_route(tmp_path):
+    result = run("quote", EJOURNEY, write_json(tmp_path, {
+        "product": "Growth", "seats": 1,
+        "route": [{"channel": "Referral"}, {"channel": "VAD", "tier": "Standard"},
+                  {"channel": "Referral"}]}), "--format", "json")
+    no_crash(result)
+    assert result.exit_code == 1
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["path"] == "$.route[2].channel" and "paid once per deal" in error["message"]
+
+
+def test_unknown_locale_and_bad_today_are_usage_errors(tmp_path, monkeypatch):
+    request = write_json(tmp_path, {"product": "Growth", "seats": 1})
+    result = run("quote", EJOURNEY, request, "--locale", "xx_YY")
+    no_crash(result)
+    assert result.exit_code == 2 and "unknown locale `xx_YY`" in result.output
+    monkeypatch.setenv("CHARTER_TODAY", "2026-13-01")
+    for args in (("check", EJOURNEY), ("quote", EJOURNEY, request)):
+        result = run(*args)
+        no_crash(result)
+        assert result.exit_code == 2 and "CHARTER_TODAY must be a date" in result.output
+
+
+def test_a_program_that_fails_its_policies_quotes_nothing(tmp_path):
+    import shutil
+    root = tmp_path / "project"
+    shutil.copytree(PROGRAMS, root / "programs")
+    (root / "charter.toml").write_text("", encoding="utf-8")
+    path = root / "programs" / "ejourney.charter"
+    path.write_text(path.read_text(encoding="utf-8") + "\nhandover VAD -> Referral {\n"
+                    "    introducer_rate: 2%\n}\n", encoding="utf-8")
+    result = run("quote", str(path), write_json(tmp_path, {"product": "Growth", "seats": 1}))
+    no_crash(result)
+    assert result.exit_code == 1 and "CH-P004" in result.output
+    assert "fix them before quoting" in result.output and "decision" not in result.output

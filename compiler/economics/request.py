@@ -261,7 +261,7 @@ def read_request(obj: dict, program: m.Program, routes: dict | None = None) -> D
         cumulative=tuple(_read_cumulative(k, v, program, minor, errors)
                          for k, v in get("cumulative", _EMPTY).items()),
         close_date=_date_or_none(obj["close_date"]) if "close_date" in obj else None,
-        unit_price=_amount(obj["unit_price"], "$.unit_price", None, errors)
+        unit_price=_amount(obj["unit_price"], "$.unit_price", minor, errors)
         if "unit_price" in obj else None,
         price_approved=obj.get("price_approved", False), certified=obj.get("certified", True),
         registered=get("registered", True),
@@ -286,6 +286,12 @@ def _read_route(raw: list, program: m.Program, errors: list[RequestError],
     if route is None:
         found: list[RequestError] = []
         route = tuple(read_step(s, i, program, found) for i, s in steps)
+        seen: set[str] = set()
+        for (i, _s), step in zip(steps, route):
+            if step.channel in seen:
+                found.append(RequestError(f"$.route[{i}].channel", f"`{step.channel}` is already"
+                                          " on the route: a channel is paid once per deal"))
+            seen.add(step.channel)
         errors += found
         if not found and len(cache) < 4096:
             cache[key] = route

@@ -1,0 +1,78 @@
+"""The cache of clean checks that lets `charter quote` skip re-running the policies."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import PROGRAMS
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(PROGRAMS, root / "programs")
+    (root / "charter.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("CHARTER_CACHE_DIR", str(tmp_path / "cache"))
+    return root / "programs"
+
+
+@pytest.fixture
+def policy_runs(monkeypatch):
+    import charter.policies.runner as runner
+
+    calls = []
+    real = runner.run_policies
+    monkeypatch.setattr(runner, "run_policies", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_a_clean_check_is_reused(project, policy_runs):
+    from charter.api import compile_checked
+
+    for _ in range(3):
+        program, reporter, _ = compile_checked(project / "ejourney.charter")
+        assert program is not None and not reporter.has_errors
+    assert len(policy_runs) == 1
+
+
+def test_any_edit_to_any_loaded_file_invalidates(project, policy_runs):
+    from charter.api import compile_checked
+
+    compile_checked(project / "ejourney.charter")
+    base = project / "base" / "two-channel.charter"
+    base.write_text(re.sub(r"mitigation nps_visibility \{.*?\n\}\n", "",
+                           base.read_text(encoding="utf-8"), flags=re.S), encoding="utf-8")
+    _, reporter, _ = compile_checked(project / "ejourney.charter")
+    assert len(policy_runs) == 2 and reporter.has_errors     # the edit broke the flipper policy
+
+
+def test_errors_are_never_cached(project, policy_runs):
+    from charter.api import compile_checked
+
+    path = project / "ejourney.charter"
+    path.write_text(path.read_text(encoding="utf-8") + "\nhandover VAD -> Referral {\n"
+                    "    introducer_rate: 2%\n}\n", encoding="utf-8")
+    for _ in range(2):
+        _, reporter, _ = compile_checked(path)
+        assert any(d.code == "CH-P004" for d in reporter.items)
+    assert len(policy_runs) == 2
+
+
+def test_the_date_is_part_of_the_key(project, policy_runs, monkeypatch):
+    from charter.api import compile_checked
+
+    compile_checked(project / "ejourney.charter")
+    monkeypatch.setenv("CHARTER_TODAY", "2030-01-01")          # every waiver has expired by then
+    _, reporter, _ = compile_checked(project / "ejourney.charter")
+    assert len(policy_runs) == 2 and any(d.code == "CH-E402" for d in reporter.items)
+
+
+def test_the_cache_can_be_turned_off(project, policy_runs, monkeypatch):
+    from charter.api import compile_checked
+
+    monkeypatch.setenv("CHARTER_NO_CACHE", "1")
+    compile_checked(project / "ejourney.charter")
+    compile_checked(project / "ejourney.charter")
+    assert len(policy_runs) == 2

@@ -70,7 +70,8 @@ def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     """`{"diagnostics": [...], "summary": {...}}` with sorted keys and a trailing newline."""
     items = [to_dict(d) for d in diagnostics]
     summary = {"errors": sum(i["severity"] == "error" for i in items),
-               "warnings": sum(i["severity"] == "warning" for i in items)}
+               "warnings": sum(i["severity"] == "warning" for i in items),
+               "notes": sum(i["severity"] == "note" for i in items)}
     return json.dumps({"diagnostics": items, "summary": summary}, indent=2,
                       ensure_ascii=False, sort_keys=True) + "\n"
 

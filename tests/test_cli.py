@@ -85,7 +85,7 @@ def test_json_diagnostics_carry_the_documented_fields(tmp_path):
         for key in ("code", "severity", "file", "line", "column", "end_line", "end_column",
                     "message", "hints"):
             assert key in item, key
-    assert payload["summary"] == {"errors": 3, "warnings": 0}
+    assert payload["summary"] == {"errors": 3, "warnings": 0, "notes": 0}
 
 
 def test_warnings_pass_unless_strict(tmp_path):

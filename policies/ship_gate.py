@@ -40,6 +40,7 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
     blocking: list[tuple[m.GateCondition, list[str]]] = []
     for condition in program.ship_gate:
         reasons: list[str] = []
+        unknown: list[str] = []
         labels: list[Label] = []
         notes: list[str] = []
         for name, span in condition.requires:
@@ -50,8 +51,8 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
                 continue
             policy = find(name)
             if policy is None:
-                yield _unknown(condition, name, span)
-                reasons.append(f"`{name}` is unknown")
+                yield _unknown(condition, name, span)  # CH-E401 says it; no second error
+                unknown.append(f"`{name}` is unknown")
                 continue
             if policy.name == NAME:
                 reasons.append("the ship gate cannot verify itself")
@@ -59,8 +60,8 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
                 continue
             found = ctx.results.get(policy.name)
             if found is None:
-                reasons.append(f"{policy.name} did not run (is it `off`?)")
-                labels.append(Label(span, "did not run, so it verifies nothing"))
+                reasons.append(f"{policy.name} is set to `off`")
+                labels.append(Label(span, "is `off`, so it verifies nothing"))
                 continue
             level = _level(program, policy)
             loud = [f for f in found if (f.severity or level) is not Severity.NOTE]
@@ -76,9 +77,9 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
                     notes.append(f"{policy.name}: {len(rest) - 5} more findings")
         if not condition.requires:
             reasons.append("no `requires:`")
-        if reasons:
-            blocking.append((condition, reasons))
-            if program.header.status == "locked":
+        if reasons or unknown:
+            blocking.append((condition, reasons + unknown))
+            if reasons and program.header.status == "locked":
                 yield _blocked(condition, reasons, labels, notes)
     if program.header.status == "locked":
         if not program.ship_gate:

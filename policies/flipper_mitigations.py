@@ -124,10 +124,13 @@ def _missing(program: m.Program, channel: m.Channel, number: int, control: Contr
         if x not in own and control.met(x):
             labels.append(Label(x.span, f"`{x.name}` is the {control.name}, but its `applies_to`"
                                         f" does not name {channel.name}"))
+    if not labels and own:  # say where the channel's other controls live (maybe a base file)
+        labels.append(Label(own[0].span, f"{channel.name}'s other controls are declared here,"
+                                         f" e.g. `{own[0].name}`"))
     reason = _reason(program, channel)
     return Finding(
         f"{channel.model} channel {channel.name} has no {control.name} (mitigation {number} of 5"
-        f" against software flipping)", channel.span, channel.name,
+        f" against software flipping)", channel.spans.get("header", channel.span), channel.name,
         label=f"missing the {control.name}", labels=tuple(labels[:3]),
         notes=(f"{channel.name} resells at wholesale and {reason}: without the five C.6"
                f" controls a partner can keep the software margin and under-deliver services",),

@@ -89,3 +89,6 @@ def test_missing_mitigation_fails_flipper_mitigations(tmp_path):
     findings = [d for d in result.errors if d.code == "CH-P008"]
     assert findings and all("VAD" in d.message for d in findings)
     assert any("NPS" in d.message or "nps" in d.message for d in findings)
+    # the other four controls live in the base file: the finding says where
+    assert any(label.span.file.endswith("base/two-channel.charter")
+               for d in findings for label in d.labels)

@@ -242,7 +242,8 @@ class Quoter:
         reasons = []
         if plan.msrp_floor is not None and unit_price < plan.msrp_floor \
                 and not request.price_approved:
-            reasons.append(Reason("below_msrp", f"unit price {unit_price:f} is below the MSRP floor"
+            reasons.append(Reason("below_msrp", f"unit price {self.currency} {unit_price:f} is"
+                                                f" below the MSRP floor {self.currency}"
                                                 f" {plan.msrp_floor:f} without partner-program"
                                                 " approval"))
         if plan.certification and not request.certified:

@@ -18,13 +18,6 @@ PARTY_METRICS = ("wholesale_price", "partner_margin", "commission", "mdf", "part
 QUOTE_METRICS = ("decision", "unit_price", "wholesale_unit_price")
 
 
-def check_examples(program: m.Program, reporter: Reporter, quoter: Quoter | None = None) -> None:
-    """Quote every example of ``program`` and report expectations that do not hold."""
-    quoter = quoter or Quoter(program)
-    for example in program.examples:
-        check_example(program, example, reporter, quoter)
-
-
 def check_example(program: m.Program, example: m.Example, reporter: Reporter,
                   quoter: Quoter) -> None:
     """Quote one example and report its expectations that do not hold."""

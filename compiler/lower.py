@@ -484,7 +484,8 @@ def parse_policy(block: s.Block, ctx: Ctx) -> m.PolicySetting | None:
     attr = v.attr("severity")
     if name is None or severity is None:
         return None
-    return m.PolicySetting(name, severity, block.span, attr.values[0].span if attr else block.span)
+    return m.PolicySetting(name, severity, block.span, attr.values[0].span if attr else block.span,
+                           block.header[0].span)
 
 
 def _policy_ref(block: s.Block, ctx: Ctx) -> str | None:

@@ -389,6 +389,7 @@ class PolicySetting:
     severity: str
     span: Span
     severity_span: Span
+    name_span: Span | None = None
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def _milder(own: Severity | None, level: Severity) -> Severity:
 def _levels(program: m.Program, reporter: Reporter) -> dict[str, Severity | str]:
     levels: dict[str, Severity | str] = {}
     for setting in program.policy_settings:
-        policy = _known(setting.policy, setting.span, reporter)
+        policy = _known(setting.policy, setting.name_span or setting.span, reporter)
         if policy is not None:
             levels[policy.code] = LEVELS.get(setting.severity, setting.severity)
     return levels

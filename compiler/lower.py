@@ -482,9 +482,9 @@ def parse_policy(block: s.Block, ctx: Ctx) -> m.PolicySetting | None:
     name = _policy_ref(block, ctx)
     severity = v.choice("severity", SEVERITIES, "warning")
     attr = v.attr("severity")
-    if name is None or severity is None:
-        return None
-    return m.PolicySetting(name, severity, block.span, attr.values[0].span if attr else block.span,
+    if name is None:
+        return None  # an invalid severity is CH-E108; the name is still checked (CH-E401)
+    return m.PolicySetting(name, severity or "", block.span, attr.values[0].span if attr else block.span,
                            block.header[0].span)
 
 

@@ -31,6 +31,7 @@ def resolve(program: m.Program, reporter: Reporter,
     _check_mitigations(program, reporter)
     _check_examples(program, reporter)
     _check_splits(program, reporter)
+    _check_policy_names(program, reporter)
     _check_completeness(program, reporter, damaged)
 
 
@@ -115,6 +116,22 @@ def _check_route_step(program: m.Program, step: m.RouteStep, channels: list[str]
     elif step.tier and channel.tier(step.tier) is None:
         unknown(reporter, "tier", step.tier, step.span, [t.name for t in channel.tiers],
                 f" of channel {channel.name}")
+
+
+def _check_policy_names(program: m.Program, reporter: Reporter) -> None:
+    """CH-E401 for `policy` and `waiver` blocks naming no registered policy."""
+    refs = [(p.policy, p.name_span or p.span) for p in program.policy_settings]
+    refs += [(w.policy, w.spans.get("policy", w.span)) for w in program.waivers if w.policy]
+    if not refs:
+        return
+    from charter.policies import all_policies, find
+
+    names = [p.name for p in all_policies()]
+    for key, span in refs:
+        if find(key) is None:
+            reporter.error("CH-E401", f"unknown policy `{key}`", span,
+                           label="no policy of this name",
+                           help=suggest(key, names) or ("`charter policies` lists them",))
 
 
 def _check_splits(program: m.Program, reporter: Reporter) -> None:

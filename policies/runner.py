@@ -59,29 +59,15 @@ def _milder(own: Severity | None, level: Severity) -> Severity:
 def _levels(program: m.Program, reporter: Reporter) -> dict[str, Severity | str]:
     levels: dict[str, Severity | str] = {}
     for setting in program.policy_settings:
-        policy = _known(setting.policy, setting.name_span or setting.span, reporter)
-        if policy is not None:
+        policy = find(setting.policy)  # unknown names are CH-E401 in `resolve`
+        if policy is not None and setting.severity:
             levels[policy.code] = LEVELS.get(setting.severity, setting.severity)
     return levels
 
 
-def _known(key: str, span, reporter: Reporter) -> Policy | None:
-    policy = find(key)
-    if policy is None:
-        names = [p.name for p in all_policies()]
-        reporter.error("CH-E401", f"unknown policy `{key}`", span, label="no policy of this name",
-                       help=suggest(key, names) or ("`charter policies` lists them",))
-    return policy
-
-
 def _known_waivers(program: m.Program, reporter: Reporter) -> list[tuple[Policy, m.Waiver]]:
-    out = []
-    for waiver in program.waivers:
-        policy = _known(waiver.policy, waiver.spans.get("policy", waiver.span), reporter) \
-            if waiver.policy else None
-        if policy is not None:
-            out.append((policy, waiver))
-    return out
+    return [(policy, waiver) for waiver in program.waivers
+            if waiver.policy and (policy := find(waiver.policy)) is not None]
 
 
 def _match(policy: Policy, finding: Finding,

@@ -232,3 +232,14 @@ def test_cli_lists_and_explains_policies():
     assert code.exit_code == 0 and code.output.startswith("CH-E109: unknown reference")
     wrong = CliRunner().invoke(main, ["explain", "no_step_dwn"])
     assert wrong.exit_code == 2 and "did you mean `no_step_down`?" in wrong.output
+
+
+def test_unknown_policy_and_bad_severity_are_reported_together():
+    from charter.api import compile_text
+
+    text = HEADER + "policy tier_cuont { severity: fatal }\n"
+    _program, reporter = compile_text(text, "t.charter")
+    found = {(d.code, d.span.line, d.span.column) for d in reporter.items}
+    assert ("CH-E401", 6, 8) in found and any(code == "CH-E108" for code, *_ in found)
+    (e401,) = [d for d in reporter.items if d.code == "CH-E401"]
+    assert e401.help == ("did you mean `tier_count`?",)

@@ -550,14 +550,14 @@ def test_parallel_batch_writes_the_same_bytes(big_batch, monkeypatch):
 
 
 def spy_parallel(monkeypatch) -> list:
-    """Record the job count of every `quote_stream` run that takes the parallel path."""
+    """Record the job count of every batch run that takes the worker-process path."""
     runs: list = []
-    real = batch._parallel
+    real = batch._in_workers
 
-    def spy(program_, head, chunks, out, counts, jobs):
+    def spy(program_, source, items, work, emit, out, counts, jobs):
         runs.append(jobs)
-        return real(program_, head, chunks, out, counts, jobs)
-    monkeypatch.setattr(batch, "_parallel", spy)
+        return real(program_, source, items, work, emit, out, counts, jobs)
+    monkeypatch.setattr(batch, "_in_workers", spy)
     return runs
 
 

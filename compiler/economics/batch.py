@@ -6,6 +6,7 @@ at most a few chunks are in flight, so memory stays flat however long the input 
 """
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -102,21 +103,27 @@ def quote_stream(program: m.Program, lines: Iterable[str], out: TextIO,
         for chunk in chunks:
             _emit(local.run(chunk), out, counts)
         return counts
-    _parallel(program, [first, second], chunks, out, counts, jobs)
+    _in_workers(program, None, _chain([first, second], chunks), _work, _emit, out, counts, jobs)
     return counts
 
 
-def _parallel(program: m.Program, head: list, chunks: Iterator, out: TextIO,
-              counts: BatchCounts, jobs: int) -> None:
+def _in_workers(program: m.Program, source: str | None, items: Iterator, work, emit,
+                out, counts: BatchCounts, jobs: int) -> None:
+    """Run ``work`` on each item in forked workers; ``emit`` the results in input order with
+    at most IN_FLIGHT items queued per worker (so memory stays flat)."""
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, _start_worker, (program,)) as pool:
-        pending: deque = deque()
-        for chunk in _chain(head, chunks):
-            pending.append(pool.apply_async(_work, (chunk,)))
-            if len(pending) >= jobs * IN_FLIGHT:
-                _emit(pending.popleft().get(), out, counts)
-        while pending:
-            _emit(pending.popleft().get(), out, counts)
+    gc.freeze()  # forked workers then never walk (and so copy) the parent's objects in a GC pass
+    try:
+        with context.Pool(jobs, _start_worker, (program, source)) as pool:
+            pending: deque = deque()
+            for item in items:
+                pending.append(pool.apply_async(work, (item,)))
+                if len(pending) >= jobs * IN_FLIGHT:
+                    emit(pending.popleft().get(), out, counts)
+            while pending:
+                emit(pending.popleft().get(), out, counts)
+    finally:
+        gc.unfreeze()
 
 
 def quote_file(program: m.Program, path: str, out: BinaryIO,
@@ -135,15 +142,7 @@ def quote_file(program: m.Program, path: str, out: BinaryIO,
             for chunk in _chunks(enumerate(lines, 1)):
                 _emit_bytes(local.run(chunk), out, counts)
         return counts
-    context = multiprocessing.get_context("fork")
-    with context.Pool(jobs, _start_worker, (program, path)) as pool:
-        pending: deque = deque()
-        for span in _byte_ranges(path):
-            pending.append(pool.apply_async(_work_range, (span,)))
-            if len(pending) >= jobs * IN_FLIGHT:
-                _emit_bytes(pending.popleft().get(), out, counts)
-        while pending:
-            _emit_bytes(pending.popleft().get(), out, counts)
+    _in_workers(program, path, _byte_ranges(path), _work_range, _emit_bytes, out, counts, jobs)
     return counts
 
 

@@ -1010,3 +1010,12 @@ def test_a_program_that_fails_its_policies_quotes_nothing(tmp_path):
     no_crash(result)
     assert result.exit_code == 1 and "CH-P004" in result.output
     assert "fix them before quoting" in result.output and "decision" not in result.output
+
+
+def test_payout_kinds_are_documented_once_and_everywhere():
+    """The kinds in response.PAYOUT_KINDS, the response schema and the text labels agree."""
+    from charter.economics.response import PAYOUT_KINDS, response_schema
+    from charter.economics.text import KIND_LABELS
+
+    schema = response_schema()["$defs"]["year"]["properties"]["payouts"]["items"]
+    assert set(schema["properties"]["kind"]["enum"]) == set(PAYOUT_KINDS) == set(KIND_LABELS)

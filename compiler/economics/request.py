@@ -17,6 +17,7 @@ from typing import NamedTuple
 from importlib import resources
 
 from charter import model as m
+from charter.numbers import pct
 from charter.view import suggest
 
 AMOUNT = re.compile(r"^[0-9]{1,24}(\.[0-9]{1,12})?$")
@@ -350,18 +351,15 @@ def _check_rate(channel: m.Channel, rate: Decimal | None, path: str,
     ranged = low_high is not None and low_high[0] != low_high[1] and not channel.tiers
     if rate is None and ranged:
         errors.append(RequestError(path, f"channel `{channel.name}` discounts"
-                                         f" {_pct(low_high[0])} .. {_pct(low_high[1])};"
-                                         f" give the deal's `rate`, e.g. \"{_pct(low_high[0])}\""))
+                                         f" {pct(low_high[0])} .. {pct(low_high[1])};"
+                                         f" give the deal's `rate`, e.g. \"{pct(low_high[0])}\""))
     elif rate is not None and not ranged:
         errors.append(RequestError(path + ".rate", f"channel `{channel.name}` has a fixed rate;"
                                                    " remove `rate`"))
     elif rate is not None and not low_high[0] <= rate <= low_high[1]:
-        errors.append(RequestError(path + ".rate", f"{_pct(rate)} is outside `{channel.name}`'s"
-                                                   f" range {_pct(low_high[0])} .. {_pct(low_high[1])}"))
+        errors.append(RequestError(path + ".rate", f"{pct(rate)} is outside `{channel.name}`'s"
+                                                   f" range {pct(low_high[0])} .. {pct(low_high[1])}"))
 
-
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
 
 
 def _read_cumulative(name: str, raw, program: m.Program, minor: int,

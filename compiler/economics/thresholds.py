@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from charter import model as m
+from charter.numbers import pct
 from charter.economics.money import ratio
 
 ZERO = Decimal(0)
@@ -65,13 +66,13 @@ def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
         old, new = ladder.rate_at(before), ladder.rate_at(before + base)
         true_up = (new - old) * before
         return Earned(new * base, true_up, new,
-                      f"{ladder.name}: retroactive, whole period at {_pct(new)}")
+                      f"{ladder.name}: retroactive, whole period at {pct(new)}")
     if ladder.per_deal:  # the deal's own value picks its bracket: nothing comes before it
         rate = ladder.rate_at(base)
-        return Earned(rate * base, ZERO, rate, f"{ladder.name}: {_pct(rate)} for a deal this size")
+        return Earned(rate * base, ZERO, rate, f"{ladder.name}: {pct(rate)} for a deal this size")
     rate = ladder.rate_at(before)
     return Earned(rate * base, ZERO, rate,
-                  f"{ladder.name}: forward, {_pct(rate)} set by volume {before:f} before the deal")
+                  f"{ladder.name}: forward, {pct(rate)} set by volume {before:f} before the deal")
 
 
 def _marginal(ladder: Ladder, start: Decimal, base: Decimal) -> Decimal:
@@ -92,6 +93,3 @@ def same_period(reset: str, earlier: _dt.date, later: _dt.date) -> bool:
         return (earlier.year, (earlier.month - 1) // 3) == (later.year, (later.month - 1) // 3)
     return earlier.year == later.year  # calendar_year; fiscal years are read as calendar years
 
-
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Iterable
 
@@ -81,12 +82,12 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
 
 def compile_checked(path: str | Path) -> tuple[Program | None, Reporter, dict[str, SourceFile]]:
     """`compile_file`, skipping the policies when the same sources were checked clean today."""
-    from charter import checkcache
+    from charter import checkcache, clock
 
     program, reporter, sources = compile_file(path, checks=False)
     if program is None or reporter.has_errors or program.header.abstract:
         return program, reporter, sources
-    cache_key = checkcache.key(sources, _today())
+    cache_key = checkcache.key(sources, clock.today())
     if checkcache.is_clean(cache_key):
         return program, reporter, sources
     run_checks(program, reporter)
@@ -95,24 +96,16 @@ def compile_checked(path: str | Path) -> tuple[Program | None, Reporter, dict[st
     return program, reporter, sources
 
 
-def run_checks(program: Program, reporter: Reporter, today=None) -> None:
+def run_checks(program: Program, reporter: Reporter, today: date | None = None) -> None:
     """Run the policies (invariants, worked examples) on a program free of other errors.
 
-    Abstract base programs are checked through the programs that extend them.
+    Waivers are judged as of ``today`` (default `charter.clock.today`). Abstract base programs
+    are checked through the programs that extend them.
     """
     if not reporter.has_errors and not program.header.abstract:
         from charter.policies.runner import run_policies
 
-        run_policies(program, reporter, today or _today())
-
-
-def _today():
-    """Today, or CHARTER_TODAY (YYYY-MM-DD) for reproducible runs of waiver expiry."""
-    import datetime as dt
-    import os
-
-    fixed = os.environ.get("CHARTER_TODAY")
-    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+        run_policies(program, reporter, today)
 
 
 def _damage_test(recovered: frozenset):

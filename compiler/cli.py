@@ -93,8 +93,12 @@ def explain(code: str) -> None:
               help="text: a readable breakdown (default); json: the response contract."
                    " --batch always writes JSON.")
 @click.option("--locale", help="Locale for text output (default: the program's first).")
+@click.option("--view", type=click.Choice(["internal", "partner"]), default="internal",
+              show_default=True,
+              help="partner: leave out everything internal (COGS, vendor margin, the margin"
+                   " line, internal walk reasons); safe to show the partner.")
 def quote(program: str, request: str | None, batch: str | None, fmt: str | None,
-          locale: str | None) -> None:
+          locale: str | None, view: str) -> None:
     """Quote a deal (REQUEST.json) or a batch of deals against PROGRAM."""
     from charter.quoting import load_program, quote_batch, quote_one
 
@@ -107,21 +111,21 @@ def quote(program: str, request: str | None, batch: str | None, fmt: str | None,
     _check_today()
     compiled = load_program(program)
     if batch is not None:
-        sys.exit(quote_batch(compiled, batch))
-    sys.exit(quote_one(compiled, request, fmt or "text", locale))
+        sys.exit(quote_batch(compiled, batch, view))
+    sys.exit(quote_one(compiled, request, fmt or "text", locale, view))
 
 
 def _check_today() -> None:
     """CHARTER_TODAY, when set, must be a date: waiver expiry is judged against it."""
-    import datetime as dt
     import os
 
-    value = os.environ.get("CHARTER_TODAY")
-    if value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise click.UsageError(f"CHARTER_TODAY must be a date YYYY-MM-DD, not `{value}`")
+    from charter import clock
+
+    try:
+        clock.today()
+    except ValueError:
+        value = os.environ.get(clock.ENV)
+        raise click.UsageError(f"{clock.ENV} must be a date YYYY-MM-DD, not `{value}`")
 
 
 def _check_locale(locale: str) -> None:

@@ -77,6 +77,9 @@ _ENTRIES = [
     ("CH-W102", "empty block", "A block with nothing in it has no effect."),
     ("CH-W401", "unused waiver", "A waiver matches no finding: the problem was fixed or the"
      " waiver's `subject` is wrong."),
+    ("CH-W402", "waiver expires soon", "A waiver in use expires within 30 days; after that the"
+     " finding it waives is reported again. Renew it with a new date and a reason, or fix the"
+     " finding."),
 ]
 
 CODES: dict[str, Code] = {c: Code(c, t, e) for c, t, e in _ENTRIES}

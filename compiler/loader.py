@@ -2,7 +2,8 @@
 
 `extends: "base/two-channel.charter"` includes the base program; blocks of the same kind and
 name are merged (attributes of the extending file replace the base's, nested blocks merge the
-same way), so a product-specific program states only what it rewrites (seed 000, section F).
+same way), so a product-specific program states only what it rewrites (the eJourney Partner &
+Channel page, section F).
 Paths are relative to the extending file, must stay inside the project, and may not cycle.
 """
 from __future__ import annotations

@@ -14,7 +14,6 @@ from charter.view import Ctx, View, block_name, check_choice
 from charter.literals import MONEY_RE, CURRENCIES, SCALES, parse_number
 from charter.values import Reader
 
-CHANNEL_MODELS = ("referral", "wholesale", "resale", "co_sell", "oem", "affiliate", "technology")
 OWNERS = ("vendor", "partner", "shared")
 PARTIES = ("vendor", "partner")
 CADENCES = ("weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual")
@@ -108,7 +107,7 @@ def _money_band(reader: Reader, value: s.Value):
 def parse_channel(block: s.Block, ctx: Ctx) -> m.Channel:
     """`channel VAD { model, owner, commission_base, lead_protection, ..., tier X {...} }`."""
     v = View(block, ctx, CHANNEL_ATTRS, ("tier", "thresholds", "support", "white_label"))
-    model_ = v.choice("model", CHANNEL_MODELS, "wholesale") or ""
+    model_ = v.choice("model", m.CHANNEL_MODELS, "wholesale") or ""   # the table's names
     thresholds = v.child("thresholds")
     support, white = v.child("support"), v.child("white_label")
     tiers = tuple(parse_tier(b, ctx, i + 1) for i, b in enumerate(v.children("tier")))

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
+from types import MappingProxyType
+from typing import Mapping, Union
 
 from charter.literals import MoneyValue
 from charter.source import Span
@@ -147,6 +148,54 @@ class WhiteLabel:
 
 
 @dataclass(frozen=True)
+class ChannelModel:
+    """What a channel's `model:` word means: how the partner earns and what it controls.
+
+    The one home of these facts: lowering accepts exactly the names in `CHANNEL_MODELS`, and
+    the engine and the policies ask a `Channel`'s properties instead of listing model words.
+    """
+
+    name: str
+    buys_wholesale: bool        # buys below list (list × (1 − margin or discount)) and resells
+    resells_at_own_price: bool  # resells the vendor's product as such, at a price it sets
+    owns_customer: bool         # bills the customer, so holds the relationship and the renewal
+    refers_only: bool           # only introduces deals for a fee: never sells or delivers
+    description: str
+
+
+CHANNEL_MODELS: Mapping[str, ChannelModel] = MappingProxyType({cm.name: cm for cm in (
+    ChannelModel("referral", buys_wholesale=False, resells_at_own_price=False,
+                 owns_customer=False, refers_only=True,
+                 description="introduces deals to the vendor, who sells and bills; paid a"
+                             " commission"),
+    ChannelModel("wholesale", buys_wholesale=True, resells_at_own_price=True,
+                 owns_customer=True, refers_only=False,
+                 description="a distributor or VAD: buys at the tier's wholesale price and"
+                             " resells at its own price"),
+    ChannelModel("resale", buys_wholesale=True, resells_at_own_price=True,
+                 owns_customer=True, refers_only=False,
+                 description="a reseller: buys below list and resells to its customers at its"
+                             " own price"),
+    ChannelModel("co_sell", buys_wholesale=False, resells_at_own_price=False,
+                 owns_customer=False, refers_only=False,
+                 description="sells alongside the vendor's team; the vendor bills, the partner"
+                             " earns a commission"),
+    # An OEM buys at a discount and bills its customers, but sells its own product with the
+    # software inside: the vendor's list price and MSRP floor are not what its customer sees.
+    ChannelModel("oem", buys_wholesale=True, resells_at_own_price=False,
+                 owns_customer=True, refers_only=False,
+                 description="embeds the software in its own product and brand; buys at a"
+                             " negotiated discount off list"),
+    ChannelModel("affiliate", buys_wholesale=False, resells_at_own_price=False,
+                 owns_customer=False, refers_only=True,
+                 description="sends leads (content, marketplaces) for a commission"),
+    ChannelModel("technology", buys_wholesale=False, resells_at_own_price=False,
+                 owns_customer=False, refers_only=False,
+                 description="an integration partner whose product influences deals"),
+)})
+
+
+@dataclass(frozen=True)
 class Channel:
     """A partner type: its model, ownership, protection, payouts, tiers and thresholds."""
 
@@ -179,6 +228,38 @@ class Channel:
     def tier(self, name: str) -> Tier | None:
         """The tier called ``name``, if any."""
         return next((t for t in self.tiers if t.name == name), None)
+
+    @property
+    def channel_model(self) -> ChannelModel | None:
+        """The row of `CHANNEL_MODELS` for `model`; None when the model was not valid
+        (CH-E108 already reported), and then every property below is False."""
+        return CHANNEL_MODELS.get(self.model)
+
+    @property
+    def buys_wholesale(self) -> bool:
+        """The partner buys below list and resells (wholesale, resale, oem): it earns a
+        margin or discount, not a commission."""
+        return self.channel_model is not None and self.channel_model.buys_wholesale
+
+    @property
+    def resells_at_own_price(self) -> bool:
+        """The partner resells the vendor's product as such at a price it sets (wholesale,
+        resale): its tiers carry margins, a software product needs an MSRP floor, and the
+        software-flipper controls apply. An OEM buys wholesale but is not one."""
+        return self.channel_model is not None and self.channel_model.resells_at_own_price
+
+    @property
+    def refers_only(self) -> bool:
+        """The partner only introduces deals for a fee (referral, affiliate): it neither sells
+        nor delivers services."""
+        return self.channel_model is not None and self.channel_model.refers_only
+
+    @property
+    def partner_owns_customer(self) -> bool:
+        """The partner owns the customer relationship and its renewal: by its model (it bills
+        the customer: wholesale, resale, oem) or by the program's word (`owner: partner`)."""
+        model = self.channel_model
+        return (model is not None and model.owns_customer) or self.owner == "partner"
 
 
 @dataclass(frozen=True)

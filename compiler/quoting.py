@@ -32,8 +32,10 @@ def load_program(path: str) -> Program:
     return program
 
 
-def quote_one(program: Program, path: str, fmt: str, locale: str | None) -> int:
-    """Quote the request in ``path``; print it as text or JSON. Returns the exit code."""
+def quote_one(program: Program, path: str, fmt: str, locale: str | None,
+              view: str = "internal") -> int:
+    """Quote the request in ``path``; print it as text or JSON in ``view``. Returns the exit
+    code."""
     from charter.economics import Quoter, RequestError, RequestInvalid, parse_request
     from charter.economics.response import errors_to_json, quote_to_json
 
@@ -52,25 +54,27 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None) -> int:
         return 1
     quote = Quoter(program).quote(request)
     if fmt == "json":
-        body = quote_to_json(quote, program.header.id, program.header.version)
+        body = quote_to_json(quote, program.header, view)
         click.echo(json.dumps(body, indent=2, ensure_ascii=False))
     else:
         from charter.economics.text import render_quote
 
-        click.echo(render_quote(quote, program, locale), nl=False)
+        click.echo(render_quote(quote, program, locale, view), nl=False)
+    for warning in quote.request.warnings:
+        click.echo(f"{path}: warning: {warning.path}: {warning.message}", err=True)
     return 0
 
 
-def quote_batch(program: Program, path: str) -> int:
+def quote_batch(program: Program, path: str, view: str = "internal") -> int:
     """Quote every line of ``path`` to stdout; exit code 1 if any line was rejected."""
     from charter.economics.batch import quote_file, quote_stream
 
     sys.stdout.flush()
     if path == "-" or not os.path.isfile(path):
         with click.open_file(path, encoding="utf-8", errors="replace") as lines:
-            counts = quote_stream(program, lines, sys.stdout)
+            counts = quote_stream(program, lines, sys.stdout, view=view)
     else:
-        counts = quote_file(program, path, sys.stdout.buffer)
+        counts = quote_file(program, path, sys.stdout.buffer, view=view)
     sys.stdout.flush()
     click.echo(f"quoted {counts.quoted} deal(s); {counts.invalid} invalid line(s)", err=True)
     return 1 if counts.invalid else 0

@@ -150,12 +150,12 @@ def _check_completeness(program: m.Program, reporter: Reporter,
     if program.header.abstract:
         return
     for channel in program.channels:
-        if channel.model in ("wholesale", "resale") and not channel.tiers:
+        if channel.resells_at_own_price and not channel.tiers:
             reporter.error("CH-E103", f"{channel.model} channel `{channel.name}` has no tiers",
                            channel.span, label="needs at least one `tier`",
                            help=("add `tier Standard { margin: 20% }`",))
         for tier in channel.tiers:
-            if channel.model in ("wholesale", "resale") and "margin" not in tier.spans \
+            if channel.resells_at_own_price and "margin" not in tier.spans \
                     and not damaged(tier.span):
                 reporter.error("CH-E103", f"tier `{tier.name}` of {channel.name} has no margin",
                                tier.span, label="needs `margin`", help=("add `margin: 20%`",))

@@ -13,18 +13,8 @@ from charter import syntax as s
 from charter.diagnostics import Reporter
 from charter.literals import MoneyValue
 from charter.source import Span
+from charter.units import BUSINESS_WORDS, DURATION_UNITS, PERIODS
 
-DURATION_UNITS = {
-    "hour": "hour", "hours": "hour", "h": "hour", "jam": "hour",
-    "day": "day", "days": "day", "hari": "day",
-    "week": "week", "weeks": "week", "minggu": "week",
-    "month": "month", "months": "month", "bulan": "month",
-    "quarter": "quarter", "quarters": "quarter", "kuartal": "quarter",
-    "year": "year", "years": "year", "tahun": "year",
-}
-PERIODS = {"month": "month", "bulan": "month", "year": "year", "tahun": "year", "yr": "year",
-           "quarter": "quarter", "kuartal": "quarter", "week": "week", "minggu": "week",
-           "day": "day", "hari": "day"}
 BOOLS = {"yes": True, "true": True, "ya": True, "no": False, "false": False, "tidak": False}
 
 
@@ -167,7 +157,7 @@ class Reader:
         if isinstance(atoms[0], s.Bad):
             return None
         words = [a.value.lower() for a in atoms[1:] if isinstance(a, s.Name)]
-        business = bool(words) and words[0] in ("business", "kerja")
+        business = bool(words) and words[0] in BUSINESS_WORDS
         unit_words = words[1:] if business else words
         if (isinstance(atoms[0], s.Number) and len(words) == len(atoms) - 1
                 and len(unit_words) == 1 and unit_words[0] in DURATION_UNITS):

@@ -7,12 +7,10 @@ from charter import model as m
 from charter.diagnostics import Label, Severity
 from charter.policies.base import Finding, Policy, PolicyContext
 
-REFERRAL_MODELS = ("referral", "affiliate")
-
 
 def delivers_services(program: m.Program, channel: m.Channel) -> bool:
     """A non-referral channel whose partner owns the customer or delivers the services layer."""
-    if channel.model in REFERRAL_MODELS:
+    if channel.refers_only:
         return False
     return channel.owner == "partner" or any(
         p.layer == "services" and p.delivered_by == "partner" for p in program.products)
@@ -29,7 +27,7 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
     with a label at each such handover.
     """
     for referral in program.channels:
-        if referral.model not in REFERRAL_MODELS \
+        if not referral.refers_only \
                 or referral.commission_base != "software_and_services":
             continue
         meets = []
@@ -53,7 +51,7 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
                          for h, _ in meets),
             notes=("the referral commission base is software only: the services partner should"
                    " not share its services revenue with a referrer who did not deliver them"
-                   " (seed 000 C.2)",),
+                   " (the eJourney Partner & Channel page, C.2)",),
             help=(f"write `commission_base: software` in {referral.name}",))
 
 
@@ -61,12 +59,13 @@ POLICY = Policy(
     code="CH-P009", name="commission_base", title="Referral commission on software only",
     severity=Severity.ERROR,
     rationale="When a referrer introduces a deal that a services-delivering partner closes, "
-              "both are paid on the same customer. Seed 000 C.2: \"Referral commission is "
+              "both are paid on the same customer. The eJourney Partner & Channel page, C.2: "
+              "\"Referral commission is "
               "calculated on software license revenue only, not on Layer 2 partner services. "
               "This protects partners — they don't share services revenue with a referrer who "
               "didn't deliver services.\" A referral commission on software and services takes "
               "a cut of the closing partner's own work, and is a standing source of the "
-              "handover disputes of seed 000 A(3).",
+              "handover disputes the same page names in A(3).",
     explain="For every `referral` or `affiliate` channel with `commission_base: "
             "software_and_services`, look for a `handover` (in either direction) between it and "
             "a channel whose partner delivers services: a channel that is not referral or "

@@ -68,13 +68,12 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
 POLICY = Policy(
     code="CH-P016", name="commission_clawback", title="Commission comes with a clawback",
     severity=Severity.WARNING,
-    rationale="Commission is paid when a deal is booked, before the customer has proven to "
-              "stay. Seed 003 names 'no clawback protection' an anti-pattern because bad "
-              "referrals hurt the business: without a clawback, a customer who cancels in "
-              "the first weeks, or a fraudulent referral, is paid for anyway, and the "
-              "partner is rewarded for volume instead of customers who stay. Its benchmark "
-              "is 100% back within 30 days, 50% within 90, pro-rated after, and all of it on "
-              "fraud.",
+    rationale="Commission is paid when a deal is booked, before the customer has proven to stay. "
+              "The partner-program practice guide names 'no clawback protection' an anti-pattern "
+              "because bad referrals hurt the business: without a clawback, a customer who cancels "
+              "in the first weeks, or a fraudulent referral, is paid for anyway, and the partner "
+              "is rewarded for volume instead of customers who stay. Its benchmark is 100% back "
+              "within 30 days, 50% within 90, pro-rated after, and all of it on fraud.",
     explain="If a channel that is not `internal` pays commission (a `commission` or "
             "`commission_y2` above zero on the channel or one of its tiers, `thresholds` "
             "brackets above zero, or a `handover` introducer rate from it) and the program "

@@ -30,7 +30,8 @@ waiver referral_renewal_influence {
 ```
 
 A waived finding is reported as a note naming the waiver; an expired waiver is an error
-(CH-E402) and the finding is reported again; a waiver that matches nothing is a warning
+(CH-E402) and the finding is reported again; a waiver in use that expires within 30 days is a
+warning (CH-W402: renew it or fix the finding); a waiver that matches nothing is a warning
 (CH-W401); an unknown policy name is CH-E401. Set `CHARTER_TODAY=YYYY-MM-DD` to judge expiry
 as of a fixed date. Third-party policy packs register `Policy` objects under the entry-point
 group `charter.policies`.

@@ -1,4 +1,7 @@
-"""CH-P008 flipper_mitigations: the five controls against software-flipper risk (seed 000 C.6)."""
+"""CH-P008 flipper_mitigations: the five controls against software-flipper risk.
+
+They are the eJourney Partner & Channel page's C.6 mitigations.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +11,6 @@ from charter import model as m
 from charter.diagnostics import Label, Severity
 from charter.policies.base import Finding, Policy, PolicyContext
 from charter.values import Criteria, Metric
-
-WHOLESALE_MODELS = ("wholesale", "resale")
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,9 @@ def delivers_services(program: m.Program, channel: m.Channel) -> bool:
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
     """Every wholesale channel whose partner delivers services has all five C.6 controls.
 
-    A `wholesale` or `resale` channel (not `internal`) is at risk when the program has a
-    `layer: services` product `delivered_by: partner`, or the channel's `owner` is `partner`.
+    A channel that resells at its own price (`Channel.resells_at_own_price`: `wholesale`,
+    `resale`; not `internal`) is at risk when the program has a `layer: services` product
+    `delivered_by: partner`, or the channel's `owner` is `partner`.
     Each control is a `mitigation` whose `applies_to` names the channel:
 
     1. certification gate: `enforcement: gate` with `gates: wholesale_access`;
@@ -101,7 +103,7 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
     One finding per missing control, at the channel.
     """
     for channel in program.channels:
-        if channel.internal or channel.model not in WHOLESALE_MODELS \
+        if channel.internal or not channel.resells_at_own_price \
                 or not delivers_services(program, channel):
             continue
         own = [x for x in program.mitigations if channel.name in x.applies_to]
@@ -132,7 +134,7 @@ def _missing(program: m.Program, channel: m.Channel, number: int, control: Contr
         f"{channel.model} channel {channel.name} has no {control.name} (mitigation {number} of 5"
         f" against software flipping)", channel.spans.get("header", channel.span), channel.name,
         label=f"missing the {control.name}", labels=tuple(labels[:3]),
-        notes=(f"{channel.name} resells at wholesale and {reason}: without the five C.6"
+        notes=(f"{channel.name} resells at wholesale and {reason}: without all five"
                f" controls a partner can keep the software margin and under-deliver services",),
         help=(f"add `{control.block.format(channel=channel.name)}`",))
 
@@ -162,7 +164,8 @@ POLICY = Policy(
     severity=Severity.ERROR,
     rationale="Wholesale economics let a partner maximise the software margin while "
               "under-investing in services: customer experience erodes and the vendor's brand "
-              "bears the cost (seed 000 A(2), C.6). Seed 000 names five non-negotiable "
+              "bears the cost (the eJourney Partner & Channel page, A(2) and C.6). The page "
+              "names five non-negotiable "
               "mitigations: a certification gate before wholesale access, customer NPS "
               "visibility with a trigger (\"NPS < 7 across 2 consecutive quarters → tier "
               "downgrade or program exit\"), service-level commitments per tier in the partner "

@@ -47,12 +47,12 @@ _HELP = ("add `lead_protection: 90 days` (the exclusive window from lead registr
 POLICY = Policy(
     code="CH-P017", name="lead_protection", title="Registered leads are protected",
     severity=Severity.WARNING,
-    rationale="A partner invests in a lead only if the lead stays theirs while they work it. "
-              "Seed 003 counts competing with partners (selling direct into their accounts) "
-              "among the anti-patterns and says channel conflict destroys the relationship; "
-              "its good programs give registered deals a stated protection period (30 days "
-              "in its examples). Without one, every contested deal becomes a dispute settled "
-              "case by case.",
+    rationale="A partner invests in a lead only if the lead stays theirs while they work it. The "
+              "partner-program practice guide counts competing with partners (selling direct into "
+              "their accounts) among the anti-patterns and says channel conflict destroys the "
+              "relationship; its good programs give registered deals a stated protection period "
+              "(30 days in its examples). Without one, every contested deal becomes a dispute "
+              "settled case by case.",
     explain="Every channel that is not `internal` must have a `lead_protection` window above "
             "zero, unless the program has a `registration` block whose `window` (above zero) "
             "protects every registered deal. The finding is at the channel (or at a zero "

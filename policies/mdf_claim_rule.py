@@ -51,12 +51,12 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
 POLICY = Policy(
     code="CH-P015", name="mdf_claim_rule", title="MDF has a claim and ROI rule",
     severity=Severity.WARNING,
-    rationale="Market development funds are program money spent by the partner. Seed 003 "
-              "lists MDF without accountability among its anti-patterns in three places: "
-              "funds with no ROI tracking are spent on whatever is convenient, cannot be "
-              "defended at budget time and cannot be compared between partners. Its MDF "
-              "practices ask for defined uses, an approval path and a required report of the "
-              "leads or pipeline generated.",
+    rationale="Market development funds are program money spent by the partner. The "
+              "partner-program practice guide lists MDF without accountability among its "
+              "anti-patterns in three places: funds with no ROI tracking are spent on whatever is "
+              "convenient, cannot be defended at budget time and cannot be compared between "
+              "partners. Its MDF practices ask for defined uses, an approval path and a required "
+              "report of the leads or pipeline generated.",
     explain="Every tier of a channel that is not `internal` whose `mdf` is above zero (a "
             "percentage or an amount) must have a non-empty `mdf_claim` describing how the "
             "funds are claimed and accounted for. The finding is at the tier's `mdf`; "

@@ -58,11 +58,11 @@ def _finding(channel: m.Channel, tier: m.Tier) -> Finding:
 POLICY = Policy(
     code="CH-P014", name="measurable_tiers", title="Tiers qualify on measurable criteria",
     severity=Severity.WARNING,
-    rationale="A tier is worth working towards only when the partner knows exactly what earns "
-              "it. Seed 003's tier-design principles ask for objective metrics, not "
-              "subjective ones: a tier held by 'demonstrated commitment' or 'strategic "
-              "importance' cannot be measured, invites disputes and gives no reason to level "
-              "up. Revenue, referrals, certified people or a committed volume can be checked "
+    rationale="A tier is worth working towards only when the partner knows exactly what earns it. "
+              "The partner-program practice guide's tier-design principles ask for objective "
+              "metrics, not subjective ones: a tier held by 'demonstrated commitment' or "
+              "'strategic importance' cannot be measured, invites disputes and gives no reason to "
+              "level up. Revenue, referrals, certified people or a committed volume can be checked "
               "by both sides.",
     explain="Every tier of a channel that is not `internal`, except the entry tier (the lowest "
             "`rank`, by default the first written), must state at least one of: a `quota` "

@@ -9,28 +9,26 @@ from charter.diagnostics import Label, Severity
 from charter.numbers import locale_of, money, percent
 from charter.policies.base import Finding, Policy, PolicyContext
 
-WHOLESALE_MODELS = ("wholesale", "resale", "oem")    # the partner buys below list and resells
-RESALE_MODELS = ("wholesale", "resale")              # the partner sets the customer's price
 ONE = Decimal(1)
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
     """Margins and discounts of wholesale channels within 0..100%; a floor on resold products.
 
-    1. For every `wholesale`, `resale` or `oem` channel: each tier's `margin` (and
-       `margin_y2`) and both ends of the channel's `discount` lie in 0%..100%. A negative margin
-       prices wholesale above list; one above 100% gives the partner the software for less than
-       nothing.
-    2. When the program has a `wholesale` or `resale` channel, every software product with a
-       `list_price` declares `msrp_floor` (the price below which a partner needs program
-       approval); a floor given as an amount is in the list price's unit and period and does
-       not exceed the list price.
+    1. For every channel that buys wholesale (`Channel.buys_wholesale`: `wholesale`, `resale`,
+       `oem`): each tier's `margin` (and `margin_y2`) and both ends of the channel's
+       `discount` lie in 0%..100%. A negative margin prices wholesale above list; one above
+       100% gives the partner the software for less than nothing.
+    2. When a channel resells at its own price (`Channel.resells_at_own_price`: `wholesale`,
+       `resale`), every software product with a `list_price` declares `msrp_floor` (the price
+       below which a partner needs program approval); a floor given as an amount is in the
+       list price's unit and period and does not exceed the list price.
     """
     locale = locale_of(program.header.locales)
     for channel in program.channels:
-        if channel.model in WHOLESALE_MODELS:
+        if channel.buys_wholesale:
             yield from _channel_rates(channel, locale)
-    resellers = [c for c in program.channels if c.model in RESALE_MODELS]
+    resellers = [c for c in program.channels if c.resells_at_own_price]
     if not resellers:
         return
     for product in program.products:
@@ -130,14 +128,14 @@ POLICY = Policy(
     code="CH-P007", name="msrp_floor", title="MSRP floor and wholesale consistency",
     severity=Severity.ERROR,
     rationale="A wholesale partner buys at list × (1 − margin) and resells at or above the "
-              "customer list price (seed 000 C.5: \"Partner buys at wholesale, resells at retail "
-              "≥ MSRP\"; seed 003's reseller model: \"Partner buys at discount, sells at "
-              "list\"). A margin below 0% prices wholesale above list, so the partner loses "
-              "money on every sale; above 100% the vendor pays the partner to take the "
-              "software. And without a declared MSRP floor a reseller can undercut the list "
-              "price (and the vendor's direct and referral deals) at will: \"partner cannot sell "
-              "software below customer list price without partner-program approval\" is only "
-              "enforceable if the floor is stated.",
+              "customer list price (the eJourney Partner & Channel page, C.5: \"Partner buys at "
+              "wholesale, resells at retail ≥ MSRP\"; the partner-program practice guide's "
+              "reseller model: \"Partner buys at discount, sells at list\"). A margin below 0% "
+              "prices wholesale above list, so the partner loses money on every sale; above 100% "
+              "the vendor pays the partner to take the software. And without a declared MSRP floor "
+              "a reseller can undercut the list price (and the vendor's direct and referral deals) "
+              "at will: \"partner cannot sell software below customer list price without "
+              "partner-program approval\" is only enforceable if the floor is stated.",
     explain="For every `wholesale`, `resale` or `oem` channel, each tier's `margin` and "
             "`margin_y2` and both ends of the channel's `discount` must lie in 0% .. 100% "
             "(finding at the attribute; subject the channel, or `Channel Tier`). When the "

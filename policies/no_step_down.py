@@ -9,15 +9,11 @@ from charter.diagnostics import Label, Severity
 from charter.numbers import pct
 from charter.policies.base import Finding, Policy, PolicyContext
 
-OWNING_MODELS = ("wholesale", "resale", "oem")
-
-
 
 def owns_renewal(channel: m.Channel) -> bool:
-    """The partner owns the customer or the renewal: wholesale/resale/OEM, partner-owned,
-    or a recurring share."""
-    return channel.model in OWNING_MODELS or channel.owner == "partner" \
-        or channel.payment == "recurring"
+    """The partner owns the customer (by its model or `owner: partner`) or is paid a
+    recurring share: either way it does the year-2 work."""
+    return channel.partner_owns_customer or channel.payment == "recurring"
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
@@ -45,7 +41,7 @@ def _drop(channel: m.Channel, tier: m.Tier | None, first: Decimal | None,
         spans.get(f"{what}_y2"), who, label="year-2 rate below year 1",
         labels=(Label(spans[what], "year-1 rate"),) if what in spans else (),
         help=(f"keep `{what}_y2: {pct(first)}` (flat)" + (
-            "" if channel.model in OWNING_MODELS or channel.owner == "partner" else
+            "" if channel.partner_owns_customer else
             ", or make the channel `payment: one_time` if the partner does not own the renewal"),))
 
 
@@ -63,7 +59,8 @@ POLICY = Policy(
     severity=Severity.ERROR,
     rationale="A partner that owns the customer or the renewal does the year-2 work: support, "
               "QBRs, the renewal itself. Cutting its margin or share after year 1 is what "
-              "bleeds partners out of a program (seed 000 A: 'Y2 step-down models bleed "
+              "bleeds partners out of a program (the eJourney Partner & Channel page, A: 'Y2 "
+              "step-down models bleed "
               "partners'). One-time finder fees declared `payment: one_time` are fine.",
     explain="For channels that are wholesale/resale/OEM, partner-owned, or paid a recurring "
             "share: every tier's `margin_y2` must be at least its `margin`, `commission_y2` at "

@@ -4,12 +4,14 @@
   CH-E401.
 - A finding matched by a `waiver` (same policy; same subject, or the waiver names none) is
   reported as a note that says who waived it and why. An expired waiver is CH-E402 and the
-  finding stands; a waiver that matches nothing is CH-W401.
+  finding stands; a waiver that matches nothing is CH-W401; a waiver in use that expires
+  within 30 days is CH-W402, so its owner can renew it or fix the finding in time.
 """
 from __future__ import annotations
 
 import datetime as _dt
 
+from charter import clock
 from charter import model as m
 from charter.diagnostics import Diagnostic, Label, Reporter, Severity
 from charter.policies import all_policies, find
@@ -17,12 +19,17 @@ from charter.policies.base import Finding, Policy, PolicyContext
 from charter.view import suggest
 
 LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}
+EXPIRY_WARNING_DAYS = 30    # CH-W402 this many days (or fewer) before a waiver expires
 
 
 def run_policies(program: m.Program, reporter: Reporter,
                  today: _dt.date | None = None) -> PolicyContext:
-    """Run every enabled policy on ``program``; diagnostics go to ``reporter``."""
-    ctx = PolicyContext(program, today or _dt.date.today())
+    """Run every enabled policy on ``program``; diagnostics go to ``reporter``.
+
+    Waivers are judged as of ``today`` (default `charter.clock.today`, which honours
+    CHARTER_TODAY).
+    """
+    ctx = PolicyContext(program, today or clock.today())
     levels = _levels(program, reporter)
     waivers = _known_waivers(program, reporter)
     used: set[str] = set()
@@ -99,6 +106,7 @@ def _waived(policy: Policy, finding: Finding, waiver: m.Waiver) -> Diagnostic:
 
 def _check_waivers(waivers: list[tuple[Policy, m.Waiver]], used: set[str], today: _dt.date,
                    reporter: Reporter, subjects: dict[str, list[str]]) -> None:
+    """CH-E402 for an expired waiver, CH-W401 for an unused one, CH-W402 for one expiring soon."""
     for policy, waiver in waivers:
         if _expired(waiver, today):
             reporter.error("CH-E402", f"waiver `{waiver.name}` expired on {waiver.expires}",
@@ -107,6 +115,26 @@ def _check_waivers(waivers: list[tuple[Policy, m.Waiver]], used: set[str], today
                            help=("renew it with a new date and a reason, or fix the finding",))
         elif waiver.name not in used:
             _unused(policy, waiver, subjects.get(policy.name, []), reporter)
+        elif _expires_soon(waiver, today):
+            _expiring(waiver, today, reporter)
+
+
+def _expires_soon(waiver: m.Waiver, today: _dt.date) -> bool:
+    """Whether a waiver still in force expires within `EXPIRY_WARNING_DAYS` of ``today``."""
+    return waiver.expires is not None and \
+        0 <= (waiver.expires - today).days <= EXPIRY_WARNING_DAYS
+
+
+def _expiring(waiver: m.Waiver, today: _dt.date, reporter: Reporter) -> None:
+    """CH-W402: the owner's notice that a waiver they rely on is about to lapse."""
+    days = (waiver.expires - today).days
+    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    reporter.warning("CH-W402", f"waiver `{waiver.name}` expires {when} ({waiver.expires})",
+                     waiver.spans.get("expires", waiver.span),
+                     label=f"expires soon; today is {today}",
+                     notes=(f"after {waiver.expires} the finding it waives is reported again"
+                            f" and the expired waiver is CH-E402",),
+                     help=("renew it with a new date and a reason, or fix the finding",))
 
 
 def _unused(policy: Policy, waiver: m.Waiver, found: list[str], reporter: Reporter) -> None:

@@ -108,7 +108,8 @@ def _bands(scoring: m.Scoring) -> Iterator[Finding]:
 POLICY = Policy(
     code="CH-P010", name="scoring_model", title="Scoring model adds up",
     severity=Severity.ERROR,
-    rationale="A partner score decides who is invested in, maintained or downgraded (seed 003, "
+    rationale="A partner score decides who is invested in, maintained or downgraded (the "
+              "partner-program practice guide, "
               "'Partner Health Scoring': revenue 30%, activity 25%, engagement 20%, "
               "satisfaction 15%, strategic fit 10%, with bands 80-100 champion down to 0-19 "
               "churning). Weights that do not add up to 100 make the bands meaningless (a "

@@ -156,12 +156,14 @@ def _draft_note(program: m.Program, blocking: list[tuple[m.GateCondition, list[s
 POLICY = Policy(
     code="CH-P012", name=NAME, title="Ship gate holds before locking", severity=Severity.ERROR,
     runs_last=True, emits=("CH-E401",),
-    rationale="A program page is locked when its ship-gate conditions hold (seed 000 E: \"This "
+    rationale="A program page is locked when its ship-gate conditions hold (the eJourney "
+              "Partner & Channel page, E: \"This "
               "page is LOCKED when all six hold\"), and the cost of locking early is concrete: "
               "\"partner signs wholesale agreement without certification → software-flipper "
               "risk materializes within 2 quarters\"; \"referral and VAD both close same deal "
               "without handover rule → commission dispute consumes commercial-owner attention "
-              "for weeks\". A launch checklist (seed 001's Program Launch Checklist) that is only "
+              "for weeks\". A launch checklist (the SaaS channel framework's Program Launch "
+              "Checklist) that is only "
               "ticked by hand drifts from the program; naming the checks that prove each "
               "condition makes `locked` mean something the compiler has verified.",
     explain="Runs after every other policy. Each `condition` of the `ship_gate` lists "

@@ -119,7 +119,8 @@ def _zero(program: m.Program, like: m.MoneyValue) -> str:
 POLICY = Policy(
     code="CH-P006", name="threshold_brackets", title="Threshold brackets are well formed",
     severity=Severity.ERROR,
-    rationale="A threshold ladder is what partners calculate their payout from (seed 003, "
+    rationale="A threshold ladder is what partners calculate their payout from (the "
+              "partner-program practice guide, "
               "'Tiered Commission': $0-100K at 20%, $100K-250K at 25%, $250K+ at 30%; 'if "
               "partners can't calculate, they won't sell'). A gap leaves volume that earns "
               "nothing, an overlap pays one dollar at two rates, a ladder that does not start "

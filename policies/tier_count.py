@@ -1,4 +1,4 @@
-"""CH-P013 tier_count: a channel's tier ladder has at most 4 rungs (seed 003, tier design)."""
+"""CH-P013 tier_count: a channel's tier ladder has at most 4 rungs (practice-guide tier design)."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -32,11 +32,11 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
 POLICY = Policy(
     code="CH-P013", name="tier_count", title="At most four tiers per channel",
     severity=Severity.WARNING,
-    rationale="Tiers only motivate a partner who can tell where they stand and what the next "
-              "rung takes. Seed 003 puts the ceiling at three to four tiers: beyond that the "
-              "ladder confuses more than it rewards ('if partners can't explain it, it won't "
-              "work'; over-complicated tiers mean partners cannot calculate what they earn, "
-              "so they do not sell).",
+    rationale="Tiers only motivate a partner who can tell where they stand and what the next rung "
+              "takes. The partner-program practice guide puts the ceiling at three to four tiers: "
+              "beyond that the ladder confuses more than it rewards ('if partners can't explain "
+              "it, it won't work'; over-complicated tiers mean partners cannot calculate what they "
+              "earn, so they do not sell).",
     explain="Each channel that is not `internal` may have at most 4 `tier` blocks. A channel "
             "with more is reported at its fifth tier (in the order written), with the "
             "channel and the full list of its tiers as context. Internal channels are "

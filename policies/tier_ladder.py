@@ -13,17 +13,11 @@ from charter import model as m
 from charter.diagnostics import Label, Severity
 from charter.numbers import pct, program_money
 from charter.policies.base import Finding, Policy, PolicyContext
+from charter.units import in_hours, periods_per_year
 from charter.values import Criteria, Duration, Metric, Rate
 
 # How often, from most to least frequent (the cadence words of language.md §1.3).
 CADENCE_ORDER = ("weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual")
-# Durations in hours. Business and calendar units count the same (24 business hours = 1 day):
-# tiers of one channel write their SLAs in the same kind of unit, and a mixed ladder is
-# compared on the written numbers.
-HOURS = {"hour": Decimal(1), "day": Decimal(24), "week": Decimal(168), "month": Decimal(730),
-         "quarter": Decimal(2190), "year": Decimal(8760)}
-PER_YEAR = {None: Decimal(1), "year": Decimal(1), "quarter": Decimal(4), "month": Decimal(12),
-            "week": Decimal(52), "day": Decimal(365)}
 OPS = {"≥": ">=", "≤": "<="}
 
 
@@ -61,12 +55,9 @@ def _mdf(program: m.Program, value: Decimal | m.MoneyValue) -> str:
 
 # ---- comparison keys ----------------------------------------------------------------------
 
-def _hours(d: Duration) -> Decimal:
-    return d.amount * HOURS.get(d.unit, Decimal(1))
-
-
 def _annual(rate: Rate) -> Decimal:
-    return rate.money.amount * PER_YEAR.get(rate.period, Decimal(1))
+    """A rate's amount per year, so quotas written per month and per year compare."""
+    return rate.money.amount * periods_per_year(rate.period)
 
 
 def _value_key(value: object) -> object:
@@ -221,7 +212,7 @@ def _service_pair(channel: m.Channel, tier: m.Tier, below: m.Tier | None,
         elif key in last:
             ref = last[key]
             theirs = getattr(ref.service, key)
-            if _hours(mine) > _hours(theirs):
+            if in_hours(mine) > in_hours(theirs):
                 yield finding(f"has a longer {what} ({mine}) than {ref.name} below it"
                               f" ({theirs})", f"{key} {mine}", ref, f"{ref.name}: {key} {theirs}", key)
     mine = svc.checkin
@@ -316,13 +307,13 @@ def _bands(program: m.Program, channel: m.Channel, tiers: list[m.Tier]) -> Itera
 POLICY = Policy(
     code="CH-P005", name="tier_ladder", title="Tier ladder is sane",
     severity=Severity.ERROR,
-    rationale="Tiers exist to make partners invest more: each step up must ask for more and "
-              "give more (seed 003, 'Tier Design Principles': meaningful differentiation, "
-              "achievable progression, benefits that scale with partner value). A higher tier "
-              "with a lower quota, a thinner margin or MDF, or a slower SLA removes the reason "
-              "to level up; a promotion rule that differs from the target tier's qualification "
-              "promotes partners into a tier they cannot hold (or keeps out partners who "
-              "qualify); gaps or overlaps between revenue bands leave partners with no tier or "
+    rationale="Tiers exist to make partners invest more: each step up must ask for more and give "
+              "more (the partner-program practice guide, 'Tier Design Principles': meaningful "
+              "differentiation, achievable progression, benefits that scale with partner value). A "
+              "higher tier with a lower quota, a thinner margin or MDF, or a slower SLA removes "
+              "the reason to level up; a promotion rule that differs from the target tier's "
+              "qualification promotes partners into a tier they cannot hold (or keeps out partners "
+              "who qualify); gaps or overlaps between revenue bands leave partners with no tier or "
               "two.",
     explain="Each channel's tiers are walked in rank order (`rank`, else the order written) and "
             "compared with the tier below: `quota` strictly increases (compared per year; a "

@@ -8,6 +8,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 PROGRAMS = REPO / "programs"
 DATA = Path(__file__).resolve().parent / "data"
+TODAY = "2026-11-23"    # the suite's fixed "today" (CHARTER_TODAY); tests never read the clock
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -16,6 +17,15 @@ def _private_check_cache(tmp_path_factory: pytest.TempPathFactory):
     import os
 
     os.environ["CHARTER_CACHE_DIR"] = str(tmp_path_factory.mktemp("charter-cache"))
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fixed_today():
+    """Tests never read the wall clock: "today" is `TODAY` unless a test sets CHARTER_TODAY."""
+    import os
+
+    os.environ["CHARTER_TODAY"] = TODAY
     yield
 
 

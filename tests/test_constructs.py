@@ -1,8 +1,8 @@
 """Parser/lowering tests, one section per construct of the charter language.
 
-Each section compiles a realistic snippet (eJourney numbers from seed 000 where natural) and
-asserts that it compiles without diagnostics and lowers to the exact typed values of
-`charter.model`: Decimals compared with `Decimal('...')` (never floats), amounts as
+Each section compiles a realistic snippet (eJourney numbers from its Partner & Channel page
+where natural) and asserts that it compiles without diagnostics and lowers to the exact typed
+values of `charter.model`: Decimals compared with `Decimal('...')` (never floats), amounts as
 `MoneyValue(amount, currency)`, durations as `Duration(amount, unit, business)`, rates as
 `Rate(money, unit, period)`, conditions as `Criteria`/`Metric` trees, and source spans. Each
 section also has at least one negative test: a typical mistake and the code it must produce.
@@ -95,7 +95,7 @@ def dur(amount: str, unit: str, business: bool = False) -> Duration:
 
 
 def usd_header(name: str = "t") -> str:
-    """A minimal program header in USD (seed 001 style programs)."""
+    """A minimal program header in USD (like the SaaS channel framework's program)."""
     return f'program {name} {{\n    title: "T"\n    currency: USD\n    status: draft\n}}\n'
 
 

@@ -216,7 +216,7 @@ def test_retroactive_boundaries(cumulative, seats, commission, true_up):
         [line] = trued
         assert line.amount == D(true_up)
         assert line.base == D(cumulative)          # re-rates the volume booked before the deal
-        assert line.rate == paid.rate
+        assert line.amount == (line.rate * line.base).quantize(D("0.01"))  # the rate difference
     else:
         assert trued == []
 
@@ -354,13 +354,14 @@ def test_commission_rounding_at_half_a_minor_unit(currency, price, seats, mode, 
 
 
 @pytest.mark.parametrize("seats, mode, wholesale, margin", [
-    # $0.20 a seat, margin 12.5%: wholesale = list × 87.5%; the partner keeps the rest
-    (1, "half_up", "0.18", "0.02"),      # 0.20 × 0.875 = 0.175
-    (1, "half_even", "0.18", "0.02"),    # 0.175 → 0.18 (8 is even)
-    (1, "down", "0.17", "0.03"),
-    (3, "half_up", "0.53", "0.07"),      # 0.60 × 0.875 = 0.525
-    (3, "half_even", "0.52", "0.08"),    # 0.525 → 0.52 (2 is even)
-    (3, "down", "0.52", "0.08"),
+    # $0.20 a seat, margin 12.5%: the margin is list × 12.5%, rounded (so margin = rate × base
+    # holds on the payout line); wholesale = list − margin
+    (1, "half_up", "0.17", "0.03"),      # 0.20 × 0.125 = 0.025
+    (1, "half_even", "0.18", "0.02"),    # 0.025 → 0.02 (2 is even)
+    (1, "down", "0.18", "0.02"),
+    (3, "half_up", "0.52", "0.08"),      # 0.60 × 0.125 = 0.075
+    (3, "half_even", "0.52", "0.08"),    # 0.075 → 0.08 (8 is even)
+    (3, "down", "0.53", "0.07"),
 ])
 def test_wholesale_price_rounding(seats, mode, wholesale, margin):
     quote = Quoter(rounding_program("USD", "$0.20", mode)).quote(
@@ -495,7 +496,8 @@ def test_approved_discount_comes_out_of_the_partner_margin():
     assert (year.software_list, year.software) == (SOFTWARE, D(2_280_000_000))
     assert year.wholesale_price == D(1_920_000_000)
     assert year.amount("VAD", "wholesale_margin") == D(360_000_000)
-    assert year.amount("VAD", "mdf") == D(45_600_000)               # 2% of customer-paid
+    # MDF, COGS and the margin line are measured on what the vendor prices: the list price
+    assert year.amount("VAD", "mdf") == D(48_000_000)               # 2% of list
 
 
 @pytest.mark.parametrize("route, reasons", [
@@ -637,11 +639,12 @@ def test_split_credit_adds_up(seats, years, route_split, services):
         for c in sq.credit:
             assert abs(c.amount - pool * c.share) < D("0.01")
             if c.party in ("direct", "vendor"):
+                assert sq.amount(c.party, "split", "wholesale_margin", "commission") == 0
+            elif c.party == closer:   # the partner of record keeps its own kind, at its share
+                assert sq.amount(c.party, "wholesale_margin", "commission") == c.amount
                 assert sq.amount(c.party, "split") == 0
-            else:
+            else:                     # another party on the route is paid a split line
                 assert sq.amount(c.party, "split") == c.amount
-        # the split replaces the partner's own margin / commission line
-        assert sq.amount(closer, "wholesale_margin", "commission") == 0
 
 
 @functools.lru_cache(maxsize=None)
@@ -680,8 +683,8 @@ def test_split_thirds_worked_example():
         DealRequest("Seat", 10, route=(Step("Referral"),), split="thirds")).years[0]
     assert [(c.party, c.amount) for c in year.credit] == \
         [("direct", D("0.02")), ("Referral", D("0.02")), ("vendor", D("0.03"))]
-    assert [(p.party, p.kind, p.amount) for p in year.payouts] == \
-        [("Referral", "split", D("0.02"))]
+    assert [(p.party, p.kind, p.amount, p.amount_is) for p in year.payouts] == \
+        [("Referral", "commission", D("0.02"), "allocated")]
 
 
 @PROPERTY
@@ -691,7 +694,7 @@ def test_split_thirds_adds_up(seats):
         DealRequest("Seat", seats, route=(Step("Referral"),), split="thirds")).years[0]
     pool = (year.software * D("0.10")).quantize(D("0.01"), ROUND_HALF_UP)
     assert sum((c.amount for c in year.credit), D(0)) == pool
-    assert year.amount("Referral", "split") == year.credit[1].amount
+    assert year.amount("Referral", "commission") == year.credit[1].amount
     for c in year.credit:
         assert abs(c.amount - pool * c.share) < D("0.01")
 
@@ -738,7 +741,7 @@ def test_split_of_one_time_commission_pays_nothing_after_year_one():
     # year 1: the pool is the $100 commission; 60% direct (not paid out), 40% to the partner
     assert [(c.party, c.amount) for c in y1.credit] == \
         [("direct", D("60.00")), ("Referral", D("40.00"))]
-    assert y1.amount("Referral", "split") == D("40.00")
+    assert y1.amount("Referral", "commission") == D("40.00")
     # years 2 and 3: a one-time commission owes nothing, split or not
     assert [y.amount("Referral", "split", "commission") for y in quote.years[1:]] == [0, 0]
     assert [y.combined_rate for y in quote.years[1:]] == [0, 0]

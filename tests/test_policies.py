@@ -2,7 +2,8 @@
 
 Each case is `tests/data/policies/<CODE>-<pass|fail>-<slug>.charter`; its rendered `charter
 check` output is `<case>.expected`. A `fail` case must report its policy's code, a `pass` case
-must not. Waiver expiry is judged as of CHARTER_TODAY=2026-11-23. To accept new output:
+must not. Waiver expiry is judged as of the suite's CHARTER_TODAY (conftest.TODAY). To accept
+new output:
 
     python -m pytest tests/test_policies.py --update-golden
 """
@@ -12,11 +13,10 @@ import re
 
 import pytest
 
-from conftest import DATA, HEADER
+from conftest import DATA, HEADER, TODAY
 
 CASES_DIR = DATA / "policies"
 CASES = sorted(CASES_DIR.glob("*.charter"))
-TODAY = "2026-11-23"
 
 
 def _check(case, monkeypatch):

@@ -1,4 +1,4 @@
-"""The bundled programs compile and hold seed 000's numbers exactly."""
+"""The bundled programs compile and hold the eJourney Partner & Channel page's numbers exactly."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -101,7 +101,7 @@ def test_other_programs_compile():
         assert not [d for d in reporter.sorted() if d.severity.value != "note"]
 
 
-# ---- seed 000's worked numbers, computed by the engine ---------------------------------------
+# ---- the eJourney page's worked numbers, computed by the engine ----------------------------
 
 def _quote(program, **request):
     from charter.economics import Quoter, parse_request

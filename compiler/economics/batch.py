@@ -21,7 +21,7 @@ from charter.economics import parse_request
 from charter.economics.engine import Quoter
 from charter.economics.request import (FastReader, RequestError, RequestInvalid, fast_shape_ok,
                                        read_request)
-from charter.economics.response import LineEncoder, dumps, errors_to_json, quote_to_json
+from charter.economics.response import dumps, errors_to_json, quote_to_json
 
 _decode = json.JSONDecoder(parse_float=Decimal).decode  # fractions never become floats
 CHUNK = 2000          # lines per unit of work
@@ -40,42 +40,34 @@ class BatchCounts:
 class LineQuoter:
     """Turns request lines into response lines for one program (one per process)."""
 
-    def __init__(self, program: m.Program):
+    def __init__(self, program: m.Program, view: str = "internal"):
         self.program = program
+        self.view = view
         self.quoter = Quoter(program)
-        header = program.header
-        self.encode = LineEncoder(header.id, header.version, header.minor_units).encode \
-            if header.minor_units <= 6 else self._encode_slow
         self.routes: dict = {}
         self.fast = FastReader(program).read
 
     def run(self, numbered: Iterable[tuple[int, str]]) -> tuple[str, int, int]:
         """Responses for ``numbered`` lines, joined, with (quoted, invalid) counts."""
         out, quoted, invalid = [], 0, 0
+        header, view = self.program.header, self.view
         for number, line in numbered:
             if not line.strip():
                 continue
+            obj = None
             try:
-                request = self._read(line)
+                obj = _decode_line(line)
+                request = self._read(obj)
             except RequestInvalid as bad:
                 invalid += 1
-                out.append(dumps(errors_to_json(bad.errors, number)))
+                out.append(dumps(errors_to_json(bad.errors, number, _request_id(obj))))
                 continue
             quoted += 1
-            out.append(self.encode(self.quoter.quote(request)))
+            out.append(dumps(quote_to_json(self.quoter.quote(request), header, view)))
         return "".join(line + "\n" for line in out), quoted, invalid
 
-    def _encode_slow(self, quote) -> str:
-        header = self.program.header
-        return dumps(quote_to_json(quote, header.id, header.version))
-
-    def _read(self, line: str):
-        try:
-            obj = _decode(line)
-        except (ValueError, RecursionError) as exc:
-            message = f"not JSON: {exc.msg} at column {exc.colno}" \
-                if isinstance(exc, json.JSONDecodeError) else f"not JSON: {exc}"
-            raise RequestInvalid([RequestError("$", message)]) from None
+    def _read(self, obj: object):
+        """The request ``obj`` stands for: the fast reader, else the schema's exact path."""
         request = self.fast(obj)
         if request is not None:
             return request
@@ -84,8 +76,24 @@ class LineQuoter:
         return parse_request(obj, self.program)  # slow path: the schema's exact messages
 
 
+def _decode_line(line: str) -> object:
+    try:
+        return _decode(line)
+    except (ValueError, RecursionError) as exc:
+        message = f"not JSON: {exc.msg} at column {exc.colno}" \
+            if isinstance(exc, json.JSONDecodeError) else f"not JSON: {exc}"
+        raise RequestInvalid([RequestError("$", message)]) from None
+
+
+def _request_id(obj: object) -> str | int | None:
+    """The `id` of a rejected request, when it has a valid one (echoed on its error line)."""
+    ident = obj.get("id") if isinstance(obj, dict) else None
+    valid = (type(ident) is str and len(ident) <= 200) or type(ident) is int
+    return ident if valid else None
+
+
 def quote_stream(program: m.Program, lines: Iterable[str], out: TextIO,
-                 jobs: int | None = None) -> BatchCounts:
+                 jobs: int | None = None, view: str = "internal") -> BatchCounts:
     """Quote each JSON line of ``lines`` against ``program``, writing one response per line.
 
     Blank lines are skipped (no output). ``jobs`` worker processes (default: the CPU count)
@@ -95,7 +103,7 @@ def quote_stream(program: m.Program, lines: Iterable[str], out: TextIO,
     chunks = _chunks(enumerate(lines, 1))
     first = next(chunks, [])
     counts = BatchCounts()
-    local = LineQuoter(program)
+    local = LineQuoter(program, view)
     second = next(chunks, None)
     if second is None or jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in ([first] + ([second] if second else [])):
@@ -103,18 +111,20 @@ def quote_stream(program: m.Program, lines: Iterable[str], out: TextIO,
         for chunk in chunks:
             _emit(local.run(chunk), out, counts)
         return counts
-    _in_workers(program, None, _chain([first, second], chunks), _work, _emit, out, counts, jobs)
+    _in_workers((program, None, view), _chain([first, second], chunks), _work, _emit, out,
+                counts, jobs)
     return counts
 
 
-def _in_workers(program: m.Program, source: str | None, items: Iterator, work, emit,
-                out, counts: BatchCounts, jobs: int) -> None:
-    """Run ``work`` on each item in forked workers; ``emit`` the results in input order with
-    at most IN_FLIGHT items queued per worker (so memory stays flat)."""
+def _in_workers(setup: tuple, items: Iterator, work, emit, out, counts: BatchCounts,
+                jobs: int) -> None:
+    """Run ``work`` on each item in forked workers set up with ``setup`` (program, source,
+    view); ``emit`` the results in input order with at most IN_FLIGHT items queued per worker
+    (so memory stays flat)."""
     context = multiprocessing.get_context("fork")
     gc.freeze()  # forked workers then never walk (and so copy) the parent's objects in a GC pass
     try:
-        with context.Pool(jobs, _start_worker, (program, source)) as pool:
+        with context.Pool(jobs, _start_worker, setup) as pool:
             pending: deque = deque()
             for item in items:
                 pending.append(pool.apply_async(work, (item,)))
@@ -127,7 +137,7 @@ def _in_workers(program: m.Program, source: str | None, items: Iterator, work, e
 
 
 def quote_file(program: m.Program, path: str, out: BinaryIO,
-               jobs: int | None = None) -> BatchCounts:
+               jobs: int | None = None, view: str = "internal") -> BatchCounts:
     """Quote a JSON Lines file into the binary stream ``out`` (UTF-8), one response per line.
 
     Workers read their own byte ranges of the file, so the parent only splits the file at
@@ -138,11 +148,12 @@ def quote_file(program: m.Program, path: str, out: BinaryIO,
     counts = BatchCounts()
     if jobs < 2 or size < SPLIT_BYTES or "fork" not in multiprocessing.get_all_start_methods():
         with open(path, encoding="utf-8", errors="replace", newline="\n") as lines:
-            local = LineQuoter(program)
+            local = LineQuoter(program, view)
             for chunk in _chunks(enumerate(lines, 1)):
                 _emit_bytes(local.run(chunk), out, counts)
         return counts
-    _in_workers(program, path, _byte_ranges(path), _work_range, _emit_bytes, out, counts, jobs)
+    _in_workers((program, path, view), _byte_ranges(path), _work_range, _emit_bytes, out,
+                counts, jobs)
     return counts
 
 
@@ -184,9 +195,9 @@ _WORKER: LineQuoter | None = None
 _SOURCE = None
 
 
-def _start_worker(program: m.Program, path: str | None = None) -> None:
+def _start_worker(program: m.Program, path: str | None = None, view: str = "internal") -> None:
     global _WORKER, _SOURCE
-    _WORKER = LineQuoter(program)
+    _WORKER = LineQuoter(program, view)
     if path is not None:
         _SOURCE = open(path, "rb")  # closed when the worker exits
 

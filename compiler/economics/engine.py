@@ -6,29 +6,42 @@ wholesale price, each payout, COGS, and the parts of a split (which add up exact
 """
 from __future__ import annotations
 
+import datetime as _dt
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import NamedTuple
 
 from charter import model as m
+from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, ReasonCode, Settlement, Timing
 from charter.economics.money import (RATIO_QUANTUM, ZERO, Rounding, decimal_context,
                                      ratio)
 from charter.economics.plan import Plan, Reason, Role, build_plan, plan_key
 from charter.economics.request import DealRequest
-from charter.economics.thresholds import earn, same_period
+from charter.economics.thresholds import Ladder, Slice, earn, same_period
+from charter.numbers import pct
 
-PARTNER_COLLECTS = "wholesale_margin"
 RATIO_ZERO = ZERO.quantize(RATIO_QUANTUM)  # what `ratio` gives for a zero denominator
+WM, COMMISSION = PayoutKind.WHOLESALE_MARGIN, PayoutKind.COMMISSION
 
 
 class Payout(NamedTuple):
-    """Money the program pays (or leaves) to one party in one year."""
+    """One payout line: money the program pays, leaves or accrues to one party in one year."""
 
     party: str
-    kind: str          # wholesale_margin | commission | true_up | mdf | split | influence
+    kind: PayoutKind
     amount: Decimal
     rate: Decimal
     base: Decimal
     why: str
+    base_of: BaseOf = BaseOf.SOFTWARE
+    timing: Timing = Timing.RECURRING
+    amount_is: AmountIs = AmountIs.RATE_X_BASE
+    partner: str | None = None
+    slices: tuple[Slice, ...] = ()
+
+    @property
+    def settlement(self) -> Settlement:
+        """Who moves the money (a property of the kind)."""
+        return self.kind.settlement
 
 
 class Credit(NamedTuple):
@@ -39,15 +52,32 @@ class Credit(NamedTuple):
     amount: Decimal
 
 
+class LadderUse(NamedTuple):
+    """How a threshold ladder applied to the deal: the volume before it and after it."""
+
+    party: str
+    partner: str | None
+    ladder: Ladder
+    kind: PayoutKind          # what it pays: commission, or a reseller's rebate
+    stated: Decimal | None    # the cumulative the request stated
+    reset: bool               # the stated cumulative was from an earlier period
+    before: Decimal           # the period's volume before this deal, after any reset
+    after: Decimal            # before + this deal's year-1 base: what the next deal carries
+    bracket: Slice
+
+
 class YearQuote(NamedTuple):
     """One contract year of a quote."""
 
     year: int
+    start: _dt.date | None
+    end: _dt.date | None
     software_list: Decimal
     software: Decimal
     services: Decimal
     customer_pays: Decimal
     wholesale_price: Decimal | None
+    vendor_basis: Decimal
     vendor_receives: Decimal
     vendor_cogs: Decimal
     vendor_net: Decimal
@@ -59,6 +89,11 @@ class YearQuote(NamedTuple):
     def amount(self, party: str, *kinds: str) -> Decimal:
         """Total paid to ``party`` in this year over payout ``kinds``."""
         return sum((p.amount for p in self.payouts if p.party == party and p.kind in kinds), ZERO)
+
+    def gross(self, party: str) -> Decimal:
+        """What ``party`` earns in this year, over the kinds that count in a partner's gross."""
+        return sum((p.amount for p in self.payouts
+                    if p.party == party and p.kind.in_partner_gross), ZERO)
 
 
 class Quote(NamedTuple):
@@ -75,6 +110,14 @@ class Quote(NamedTuple):
     reasons: tuple[Reason, ...]
     years: tuple[YearQuote, ...]
     notes: tuple[str, ...]
+    ladders: tuple[LadderUse, ...] = ()
+    start: _dt.date | None = None
+    end: _dt.date | None = None
+
+    @property
+    def payable(self) -> bool:
+        """Whether anything in this quote may be paid: a walked deal pays nothing."""
+        return self.decision == "accept"
 
 
 class Quoter:
@@ -106,155 +149,239 @@ class Quoter:
         with localcontext(decimal_context()):
             plan = self.plan(request)
             notes: list[str] = []
-            cumulative = {role.channel: self._cumulative(role, request, notes)
-                          for role in plan.roles if role.ladder is not None}
+            before = {role.channel: self._cumulative(role, request, notes)
+                      for role in plan.roles if role.ladder is not None}
             unit_price = request.unit_price if request.unit_price is not None else plan.unit_list
-            years = self._years(plan, request, unit_price, cumulative)
+            start = request.start or request.close_date
+            years = self._years(plan, request, unit_price, before, start)
             reasons = plan.reasons + self._reasons(plan, request, unit_price, years)
             return Quote(request, self.currency,
                          plan.closer.channel if plan.closer else None, plan.services_to,
                          plan.unit_list, unit_price, self._wholesale_unit(plan),
-                         "walk" if reasons else "accept", reasons, years, tuple(notes))
+                         "walk" if reasons else "accept", reasons, years, tuple(notes),
+                         self._ladder_uses(plan, request, before, years[0]), start,
+                         years[-1].end)
 
     def _years(self, plan: Plan, request: DealRequest, unit_price: Decimal,
-               cumulative: dict[str, Decimal]) -> tuple[YearQuote, ...]:
+               before: dict[str, Decimal], start: _dt.date | None) -> tuple[YearQuote, ...]:
         years: list[YearQuote] = []
         for y in range(1, request.years + 1):
+            dates = _year_dates(start, y)
             if y >= 3 and plan.repeats[y - 1]:  # same rates, same services: same year again
-                years.append(years[-1]._replace(year=y))
+                years.append(years[-1]._replace(year=y, start=dates[0], end=dates[1]))
             else:
-                years.append(self._year(plan, request, y, unit_price, cumulative))
+                years.append(self._year(plan, request, y, unit_price, before, dates))
         return tuple(years)
 
     def _wholesale_unit(self, plan: Plan) -> Decimal | None:
         key = id(plan)  # plans live as long as the quoter, so their ids are stable keys
         if key not in self._wholesale_units:
             closer = plan.closer
-            self._wholesale_units[key] = None if closer is None or closer.kind != PARTNER_COLLECTS \
-                else self.rounding.money(plan.unit_list * (1 - closer.rates[0]))
+            self._wholesale_units[key] = None if closer is None or not closer.collects \
+                else plan.unit_list - self.rounding.money(plan.unit_list * closer.rates[0])
         return self._wholesale_units[key]
 
     def _cumulative(self, role: Role, request: DealRequest, notes: list[str]) -> Decimal:
+        """The volume before the deal in the ladder's period (a stale period resets to 0)."""
         stated = request.cumulative_for(role.channel)
         if stated is None:
             return ZERO
-        close = request.close_date
-        if stated.as_of and close and not same_period(role.ladder.reset, stated.as_of, close):
+        if _stale(role, stated, request):
             notes.append(f"{role.channel}'s cumulative volume (as of {stated.as_of}) is from an"
-                         f" earlier {role.ladder.reset} period than the close date {close};"
-                         " it resets to 0")
+                         f" earlier {role.ladder.reset} period than the close date"
+                         f" {request.close_date}; it resets to 0")
             return ZERO
         return stated.amount
 
+    def _ladder_uses(self, plan: Plan, request: DealRequest, before: dict[str, Decimal],
+                     first: YearQuote) -> tuple[LadderUse, ...]:
+        uses = []
+        for role in plan.roles:
+            if role.ladder is None:
+                continue
+            kind = PayoutKind.REBATE if role.collects else COMMISSION
+            line = next((p for p in first.payouts if p.party == role.channel and p.kind is kind),
+                        None)
+            base = line.base if line is not None else ZERO
+            stated = request.cumulative_for(role.channel)
+            start = before[role.channel]
+            bracket = role.ladder.bracket_at(base if role.ladder.per_deal else start + base)
+            uses.append(LadderUse(role.channel, role.partner, role.ladder, kind,
+                                  stated.amount if stated else None,
+                                  stated is not None and _stale(role, stated, request), start,
+                                  start + base, bracket))
+        return tuple(uses)
+
     def _year(self, plan: Plan, request: DealRequest, year: int, unit_price: Decimal,
-              cumulative: dict[str, Decimal]) -> YearQuote:
+              before: dict[str, Decimal], dates: tuple) -> YearQuote:
         money = self.rounding.money
         quantity = request.seats * plan.periods
         software_list = money(plan.unit_list * quantity)
         software = money(unit_price * quantity)
         services = request.services_per_year + (request.services_one_time if year == 1 else ZERO)
+        collects = plan.closer is not None and plan.closer.collects
+        # The vendor's economics are measured on what it prices: the list price when a reseller
+        # sets the customer's price (its markup or discount is its own), else what it bills.
+        basis = software_list if collects else software
+        spread = software - software_list if collects else ZERO
         payouts: list[Payout] = []
         for role in plan.roles:
-            base = software if role.base == "software" else software + services
-            self._role_payouts(role, year, base, software_list, software, cumulative, payouts)
+            self._role_payouts(role, year, basis, services, collects, spread, before, payouts)
         credit: tuple[Credit, ...] = ()
         if plan.split is not None and plan.closer is not None:
-            payouts, credit = self._split(plan, payouts, software)
+            payouts, credit = self._split(plan, payouts, basis, spread)
         if year == 1 and request.influenced and self.influenced_rate is not None:
-            payouts += [Payout(name, "influence", money(software * self.influenced_rate),
-                               self.influenced_rate, software, "influenced credit")
+            rate = self.influenced_rate
+            payouts += [Payout(name, PayoutKind.INFLUENCE, money(basis * rate), rate, basis,
+                               "influenced credit", _basis_of(collects), Timing.ONE_TIME)
                         for name in request.influenced]
-        return self._totals(plan, year, software_list, software, services, payouts, credit)
+        return self._totals(plan, year, dates, software_list, software, services, payouts,
+                            credit, basis, spread)
 
-    def _role_payouts(self, role: Role, year: int, base: Decimal, software_list: Decimal,
-                      software: Decimal, cumulative: dict[str, Decimal],
+    def _role_payouts(self, role: Role, year: int, basis: Decimal, services: Decimal,
+                      collects: bool, spread: Decimal, before: dict[str, Decimal],
                       out: list[Payout]) -> None:
-        """Append ``role``'s payouts for ``year`` to ``out``."""
+        """Append ``role``'s payouts for ``year`` to ``out`` (``basis``: the software revenue
+        the vendor measures on; ``collects``: a reseller closes, so that is the list price)."""
         money = self.rounding.money
         rate = role.rates[year - 1]
-        if role.kind == PARTNER_COLLECTS:
-            wholesale = money(software_list * (1 - rate))
-            out.append(Payout(role.channel, role.kind, software - wholesale, rate, software_list,
-                              role.why))
-        elif rate is None:
-            before = cumulative.get(role.channel, ZERO)
-            earned = earn(role.ladder, base, before)
-            out.append(Payout(role.channel, "commission", money(earned.amount), earned.rate, base,
-                              earned.why))
-            if earned.true_up and year == 1:
-                out.append(Payout(role.channel, "true_up", money(earned.true_up), earned.rate,
-                                  before, earned.why))
-        elif rate:  # a zero rate owes nothing (a one-time fee after year 1): no payout line
-            out.append(Payout(role.channel, role.kind, money(base * rate), rate, base, role.why))
+        if role.collects:
+            granted = money(basis * rate)
+            out.append(Payout(role.channel, WM, granted + spread, rate, basis, role.why,
+                              BaseOf.SOFTWARE_LIST, role.timing,
+                              AmountIs.SPREAD if spread else AmountIs.RATE_X_BASE, role.partner))
+            if role.rebate is not None:
+                self._ladder_payouts(role, year, basis - granted, BaseOf.WHOLESALE_PRICE,
+                                     before, out)
+        else:
+            with_services = role.base != "software"
+            base = basis + services if with_services else basis
+            base_of = BaseOf.SOFTWARE_AND_SERVICES if with_services else _basis_of(collects)
+            if rate is None:
+                self._ladder_payouts(role, year, base, base_of, before, out)
+            elif rate:  # a zero rate owes nothing (a one-time fee after year 1): no payout line
+                out.append(Payout(role.channel, COMMISSION, money(base * rate), rate, base,
+                                  role.why, base_of, role.timing, partner=role.partner))
         if role.mdf:
-            out.append(Payout(role.channel, "mdf", money(software * role.mdf), role.mdf, software,
-                              "MDF accrual on customer-paid software"))
+            out.append(Payout(role.channel, PayoutKind.MDF, money(basis * role.mdf), role.mdf,
+                              basis, "MDF accrual on the deal's software revenue",
+                              _basis_of(collects),
+                              partner=role.partner))
 
-    def _split(self, plan: Plan, payouts: list[Payout],
-               software: Decimal) -> tuple[list[Payout], tuple[Credit, ...]]:
+    def _ladder_payouts(self, role: Role, year: int, base: Decimal, base_of: BaseOf,
+                        before: dict[str, Decimal], out: list[Payout]) -> None:
+        """The ladder's line (a commission, or a reseller's rebate) and any true-up."""
+        money = self.rounding.money
+        start = before.get(role.channel, ZERO)
+        earned = earn(role.ladder, base, start)
+        kind = PayoutKind.REBATE if role.collects else COMMISSION
+        if earned.amount or kind is COMMISSION:
+            out.append(Payout(role.channel, kind, money(earned.amount), earned.rate, base,
+                              earned.why, base_of, role.timing,
+                              AmountIs.SLICES if earned.slices else AmountIs.RATE_X_BASE,
+                              role.partner, earned.slices))
+        if earned.true_up and year == 1:
+            out.append(Payout(role.channel, PayoutKind.TRUE_UP, money(earned.true_up),
+                              earned.bracket.rate - role.ladder.rate_at(start), start,
+                              earned.why, BaseOf.EARLIER_VOLUME, Timing.ONE_TIME,
+                              partner=role.partner))
+
+    def _split(self, plan: Plan, payouts: list[Payout], basis: Decimal,
+               spread: Decimal) -> tuple[list[Payout], tuple[Credit, ...]]:
         """Divide the partner of record's payout (or the revenue, if it has none) by the split."""
-        closer = plan.closer.channel
-        main = [p for p in payouts if p.party == closer and p.kind in ("wholesale_margin",
-                                                                       "commission")]
+        closer = plan.closer
+        main = [p for p in payouts if p.party == closer.channel and p.kind in (WM, COMMISSION)]
         # a channel that pays nothing of its own (co-sell) splits the revenue; one that does
-        # splits its payout, which may be zero in a year (a one-time fee after year 1)
-        pool = sum((p.amount for p in main), ZERO) if plan.closer.pays else software
+        # splits what the program grants it, which may be zero in a year (a one-time fee)
+        pool = sum((p.amount for p in main), -spread) if closer.pays else basis
         shares = plan.split.shares
         total_share = sum((share for _n, share, _s in shares), ZERO)
         parts = self.rounding.allocate(self.rounding.money(pool * total_share),
                                        [share / total_share for _n, share, _s in shares])
-        credit = tuple(Credit(closer if name == "partner" else name, share, part)
+        credit = tuple(Credit(closer.channel if name == "partner" else name, share, part)
                        for (name, share, _s), part in zip(shares, parts))
         kept = [p for p in payouts if all(p is not q for q in main)]
-        kept += [Payout(c.party, "split", c.amount, c.share, pool, f"split {plan.split.name}")
-                 for c in credit if c.party not in ("direct", "vendor")]
+        for c in credit:
+            if c.party in ("direct", "vendor"):
+                continue  # the vendor's own part: credit, not a payout
+            kept.append(self._split_line(plan, c, pool, spread, main))
         return kept, credit
 
-    def _totals(self, plan: Plan, year: int, software_list: Decimal, software: Decimal,
-                services: Decimal, payouts: list[Payout], credit: tuple[Credit, ...]) -> YearQuote:
-        collects = plan.closer is not None and plan.closer.kind == PARTNER_COLLECTS
-        closer = plan.closer.channel if plan.closer else None
-        kept = paid = route_paid = ZERO
+    def _split_line(self, plan: Plan, part: Credit, pool: Decimal, spread: Decimal,
+                    main: list[Payout]) -> Payout:
+        closer = plan.closer
+        why = f"split {plan.split.name}: {pct(part.share)} of {pool:f}"
+        timing = main[0].timing if main else Timing.RECURRING
+        if part.party != closer.channel:
+            return Payout(part.party, PayoutKind.SPLIT, part.amount, part.share, pool, why,
+                          BaseOf.SPLIT_POOL, timing, AmountIs.ALLOCATED)
+        kind = WM if closer.collects else COMMISSION
+        extra = spread if closer.collects else ZERO  # the reseller's own markup stays its own
+        return Payout(part.party, kind, part.amount + extra, part.share, pool, why,
+                      BaseOf.SPLIT_POOL, timing,
+                      AmountIs.SPREAD if extra else AmountIs.ALLOCATED, closer.partner)
+
+    def _totals(self, plan: Plan, year: int, dates: tuple, software_list: Decimal,
+                software: Decimal, services: Decimal, payouts: list[Payout],
+                credit: tuple[Credit, ...], basis: Decimal, spread: Decimal) -> YearQuote:
+        collects = plan.closer is not None and plan.closer.collects
+        retained = paid = combined = ZERO
         for p in payouts:  # one pass: this runs for every year of every quote
             kind = p.kind
-            if kind != "mdf" and kind != "influence":
-                route_paid += p.amount
-            if collects and p.party == closer and (kind == PARTNER_COLLECTS or kind == "split"):
-                kept += p.amount  # the partner keeps it out of what the customer pays
-            elif kind != "mdf" or self.mdf_counts:
+            settlement = kind.settlement
+            if settlement is Settlement.PARTNER_RETAINS:
+                retained += p.amount
+            elif settlement is Settlement.VENDOR_PAYS or self.mdf_counts:
                 paid += p.amount
-        vendor_software = software - kept
-        cogs = self.rounding.money(software * self.cogs)
+            if kind.in_combined_rate:
+                combined += p.amount
+        if collects:  # the reseller's markup (or discount) is not the program's money
+            retained -= spread
+            combined -= spread
+        vendor_software = basis - retained
+        cogs = self.rounding.money(basis * self.cogs)
         net = vendor_software - cogs - paid
-        if software:
-            margin = (net / software).quantize(RATIO_QUANTUM, ROUND_HALF_EVEN)
-            combined = (route_paid / software).quantize(RATIO_QUANTUM, ROUND_HALF_EVEN)
+        if basis:
+            margin = (net / basis).quantize(RATIO_QUANTUM, ROUND_HALF_EVEN)
+            combined_rate = (combined / basis).quantize(RATIO_QUANTUM, ROUND_HALF_EVEN)
         else:
-            margin = combined = RATIO_ZERO
+            margin = combined_rate = RATIO_ZERO
         return YearQuote(
-            year, software_list, software, services, software + services,
-            vendor_software if collects else None,
+            year, dates[0], dates[1], software_list, software, services, software + services,
+            vendor_software if collects else None, basis,
             vendor_software + (services if plan.services_to == "vendor" else ZERO), cogs, net,
-            margin, combined, tuple(payouts), credit)
+            margin, combined_rate, tuple(payouts), credit)
 
     def _reasons(self, plan: Plan, request: DealRequest, unit_price: Decimal,
                  years: tuple[YearQuote, ...]) -> tuple[Reason, ...]:
         reasons = []
         if plan.msrp_floor is not None and unit_price < plan.msrp_floor \
                 and not request.price_approved:
-            reasons.append(Reason("below_msrp", f"unit price {self.currency} {unit_price:f} is"
-                                                f" below the MSRP floor {self.currency}"
-                                                f" {plan.msrp_floor:f} without partner-program"
-                                                " approval"))
+            reasons.append(Reason(ReasonCode.BELOW_MSRP,
+                                  f"unit price {self.currency} {unit_price:f} is below the MSRP"
+                                  f" floor {self.currency} {plan.msrp_floor:f} without"
+                                  " partner-program approval"))
+        reasons += self._below_wholesale(years)
         if plan.certification and not request.certified:
-            reasons.append(Reason("not_certified", f"{plan.closer.channel} requires certification"
-                                                   f" ({', '.join(plan.certification)}) before"
-                                                   " wholesale access"))
+            reasons.append(Reason(ReasonCode.NOT_CERTIFIED,
+                                  f"{plan.closer.channel} requires certification"
+                                  f" ({', '.join(plan.certification)}) before wholesale access"))
         if plan.cap is not None:
             reasons += _cap_reason(plan, years)
         if self.floor is not None:
             reasons += self._floor_reason(years)
         return tuple(reasons)
+
+    def _below_wholesale(self, years: tuple[YearQuote, ...]) -> list[Reason]:
+        year = next((y for y in years if y.wholesale_price is not None
+                     and y.software < y.wholesale_price), None)
+        if year is None:
+            return []
+        return [Reason(ReasonCode.BELOW_WHOLESALE,
+                       f"in year {year.year} the customer pays {self.currency}"
+                       f" {year.software:f} for software, below the wholesale price"
+                       f" {self.currency} {year.wholesale_price:f}: the partner would lose"
+                       f" {self.currency} {year.wholesale_price - year.software:f}")]
 
     def _floor_reason(self, years: tuple[YearQuote, ...]) -> list[Reason]:
         worst = years[0]
@@ -263,12 +390,43 @@ class Quoter:
                 worst = year
         if worst.vendor_net_margin >= self.floor:
             return []
-        terms = " − ".join(f"{_pct(p.amount, worst.software)} {p.party} {p.kind}"
-                           for p in worst.payouts if p.kind != "mdf" or self.mdf_counts)
-        return [Reason("margin_floor",
-                       f"vendor net margin {_pct(worst.vendor_net, worst.software)} in year"
+        terms = " − ".join(f"{_pct(_granted(p, worst), worst.vendor_basis)} {p.party} {p.kind}"
+                           for p in worst.payouts if p.kind.settlement is not Settlement.ACCRUAL
+                           or self.mdf_counts)
+        return [Reason(ReasonCode.MARGIN_FLOOR,
+                       f"vendor net margin {_pct(worst.vendor_net, worst.vendor_basis)} in year"
                        f" {worst.year} is below the {_pct(self.floor, Decimal(1))} floor: 100% −"
                        f" {_pct(self.cogs, Decimal(1))} COGS" + (f" − {terms}" if terms else ""))]
+
+
+def _granted(payout: Payout, year: YearQuote) -> Decimal:
+    """What the program grants on a line: a reseller's markup over list is not included."""
+    if payout.kind is WM and year.wholesale_price is not None:
+        return payout.amount - (year.software - year.software_list)
+    return payout.amount
+
+
+def _basis_of(on_list: bool) -> BaseOf:
+    return BaseOf.SOFTWARE_LIST if on_list else BaseOf.SOFTWARE
+
+
+def _stale(role: Role, stated, request: DealRequest) -> bool:
+    close = request.close_date
+    return bool(stated.as_of and close and not same_period(role.ladder.reset, stated.as_of, close))
+
+
+def _year_dates(start: _dt.date | None, year: int) -> tuple[_dt.date | None, _dt.date | None]:
+    """Contract year ``year``'s first and last day, from the contract start."""
+    if start is None:
+        return None, None
+    return _add_years(start, year - 1), _add_years(start, year) - _dt.timedelta(days=1)
+
+
+def _add_years(day: _dt.date, years: int) -> _dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
 
 
 def _cap_reason(plan: Plan, years: tuple[YearQuote, ...]) -> list[Reason]:
@@ -278,9 +436,9 @@ def _cap_reason(plan: Plan, years: tuple[YearQuote, ...]) -> list[Reason]:
     year = years[cap_year - 1]
     if year.combined_rate <= cap:
         return []
-    parts = " + ".join(f"{_pct(p.amount, year.software)} {p.party}" for p in year.payouts
-                       if p.kind not in ("mdf", "influence"))
-    return [Reason("combined_cap", f"combined year-{cap_year} payout"
+    parts = " + ".join(f"{_pct(_granted(p, year), year.vendor_basis)} {p.party}"
+                       for p in year.payouts if p.kind.in_combined_rate)
+    return [Reason(ReasonCode.COMBINED_CAP, f"combined year-{cap_year} payout"
                                    f" {_pct(year.combined_rate, Decimal(1))} ({parts}) exceeds the"
                                    f" {_pct(cap, Decimal(1))} cap of handover {name}")]
 

@@ -91,7 +91,7 @@ def computed_value(quote: Quote, year: YearQuote, metric: str, party: str | None
 
 def partner_gross(quote: Quote, year: YearQuote, party: str | None) -> Decimal:
     """What ``party`` earns in ``year`` before MDF: payouts plus services it delivers."""
-    earned = year.amount(party, "wholesale_margin", "commission", "true_up", "split", "influence")
+    earned = year.gross(party)
     services = year.services if party == quote.partner and quote.services_to == "partner" else ZERO
     return earned + services
 
@@ -161,8 +161,8 @@ def _arithmetic(program: m.Program, quote: Quote, year: YearQuote, party: str | 
         if party is None or p.party == party or metric in ("combined_rate", "vendor_net_margin"):
             rate = numbers.percent(p.rate, "en_US") if p.rate is not None else "?"
             base = _show(program, "base", p.base)
-            lines.append(f"year {year.year}: {p.party} {p.kind} = {rate} × {base} ({p.why})"
-                         f" = {_show(program, 'amount', p.amount)}")
+            lines.append(f"year {year.year}: {p.party} {p.kind.value} = {rate} × {base}"
+                         f" ({p.why}) = {_show(program, 'amount', p.amount)}")
     return lines or [f"year {year.year}: no payout to {party or 'anyone'} on this route"]
 
 

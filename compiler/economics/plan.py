@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from charter import model as m
+from charter.units import PERIODS_PER_YEAR
+from charter.economics.kinds import PayoutKind, ReasonCode, Timing
 from charter.economics.request import MAX_YEARS, DealRequest, Step
 from charter.economics.thresholds import Ladder
 
 ZERO = Decimal(0)
-PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "week": 52, "day": 365, "year": 1, None: 1}
-WHOLESALE_MODELS = ("wholesale", "resale", "oem")
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,24 @@ class Role:
 
     channel: str
     tier: str | None
-    kind: str                            # wholesale_margin | commission
+    kind: PayoutKind                     # WHOLESALE_MARGIN | COMMISSION
     rates: tuple[Decimal | None, ...]    # contract year 1..MAX_YEARS; None: set by `ladder`
     base: str                            # software | software_and_services
     mdf: Decimal
-    ladder: Ladder | None
+    ladder: Ladder | None                # a commission ladder, or a reseller's volume rebate
     why: str
+    timing: Timing = Timing.RECURRING
+    partner: str | None = None           # the partner company's id from the request
+
+    @property
+    def collects(self) -> bool:
+        """Whether the channel buys at wholesale and keeps its margin out of the customer price."""
+        return self.kind is PayoutKind.WHOLESALE_MARGIN
+
+    @property
+    def rebate(self) -> Ladder | None:
+        """The volume-rebate ladder of a reselling channel (paid on top of its margin)."""
+        return self.ladder if self.collects else None
 
     @property
     def pays(self) -> bool:
@@ -41,7 +53,7 @@ class Role:
 class Reason:
     """Why a deal walks: a stable code and a one-line message."""
 
-    code: str
+    code: ReasonCode
     message: str
 
 
@@ -104,20 +116,30 @@ def plan_key(request: DealRequest) -> tuple:
 def _closer_role(program: m.Program, step: Step, unregistered: Decimal | None) -> Role:
     channel = program.channel(step.channel)
     tier = channel.tier(step.tier) if step.tier else None
-    wholesale = channel.model in WHOLESALE_MODELS
-    ladder = Ladder.of(channel.thresholds) if channel.thresholds and not wholesale else None
+    wholesale = channel.buys_wholesale
+    ladder = Ladder.of(channel.thresholds) if channel.thresholds else None
     year1, later = _closer_rates(channel, tier, step, wholesale)
-    if unregistered is not None:
-        year1, later, ladder = unregistered, unregistered, None
-    first = None if ladder else year1
+    first = None if ladder and not wholesale else year1
     rates = (first,) + tuple(_or(_later_rate(channel, y, later), first)
                              for y in range(2, MAX_YEARS + 1))
+    if unregistered is not None:
+        rates, ladder = _unregistered_rates(rates, unregistered), None
     mdf = tier.mdf if tier is not None and isinstance(tier.mdf, Decimal) else ZERO
     why = f"{channel.name}{' ' + tier.name if tier else ''}" + \
-        (" (unregistered: flat rate)" if unregistered is not None else "")
-    return Role(channel.name, step.tier, "wholesale_margin" if wholesale else "commission",
-                rates,
-                channel.commission_base, mdf, ladder, why)
+        (" (unregistered: flat rate, never above the registered rate)"
+         if unregistered is not None else "")
+    one_time = not wholesale and channel.payment == "one_time"
+    return Role(channel.name, step.tier,
+                PayoutKind.WHOLESALE_MARGIN if wholesale else PayoutKind.COMMISSION, rates,
+                channel.commission_base, mdf, ladder, why,
+                Timing.ONE_TIME if one_time else Timing.RECURRING, step.partner)
+
+
+def _unregistered_rates(rates: tuple[Decimal | None, ...],
+                        flat: Decimal) -> tuple[Decimal | None, ...]:
+    """An unregistered deal earns the flat rate, but never more than a registered deal would
+    in the same year (a year-2 step or a one-time fee still applies)."""
+    return tuple(flat if rate is None else min(flat, rate) for rate in rates)
 
 
 def _closer_rates(channel: m.Channel, tier: m.Tier | None, step: Step,
@@ -142,7 +164,7 @@ def _or(value: Decimal | None, fallback: Decimal | None) -> Decimal | None:
 
 def _later_rate(channel: m.Channel, year: int, later: Decimal | None) -> Decimal | None:
     """The rate in contract year ``year`` ≥ 2; None means "repeat year 1"."""
-    if channel.model not in WHOLESALE_MODELS:
+    if not channel.buys_wholesale:
         if channel.payment == "one_time":
             return ZERO
         if channel.commission_years is not None and year > channel.commission_years:
@@ -155,8 +177,9 @@ def _introducer_role(program: m.Program, handover: m.Handover, step: Step) -> Ro
     rate = handover.introducer_rate
     recurring = handover.introducer_payment == "recurring"
     rates = tuple(rate if y == 1 or recurring else ZERO for y in range(1, MAX_YEARS + 1))
-    return Role(channel.name, step.tier, "commission", rates, channel.commission_base, ZERO,
-                None, f"handover {handover.source} -> {handover.target}: introducer rate")
+    return Role(channel.name, step.tier, PayoutKind.COMMISSION, rates, channel.commission_base,
+                ZERO, None, f"handover {handover.source} -> {handover.target}: introducer rate",
+                Timing.RECURRING if recurring else Timing.ONE_TIME, step.partner)
 
 
 def _handover(program: m.Program, source: Step, target: Step,
@@ -164,11 +187,11 @@ def _handover(program: m.Program, source: Step, target: Step,
     rule = next((h for h in program.handovers
                  if h.source == source.channel and h.target == target.channel), None)
     if rule is None:
-        reasons.append(Reason("no_handover", f"no handover is declared from {source.channel} to"
+        reasons.append(Reason(ReasonCode.NO_HANDOVER, f"no handover is declared from {source.channel} to"
                                              f" {target.channel}: single attribution pays one"
                                              " partner per deal"))
     elif rule.allowed_tiers and target.tier not in rule.allowed_tiers:
-        reasons.append(Reason("tier_not_allowed",
+        reasons.append(Reason(ReasonCode.TIER_NOT_ALLOWED,
                               f"{target.channel} {target.tier} is not allowed on a"
                               f" {source.channel} -> {target.channel} handover (allowed:"
                               f" {', '.join(rule.allowed_tiers)})"))

@@ -53,6 +53,7 @@ class Step(NamedTuple):
     channel: str
     tier: str | None = None
     rate: Decimal | None = None
+    partner: str | None = None  # the partner's own id (a company), echoed on its payout lines
 
 
 class Cumulative(NamedTuple):
@@ -74,6 +75,7 @@ class DealRequest(NamedTuple):
     services_per_year: Decimal = Decimal(0)
     cumulative: tuple[Cumulative, ...] = ()
     close_date: _dt.date | None = None
+    start: _dt.date | None = None  # contract start; the close date when not given
     unit_price: Decimal | None = None
     price_approved: bool = False
     certified: bool = True
@@ -81,6 +83,7 @@ class DealRequest(NamedTuple):
     split: str | None = None
     influenced: tuple[str, ...] = ()
     id: str | int | None = None
+    warnings: tuple[RequestError, ...] = ()  # input that takes no effect on this deal
 
     def cumulative_for(self, channel: str) -> Cumulative | None:
         """The cumulative volume stated for ``channel``, if any."""
@@ -175,6 +178,7 @@ def _is_step(v) -> bool:
     if type(v) is not dict or "channel" not in v or not v.keys() <= _STEP_KEYS:
         return False
     return _is_name(v["channel"]) and ("tier" not in v or _is_name(v["tier"])) and \
+        ("partner" not in v or _is_name(v["partner"])) and \
         ("rate" not in v or (type(v["rate"]) is str and PERCENT.fullmatch(v["rate"]) is not None))
 
 
@@ -189,7 +193,7 @@ def _is_services(v) -> bool:
     return type(v) is dict and v.keys() <= _SERVICE_KEYS and all(_is_amount(x) for x in v.values())
 
 
-_STEP_KEYS = frozenset(("channel", "tier", "rate"))
+_STEP_KEYS = frozenset(("channel", "tier", "rate", "partner"))
 _CUM_KEYS = frozenset(("amount", "as_of"))
 _SERVICE_KEYS = frozenset(("one_time", "per_year"))
 _TOP = {
@@ -200,7 +204,7 @@ _TOP = {
     "services": _is_services,
     "cumulative": lambda v: type(v) is dict and all(_is_name(k) and _is_cumulative(x)
                                                     for k, x in v.items()),
-    "close_date": _is_date, "unit_price": _is_amount,
+    "close_date": _is_date, "start": _is_date, "unit_price": _is_amount,
     "price_approved": lambda v: type(v) is bool, "certified": lambda v: type(v) is bool,
     "registered": lambda v: type(v) is bool, "split": _is_name,
     "influenced": lambda v: type(v) is list and len(v) <= 8 and all(_is_name(x) for x in v),
@@ -262,6 +266,7 @@ def read_request(obj: dict, program: m.Program, routes: dict | None = None) -> D
         cumulative=tuple(_read_cumulative(k, v, program, minor, errors)
                          for k, v in get("cumulative", _EMPTY).items()),
         close_date=_date_or_none(obj["close_date"]) if "close_date" in obj else None,
+        start=_date_or_none(obj["start"]) if "start" in obj else None,
         unit_price=_amount(obj["unit_price"], "$.unit_price", minor, errors)
         if "unit_price" in obj else None,
         price_approved=obj.get("price_approved", False), certified=obj.get("certified", True),
@@ -282,7 +287,7 @@ def _read_route(raw: list, program: m.Program, errors: list[RequestError],
                 cache: dict) -> tuple[Step, ...]:
     """The route, checked; valid routes are cached (batches repeat a few routes)."""
     steps = [(i, s) for i, s in enumerate(raw) if s is not None and "channel" in s]  # pruned
-    key = tuple((s["channel"], s.get("tier"), s.get("rate")) for _i, s in steps)
+    key = tuple((s["channel"], s.get("tier"), s.get("rate"), s.get("partner")) for _i, s in steps)
     route = cache.get(key)
     if route is None:
         found: list[RequestError] = []
@@ -341,7 +346,7 @@ def read_step(raw: dict, index: int, program: m.Program, errors: list[RequestErr
     parsed_rate = Decimal(rate[:-1]) / 100 if rate else None
     if channel is not None:
         _check_rate(channel, parsed_rate, path, errors)
-    return Step(raw["channel"], tier, parsed_rate)
+    return Step(raw["channel"], tier, parsed_rate, raw.get("partner"))
 
 
 def _check_rate(channel: m.Channel, rate: Decimal | None, path: str,

@@ -1,4 +1,11 @@
-"""The quote response contract: a `Quote` as JSON (money as decimal strings)."""
+"""The quote response contract: a `Quote` as JSON, in the internal or the partner view.
+
+Money is a decimal string in the program's currency, rounded to its minor units; rates and
+ratios are decimal strings with exactly six decimals (`"0.350000"`). The partner view is
+built by its own function from the partner-safe parts of a quote only, so no internal value
+(COGS, vendor net and margin, the margin line, internal walk reasons) can reach it; its
+schema forbids any other field.
+"""
 from __future__ import annotations
 
 import json
@@ -6,60 +13,152 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
-from charter.economics.engine import Quote, YearQuote
-from charter.economics.request import RequestError
+from charter import model as m
+from charter.economics.contract import CONTRACT_VERSION
+from charter.economics.engine import LadderUse, Payout, Quote, YearQuote
+from charter.economics.kinds import ReasonCode
+from charter.economics.money import RATIO_QUANTUM
+from charter.economics.request import DealRequest, RequestError
 
-PAYOUT_KINDS = {
-    "wholesale_margin": "the spread a reselling partner keeps: customer price − wholesale price",
-    "commission": "a fee the vendor pays on the deal (finder fee, referral or introducer fee)",
-    "true_up": "the retroactive top-up on earlier volume when a retroactive threshold is crossed",
-    "mdf": "market development funds accrued on customer-paid software revenue",
-    "split": "the partner's part of a split deal (of its payout, or of revenue if it has none)",
-    "influence": "influenced-credit fee for a partner that influenced but did not close",
-}
-
-
-def _s(value: Decimal | None) -> str | None:
-    """Plain decimal text; amounts and ratios are quantized, so `str` never uses exponents."""
-    if value is None:
-        return None
-    text = str(value)
-    return format(value, "f") if "E" in text else text
+VIEWS = ("internal", "partner")
+SCHEMAS = {"internal": "quote-response.schema.json",
+           "partner": "quote-response-partner.schema.json"}
+DECLINED = "the vendor does not offer these terms on this route"
 
 
-def quote_to_json(quote: Quote, program_id: str, version: str) -> dict:
-    """The response object of ``quote`` (see quote-response.schema.json)."""
-    request = quote.request
-    out = {"program": program_id, "version": version, "currency": quote.currency,
-           "decision": quote.decision,
-           "reasons": [{"code": r.code, "message": r.message} for r in quote.reasons],
-           "notes": list(quote.notes), "product": request.product, "seats": request.seats,
-           "partner_of_record": quote.partner, "services_to": quote.services_to,
-           "unit_list_price": _s(quote.unit_list_price), "unit_price": _s(quote.unit_price),
-           "wholesale_unit_price": _s(quote.wholesale_unit_price),
-           "years": [_year(y) for y in quote.years]}
-    if request.id is not None:
-        out = {"id": request.id, **out}
+def _money(value: Decimal | None) -> str | None:
+    """Plain decimal text of an amount (amounts are quantized, so never an exponent)."""
+    return None if value is None else format(value, "f")
+
+
+def _rate(value: Decimal | None) -> str | None:
+    """A rate or ratio with exactly six decimals: the contract's one spelling."""
+    return None if value is None else format(value.quantize(RATIO_QUANTUM), "f")
+
+
+def _date(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def quote_to_json(quote: Quote, header: m.Header, view: str = "internal") -> dict:
+    """The response object of ``quote`` in ``view`` (see the two response schemas)."""
+    if view == "partner":
+        return _partner(quote, header)
+    out = _common(quote, header, "internal")
+    out["reasons"] = [{"code": r.code.value, "message": r.message} for r in quote.reasons]
+    out["years"] = [{**_year_common(y, quote), **_vendor(y), **_lines(y, quote)}
+                    for y in quote.years]
     return out
 
 
-def _year(y: YearQuote) -> dict:
+def _partner(quote: Quote, header: m.Header) -> dict:
+    """The partner view: built only from partner-safe fields of the quote."""
+    out = _common(quote, header, "partner")
+    out["reasons"] = _partner_reasons(quote)
+    out["years"] = [{**_year_common(y, quote), **_lines(y, quote)} for y in quote.years]
+    return out
+
+
+def _partner_reasons(quote: Quote) -> list[dict]:
+    reasons, declined = [], False
+    for r in quote.reasons:
+        if not r.code.internal:
+            reasons.append({"code": r.code.value, "message": r.message})
+        elif not declined:  # one generic reason, whatever internal rules were triggered
+            declined = True
+            reasons.append({"code": ReasonCode.VENDOR_DECLINED.value, "message": DECLINED})
+    return reasons
+
+
+def _common(quote: Quote, header: m.Header, view: str) -> dict:
+    request = quote.request
+    out: dict = {"contract_version": CONTRACT_VERSION, "view": view}
+    if request.id is not None:
+        out["id"] = request.id
+    out.update({
+        "program": header.id, "version": header.version, "effective": _date(header.effective),
+        "currency": quote.currency, "request": _request(request), "decision": quote.decision,
+        "reasons": [], "warnings": [w.to_json() for w in request.warnings],
+        "notes": list(quote.notes), "partner_of_record": quote.partner,
+        "services_to": quote.services_to, "unit_list_price": _money(quote.unit_list_price),
+        "unit_price": _money(quote.unit_price),
+        "wholesale_unit_price": _money(quote.wholesale_unit_price),
+        "contract": {"start": _date(quote.start), "end": _date(quote.end)},
+        "thresholds": [_ladder(u) for u in quote.ladders]})
+    return out
+
+
+def _request(request: DealRequest) -> dict:
+    """The request as the engine read it (defaults filled in), echoed for the record."""
     return {
-        "year": y.year, "software_list": _s(y.software_list), "software": _s(y.software),
-        "services": _s(y.services), "customer_pays": _s(y.customer_pays),
-        "wholesale_price": _s(y.wholesale_price), "vendor_receives": _s(y.vendor_receives),
-        "vendor_cogs": _s(y.vendor_cogs), "vendor_net": _s(y.vendor_net),
-        "vendor_net_margin": _s(y.vendor_net_margin), "combined_rate": _s(y.combined_rate),
-        "payouts": [{"party": p.party, "kind": p.kind, "amount": _s(p.amount), "rate": _s(p.rate),
-                     "base": _s(p.base)} for p in y.payouts],
-        "credit": [{"party": c.party, "share": _s(c.share), "amount": _s(c.amount)}
-                   for c in y.credit]}
+        "product": request.product, "seats": request.seats, "years": request.years,
+        "route": [{"channel": s.channel, "tier": s.tier, "partner": s.partner,
+                   "rate": _rate(s.rate)} for s in request.route],
+        "close_date": _date(request.close_date), "start": _date(request.start),
+        "unit_price": _money(request.unit_price), "price_approved": request.price_approved,
+        "certified": request.certified, "registered": request.registered,
+        "split": request.split, "influenced": list(request.influenced)}
 
 
-def errors_to_json(errors: list[RequestError], line: int | None = None) -> dict:
-    """A rejected request: `{"error": "invalid request", "errors": [{path, message}]}`."""
-    out: dict = {"error": "invalid request", "errors": [e.to_json() for e in errors]}
-    return {"line": line, **out} if line is not None else out
+def _ladder(use: LadderUse) -> dict:
+    ladder, bracket = use.ladder, use.bracket
+    per_deal = ladder.per_deal
+    return {
+        "party": use.party, "partner": use.partner, "ladder": ladder.name,
+        "pays": use.kind.value, "mode": ladder.semantics, "reset": ladder.reset,
+        "basis": "deal_value" if per_deal else "cumulative",
+        "cumulative_stated": _money(use.stated), "reset_applied": use.reset,
+        "cumulative_before": None if per_deal else _money(use.before),
+        "cumulative_after": None if per_deal else _money(use.after),
+        "bracket": {"from": _money(bracket.low), "up_to": _money(bracket.high),
+                    "rate": _rate(bracket.rate)}}
+
+
+def _year_common(y: YearQuote, quote: Quote) -> dict:
+    return {
+        "year": y.year, "start": _date(y.start), "end": _date(y.end),
+        "software_list": _money(y.software_list), "software": _money(y.software),
+        "services": _money(y.services), "customer_pays": _money(y.customer_pays),
+        "wholesale_price": _money(y.wholesale_price)}
+
+
+def _vendor(y: YearQuote) -> dict:
+    """INTERNAL: the vendor's economics of a year."""
+    return {
+        "vendor_basis": _money(y.vendor_basis), "vendor_receives": _money(y.vendor_receives),
+        "vendor_cogs": _money(y.vendor_cogs), "vendor_net": _money(y.vendor_net),
+        "vendor_net_margin": _rate(y.vendor_net_margin), "combined_rate": _rate(y.combined_rate)}
+
+
+def _lines(y: YearQuote, quote: Quote) -> dict:
+    lines = [_line(p) for p in y.payouts]
+    return {"payouts": lines if quote.payable else [],
+            "not_payable": [] if quote.payable else lines,
+            "credit": [{"party": c.party, "share": _rate(c.share), "amount": _money(c.amount)}
+                       for c in y.credit]}
+
+
+def _line(p: Payout) -> dict:
+    return {
+        "party": p.party, "partner": p.partner, "kind": p.kind.value,
+        "settlement": p.kind.settlement.value, "timing": p.timing.value, "rate": _rate(p.rate),
+        "base": _money(p.base), "base_of": p.base_of.value, "amount": _money(p.amount),
+        "amount_is": p.amount_is.value,
+        "slices": [{"from": _money(s.low), "up_to": _money(s.high), "rate": _rate(s.rate),
+                    "base": _money(s.base)} for s in p.slices]}
+
+
+def errors_to_json(errors: list[RequestError], line: int | None = None,
+                   ident: str | int | None = None) -> dict:
+    """A rejected request: `{"error": "invalid request", "errors": [{path, message}]}`, with
+    the batch line and the request's `id` when known."""
+    out: dict = {"contract_version": CONTRACT_VERSION}
+    if line is not None:
+        out["line"] = line
+    if ident is not None:
+        out["id"] = ident
+    out.update({"error": "invalid request", "errors": [e.to_json() for e in errors]})
+    return out
 
 
 def dumps(obj: dict) -> str:
@@ -68,79 +167,7 @@ def dumps(obj: dict) -> str:
 
 
 @lru_cache(maxsize=None)
-def response_schema() -> dict:
-    """The JSON Schema of a quote response (shipped as package data)."""
-    path = resources.files("charter.economics").joinpath("schemas/quote-response.schema.json")
+def response_schema(view: str = "internal") -> dict:
+    """The JSON Schema of a quote response in ``view`` (shipped as package data)."""
+    path = resources.files("charter.economics").joinpath(f"schemas/{SCHEMAS[view]}")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-class LineEncoder:
-    """Writes a quote as the exact bytes of `dumps(quote_to_json(...))`, several times faster.
-
-    Batch quoting spends most of its time serialising; this encoder builds the line with
-    string formatting and caches the JSON form of every name. Tests hold it byte-equal to
-    the reference path.
-    """
-
-    def __init__(self, program_id: str, version: str, minor_units: int = 0):
-        if minor_units > 6:  # str() would switch to exponents for the smallest amounts
-            raise ValueError("LineEncoder handles currencies with at most 6 minor units")
-        self._names: dict[object, str] = {}
-        self._payout_heads: dict[tuple[str, str], str] = {}
-        self._head = f'"program":{self.name(program_id)},"version":{self.name(version)}'
-
-    def name(self, value: object) -> str:
-        """JSON text of a name (product, channel), cached: a program has few."""
-        text = self._names.get(value)
-        if text is None:
-            text = self._names[value] = _string(value)
-        return text
-
-    def encode(self, quote: Quote) -> str:
-        """One response line (no newline)."""
-        r = quote.request
-        name = self.name
-        head = "{" if r.id is None else \
-            f'{{"id":{r.id if type(r.id) is int else _string(r.id)},'
-        reasons = ",".join(f'{{"code":"{x.code}","message":{_string(x.message)}}}'
-                           for x in quote.reasons)  # messages vary: not cached
-        notes = ",".join(_string(n) for n in quote.notes)
-        partner = name(quote.partner) if quote.partner is not None else "null"
-        years = ",".join(self._year(y) for y in quote.years)
-        return (f'{head}{self._head},"currency":"{quote.currency}","decision":"{quote.decision}",'
-                f'"reasons":[{reasons}],"notes":[{notes}],"product":{name(r.product)},'
-                f'"seats":{r.seats},"partner_of_record":{partner},'
-                f'"services_to":"{quote.services_to}","unit_list_price":{_q(quote.unit_list_price)},'
-                f'"unit_price":{_q(quote.unit_price)},'
-                f'"wholesale_unit_price":{_q(quote.wholesale_unit_price)},"years":[{years}]}}')
-
-    def _year(self, y: YearQuote) -> str:
-        # Amounts and ratios are quantized (exponent -minor_units or -6), so str() is plain.
-        heads = self._payout_heads
-        payouts = ",".join(f'{heads.get((p.party, p.kind)) or self._head_of(p)}{p.amount!s}",'
-                           f'"rate":{_q(p.rate)},"base":"{p.base!s}"}}' for p in y.payouts)
-        credit = ",".join(f'{{"party":{self.name(c.party)},"share":{_q(c.share)},'
-                          f'"amount":"{c.amount!s}"}}' for c in y.credit) if y.credit else ""
-        return (f'{{"year":{y.year},"software_list":"{y.software_list!s}",'
-                f'"software":"{y.software!s}","services":"{y.services!s}",'
-                f'"customer_pays":"{y.customer_pays!s}","wholesale_price":{_q(y.wholesale_price)},'
-                f'"vendor_receives":"{y.vendor_receives!s}","vendor_cogs":"{y.vendor_cogs!s}",'
-                f'"vendor_net":"{y.vendor_net!s}","vendor_net_margin":"{y.vendor_net_margin!s}",'
-                f'"combined_rate":"{y.combined_rate!s}","payouts":[{payouts}],'
-                f'"credit":[{credit}]}}')
-
-    def _head_of(self, payout) -> str:
-        head = f'{{"party":{self.name(payout.party)},"kind":"{payout.kind}","amount":"'
-        self._payout_heads[(payout.party, payout.kind)] = head
-        return head
-
-
-_string = json.encoder.encode_basestring  # == json.dumps(s, ensure_ascii=False), in C
-
-
-def _q(value: Decimal | None) -> str:
-    """A decimal as a quoted JSON string, or null."""
-    if value is None:
-        return "null"
-    text = str(value)
-    return f'"{text}"' if "E" not in text else f'"{value:f}"'

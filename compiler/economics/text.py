@@ -5,16 +5,16 @@ from decimal import Decimal
 
 from charter import model as m
 from charter import numbers
-from charter.economics.engine import Quote, YearQuote
+from charter.economics.engine import Payout, Quote, YearQuote
+from charter.economics.response import DECLINED
 
-KIND_LABELS = {"wholesale_margin": "wholesale margin", "commission": "commission",
-               "true_up": "retroactive true-up", "mdf": "MDF accrual", "split": "split share",
-               "influence": "influence fee"}
 WIDTH = 26
 
 
-def render_quote(quote: Quote, program: m.Program, locale: str | None = None) -> str:
-    """The text breakdown of ``quote`` (internal: shows COGS and vendor margin)."""
+def render_quote(quote: Quote, program: m.Program, locale: str | None = None,
+                 view: str = "internal") -> str:
+    """The text breakdown of ``quote``; the internal view shows COGS and vendor margin, the
+    partner view leaves out everything internal."""
     header = program.header
     locale = locale or numbers.locale_of(header.locales)
 
@@ -30,33 +30,69 @@ def render_quote(quote: Quote, program: m.Program, locale: str | None = None) ->
              + (f", wholesale {money(quote.wholesale_unit_price)}"
                 if quote.wholesale_unit_price is not None else ""),
              "", f"decision: {quote.decision.upper()}"]
-    lines += [f"  ✗ {r.message} [{r.code}]" for r in quote.reasons]
+    lines += _reasons(quote, view)
+    lines += [f"  warning: {w.path}: {w.message}" for w in quote.request.warnings]
     lines += [f"  note: {n}" for n in quote.notes]
+    lines += [_ladder(use, money, locale) for use in quote.ladders]
     for year in quote.years:
-        lines += [""] + _year(year, money, locale)
+        lines += [""] + _year(year, money, locale, view, quote.payable)
     return "\n".join(lines) + "\n"
 
 
-def _year(year: YearQuote, money, locale: str) -> list[str]:
+def _ladder(use, money, locale: str) -> str:
+    """Which bracket a threshold ladder applied, and the volume the next deal carries."""
+    ladder, bracket = use.ladder, use.bracket
+    top = f" .. {money(bracket.high)}" if bracket.high is not None else " and above"
+    where = f"bracket {money(bracket.low)}{top} at {numbers.percent(bracket.rate, locale)}"
+    if ladder.per_deal:
+        return f"  {use.party} {ladder.name} ({ladder.semantics}, per deal): {where}"
+    reset = " (stated volume reset: earlier period)" if use.reset else ""
+    return (f"  {use.party} {ladder.name} ({ladder.semantics}, resets {ladder.reset}): volume"
+            f" {money(use.before)}{reset} → {money(use.after)} after this deal; {where}")
+
+
+def _reasons(quote: Quote, view: str) -> list[str]:
+    shown = [f"  ✗ {r.message} [{r.code.value}]" for r in quote.reasons
+             if view == "internal" or not r.code.internal]
+    if len(shown) < len(quote.reasons) and view != "internal":
+        shown.append(f"  ✗ {DECLINED} [vendor_declined]")
+    return shown
+
+
+def _year(year: YearQuote, money, locale: str, view: str, payable: bool) -> list[str]:
     rows = [("software (list)", money(year.software_list))]
     if year.software != year.software_list:
         rows.append(("software (customer price)", money(year.software)))
     rows += [("services", money(year.services)), ("customer pays", money(year.customer_pays))]
     if year.wholesale_price is not None:
         rows.append(("wholesale price", money(year.wholesale_price)))
-    out = [f"year {year.year}"] + [f"  {k:<{WIDTH}} {v:>20}" for k, v in rows]
-    out.append("  payouts" if year.payouts else "  payouts: none")
-    for p in year.payouts:
-        rate = f"{numbers.percent(p.rate, locale)} × {money(p.base)}" if p.rate is not None \
-            and p.base is not None else ""
-        label = f"{p.party} {KIND_LABELS.get(p.kind, p.kind)}"
-        out.append(f"    {label:<{WIDTH - 2}} {money(p.amount):>20}   {rate}")
+    dates = f" ({year.start} – {year.end})" if year.start else ""
+    out = [f"year {year.year}{dates}"] + [f"  {k:<{WIDTH}} {v:>20}" for k, v in rows]
+    heading = "payouts" if payable else "not payable (the deal walks)"
+    out.append(f"  {heading}" if year.payouts else "  payouts: none")
+    out += [_payout(p, money, locale) for p in year.payouts]
     for c in year.credit:
         out.append(f"    credit {c.party:<{WIDTH - 9}} {money(c.amount):>20}"
                    f"   {numbers.percent(c.share, locale)}")
+    if view != "internal":
+        return out
     out += [f"  {k:<{WIDTH}} {v:>20}" for k, v in (
         ("vendor receives", money(year.vendor_receives)), ("vendor COGS", money(year.vendor_cogs)),
         ("vendor net", money(year.vendor_net)),
         ("vendor net margin", numbers.percent(year.vendor_net_margin, locale)),
         ("combined payout rate", numbers.percent(year.combined_rate, locale)))]
     return out
+
+
+def _payout(p: Payout, money, locale: str) -> str:
+    """One line: who, what, how much, and the arithmetic that multiplies back."""
+    if p.slices:  # a marginal ladder: each slice at its own rate, never an averaged rate
+        how = " + ".join(f"{numbers.percent(s.rate, locale)} × {money(s.base)}"
+                         for s in p.slices)
+    else:
+        how = f"{numbers.percent(p.rate, locale)} × {money(p.base)}"
+        if p.amount_is.value == "spread":
+            how += " at list; customer price − wholesale"
+    label = f"{p.party} {p.kind.label}" + (f" [{p.partner}]" if p.partner else "")
+    timing = " (one time)" if p.timing.value == "one_time" else ""
+    return f"    {label:<{WIDTH - 2}} {money(p.amount):>20}   {how}{timing}"

@@ -39,10 +39,24 @@ class Ladder:
 
     def rate_at(self, volume: Decimal) -> Decimal:
         """The rate of the bracket containing ``volume`` (0 outside every bracket)."""
+        return self.bracket_at(volume).rate
+
+    def bracket_at(self, volume: Decimal) -> "Slice":
+        """The bracket containing ``volume`` (rate 0 from 0 when it is below every bracket)."""
         for low, high, rate in zip(self.lows, self.highs, self.rates):
             if low <= volume and (high is None or volume < high):
-                return rate
-        return ZERO
+                return Slice(low, high, rate, ZERO)
+        return Slice(ZERO, self.lows[0] if self.lows else None, ZERO, ZERO)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A bracket `[low, high)` at ``rate``; ``base`` is the part of a deal that falls in it."""
+
+    low: Decimal
+    high: Decimal | None
+    rate: Decimal
+    base: Decimal
 
 
 @dataclass(frozen=True)
@@ -53,36 +67,42 @@ class Earned:
     true_up: Decimal
     rate: Decimal
     why: str
+    bracket: Slice                   # the bracket that set the rate (the top one reached)
+    slices: tuple[Slice, ...] = ()  # a marginal ladder: each slice of the deal at its rate
 
 
 def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
     """Apply ``ladder`` to a deal of ``base`` after ``cumulative`` volume this period (exact)."""
     before = ZERO if ladder.per_deal else cumulative
     if ladder.semantics == "marginal":
-        amount = _marginal(ladder, before, base)
+        slices = _marginal(ladder, before, base)
+        amount = sum((s.base * s.rate for s in slices), ZERO)
         rate = ratio(amount, base) if base else ladder.rate_at(before)  # effective, to 1e-6
-        return Earned(amount, ZERO, rate, f"{ladder.name}: marginal, each slice at its bracket")
+        return Earned(amount, ZERO, rate, f"{ladder.name}: marginal, each slice at its bracket",
+                      ladder.bracket_at(before + base), slices)
     if ladder.semantics == "retroactive":
-        old, new = ladder.rate_at(before), ladder.rate_at(before + base)
-        true_up = (new - old) * before
-        return Earned(new * base, true_up, new,
-                      f"{ladder.name}: retroactive, whole period at {pct(new)}")
+        old, top = ladder.rate_at(before), ladder.bracket_at(before + base)
+        true_up = (top.rate - old) * before
+        return Earned(top.rate * base, true_up, top.rate,
+                      f"{ladder.name}: retroactive, whole period at {pct(top.rate)}", top)
     if ladder.per_deal:  # the deal's own value picks its bracket: nothing comes before it
-        rate = ladder.rate_at(base)
-        return Earned(rate * base, ZERO, rate, f"{ladder.name}: {pct(rate)} for a deal this size")
-    rate = ladder.rate_at(before)
-    return Earned(rate * base, ZERO, rate,
-                  f"{ladder.name}: forward, {pct(rate)} set by volume {before:f} before the deal")
+        bracket = ladder.bracket_at(base)
+        return Earned(bracket.rate * base, ZERO, bracket.rate,
+                      f"{ladder.name}: {pct(bracket.rate)} for a deal this size", bracket)
+    bracket = ladder.bracket_at(before)
+    return Earned(bracket.rate * base, ZERO, bracket.rate,
+                  f"{ladder.name}: forward, {pct(bracket.rate)} set by volume {before:f} before"
+                  " the deal", bracket)
 
 
-def _marginal(ladder: Ladder, start: Decimal, base: Decimal) -> Decimal:
-    end, total = start + base, ZERO
+def _marginal(ladder: Ladder, start: Decimal, base: Decimal) -> tuple[Slice, ...]:
+    end, slices = start + base, []
     for low, high, rate in zip(ladder.lows, ladder.highs, ladder.rates):
         top = end if high is None else min(end, high)
         bottom = max(start, low)
         if top > bottom:
-            total += (top - bottom) * rate
-    return total
+            slices.append(Slice(low, high, rate, top - bottom))
+    return tuple(slices)
 
 
 def same_period(reset: str, earlier: _dt.date, later: _dt.date) -> bool:

@@ -6,7 +6,7 @@
 3. batch mode: one output line per non-blank input line, 1-based line numbers on errors,
    the batch goes on after a bad line, exit code and stderr summary; stdin;
 4. the parallel batch paths write byte for byte what the sequential and reference paths write;
-5. `LineEncoder` (the fast serialiser) == `dumps(quote_to_json(...))`;
+5. every response validates against its view's schema (internal and partner);
 6. the fast request readers (`fast_shape_ok`, `FastReader`, the batch reader) agree with the
    schema path (hypothesis);
 7. batch memory stays flat as the input grows.
@@ -40,8 +40,7 @@ from charter.economics import Quoter, RequestInvalid, parse_request
 from charter.economics import batch
 from charter.economics.request import (FastReader, fast_shape_ok, read_request,
                                        structure_errors)
-from charter.economics.response import (LineEncoder, dumps, errors_to_json, quote_to_json,
-                                        response_schema)
+from charter.economics.response import dumps, errors_to_json, quote_to_json, response_schema
 
 from conftest import HEADER, PROGRAMS, REPO
 
@@ -70,14 +69,15 @@ def program(name: str = "ejourney"):
 
 
 @functools.lru_cache(maxsize=None)
-def response_validator():
-    schema = response_schema()
+def response_validator(view: str = "internal"):
+    schema = response_schema(view)
     jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
-def assert_valid_response(obj) -> None:
-    errors = list(response_validator().iter_errors(obj))
+def assert_valid_response(obj, view: str = "internal") -> None:
+    errors = list(response_validator(view).iter_errors(obj))
     assert not errors, [e.message for e in errors]
 
 
@@ -107,7 +107,7 @@ def payouts(year: dict, party: str, kind: str) -> list[str]:
 def reference_line(prog, obj: dict) -> str:
     """The response line the batch must write for ``obj``: the slow, obvious path."""
     h = prog.header
-    return dumps(quote_to_json(Quoter(prog).quote(parse_request(obj, prog)), h.id, h.version))
+    return dumps(quote_to_json(Quoter(prog).quote(parse_request(obj, prog)), h))
 
 
 def load_make_deals():
@@ -241,7 +241,8 @@ def test_every_problem_is_reported_as_json(tmp_path):
     no_crash(result)
     body = json.loads(result.stdout)
     assert_valid_response(body)
-    assert set(body) == {"error", "errors"} and body["error"] == "invalid request"
+    assert set(body) == {"contract_version", "error", "errors"}
+    assert body["error"] == "invalid request"
     assert {e["path"] for e in body["errors"]} == EXPECTED_PATHS
     assert [e["path"] for e in body["errors"]] == sorted(e["path"] for e in body["errors"])
     assert all(set(e) == {"path", "message"} and e["message"] for e in body["errors"])
@@ -336,7 +337,7 @@ def test_batch_goes_on_after_a_non_string_channel(tmp_path):
     no_crash(result)
     lines = result.stdout.splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["line"] == 1
-    assert json.loads(lines[1])["seats"] == 2
+    assert json.loads(lines[1])["request"]["seats"] == 2
 
 
 # ---- 3. batch -------------------------------------------------------------------------------
@@ -499,9 +500,9 @@ def expected_lines(prog, path) -> list[str | None]:
             full = number % 25 == 0 or not fast_shape_ok(obj)
             request = parse_request(obj, prog) if full else read_request(obj, prog)
         except RequestInvalid as bad:
-            out.append(dumps(errors_to_json(bad.errors, number)))
+            out.append(dumps(errors_to_json(bad.errors, number, batch._request_id(obj))))
             continue
-        out.append(dumps(quote_to_json(quoter.quote(request), h.id, h.version)))
+        out.append(dumps(quote_to_json(quoter.quote(request), h)))
     return out
 
 
@@ -554,9 +555,9 @@ def spy_parallel(monkeypatch) -> list:
     runs: list = []
     real = batch._in_workers
 
-    def spy(program_, source, items, work, emit, out, counts, jobs):
+    def spy(setup, items, work, emit, out, counts, jobs):
         runs.append(jobs)
-        return real(program_, source, items, work, emit, out, counts, jobs)
+        return real(setup, items, work, emit, out, counts, jobs)
     monkeypatch.setattr(batch, "_in_workers", spy)
     return runs
 
@@ -645,35 +646,24 @@ ENCODER_CASES = [
 
 
 @pytest.mark.parametrize("name, request_obj", ENCODER_CASES)
-def test_line_encoder_matches_the_reference(name, request_obj):
+def test_both_views_match_their_schemas(name, request_obj):
     prog = program(name)
-    h = prog.header
     quote = Quoter(prog).quote(parse_request(json.loads(json.dumps(request_obj),
                                                         parse_float=Decimal), prog))
-    line = LineEncoder(h.id, h.version, h.minor_units).encode(quote)
-    assert line == dumps(quote_to_json(quote, h.id, h.version))
-    assert_valid_response(json.loads(line))
-
-
-@functools.lru_cache(maxsize=None)
-def shared_encoder(name: str) -> LineEncoder:
-    h = program(name).header
-    return LineEncoder(h.id, h.version, h.minor_units)
+    for view in ("internal", "partner"):
+        body = json.loads(dumps(quote_to_json(quote, prog.header, view)))
+        assert_valid_response(body, view)
+        assert body["view"] == view
 
 
 @PROPERTY
-@given(seed=st.integers(0, 2 ** 32), ident=st.one_of(st.none(), st.integers(),
-                                                      st.text(max_size=12)))
-def test_line_encoder_matches_the_reference_on_random_deals(seed, ident):
-    """One encoder for many quotes, as in a batch: its name caches must not leak across."""
+@given(seed=st.integers(0, 2 ** 32))
+def test_random_deals_match_both_schemas(seed):
     prog = program()
     deal = load_make_deals_cached().deal(random.Random(seed), 1)
-    deal.pop("id")
-    if ident is not None:
-        deal["id"] = ident
     quote = Quoter(prog).quote(parse_request(deal, prog))
-    assert shared_encoder("ejourney").encode(quote) == \
-        dumps(quote_to_json(quote, prog.header.id, prog.header.version))
+    for view in ("internal", "partner"):
+        assert_valid_response(quote_to_json(quote, prog.header, view), view)
 
 
 @functools.lru_cache(maxsize=None)
@@ -906,7 +896,7 @@ def test_batch_reader_agrees_with_parse_request(case):
     except RequestInvalid as bad:
         expected = bad.errors
     try:
-        got = shared_line_quoter(name)._read(line)
+        got = shared_line_quoter(name)._read(batch._decode_line(line))
     except RequestInvalid as bad:
         got = bad.errors
     assert got == expected
@@ -931,9 +921,8 @@ def test_valid_requests_quote_to_schema_valid_responses(case):
         return
     quote = Quoter(prog).quote(request)
     h = prog.header
-    body = quote_to_json(quote, h.id, h.version)
-    assert_valid_response(json.loads(dumps(body)))
-    assert shared_encoder(name).encode(quote) == dumps(body)
+    for view in ("internal", "partner"):
+        assert_valid_response(json.loads(dumps(quote_to_json(quote, h, view))), view)
 
 
 # ---- 7. memory ------------------------------------------------------------------------------
@@ -1012,10 +1001,12 @@ def test_a_program_that_fails_its_policies_quotes_nothing(tmp_path):
     assert "fix them before quoting" in result.output and "decision" not in result.output
 
 
-def test_payout_kinds_are_documented_once_and_everywhere():
-    """The kinds in response.PAYOUT_KINDS, the response schema and the text labels agree."""
-    from charter.economics.response import PAYOUT_KINDS, response_schema
-    from charter.economics.text import KIND_LABELS
+def test_payout_kinds_come_from_one_table():
+    """The schema enum and the docs table are generated from `PayoutKind`."""
+    from charter.economics.kinds import PayoutKind, kinds_table
 
-    schema = response_schema()["$defs"]["year"]["properties"]["payouts"]["items"]
-    assert set(schema["properties"]["kind"]["enum"]) == set(PAYOUT_KINDS) == set(KIND_LABELS)
+    for view in ("internal", "partner"):
+        line = response_schema(view)["$defs"]["line"]
+        assert line["properties"]["kind"]["enum"] == [k.value for k in PayoutKind]
+    docs = (REPO / "docs" / "economics.md").read_text(encoding="utf-8")
+    assert kinds_table() in docs

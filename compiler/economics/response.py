@@ -72,9 +72,8 @@ def _partner_reasons(quote: Quote) -> list[dict]:
 
 def _common(quote: Quote, header: m.Header, view: str) -> dict:
     request = quote.request
-    out: dict = {"contract_version": CONTRACT_VERSION, "view": view}
-    if request.id is not None:
-        out["id"] = request.id
+    out: dict = {} if request.id is None else {"id": request.id}  # first: batch lines
+    out.update({"contract_version": CONTRACT_VERSION, "view": view})
     out.update({
         "program": header.id, "version": header.version, "effective": _date(header.effective),
         "currency": quote.currency, "request": _request(request), "decision": quote.decision,
@@ -152,12 +151,11 @@ def errors_to_json(errors: list[RequestError], line: int | None = None,
                    ident: str | int | None = None) -> dict:
     """A rejected request: `{"error": "invalid request", "errors": [{path, message}]}`, with
     the batch line and the request's `id` when known."""
-    out: dict = {"contract_version": CONTRACT_VERSION}
-    if line is not None:
-        out["line"] = line
+    out: dict = {} if line is None else {"line": line}
     if ident is not None:
         out["id"] = ident
-    out.update({"error": "invalid request", "errors": [e.to_json() for e in errors]})
+    out.update({"contract_version": CONTRACT_VERSION, "error": "invalid request",
+                "errors": [e.to_json() for e in errors]})
     return out
 
 

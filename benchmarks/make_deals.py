@@ -12,8 +12,7 @@ PRODUCTS = ("Essentials", "Growth", "Enterprise")
 ROUTES = ([], [{"channel": "Referral"}], [{"channel": "VAD", "tier": "Standard"}],
           [{"channel": "VAD", "tier": "Accelerator"}], [{"channel": "VAD", "tier": "Elite"}],
           [{"channel": "Referral"}, {"channel": "VAD", "tier": "Accelerator"}],
-          [{"channel": "Referral"}, {"channel": "VAD", "tier": "Standard"}],
-          [{"channel": "CommissionBenchmark"}])
+          [{"channel": "Referral"}, {"channel": "VAD", "tier": "Standard"}])
 
 
 def deal(rng: random.Random, number: int) -> dict:
@@ -23,7 +22,8 @@ def deal(rng: random.Random, number: int) -> dict:
                "services": {"one_time": str(rng.randint(0, 500) * 1_000_000),
                             "per_year": str(rng.randint(0, 50) * 1_000_000)},
                "close_date": f"2026-{rng.randint(1, 12):02d}-15"}
-    if rng.random() < 0.5:
+    # the referral ladder applies when Referral closes; elsewhere a cumulative would be warned
+    if request["route"] == [{"channel": "Referral"}] and rng.random() < 0.7:
         request["cumulative"] = {"Referral": str(rng.randint(0, 6000) * 1_000_000)}
     return request
 

@@ -53,6 +53,9 @@ _ENTRIES = [
      " takes none."),
     ("CH-E111", "invalid value", "The value has the right type but is out of range or"
      " inconsistent."),
+    ("CH-E112", "attribute has no effect", "A rate the channel's model never pays: a"
+     " `discount` or `margin` on a commission channel, a `commission` on a channel that buys at"
+     " wholesale. It would be silently ignored, so it is an error."),
     # --- files and programs (E2xx)
     ("CH-E201", "import not found", "An `extends:` path does not exist."),
     ("CH-E202", "import outside project", "An `extends:` path leaves the project directory."),
@@ -75,6 +78,9 @@ _ENTRIES = [
     ("CH-W101", "precision finer than currency", "An amount has more decimals than the"
      " currency's minor unit (IDR has none); it will be rounded when paid."),
     ("CH-W102", "empty block", "A block with nothing in it has no effect."),
+    ("CH-W301", "example input has no effect", "A worked example states something its deal"
+     " does not use (a cumulative volume for a channel that is not the partner of record); the"
+     " same input in a quote request is warned about."),
     ("CH-W401", "unused waiver", "A waiver matches no finding: the problem was fixed or the"
      " waiver's `subject` is wrong."),
     ("CH-W402", "waiver expires soon", "A waiver in use expires within 30 days; after that the"

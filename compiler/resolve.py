@@ -27,6 +27,7 @@ def resolve(program: m.Program, reporter: Reporter,
     for channel in program.channels:
         _duplicates("tier", [(t.name, t.span) for t in channel.tiers], reporter)
         _check_tiers(channel, reporter)
+        _check_rate_effects(channel, reporter)
     _check_handovers(program, reporter)
     _check_mitigations(program, reporter)
     _check_examples(program, reporter)
@@ -62,6 +63,39 @@ def _check_tiers(channel: m.Channel, reporter: Reporter) -> None:
         if tier.downgrade_to and tier.downgrade_to not in names:
             unknown(reporter, "tier", tier.downgrade_to, tier.spans["downgrade_to"], names,
                     f" in channel {channel.name}")
+
+
+# Rates only one kind of channel is paid by: margins for channels that buy at wholesale,
+# commissions for the others (charter.economics.plan reads them the same way).
+_MARGIN_ONLY = ("discount", "margin", "margin_y2")
+_COMMISSION_ONLY = ("commission", "commission_y2", "commission_years")
+
+
+def _check_rate_effects(channel: m.Channel, reporter: Reporter) -> None:
+    """A rate that the channel's model never pays is CH-E112, never silently ignored."""
+    if channel.channel_model is None:
+        return  # the model word itself was wrong (CH-E108); nothing more to say
+    holders = [(channel.spans, channel.name)] + [(t.spans, f"{channel.name} {t.name}")
+                                                   for t in channel.tiers]
+    wrong = _COMMISSION_ONLY if channel.buys_wholesale else _MARGIN_ONLY
+    for spans, who in holders:
+        for attr in wrong:
+            if attr in spans:
+                _no_effect(channel, attr, spans[attr], who, reporter)
+
+
+def _no_effect(channel: m.Channel, attr: str, span: Span, who: str,
+               reporter: Reporter) -> None:
+    if channel.buys_wholesale:
+        why = f"a {channel.model} channel buys at wholesale and earns a margin, not a commission"
+        fix = "write the rate as the tier's `margin`, or use a commission model (`referral`)"
+    else:
+        buyers = ", ".join(n for n, row in m.CHANNEL_MODELS.items() if row.buys_wholesale)
+        why = (f"a {channel.model} channel is paid a commission; `{attr}` applies only to"
+               f" channels that buy at wholesale ({buyers})")
+        fix = "write it as `commission`, or change `model` if the partner resells"
+    reporter.error("CH-E112", f"`{attr}` on {who} pays nothing: {why}", span,
+                   label="has no effect on this channel", help=(fix,))
 
 
 def _check_handovers(program: m.Program, reporter: Reporter) -> None:

@@ -1507,7 +1507,12 @@ def test_example_deal_and_expectations(compile_src: CompileSrc, header: str) -> 
 
 def test_example_route_cumulative_and_party(compile_src: CompileSrc, header: str) -> None:
     source = header + EJOURNEY + "handover Referral -> VAD { introducer_rate: 5% }\n" + EXAMPLE_HANDOVER
-    (example,) = compile_clean(compile_src, source).examples
+    program, diagnostics = compile_src(source)
+    # this snippet's Referral has no thresholds: the stated cumulative could change nothing
+    (error,) = [d for d in diagnostics if not d.code.startswith("CH-P")]
+    assert error.code == "CH-E302" and "has no thresholds" in error.message
+    assert error.span.line == line_of(source, "cumulative:")
+    (example,) = program.examples
     deal = example.deal
     assert deal.years == 1  # default
     referral, vad = deal.route

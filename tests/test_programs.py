@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from charter.economics import RequestInvalid
 from conftest import PROGRAMS
 
 
@@ -132,8 +133,14 @@ def test_c5_growth_elite_numbers(ejourney):
 
 
 def test_d1_commission_program_comparison(ejourney):
-    q = _quote(ejourney, product="Growth", seats=1000, years=2,
-               route=[{"channel": "CommissionBenchmark"}])
+    """An internal benchmark channel is quoted by the program's own examples, never by a
+    request (a partner could be quoted terms that are not on offer)."""
+    from charter.economics import Quoter
+    from charter.economics.request import DealRequest, Step
+
+    with pytest.raises(RequestInvalid, match="internal"):
+        _quote(ejourney, product="Growth", seats=1000, route=[{"channel": "CommissionBenchmark"}])
+    q = Quoter(ejourney).quote(DealRequest("Growth", 1000, 2, (Step("CommissionBenchmark"),)))
     assert [y.amount("CommissionBenchmark", "commission") for y in q.years] == \
         [Decimal("840000000"), Decimal("360000000")]
 

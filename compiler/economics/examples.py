@@ -11,7 +11,8 @@ from charter import numbers
 from charter.diagnostics import Label, Reporter
 from charter.economics.engine import Quote, Quoter, YearQuote
 from charter.economics.money import ZERO, ratio
-from charter.economics.request import DealRequest, read_step, request_from_deal
+from charter.economics.request import (DealRequest, effect_problems, read_step,
+                                       request_from_deal)
 
 PARTY_METRICS = ("wholesale_price", "partner_margin", "commission", "mdf", "partner_gross",
                  "partner_share", "wholesale_unit_price")
@@ -31,13 +32,15 @@ def check_example(program: m.Program, example: m.Example, reporter: Reporter,
 
 def _request(program: m.Program, example: m.Example, reporter: Reporter) -> DealRequest | None:
     request = request_from_deal(example.deal)
-    problems = _deal_problems(program, request)
+    problems = _route_problems(program, request)
     for message in problems:
         reporter.error("CH-E302", f"example `{example.name}`: {message}",
                        example.deal.route[0].span if example.deal.route else example.span,
                        label="cannot quote this deal",
                        help=("a route names each channel with its tier: `route: Referral -> VAD"
                              " Accelerator`",))
+    if not problems:
+        problems = _effect_problems(program, example, request, reporter)
     product = program.product(request.product)
     if product is None or product.list_price is None:
         reporter.error("CH-E302", f"example `{example.name}`: product `{request.product}` has no"
@@ -47,12 +50,36 @@ def _request(program: m.Program, example: m.Example, reporter: Reporter) -> Deal
     return None if problems else request
 
 
-def _deal_problems(program: m.Program, request: DealRequest) -> list[str]:
+def _route_problems(program: m.Program, request: DealRequest) -> list[str]:
     errors: list = []
     for index, step in enumerate(request.route):
         read_step({"channel": step.channel, **({"tier": step.tier} if step.tier else {})},
-                   index, program, errors)
+                  index, program, errors, internal_ok=True)  # examples may show benchmarks
     return [e.message for e in errors]
+
+
+def _effect_problems(program: m.Program, example: m.Example, request: DealRequest,
+                     reporter: Reporter) -> list[str]:
+    """Input that would not take effect: errors refuse the deal (CH-E302), warnings are
+    CH-W301, as a request's are refused or warned about."""
+    errors, warnings = effect_problems(request, program)
+    for error in errors:
+        reporter.error("CH-E302", f"example `{example.name}`: {error.message}",
+                       _span_of(example, error.path), label="cannot quote this deal as written")
+    for warning in warnings:
+        reporter.warning("CH-W301", f"example `{example.name}`: {warning.message}",
+                         _span_of(example, warning.path), label="takes no effect on this deal",
+                         help=("remove it, or change the route so it applies",))
+    return [e.message for e in errors]
+
+
+def _span_of(example: m.Example, path: str):
+    """The span of the example attribute a request path names (the deal's, if none is kept)."""
+    deal = example.deal
+    for channel, _money, span in deal.cumulative:
+        if path.startswith(f"$.cumulative.{channel}"):
+            return span
+    return deal.span or example.span
 
 
 def _check(program: m.Program, example: m.Example, quote: Quote, expectation: m.Expectation,

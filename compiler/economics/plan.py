@@ -13,6 +13,7 @@ from charter import model as m
 from charter.units import PERIODS_PER_YEAR
 from charter.economics.kinds import PayoutKind, ReasonCode, Timing
 from charter.economics.request import MAX_YEARS, DealRequest, Step
+from charter.economics.request import _unregistered_rule as unregistered_rule
 from charter.economics.thresholds import Ladder
 
 ZERO = Decimal(0)
@@ -81,7 +82,7 @@ def build_plan(program: m.Program, request: DealRequest) -> Plan:
     rate = product.list_price
     reasons: list[Reason] = []
     route = request.route
-    unregistered = None if request.registered else _unregistered_rate(program)
+    unregistered = None if request.registered else unregistered_rule(program)
     closer = _closer_role(program, route[-1], unregistered) if route else None
     handovers = [_handover(program, a, b, reasons) for a, b in zip(route, route[1:])]
     introducers = tuple(_introducer_role(program, h, step)
@@ -203,12 +204,6 @@ def _cap(handover: m.Handover) -> tuple[Decimal, int, str] | None:
         return None
     return (handover.combined_cap, handover.cap_year or 1,
             f"{handover.source} -> {handover.target}")
-
-
-def _unregistered_rate(program: m.Program) -> Decimal | None:
-    if program.registration and program.registration.unregistered_rate is not None:
-        return program.registration.unregistered_rate
-    return program.attribution.unregistered_rate if program.attribution else None
 
 
 def _msrp_floor(product: m.Product) -> Decimal | None:

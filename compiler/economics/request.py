@@ -275,9 +275,90 @@ def read_request(obj: dict, program: m.Program, routes: dict | None = None) -> D
         influenced=tuple(_known_influencer(n, i, program, errors)
                          for i, n in enumerate(get("influenced", ()))),
         id=obj.get("id"))
+    if not errors:
+        errors, warnings = effect_problems(request, program)
+        request = request._replace(warnings=tuple(warnings)) if warnings else request
     if errors:
         raise RequestInvalid(sorted(errors, key=lambda e: e.path))
     return request
+
+
+def effect_problems(request: DealRequest,
+                    program: m.Program) -> tuple[list[RequestError], list[RequestError]]:
+    """(errors, warnings) for request input that would not take effect as a user expects:
+    a split paying a channel off the route, an influencer that also sources the deal, an
+    unregistered deal with no rule for it, a cumulative no ladder reads. Never silence."""
+    errors: list[RequestError] = []
+    warnings: list[RequestError] = []
+    closer = request.route[-1].channel if request.route else None
+    _check_split(request, program, closer, errors)
+    _check_influenced(request, closer, errors)
+    if not request.registered and _unregistered_rule(program) is None:
+        errors.append(RequestError("$.registered", "the program has no rule for unregistered"
+                                   " deals (`unregistered_rate`); it would pay the registered"
+                                   " rate. Remove `registered: false` or declare the rule"))
+    for stated in request.cumulative:
+        _check_cumulative(request, program, stated, closer, errors, warnings)
+    return errors, warnings
+
+
+def _unregistered_rule(program: m.Program) -> Decimal | None:
+    """The flat rate of an unregistered deal (registration's, else attribution's), if any."""
+    if program.registration and program.registration.unregistered_rate is not None:
+        return program.registration.unregistered_rate
+    return program.attribution.unregistered_rate if program.attribution else None
+
+
+def _check_split(request: DealRequest, program: m.Program, closer: str | None,
+                 errors: list[RequestError]) -> None:
+    split = next((s for s in program.attribution.splits if s.name == request.split), None) \
+        if request.split and program.attribution else None
+    if split is None:
+        return
+    if closer is None:
+        errors.append(RequestError("$.split", f"split `{split.name}` divides a partner's payout,"
+                                   " but the deal is direct (no route)"))
+        return
+    for party, _share, _span in split.shares:
+        if party not in ("partner", "direct", "vendor", closer):
+            errors.append(RequestError("$.split", f"split `{split.name}` pays `{party}`, which is"
+                                       f" not the deal's partner of record (`{closer}`); a split"
+                                       " divides the partner of record's payout"))
+
+
+def _check_influenced(request: DealRequest, closer: str | None,
+                      errors: list[RequestError]) -> None:
+    on_route = {s.channel for s in request.route}
+    seen: set[str] = set()
+    for index, name in enumerate(request.influenced):
+        path = f"$.influenced[{index}]"
+        if name in on_route:
+            errors.append(RequestError(path, f"`{name}` is on the deal's route: a channel that"
+                                       " sources or closes the deal is not also paid an"
+                                       " influence fee (no double-dipping)"))
+        elif name in seen:
+            errors.append(RequestError(path, f"`{name}` is listed twice: an influencer is paid"
+                                       " once"))
+        seen.add(name)
+
+
+def _check_cumulative(request: DealRequest, program: m.Program, stated: "Cumulative",
+                      closer: str | None, errors: list[RequestError],
+                      warnings: list[RequestError]) -> None:
+    path = f"$.cumulative.{stated.channel}"
+    channel = program.channel(stated.channel)
+    if channel is None:
+        return  # reported as unknown already
+    if channel.thresholds is None:
+        errors.append(RequestError(path, f"`{channel.name}` has no thresholds: a cumulative"
+                                   " volume for it changes nothing"))
+    elif stated.channel != closer:
+        warnings.append(RequestError(path, f"`{channel.name}` is not the partner of record on"
+                                     " this route, so its thresholds do not apply to this deal"))
+    if stated.as_of and request.close_date and stated.as_of > request.close_date:
+        errors.append(RequestError(path + ".as_of", f"volume as of {stated.as_of} is after the"
+                                   f" close date {request.close_date}: the cumulative is the"
+                                   " volume booked before the deal"))
 
 
 _EMPTY: dict = {}
@@ -327,14 +408,21 @@ def _known_product(name: str, program: m.Program, errors: list[RequestError]) ->
     return name
 
 
-def read_step(raw: dict, index: int, program: m.Program, errors: list[RequestError]) -> Step:
-    """Route step ``index``, checked against ``program`` (problems appended to ``errors``)."""
+def read_step(raw: dict, index: int, program: m.Program, errors: list[RequestError],
+              internal_ok: bool = False) -> Step:
+    """Route step ``index``, checked against ``program`` (problems appended to ``errors``).
+
+    An `internal` channel (a benchmark, not an offer) may only be quoted by the program's own
+    worked examples (``internal_ok``)."""
     path = f"$.route[{index}]"
     channel = program.channel(raw["channel"])
     tier, rate = raw.get("tier"), raw.get("rate")
     if channel is None:
         errors.append(_unknown(path + ".channel", "channel", raw["channel"],
-                               [c.name for c in program.channels]))
+                               [c.name for c in program.channels if not c.internal]))
+    elif channel.internal and not internal_ok:
+        errors.append(RequestError(path + ".channel", f"channel `{channel.name}` is internal (a"
+                                   " benchmark, not an offer): it cannot be quoted"))
     elif channel.tiers and tier is None:
         errors.append(RequestError(path, f"channel `{channel.name}` has tiers; say which one"
                                          f" (`tier`: {', '.join(t.name for t in channel.tiers)})"))
@@ -353,14 +441,16 @@ def _check_rate(channel: m.Channel, rate: Decimal | None, path: str,
                 errors: list[RequestError]) -> None:
     """A channel whose discount is a range (`40% .. 60%`) needs the deal's rate, inside it."""
     low_high = channel.discount
-    ranged = low_high is not None and low_high[0] != low_high[1] and not channel.tiers
+    ranged = channel.buys_wholesale and low_high is not None and low_high[0] != low_high[1] \
+        and not channel.tiers
     if rate is None and ranged:
         errors.append(RequestError(path, f"channel `{channel.name}` discounts"
                                          f" {pct(low_high[0])} .. {pct(low_high[1])};"
                                          f" give the deal's `rate`, e.g. \"{pct(low_high[0])}\""))
     elif rate is not None and not ranged:
-        errors.append(RequestError(path + ".rate", f"channel `{channel.name}` has a fixed rate;"
-                                                   " remove `rate`"))
+        errors.append(RequestError(path + ".rate", f"channel `{channel.name}` has no negotiable"
+                                   " discount range, so a deal's `rate` would change nothing;"
+                                   " remove `rate`"))
     elif rate is not None and not low_high[0] <= rate <= low_high[1]:
         errors.append(RequestError(path + ".rate", f"{pct(rate)} is outside `{channel.name}`'s"
                                                    f" range {pct(low_high[0])} .. {pct(low_high[1])}"))
@@ -452,8 +542,11 @@ class FastReader:
                 or not services.keys() <= _SERVICE_KEYS or close is False \
                 or ("id" in obj and not _TOP["id"](ident)):
             return None
-        return DealRequest(product, seats, years, route, one_time, per_year, cumulative, close,
-                           id=ident)
+        request = DealRequest(product, seats, years, route, one_time, per_year, cumulative,
+                              close, id=ident)
+        if cumulative and any(effect_problems(request, self.program)):
+            return None  # the full path reports the problems (or attaches the warnings)
+        return request
 
     def _route(self, raw) -> tuple[Step, ...] | None:
         """Checked routes are cached by their exact JSON content (a batch has few routes)."""

@@ -6,61 +6,66 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.economics.engine import Quoter, YearQuote
+from charter.economics.kinds import PayoutKind, ReasonCode
+from charter.economics.money import ratio
+from charter.economics.routes import Route, quotable, routes
 from charter.numbers import pct
 from charter.policies.base import Finding, Policy, PolicyContext
 
 
 
-def closer_rate(channel: m.Channel, tier: m.Tier | None, year: int) -> Decimal:
-    """The closer's own payout rate in contract ``year`` (the highest bracket for thresholds)."""
-    source = tier if tier is not None else channel
-    if channel.model in ("wholesale", "resale", "oem"):
-        margin = getattr(source, "margin", None)
-        later = getattr(source, "margin_y2", None)
-        rate = margin if margin is not None else (channel.discount[1] if channel.discount else 0)
-        return Decimal(later if year > 1 and later is not None else rate)
-    rate = source.commission if source.commission is not None else channel.commission
-    if rate is None and channel.thresholds and channel.thresholds.brackets:
-        rate = max(b.rate for b in channel.thresholds.brackets)
-    if year > 1 and channel.payment == "one_time":
-        return Decimal(0)
-    later = source.commission_y2 if source.commission_y2 is not None else channel.commission_y2
-    return Decimal(later if year > 1 and later is not None else (rate or 0))
-
-
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
-    """For each handover with a `combined_cap`, check every closing tier it allows."""
-    for handover in program.handovers:
-        closer = program.channel(handover.target)
-        if handover.combined_cap is None or closer is None:
+    """Quote a nominal deal on every route into a capped handover (each allowed closing tier
+    and bracket) with the engine; report the routes the engine walks for the cap."""
+    priced = quotable(program)
+    quoter = ctx.quoter if priced is program else Quoter(priced)
+    for route in routes(program):
+        handover = route.handover
+        if handover is None or handover.combined_cap is None:
             continue
         year = handover.cap_year or 1
-        intro = handover.introducer_rate if year == 1 or \
-            handover.introducer_payment == "recurring" else Decimal(0)
-        tiers = [t for t in closer.tiers
-                 if not handover.allowed_tiers or t.name in handover.allowed_tiers] or [None]
-        for tier in tiers:
-            own = closer_rate(closer, tier, year)
-            if intro + own > handover.combined_cap:
-                yield _finding(handover, closer, tier, intro, own, year)
+        request = route.request(priced, years=year)
+        if request is None:
+            continue
+        quote = quoter.quote(request)
+        if any(r.code is ReasonCode.COMBINED_CAP for r in quote.reasons):
+            yield _finding(program, route, quote.years[year - 1])
 
 
-def _finding(handover: m.Handover, closer: m.Channel, tier: m.Tier | None, intro: Decimal,
-             own: Decimal, year: int) -> Finding:
-    who = f"{closer.name} {tier.name}" if tier else closer.name
-    route = f"{handover.source} -> {who}"
+def _finding(program: m.Program, route: Route, year: YearQuote) -> Finding:
+    handover = route.handover
+    closer, tier_name = route.closer
+    who = f"{closer} {tier_name}" if tier_name else closer
+    shares = _shares(year, closer)
+    intro, own = sum(shares.values()) - shares.get(closer, 0), shares.get(closer, Decimal(0))
+    parts = " + ".join(f"{pct(rate)} {who if party == closer else party}"
+                       for party, rate in shares.items())
+    tier = program.channel(closer).tier(tier_name) if tier_name else None
     span = handover.spans.get("allowed_tiers") if tier and handover.allowed_tiers else None
     labels = [Label(handover.spans.get("combined_cap", handover.span), "the cap")]
     if tier is not None and "margin" in tier.spans:
         labels.append(Label(tier.spans["margin"], f"{who}'s rate"))
     return Finding(
-        f"handover {route} pays {pct(intro + own)} in year {year} ({pct(intro)}"
-        f" {handover.source} + {pct(own)} {who}), over its {pct(handover.combined_cap)} cap",
-        span or handover.spans.get("introducer_rate", handover.span), route,
+        f"handover {route.text} pays {pct(intro + own)} in year {year.year} ({parts}), over its"
+        f" {pct(handover.combined_cap)} cap",
+        span or handover.spans.get("introducer_rate", handover.span), route.text,
         label="allows a tier over the cap" if span else "introducer fee",
         labels=tuple(labels),
         help=(f"remove {tier.name} from `allowed_tiers`" if tier else
               "lower the introducer rate", "or lower the introducer rate or raise the cap"))
+
+
+def _shares(year: YearQuote, closer: str) -> dict[str, Decimal]:
+    """Each party's part of the combined rate, as the engine paid it (introducers first)."""
+    shares: dict[str, Decimal] = {}
+    for p in year.payouts:
+        if p.kind.in_combined_rate:
+            granted = p.amount - (year.software - year.software_list
+                                  if p.party == closer and year.wholesale_price is not None
+                                  and p.kind is PayoutKind.WHOLESALE_MARGIN else 0)
+            shares[p.party] = shares.get(p.party, Decimal(0)) + ratio(granted, year.vendor_basis)
+    return shares
 
 
 POLICY = Policy(
@@ -70,11 +75,12 @@ POLICY = Policy(
               "stacking them never costs more than the program can afford; a tier allowed on "
               "the handover whose own rate breaks the cap turns that promise into a walk on "
               "every such deal.",
-    explain="For every `handover` with a `combined_cap`, the introducer's rate in `cap_year` "
-            "(year 1 by default; a one-time introducer fee counts only in year 1) plus the "
-            "closing channel's own rate in that year (tier margin, commission, or the top "
-            "threshold bracket) must not exceed the cap, for every tier in `allowed_tiers` "
-            "(every tier if none are listed).",
+    explain="For every `handover` with a `combined_cap`, a nominal deal is quoted with the "
+            "economics engine on every route into it (each tier in `allowed_tiers`, every tier "
+            "if none are listed, and each threshold bracket of the closing channel); the "
+            "payouts counted in the combined rate in `cap_year` (year 1 by default; a one-time "
+            "introducer fee counts only in year 1) must not exceed the cap. The rates are the "
+            "engine's, so this check and `charter quote` always agree.",
     failing='''channel Referral { model: referral; owner: vendor; commission: 10%; payment: one_time }
 channel VAD {
     model: wholesale

@@ -1,104 +1,33 @@
 """CH-P001 margin_death_line: vendor net margin stays above the floor on every allowed route."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.economics.engine import Quoter
+from charter.economics.routes import Route, is_permitted, quotable, routes
 from charter.policies.base import Finding, Policy, PolicyContext
-
-NOMINAL_SEATS = 1000      # large enough that rounding to minor units does not move a ratio
-YEARS = 3                 # year 1, year 2 and one more: step changes show by then
-NOT_PERMITTED = {"tier_not_allowed", "no_handover", "combined_cap"}
-
-
-@dataclass(frozen=True)
-class Route:
-    """A way a deal can be paid out: channels (introducer first) and the closer's bracket."""
-
-    steps: tuple[tuple[str, str | None], ...]
-    bracket: m.Bracket | None = None
-
-    @property
-    def text(self) -> str:
-        """`Referral -> VAD Elite`, plus the bracket when one is chosen."""
-        route = " -> ".join(f"{c} {t}" if t else c for c, t in self.steps)
-        return route + (f" (bracket from {self.bracket.low.amount:f})" if self.bracket else "")
-
-
-def routes(program: m.Program) -> Iterator[Route]:
-    """Every allowed route: each channel (and tier, and threshold bracket) alone, and every
-    handover chain in the attribution graph with each tier its last handover allows."""
-    import networkx as nx
-
-    offered = {c.name: c for c in program.channels if not c.internal}
-    for channel in offered.values():
-        yield from _alone(channel)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(offered)
-    for h in program.handovers:
-        if h.source in offered and h.target in offered:
-            graph.add_edge(h.source, h.target, handover=h)
-    for source in sorted(graph):
-        for target in sorted(graph):
-            paths = nx.all_simple_paths(graph, source, target) if source != target else ()
-            for path in paths:
-                last = graph.edges[path[-2], path[-1]]["handover"]
-                intro = tuple((c, _entry_tier(offered[c])) for c in path[:-1])
-                for tier in _closer_tiers(offered[path[-1]], last):
-                    yield Route(intro + ((path[-1], tier),))
-
-
-def _alone(channel: m.Channel) -> Iterator[Route]:
-    if channel.tiers:
-        for tier in channel.tiers:
-            yield Route(((channel.name, tier.name),))
-    elif channel.thresholds and channel.thresholds.brackets:
-        for bracket in channel.thresholds.brackets:
-            yield Route(((channel.name, None),), bracket)
-    else:
-        yield Route(((channel.name, None),))
-
-
-def _entry_tier(channel: m.Channel) -> str | None:
-    return channel.tiers[0].name if channel.tiers else None
-
-
-def _closer_tiers(channel: m.Channel, handover: m.Handover) -> list[str | None]:
-    names = [t.name for t in channel.tiers]
-    if not names:
-        return [None]
-    return [n for n in names if not handover.allowed_tiers or n in handover.allowed_tiers]
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
     """Quote a nominal deal on every allowed route; report routes under the margin floor."""
-    if program.economics is None or not _product(program):
+    if program.economics is None:
         return
+    priced = quotable(program)
+    quoter = ctx.quoter if priced is program else Quoter(priced)
     failing = []
     for route in routes(program):
-        quote = ctx.quoter.quote(_request(program, route))
-        reasons = {r.code: r for r in quote.reasons}
-        if "margin_floor" in reasons and not NOT_PERMITTED & reasons.keys():
+        request = route.request(priced)
+        if request is None:
+            continue
+        quote = quoter.quote(request)
+        reasons = {r.code.value: r for r in quote.reasons}
+        if "margin_floor" in reasons and is_permitted(set(reasons)):
             worst = min(y.vendor_net_margin for y in quote.years)
             failing.append((worst, route, reasons["margin_floor"].message))
     for worst, route, why in sorted(failing, key=lambda f: (f[0], f[1].text)):
         yield _finding(program, route, why, len(failing))
-
-
-def _product(program: m.Program) -> str | None:
-    return next((p.name for p in program.products
-                 if p.list_price is not None and p.layer == "software"), None)
-
-
-def _request(program: m.Program, route: Route):
-    from charter.economics.request import Cumulative, DealRequest, Step
-
-    closer = route.steps[-1][0]
-    cumulative = (Cumulative(closer, route.bracket.low.amount),) if route.bracket else ()
-    return DealRequest(_product(program), NOMINAL_SEATS, YEARS,
-                       tuple(Step(c, t) for c, t in route.steps), cumulative=cumulative)
 
 
 def _finding(program: m.Program, route: Route, why: str, count: int) -> Finding:

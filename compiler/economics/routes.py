@@ -1,0 +1,138 @@
+"""The routes a program allows, and a nominal deal on each: what policies quote.
+
+A route is a way a deal can be paid: each offered channel alone, and every chain of
+`handover`s in the attribution graph, with each tier the last handover allows and each
+threshold bracket of the partner of record. Policies (the margin-death line, the combined
+cap) quote a nominal deal on each route with the engine, so they never recompute a rate.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+from typing import Iterator
+
+from charter import model as m
+from charter.economics.request import Cumulative, DealRequest, Step
+from charter.literals import MoneyValue
+from charter.units import PERIODS_PER_YEAR
+from charter.values import Rate
+
+NOMINAL_SEATS = 1000      # large enough that rounding to minor units does not move a ratio
+YEARS = 3                 # year 1, year 2 and one more: step changes show by then
+
+
+@dataclass(frozen=True)
+class Route:
+    """Channels (introducer first), the closer's tier, and the closer's bracket if chosen."""
+
+    steps: tuple[tuple[str, str | None], ...]
+    bracket: m.Bracket | None = None
+    handover: m.Handover | None = None   # the last handover crossed (into the closer)
+
+    @property
+    def text(self) -> str:
+        """`Referral -> VAD Elite`, plus the bracket when one is chosen."""
+        route = " -> ".join(f"{c} {t}" if t else c for c, t in self.steps)
+        return route + (f" (bracket from {self.bracket.low.amount:f})" if self.bracket else "")
+
+    @property
+    def closer(self) -> tuple[str, str | None]:
+        """The partner of record and its tier."""
+        return self.steps[-1]
+
+    def request(self, program: m.Program, years: int = YEARS) -> DealRequest | None:
+        """A nominal deal of the first software product on this route (None: no product, or
+        the bracket cannot be reached by a deal of whole seats)."""
+        product = nominal_product(program)
+        if product is None:
+            return None
+        closer = self.closer[0]
+        seats, cumulative = NOMINAL_SEATS, ()
+        ladder = program.channel(closer).thresholds
+        if self.bracket is not None and ladder.basis == "deal_value":
+            seats = _seats_for(product, self.bracket)
+            if seats is None:
+                return None
+        elif self.bracket is not None:
+            cumulative = (Cumulative(closer, self.bracket.low.amount),)
+        return DealRequest(product.name, seats, years,
+                           tuple(Step(c, t) for c, t in self.steps), cumulative=cumulative)
+
+
+def nominal_product(program: m.Program) -> m.Product | None:
+    """The product policies quote: the first priced software product."""
+    return next((p for p in program.products
+                 if p.list_price is not None and p.layer == "software"), None)
+
+
+NOMINAL = "__nominal__"
+
+
+def quotable(program: m.Program) -> m.Program:
+    """``program`` itself, or (when it prices no software product) a copy with a nominal one
+    (100 a year in its currency): rates and ratios do not depend on the price, so the
+    route checks still run on a program that prices nothing yet."""
+    if nominal_product(program) is not None:
+        return program
+    price = Rate(MoneyValue(Decimal(100), program.header.currency), "unit", "year")
+    product = m.Product(NOMINAL, "software", price, None, "vendor", "vendor", (), "", None, "",
+                        program.header.span)
+    return dataclasses.replace(program, products=program.products + (product,))
+
+
+def _seats_for(product: m.Product, bracket: m.Bracket) -> int | None:
+    """The fewest seats whose yearly list value falls in ``bracket`` (a per-deal ladder)."""
+    price = product.list_price
+    yearly = price.money.amount * PERIODS_PER_YEAR.get(price.period, 1)
+    if not yearly:
+        return None
+    seats = max(1, int((bracket.low.amount / yearly).to_integral_value(ROUND_CEILING)))
+    high = bracket.high.amount if bracket.high else None
+    return seats if high is None or seats * yearly < high else None
+
+
+def routes(program: m.Program) -> Iterator[Route]:
+    """Every allowed route: each offered channel alone, and every handover chain in the
+    attribution graph; each with every tier (the last handover allows) and bracket."""
+    import networkx as nx
+
+    offered = {c.name: c for c in program.channels if not c.internal}
+    for channel in offered.values():
+        for tier, bracket in _closer_options(channel, None):
+            yield Route(((channel.name, tier),), bracket)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(offered)
+    for h in program.handovers:
+        if h.source in offered and h.target in offered:
+            graph.add_edge(h.source, h.target, handover=h)
+    for source in sorted(graph):
+        for target in sorted(graph):
+            paths = nx.all_simple_paths(graph, source, target) if source != target else ()
+            for path in paths:
+                last = graph.edges[path[-2], path[-1]]["handover"]
+                intro = tuple((c, _entry_tier(offered[c])) for c in path[:-1])
+                for tier, bracket in _closer_options(offered[path[-1]], last):
+                    yield Route(intro + ((path[-1], tier),), bracket, last)
+
+
+def _closer_options(channel: m.Channel,
+                    handover: m.Handover | None) -> Iterator[tuple[str | None, m.Bracket | None]]:
+    """(tier, bracket) pairs the partner of record can be paid at."""
+    tiers = [t.name for t in channel.tiers
+             if handover is None or not handover.allowed_tiers or t.name in handover.allowed_tiers]
+    brackets = list(channel.thresholds.brackets) if channel.thresholds else [None]
+    for tier in tiers or ([None] if not channel.tiers else []):
+        for bracket in brackets or [None]:
+            yield tier, bracket
+
+
+def _entry_tier(channel: m.Channel) -> str | None:
+    return channel.tiers[0].name if channel.tiers else None
+
+
+def is_permitted(reason_codes: set[str]) -> bool:
+    """Whether a route is one the program offers (not refused by a handover rule)."""
+    return not {"tier_not_allowed", "no_handover", "combined_cap"} & reason_codes
+
+

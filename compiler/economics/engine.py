@@ -203,9 +203,11 @@ class Quoter:
             line = next((p for p in first.payouts if p.party == role.channel and p.kind is kind),
                         None)
             base = line.base if line is not None else ZERO
+            if role.collects:  # a rebate is on the wholesale price, whether it pays or not
+                base = first.vendor_basis - self.rounding.money(first.vendor_basis * role.rates[0])
             stated = request.cumulative_for(role.channel)
             start = before[role.channel]
-            bracket = role.ladder.bracket_at(base if role.ladder.per_deal else start + base)
+            bracket = earn(role.ladder, base, start).bracket  # the one that set the rate
             uses.append(LadderUse(role.channel, role.partner, role.ladder, kind,
                                   stated.amount if stated else None,
                                   stated is not None and _stale(role, stated, request), start,

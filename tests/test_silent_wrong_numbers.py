@@ -1,0 +1,322 @@
+"""Wrong payouts that used to come out with no diagnostic (issue 8 §1), one test per case.
+
+Each was found by writing programs from the SaaS channel framework and the partner-program
+practice guide as a new user would. Requests go through `parse_request` (the JSON contract),
+programs through `compile_text`; every expected number is worked out beside it.
+"""
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+import pytest
+
+from charter.api import compile_file, compile_text
+from charter.economics import Quoter, RequestInvalid, parse_request
+
+from conftest import HEADER, PROGRAMS
+
+D = Decimal
+
+RESELLER = """
+product Platform { layer: software; list_price: $100 per user per year }
+channel Referral {
+    model: referral
+    owner: vendor
+    commission: 10%
+    commission_y2: 5%
+    payment: recurring
+}
+channel Reseller {
+    model: resale
+    owner: partner
+    tier Gold { margin: 30% }
+    thresholds volume {
+        basis: annual_purchase_volume
+        semantics: forward
+        reset: calendar_year
+        bracket: $0 .. $250K -> 0%
+        bracket: $250K .. $500K -> 2%
+        bracket: $500K .. -> 5%
+    }
+}
+channel CoSell { model: co_sell; owner: shared }
+attribution {
+    default: single
+    split co_sell_70_30 { vendor: 70%; CoSell: 30% }
+}
+registration { window: 90 days; unregistered_rate: 10% }
+"""
+
+
+def compile_program(body: str, header: str = HEADER):
+    program, reporter = compile_text(header + body, "t.charter")
+    errors = [d for d in reporter.sorted() if d.severity.value == "error"
+              and not d.code.startswith("CH-P")]
+    return program, errors, reporter.sorted()
+
+
+@functools.lru_cache(maxsize=None)
+def reseller():
+    program, errors, _ = compile_program(RESELLER, HEADER.replace("IDR", "USD"))
+    assert not errors, errors
+    return program
+
+
+@functools.lru_cache(maxsize=None)
+def ejourney():
+    program, _reporter, _ = compile_file(PROGRAMS / "ejourney.charter")
+    return program
+
+
+def quote(program, **request):
+    return Quoter(program).quote(parse_request(request, program))
+
+
+def refused(program, **request) -> dict[str, str]:
+    with pytest.raises(RequestInvalid) as bad:
+        parse_request(request, program)
+    return {e.path: e.message for e in bad.value.errors}
+
+
+# ---- 1. a split pays only parties on the route --------------------------------------------
+
+def test_a_split_party_off_the_route_is_refused():
+    # a reseller deal with the 70/30 co-sell split used to pay CoSell 30% of the revenue
+    errors = refused(reseller(), product="Platform", seats=100, split="co_sell_70_30",
+                     route=[{"channel": "Reseller", "tier": "Gold"}])
+    assert "not the deal's partner of record" in errors["$.split"]
+    assert "`CoSell`" in errors["$.split"]
+
+
+def test_an_example_asserting_a_split_off_the_route_is_refused():
+    _program, _errors, diagnostics = compile_program(RESELLER + """
+example reseller_split {
+    product: Platform
+    seats: 100
+    route: Reseller Gold
+    split: co_sell_70_30
+    expect CoSell { commission: $3000 }
+}
+""", HEADER.replace("IDR", "USD"))
+    (error,) = [d for d in diagnostics if d.code == "CH-E302"]
+    assert "not the deal's partner of record" in error.message
+
+
+def test_the_same_split_on_its_own_route_still_pays():
+    q = quote(reseller(), product="Platform", seats=100, split="co_sell_70_30",
+              route=[{"channel": "CoSell"}])
+    assert q.years[0].amount("CoSell", "commission") == D("3000.00")   # 30% × $10,000
+
+
+# ---- 2. unregistered never earns more than registered -------------------------------------
+
+def test_unregistered_rate_keeps_the_year_two_step():
+    # commission 10% then 5%; unregistered 10% flat used to pay 10% in year 2 as well
+    registered = quote(reseller(), product="Platform", seats=100, years=2,
+                       route=[{"channel": "Referral"}])
+    unregistered = quote(reseller(), product="Platform", seats=100, years=2, registered=False,
+                         route=[{"channel": "Referral"}])
+    paid = [[y.amount("Referral", "commission") for y in q.years]
+            for q in (registered, unregistered)]
+    assert paid == [[D("1000.00"), D("500.00")], [D("1000.00"), D("500.00")]]
+
+
+def test_unregistered_reseller_gets_the_flat_rate():
+    q = quote(reseller(), product="Platform", seats=100, registered=False,
+              route=[{"channel": "Reseller", "tier": "Gold"}])
+    assert q.years[0].amount("Reseller", "wholesale_margin") == D("1000.00")   # 10%, not 30%
+
+
+# ---- 3. an influencer is paid once, and never as well as sourcing -------------------------
+
+@functools.lru_cache(maxsize=None)
+def influenced_program():
+    program, errors, _ = compile_program(RESELLER.replace(
+        "default: single", "default: single\n    influenced_rate: 5%\n    no_double_dipping: yes"),
+        HEADER.replace("IDR", "USD"))
+    assert not errors, errors
+    return program
+
+
+def test_the_sourcing_channel_is_not_also_paid_for_influence():
+    errors = refused(influenced_program(), product="Platform", seats=10,
+                     route=[{"channel": "Referral"}], influenced=["Referral"])
+    assert "on the deal's route" in errors["$.influenced[0]"]
+
+
+def test_an_influencer_listed_twice_is_refused():
+    errors = refused(influenced_program(), product="Platform", seats=10,
+                     route=[{"channel": "Referral"}], influenced=["CoSell", "CoSell"])
+    assert "listed twice" in errors["$.influenced[1]"]
+
+
+def test_an_influencer_is_paid_once():
+    q = quote(influenced_program(), product="Platform", seats=10,
+              route=[{"channel": "Referral"}], influenced=["CoSell"])
+    assert q.years[0].amount("CoSell", "influence") == D("50.00")        # 5% × $1,000
+
+
+# ---- 4. a rate the channel never pays -----------------------------------------------------
+
+def test_a_discount_on_a_commission_channel_is_an_error():
+    _program, errors, _ = compile_program(RESELLER.replace(
+        "commission_y2: 5%", "commission_y2: 5%\n    discount: 40% .. 60%"),
+        HEADER.replace("IDR", "USD"))
+    (error,) = errors
+    assert error.code == "CH-E112" and "`discount` on Referral pays nothing" in error.message
+
+
+def test_a_rate_on_a_commission_channel_request_is_refused():
+    errors = refused(reseller(), product="Platform", seats=10,
+                     route=[{"channel": "Referral", "rate": "45%"}])
+    assert "would change nothing" in errors["$.route[0].rate"]
+
+
+# ---- 5. thresholds on a reselling channel pay a volume rebate -----------------------------
+
+@pytest.mark.parametrize("cumulative, rebate, rate", [
+    ("0", "0", "0"),                 # below $250K: base margin only, no rebate line
+    ("249999", "0", "0"),
+    ("250000", "140.00", "0.02"),    # 2% × wholesale $7,000 (100 seats × $100 × 70%)
+    ("600000", "350.00", "0.05"),
+])
+def test_reseller_thresholds_pay_a_volume_rebate(cumulative, rebate, rate):
+    q = quote(reseller(), product="Platform", seats=100, close_date="2026-05-01",
+              cumulative={"Reseller": cumulative},
+              route=[{"channel": "Reseller", "tier": "Gold"}])
+    year = q.years[0]
+    assert year.amount("Reseller", "wholesale_margin") == D("3000.00")
+    assert year.amount("Reseller", "rebate") == D(rebate)
+    (use,) = q.ladders
+    assert (use.before, use.after, use.bracket.rate) == (D(cumulative),
+                                                         D(cumulative) + D("7000.00"), D(rate))
+    # the vendor pays the rebate: it reduces the vendor's net
+    assert year.vendor_net == D("7000.00") - D(rebate)
+
+
+def test_the_margin_line_checks_the_rebate_brackets():
+    # Gold 30% + the 5% top rebate (on wholesale) against a 68% floor: 100 − 30 − 3.5 = 66.5%
+    body = RESELLER + "internal economics { cogs: 0%; margin_floor: 68% }\n"
+    program, _errors, diagnostics = compile_program(body, HEADER.replace("IDR", "USD"))
+    p001 = [d.message for d in diagnostics if d.code == "CH-P001"]
+    assert any("bracket from 500000" in m and "66.5%" in m for m in p001), p001
+    assert any("bracket from 0" in m and "70%" not in m for m in p001) is False
+
+
+# ---- 6. CH-P002 asks the engine -----------------------------------------------------------
+
+CAPPED = """
+product Platform { layer: software; list_price: $100 per user per year }
+channel Referral { model: referral; owner: vendor; commission: 10%; payment: one_time }
+channel Cosell {
+    model: co_sell
+    owner: shared
+    commission: 20%
+    payment: recurring
+    commission_years: 1
+}
+handover Referral -> Cosell {
+    introducer_rate: 10%
+    introducer_payment: recurring
+    combined_cap: 25%
+    cap_year: 2
+}
+"""
+
+
+def test_combined_cap_agrees_with_quote_in_year_two():
+    # year 2: the introducer's recurring 10%; Cosell's commission ended after year 1 (0%):
+    # 10% ≤ 25%. The policy used to recompute Cosell's rate without `commission_years`.
+    program, _errors, diagnostics = compile_program(CAPPED, HEADER.replace("IDR", "USD"))
+    assert not [d for d in diagnostics if d.code == "CH-P002"]
+    q = quote(program, product="Platform", seats=10, years=2,
+              route=[{"channel": "Referral"}, {"channel": "Cosell"}])
+    assert q.decision == "accept" and q.years[1].combined_rate == D("0.1")
+
+
+def test_combined_cap_finding_is_the_engines_walk():
+    body = CAPPED.replace("commission_years: 1", "commission_y2: 20%")
+    program, _errors, diagnostics = compile_program(body, HEADER.replace("IDR", "USD"))
+    (finding,) = [d for d in diagnostics if d.code == "CH-P002"]
+    assert "pays 30% in year 2 (10% Referral + 20% Cosell), over its 25% cap" in finding.message
+    q = quote(program, product="Platform", seats=10, years=2,
+              route=[{"channel": "Referral"}, {"channel": "Cosell"}])
+    assert [r.code for r in q.reasons] == ["combined_cap"]
+
+
+# ---- 7. a reseller's own price does not move the vendor's economics -----------------------
+
+def test_a_price_above_list_keeps_the_vendor_on_its_line():
+    # VAD Elite at Rp 210.000 instead of 200.000: eJourney still receives the same wholesale
+    # Rp 130.000 a seat; 100 − 3 − 35 = 62% as at list (it used to walk at 58.9%)
+    q = quote(ejourney(), product="Growth", seats=1000, unit_price="210000",
+              route=[{"channel": "VAD", "tier": "Elite"}])
+    year = q.years[0]
+    assert q.decision == "accept", q.reasons
+    assert year.wholesale_price == D(1_560_000_000)           # 130.000 × 12 × 1,000
+    assert year.vendor_net_margin == D("0.62")
+    assert year.amount("VAD", "wholesale_margin") == D(960_000_000)   # 2,52 M − 1,56 M
+
+
+def test_a_markup_is_not_a_payout_the_cap_counts():
+    # Referral -> VAD Accelerator at Rp 200.100: 5% + 25% = 30%, within the 30% cap
+    q = quote(ejourney(), product="Growth", seats=1000, unit_price="200100",
+              price_approved=True,
+              route=[{"channel": "Referral"}, {"channel": "VAD", "tier": "Accelerator"}])
+    assert q.decision == "accept", q.reasons
+    assert q.years[0].combined_rate == D("0.3")
+    (referral,) = [p for p in q.years[0].payouts if p.party == "Referral"]
+    assert referral.base == D(2_400_000_000)                  # 5% of list, not of the markup
+
+
+# ---- 8. a price below wholesale walks -----------------------------------------------------
+
+def test_an_approved_price_below_wholesale_walks():
+    q = quote(ejourney(), product="Growth", seats=1, unit_price="100000", price_approved=True,
+              route=[{"channel": "VAD", "tier": "Elite"}])
+    assert [r.code for r in q.reasons] == ["below_wholesale"]
+    assert "below the wholesale price IDR 1560000" in q.reasons[0].message
+    # and measured on what eJourney receives, its margin stays sane (it used to say 157%)
+    assert q.years[0].vendor_net_margin == D("0.62")
+
+
+# ---- 9. silently ignored input ------------------------------------------------------------
+
+def test_unregistered_without_a_rule_is_refused():
+    errors = refused(ejourney(), product="Growth", seats=1, registered=False,
+                     route=[{"channel": "Referral"}])
+    assert "no rule for unregistered deals" in errors["$.registered"]
+
+
+def test_a_cumulative_for_a_channel_without_thresholds_is_refused():
+    errors = refused(ejourney(), product="Growth", seats=1, cumulative={"VAD": "1000"},
+                     route=[{"channel": "VAD", "tier": "Elite"}])
+    assert "has no thresholds" in errors["$.cumulative.VAD"]
+
+
+def test_a_cumulative_that_does_not_apply_is_warned():
+    request = parse_request({"product": "Growth", "seats": 1, "cumulative": {"Referral": "5"},
+                             "route": [{"channel": "Referral"},
+                                       {"channel": "VAD", "tier": "Accelerator"}]}, ejourney())
+    (warning,) = request.warnings
+    assert warning.path == "$.cumulative.Referral"
+    assert "not the partner of record" in warning.message
+
+
+def test_a_cumulative_measured_after_the_close_is_refused():
+    errors = refused(ejourney(), product="Growth", seats=1, close_date="2026-03-01",
+                     cumulative={"Referral": {"amount": "5", "as_of": "2026-04-01"}},
+                     route=[{"channel": "Referral"}])
+    assert "after the close date" in errors["$.cumulative.Referral.as_of"]
+
+
+def test_an_internal_channel_is_not_on_offer():
+    errors = refused(ejourney(), product="Growth", seats=1,
+                     route=[{"channel": "CommissionBenchmark"}])
+    assert "internal" in errors["$.route[0].channel"]
+
+
+def test_a_split_on_a_direct_deal_is_refused():
+    errors = refused(reseller(), product="Platform", seats=1, split="co_sell_70_30")
+    assert "the deal is direct" in errors["$.split"]

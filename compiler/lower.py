@@ -12,6 +12,7 @@ from charter import model as m
 from charter import syntax as s
 from charter.view import Ctx, View, block_name, check_choice
 from charter.literals import MONEY_RE, CURRENCIES, SCALES, parse_number
+from charter.source import Span
 from charter.values import Reader
 
 OWNERS = ("vendor", "partner", "shared")
@@ -519,13 +520,28 @@ def parse_waiver(block: s.Block, ctx: Ctx) -> m.Waiver | None:
 
 
 def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:
-    """`example name { product, seats, years, route, services_*, cumulative, expect ... {} }`."""
-    v = View(block, ctx, ("product", "seats", "years", "route", "services_one_time",
-                          "services_per_year", "cumulative", "close_date", "cumulative_as_of",
-                          "unit_price", "price_approved", "certified", "registered", "split"),
-             ("expect",))
+    """`example name { product, seats, route, ..., expect ... {} }`: a deal and its numbers.
+
+    The deal's attributes are the quote request's fields (`charter.economics.fields`).
+    """
+    v = View(block, ctx, _example_attributes(), ("expect",))
+    expectations = tuple(e for b in v.children("expect") for e in parse_expect(b, ctx))
+    return m.Example(block_name(block, ctx), _deal(v, block), expectations, v.doc, block.span)
+
+
+def _example_attributes() -> tuple[str, ...]:
+    """What an example's deal may say: one attribute per request field (imported on first use:
+    the table lives in the economics package, which `charter check` need not load otherwise)."""
+    from charter.economics.fields import EXAMPLE_ATTRIBUTES
+
+    return EXAMPLE_ATTRIBUTES
+
+
+def _deal(v: View, block: s.Block) -> m.Deal:
+    """The example's deal, read through its View."""
     product_attr = v.attr("product")
-    deal = m.Deal(
+    cumulative = v.many("cumulative", _cumulative)
+    return m.Deal(
         product=v.one("product", Reader.name, "Growth") or "",
         product_span=product_attr.values[0].span if product_attr else v.header_span,
         seats=v.one("seats", Reader.integer, "1_000") or 0,
@@ -533,37 +549,78 @@ def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:
         route=v.one("route", _route, default=()) or (),
         services_one_time=v.one("services_one_time", Reader.money),
         services_per_year=v.one("services_per_year", Reader.money),
-        cumulative=v.many("cumulative", _cumulative), close_date=v.one("close_date", Reader.date),
+        cumulative=tuple(c[:3] for c in cumulative), close_date=v.one("close_date", Reader.date),
         cumulative_as_of=v.one("cumulative_as_of", Reader.date),
+        cumulative_dates=tuple((c[0], c[3]) for c in cumulative if c[3] is not None),
+        start=v.one("start", Reader.date),
         unit_price=v.one("unit_price", Reader.money), price_approved=v.flag("price_approved"),
         certified=v.flag("certified", default=True), registered=v.flag("registered", default=True),
-        split=v.one("split", Reader.name), span=block.span)
-    expectations = tuple(e for b in v.children("expect") for e in parse_expect(b, ctx))
-    return m.Example(block_name(block, ctx), deal, expectations, v.doc, block.span)
+        split=v.one("split", Reader.name), influenced=v.many("influenced", _influencer),
+        partners=v.many("partners", _partner), span=block.span, spans=_spans(v))
 
 
 def _route(reader: Reader, value: s.Value):
-    """`direct`, `VAD Elite`, or `Referral -> VAD Accelerator`."""
+    """`direct`, `VAD Elite`, `OEM at 45%`, or `Referral -> VAD Accelerator`."""
     if isinstance(value, s.Name) and value.value == "direct":
         return ()
     items = value.items if isinstance(value, s.Arrow) else (value,)
-    steps = []
-    for item in items:
-        words = item.atoms if isinstance(item, s.Phrase) else (item,)
-        if not all(isinstance(w, s.Name) for w in words) or len(words) > 2:
-            reader.wrong(item, "a channel and optional tier", "VAD Elite")
-            return None
-        tier = words[1].value if len(words) == 2 else None
-        steps.append(m.RouteStep(words[0].value, tier, item.span))
-    return tuple(steps)
+    steps = [_route_step(reader, item) for item in items]
+    return None if None in steps else tuple(steps)
+
+
+def _route_step(reader: Reader, item: s.Value) -> m.RouteStep | None:
+    """`CHANNEL [TIER] [at RATE]`: a channel, its tier, and the deal's rate (for a channel
+    whose discount is a range: `OEM at 45%`)."""
+    words = list(item.atoms if isinstance(item, s.Phrase) else (item,))
+    rated = len(words) >= 3 and isinstance(words[-2], s.Name) and words[-2].value == "at"
+    rate_value = words[-1] if rated else None
+    names = words[:-2] if rated else words
+    if not all(isinstance(w, s.Name) for w in names) or len(names) > 2:
+        hint = "OEM at 45%" if rated or any(isinstance(w, s.Percent) for w in words) \
+            else "VAD Elite"
+        reader.wrong(item, "a channel, its tier if it has tiers, and `at RATE` for a channel"
+                           " whose discount is a range", hint)
+        return None
+    rate = reader.percent(rate_value) if rate_value is not None else None
+    if rate_value is not None and rate is None:
+        return None
+    return m.RouteStep(names[0].value, names[1].value if len(names) == 2 else None, item.span,
+                       rate, rate_value.span if rate_value is not None else None)
 
 
 def _cumulative(reader: Reader, value: s.Value):
-    """`Referral Rp 2 Miliar`: volume already booked this period, by channel."""
-    if isinstance(value, s.Phrase) and len(value.atoms) == 2 and isinstance(value.atoms[0], s.Name):
-        money = reader.money(value.atoms[1])
-        return (value.atoms[0].value, money, value.span) if money else None
-    reader.wrong(value, "a channel and an amount", "Referral Rp 2 Miliar")
+    """`Referral Rp 2 Miliar [as of 2026-01-31]`: volume already booked this period, by channel
+    (a 4-tuple: channel, amount, span, the date it was measured or None)."""
+    atoms = value.atoms if isinstance(value, s.Phrase) else ()
+    words = [a.value if isinstance(a, s.Name) else None for a in atoms[2:-1]]
+    dated = len(atoms) > 2 and words in (["as", "of"], ["as_of"])
+    if len(atoms) >= 2 and isinstance(atoms[0], s.Name) and (len(atoms) == 2 or dated):
+        money = reader.money(atoms[1])
+        as_of = reader.date(atoms[-1]) if dated else None
+        if money is None or (dated and as_of is None):
+            return None
+        return (atoms[0].value, money, value.span, as_of)
+    reader.wrong(value, "a channel and an amount, optionally `as of DATE`",
+                 "Referral Rp 2 Miliar as of 2026-01-31" if len(atoms) > 2
+                 else "Referral Rp 2 Miliar")
+    return None
+
+
+def _influencer(reader: Reader, value: s.Value) -> tuple[str, Span] | None:
+    """One channel of `influenced: CoSell, Referral`, with its span."""
+    if isinstance(value, s.Name):
+        return (value.value, value.span)
+    reader.wrong(value, "channel names separated by commas", "CoSell, Referral")
+    return None
+
+
+def _partner(reader: Reader, value: s.Value) -> tuple[str, str, Span] | None:
+    """`VAD "acme-123"`: the partner company's own id for a channel on the route."""
+    atoms = value.atoms if isinstance(value, s.Phrase) else ()
+    if len(atoms) == 2 and isinstance(atoms[0], s.Name) and isinstance(atoms[1], s.Str) \
+            and atoms[1].value:
+        return (atoms[0].value, atoms[1].value, value.span)
+    reader.wrong(value, "a channel and its partner's id in quotes", 'VAD "acme-123"')
     return None
 
 

@@ -489,16 +489,19 @@ class Waiver:
 
 @dataclass(frozen=True)
 class RouteStep:
-    """One channel (and tier) on a deal's route, introducer first."""
+    """One channel (and tier) on a deal's route, introducer first; `OEM at 45%` sets ``rate``."""
 
     channel: str
     tier: str | None
     span: Span
+    rate: Decimal | None = None  # the deal's rate, for a channel whose discount is a range
+    rate_span: Span | None = None
 
 
 @dataclass(frozen=True)
 class Deal:
-    """The deal of a worked example."""
+    """The deal of a worked example: a quote request in the language's words (each request
+    field's example form is listed in `charter.economics.fields`)."""
 
     product: str
     product_span: Span
@@ -516,6 +519,11 @@ class Deal:
     registered: bool = True
     split: str | None = None
     span: Span | None = None
+    start: _dt.date | None = None  # contract start (default: the close date)
+    influenced: tuple[tuple[str, Span], ...] = ()  # channels that influenced the deal
+    partners: tuple[tuple[str, str, Span], ...] = ()  # (channel, partner id, span)
+    cumulative_dates: tuple[tuple[str, _dt.date], ...] = ()  # per-channel `as of` dates
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,9 @@ def _check_examples(program: m.Program, reporter: Reporter) -> None:
                     [p.name for p in program.products])
         for step in deal.route:
             _check_route_step(program, step, channels, reporter)
-        for name, _amount, span in deal.cumulative:
+        named = [(c, s) for c, _amount, s in deal.cumulative] + list(deal.influenced) \
+            + [(c, s) for c, _partner, s in deal.partners]
+        for name, span in named:
             if program.channel(name) is None:
                 unknown(reporter, "channel", name, span, channels)
         for expectation in example.expectations:

@@ -4,6 +4,7 @@ A mismatch is CH-E301 at the expectation, with expected vs computed and the arit
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from charter import model as m
@@ -11,8 +12,10 @@ from charter import numbers
 from charter.diagnostics import Label, Reporter
 from charter.economics.engine import Quote, Quoter, YearQuote
 from charter.economics.money import ZERO, ratio
-from charter.economics.request import (DealRequest, effect_problems, read_step,
-                                       request_from_deal)
+from charter.economics.fields import field_at
+from charter.economics.request import (DealRequest, RequestError, effect_problems,
+                                       known_influencer, read_step, request_from_deal)
+from charter.source import Span
 
 PARTY_METRICS = ("wholesale_price", "partner_margin", "commission", "mdf", "partner_gross",
                  "partner_share", "wholesale_unit_price")
@@ -31,14 +34,14 @@ def check_example(program: m.Program, example: m.Example, reporter: Reporter,
 
 
 def _request(program: m.Program, example: m.Example, reporter: Reporter) -> DealRequest | None:
-    request = request_from_deal(example.deal)
-    problems = _route_problems(program, request)
-    for message in problems:
-        reporter.error("CH-E302", f"example `{example.name}`: {message}",
-                       example.deal.route[0].span if example.deal.route else example.span,
-                       label="cannot quote this deal",
-                       help=("a route names each channel with its tier: `route: Referral -> VAD"
-                             " Accelerator`",))
+    request = request_from_deal(example.deal, example.name)
+    errors = _request_errors(program, request)
+    for error in errors:
+        reporter.error("CH-E302", f"example `{example.name}`: {error.message}",
+                       _span_of(example, error.path), label="cannot quote this deal",
+                       help=(RATE_HELP if error.path.endswith(".rate") or "`rate`" in error.message
+                             else ROUTE_HELP,))
+    problems = [e.message for e in errors] + _partner_problems(example, reporter)
     if not problems:
         problems = _effect_problems(program, example, request, reporter)
     product = program.product(request.product)
@@ -50,12 +53,39 @@ def _request(program: m.Program, example: m.Example, reporter: Reporter) -> Deal
     return None if problems else request
 
 
-def _route_problems(program: m.Program, request: DealRequest) -> list[str]:
-    errors: list = []
+ROUTE_HELP = "a route names each channel with its tier: `route: Referral -> VAD Accelerator`"
+RATE_HELP = ("only a channel whose discount is a range takes the deal's rate, after `at`:"
+             " `route: OEM at 45%`")
+
+
+def _request_errors(program: m.Program, request: DealRequest) -> list[RequestError]:
+    """The route's steps (rates included) and influencers, checked as a JSON request's are."""
+    errors: list[RequestError] = []
     for index, step in enumerate(request.route):
-        read_step({"channel": step.channel, **({"tier": step.tier} if step.tier else {})},
-                  index, program, errors, internal_ok=True)  # examples may show benchmarks
-    return [e.message for e in errors]
+        raw = {"channel": step.channel, **({"tier": step.tier} if step.tier else {}),
+               **({"rate": f"{step.rate * 100:f}%"} if step.rate is not None else {})}
+        read_step(raw, index, program, errors, internal_ok=True)  # examples may show benchmarks
+    for index, name in enumerate(request.influenced):
+        known_influencer(name, index, program, errors)
+    return errors
+
+
+def _partner_problems(example: m.Example, reporter: Reporter) -> list[str]:
+    """CH-E302 for a `partners` id given for a channel that is not on the route, or twice."""
+    on_route = {step.channel for step in example.deal.route}
+    seen: set[str] = set()
+    problems = []
+    for channel, _partner, span in example.deal.partners:
+        why = "is given twice" if channel in seen else \
+            "is not on the route" if channel not in on_route else None
+        seen.add(channel)
+        if why:
+            problems.append(f"partner id for `{channel}`: the channel {why}")
+            reporter.error("CH-E302", f"example `{example.name}`: {problems[-1]}", span,
+                           label="cannot quote this deal",
+                           help=("`partners` names the partner company for each channel on"
+                                 " the route, once: `partners: VAD \"acme-123\"`",))
+    return problems
 
 
 def _effect_problems(program: m.Program, example: m.Example, request: DealRequest,
@@ -73,13 +103,32 @@ def _effect_problems(program: m.Program, example: m.Example, request: DealReques
     return [e.message for e in errors]
 
 
-def _span_of(example: m.Example, path: str):
-    """The span of the example attribute a request path names (the deal's, if none is kept)."""
+def _span_of(example: m.Example, path: str) -> Span:
+    """The span of what the example wrote at a request path: the route step, its rate, the
+    influencer, the channel's cumulative, else the attribute (`charter.economics.fields`)."""
     deal = example.deal
+    listed = _listed_span(deal, path)
+    if listed is not None:
+        return listed
     for channel, _money, span in deal.cumulative:
         if path.startswith(f"$.cumulative.{channel}"):
             return span
-    return deal.span or example.span
+    field = field_at(path)
+    return deal.spans.get(field.attribute if field else None) or deal.span or example.span
+
+
+def _listed_span(deal: m.Deal, path: str) -> Span | None:
+    """The span of route step / influencer N that `$.route[N]...` / `$.influenced[N]` names."""
+    match = re.match(r"\$\.(route|influenced)\[(\d+)\](\.\w+)?", path)
+    index = int(match[2]) if match else -1
+    if match is None or index >= len(getattr(deal, match[1])):
+        return None
+    if match[1] == "influenced":
+        return deal.influenced[index][1]
+    step = deal.route[index]
+    if match[3] == ".partner":
+        return next((s for c, _p, s in deal.partners if c == step.channel), step.span)
+    return step.rate_span if match[3] == ".rate" and step.rate_span else step.span
 
 
 def _check(program: m.Program, example: m.Example, quote: Quote, expectation: m.Expectation,

@@ -272,7 +272,7 @@ def read_request(obj: dict, program: m.Program, routes: dict | None = None) -> D
         price_approved=obj.get("price_approved", False), certified=obj.get("certified", True),
         registered=get("registered", True),
         split=_known_split(get("split"), program, errors) if "split" in obj else None,
-        influenced=tuple(_known_influencer(n, i, program, errors)
+        influenced=tuple(known_influencer(n, i, program, errors)
                          for i, n in enumerate(get("influenced", ()))),
         id=obj.get("id"))
     if not errors:
@@ -476,8 +476,9 @@ def _known_split(name: str | None, program: m.Program, errors: list[RequestError
     return name
 
 
-def _known_influencer(name: str, index: int, program: m.Program,
-                      errors: list[RequestError]) -> str:
+def known_influencer(name: str, index: int, program: m.Program,
+                     errors: list[RequestError]) -> str:
+    """Influencer ``index``, checked: a channel, in a program that pays `influenced_rate`."""
     path = f"$.influenced[{index}]"
     if program.attribution is None or program.attribution.influenced_rate is None:
         errors.append(RequestError(path, "the program declares no `influenced_rate`"))
@@ -491,19 +492,27 @@ def _unknown(path: str, kind: str, name: str, choices: list[str]) -> RequestErro
     return RequestError(path, f"unknown {kind} `{name}`" + (f"; {hint[0]}" if hint else ""))
 
 
-def request_from_deal(deal: m.Deal) -> DealRequest:
-    """The request an `example` block's deal stands for."""
+def request_from_deal(deal: m.Deal, name: str | None = None) -> DealRequest:
+    """The request an `example` block's deal stands for; the example's ``name`` is its `id`.
+
+    Each request field has one example form (`charter.economics.fields`).
+    """
+    partners = {channel: partner for channel, partner, _span in deal.partners}
+    dates = dict(deal.cumulative_dates)
     return DealRequest(
         product=deal.product, seats=deal.seats, years=deal.years,
-        route=tuple(Step(s.channel, s.tier) for s in deal.route),
+        route=tuple(Step(s.channel, s.tier, s.rate, partners.get(s.channel))
+                    for s in deal.route),
         services_one_time=deal.services_one_time.amount if deal.services_one_time else Decimal(0),
         services_per_year=deal.services_per_year.amount if deal.services_per_year else Decimal(0),
-        cumulative=tuple(Cumulative(name, money.amount, deal.cumulative_as_of)
-                         for name, money, _span in deal.cumulative),
-        close_date=deal.close_date,
+        cumulative=tuple(Cumulative(channel, money.amount,
+                                    dates.get(channel, deal.cumulative_as_of))
+                         for channel, money, _span in deal.cumulative),
+        close_date=deal.close_date, start=deal.start,
         unit_price=deal.unit_price.amount if deal.unit_price else None,
         price_approved=deal.price_approved, certified=deal.certified, registered=deal.registered,
-        split=deal.split)
+        split=deal.split, influenced=tuple(channel for channel, _span in deal.influenced),
+        id=name)
 
 
 class FastReader:

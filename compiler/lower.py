@@ -578,8 +578,7 @@ def _route_step(reader: Reader, item: s.Value) -> m.RouteStep | None:
     if not all(isinstance(w, s.Name) for w in names) or len(names) > 2:
         hint = "OEM at 45%" if rated or any(isinstance(w, s.Percent) for w in words) \
             else "VAD Elite"
-        reader.wrong(item, "a channel, its tier if it has tiers, and `at RATE` for a channel"
-                           " whose discount is a range", hint)
+        reader.wrong(item, "a channel, an optional tier and an optional `at RATE`", hint)
         return None
     rate = reader.percent(rate_value) if rate_value is not None else None
     if rate_value is not None and rate is None:

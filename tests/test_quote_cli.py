@@ -1004,10 +1004,10 @@ def test_a_program_that_fails_its_policies_quotes_nothing(tmp_path):
 
 def test_payout_kinds_come_from_one_table():
     """The schema enum and the docs table are generated from `PayoutKind`."""
-    from charter.economics.kinds import PayoutKind, kinds_table
+    from charter.economics.kinds import PayoutKind, kinds_table, reasons_table
 
     for view in ("internal", "partner"):
         line = response_schema(view)["$defs"]["line"]
         assert line["properties"]["kind"]["enum"] == [k.value for k in PayoutKind]
     docs = (REPO / "docs" / "economics.md").read_text(encoding="utf-8")
-    assert kinds_table() in docs
+    assert kinds_table() in docs and reasons_table() in docs

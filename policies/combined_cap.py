@@ -6,8 +6,8 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
-from charter.economics.engine import Quoter, YearQuote
-from charter.economics.kinds import PayoutKind, ReasonCode
+from charter.economics.engine import Quoter, YearQuote, granted
+from charter.economics.kinds import ReasonCode
 from charter.economics.money import ratio
 from charter.economics.routes import Route, quotable, routes
 from charter.numbers import pct
@@ -37,7 +37,7 @@ def _finding(program: m.Program, route: Route, year: YearQuote) -> Finding:
     handover = route.handover
     closer, tier_name = route.closer
     who = f"{closer} {tier_name}" if tier_name else closer
-    shares = _shares(year, closer)
+    shares = _shares(year)
     intro, own = sum(shares.values()) - shares.get(closer, 0), shares.get(closer, Decimal(0))
     parts = " + ".join(f"{pct(rate)} {who if party == closer else party}"
                        for party, rate in shares.items())
@@ -56,15 +56,13 @@ def _finding(program: m.Program, route: Route, year: YearQuote) -> Finding:
               "lower the introducer rate", "or lower the introducer rate or raise the cap"))
 
 
-def _shares(year: YearQuote, closer: str) -> dict[str, Decimal]:
+def _shares(year: YearQuote) -> dict[str, Decimal]:
     """Each party's part of the combined rate, as the engine paid it (introducers first)."""
     shares: dict[str, Decimal] = {}
     for p in year.payouts:
         if p.kind.in_combined_rate:
-            granted = p.amount - (year.software - year.software_list
-                                  if p.party == closer and year.wholesale_price is not None
-                                  and p.kind is PayoutKind.WHOLESALE_MARGIN else 0)
-            shares[p.party] = shares.get(p.party, Decimal(0)) + ratio(granted, year.vendor_basis)
+            part = ratio(granted(p, year), year.vendor_basis)
+            shares[p.party] = shares.get(p.party, Decimal(0)) + part
     return shares
 
 

@@ -248,12 +248,12 @@ class Quoter:
         money = self.rounding.money
         rate = role.rates[year - 1]
         if role.collects:
-            granted = money(basis * rate)
-            out.append(Payout(role.channel, WM, granted + spread, rate, basis, role.why,
+            margin = money(basis * rate)
+            out.append(Payout(role.channel, WM, margin + spread, rate, basis, role.why,
                               BaseOf.SOFTWARE_LIST, role.timing,
                               AmountIs.SPREAD if spread else AmountIs.RATE_X_BASE, role.partner))
             if role.rebate is not None:
-                self._ladder_payouts(role, year, basis - granted, BaseOf.WHOLESALE_PRICE,
+                self._ladder_payouts(role, year, basis - margin, BaseOf.WHOLESALE_PRICE,
                                      before, out)
         else:
             with_services = role.base != "software"
@@ -392,7 +392,7 @@ class Quoter:
                 worst = year
         if worst.vendor_net_margin >= self.floor:
             return []
-        terms = " − ".join(f"{_pct(_granted(p, worst), worst.vendor_basis)} {p.party} {p.kind}"
+        terms = " − ".join(f"{_pct(granted(p, worst), worst.vendor_basis)} {p.party} {p.kind}"
                            for p in worst.payouts if p.kind.settlement is not Settlement.ACCRUAL
                            or self.mdf_counts)
         return [Reason(ReasonCode.MARGIN_FLOOR,
@@ -401,8 +401,9 @@ class Quoter:
                        f" {_pct(self.cogs, Decimal(1))} COGS" + (f" − {terms}" if terms else ""))]
 
 
-def _granted(payout: Payout, year: YearQuote) -> Decimal:
-    """What the program grants on a line: a reseller's markup over list is not included."""
+def granted(payout: Payout, year: YearQuote) -> Decimal:
+    """What the program grants on a line: a reseller's markup over list is not included
+    (the part of a payout that counts in the combined rate and against the vendor)."""
     if payout.kind is WM and year.wholesale_price is not None:
         return payout.amount - (year.software - year.software_list)
     return payout.amount
@@ -438,7 +439,7 @@ def _cap_reason(plan: Plan, years: tuple[YearQuote, ...]) -> list[Reason]:
     year = years[cap_year - 1]
     if year.combined_rate <= cap:
         return []
-    parts = " + ".join(f"{_pct(_granted(p, year), year.vendor_basis)} {p.party}"
+    parts = " + ".join(f"{_pct(granted(p, year), year.vendor_basis)} {p.party}"
                        for p in year.payouts if p.kind.in_combined_rate)
     return [Reason(ReasonCode.COMBINED_CAP, f"combined year-{cap_year} payout"
                                    f" {_pct(year.combined_rate, Decimal(1))} ({parts}) exceeds the"

@@ -531,7 +531,7 @@ def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:
 
 def _example_attributes() -> tuple[str, ...]:
     """What an example's deal may say: one attribute per request field (imported on first use:
-    the table lives in the economics package, which `charter check` need not load otherwise)."""
+    the table lives in the economics package, which a program without examples never loads)."""
     from charter.economics.fields import EXAMPLE_ATTRIBUTES
 
     return EXAMPLE_ATTRIBUTES
@@ -559,7 +559,7 @@ def _deal(v: View, block: s.Block) -> m.Deal:
         partners=v.many("partners", _partner), span=block.span, spans=_spans(v))
 
 
-def _route(reader: Reader, value: s.Value):
+def _route(reader: Reader, value: s.Value) -> tuple[m.RouteStep, ...] | None:
     """`direct`, `VAD Elite`, `OEM at 45%`, or `Referral -> VAD Accelerator`."""
     if isinstance(value, s.Name) and value.value == "direct":
         return ()
@@ -587,7 +587,7 @@ def _route_step(reader: Reader, item: s.Value) -> m.RouteStep | None:
                        rate, rate_value.span if rate_value is not None else None)
 
 
-def _cumulative(reader: Reader, value: s.Value):
+def _cumulative(reader: Reader, value: s.Value) -> tuple | None:
     """`Referral Rp 2 Miliar [as of 2026-01-31]`: volume already booked this period, by channel
     (a 4-tuple: channel, amount, span, the date it was measured or None)."""
     atoms = value.atoms if isinstance(value, s.Phrase) else ()

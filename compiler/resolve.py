@@ -142,6 +142,15 @@ def _check_examples(program: m.Program, reporter: Reporter) -> None:
         for expectation in example.expectations:
             if expectation.party and program.channel(expectation.party) is None:
                 unknown(reporter, "channel", expectation.party, expectation.span, channels)
+        _check_example_split(program, example, reporter)
+
+
+def _check_example_split(program: m.Program, example: m.Example, reporter: Reporter) -> None:
+    """An example's `split` names a split of the program's attribution (as a request's must)."""
+    splits = [s.name for s in program.attribution.splits] if program.attribution else []
+    split = example.deal.split
+    if split and split not in splits:
+        unknown(reporter, "split", split, example.deal.spans.get("split", example.span), splits)
 
 
 def _check_route_step(program: m.Program, step: m.RouteStep, channels: list[str],

@@ -207,6 +207,17 @@ def test_parse_example_accepts_exactly_the_tables_attributes(monkeypatch):
     assert allowed["example"] == set(EXAMPLE_ATTRIBUTES)
 
 
+def test_lowering_examples_loads_no_heavy_module():
+    """`lower` reads the table at its first example: no jsonschema, babel or networkx then."""
+    import subprocess
+    import sys
+    code = ("import sys; from charter.api import compile_file;"
+            f" compile_file({str(REPO / 'programs' / 'ejourney.charter')!r}, checks=False);"
+            " print(sorted({'jsonschema', 'babel', 'networkx'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_an_attribute_outside_the_table_is_unknown():
     _, diagnostics = compiled(PROGRAM + example("e", "rate: OEM 45%"))
     (unknown,) = [d for d in diagnostics if d.code == "CH-E102"]
@@ -346,6 +357,14 @@ def test_an_unknown_influencer_or_partner_channel_is_e109():
     assert [(d.span.line, d.span.column) for d in unknown] == [
         _column(source, "Advizor"), _column(source, 'VAAD "acme-123"')]
     assert "did you mean `Advisor`?" in unknown[0].help
+
+
+def test_an_unknown_split_is_e109():
+    source = PROGRAM + example("e", "route: VAD Standard\nsplit: exisitng")
+    _, diagnostics = compiled(source)
+    (error,) = [d for d in diagnostics if d.code == "CH-E109"]
+    assert "unknown split `exisitng`" in error.message and "did you mean `existing`?" in error.help
+    assert (error.span.line, error.span.column) == _column(source, "split: exisitng")
 
 
 def test_a_partner_for_a_channel_off_the_route_is_e302():

@@ -6,6 +6,9 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.economics.engine import Quoter
+from charter.economics.request import DealRequest, Step
+from charter.economics.routes import nominal_product, quotable
 from charter.numbers import pct
 from charter.policies.base import Finding, Policy, PolicyContext
 
@@ -17,27 +20,51 @@ def owns_renewal(channel: m.Channel) -> bool:
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
-    """Compare each year-2 rate with year 1 on channels whose partner owns the renewal."""
+    """Ask the engine's plan for each tier's rate in every contract year (so this reads rates
+    exactly as `charter quote` pays them) and report the first year that pays less."""
+    priced = quotable(program)
+    quoter = ctx.quoter if priced is program else Quoter(priced)
+    product = nominal_product(priced).name
+    reported: set[str] = set()
     for channel in program.channels:
-        if not owns_renewal(channel):
+        if not owns_renewal(channel) or _one_time_fee(channel):
             continue
-        for tier in channel.tiers:
-            yield from _drop(channel, tier, tier.margin, tier.margin_y2, "margin", tier.spans)
-            yield from _drop(channel, tier, tier.commission, tier.commission_y2, "commission",
-                             tier.spans)
-        if channel.payment == "recurring":
-            yield from _drop(channel, None, channel.commission, channel.commission_y2,
-                             "commission", channel.spans)
-            yield from _ends(channel)
+        for tier in channel.tiers or (None,):
+            step = Step(channel.name, tier.name if tier else None)
+            rates = quoter.plan(DealRequest(product, 1, 2, (step,))).closer.rates
+            finding = _first_drop(channel, tier, rates)
+            if finding is not None and finding.subject not in reported:
+                reported.add(finding.subject)  # a channel-level drop is reported once
+                yield finding
 
 
-def _drop(channel: m.Channel, tier: m.Tier | None, first: Decimal | None,
-          later: Decimal | None, what: str, spans: dict) -> Iterator[Finding]:
-    if first is None or later is None or later >= first:
-        return
-    who = f"{channel.name} {tier.name}" if tier else channel.name
-    yield Finding(
-        f"{who}'s {what} steps down from {pct(first)} in year 1 to {pct(later)} in year 2",
+def _one_time_fee(channel: m.Channel) -> bool:
+    """A commission declared `payment: one_time`: a finder fee, not a share of the renewal."""
+    return not channel.buys_wholesale and channel.payment == "one_time"
+
+
+def _first_drop(channel: m.Channel, tier: m.Tier | None,
+                rates: tuple[Decimal | None, ...]) -> Finding | None:
+    for year in range(1, len(rates)):
+        first, later = rates[year - 1], rates[year]
+        if first is None or later is None:
+            return None  # a threshold ladder sets the rate per deal
+        if later < first:
+            if channel.commission_years == year and not later:
+                return _ends(channel)
+            return _drop(channel, tier, first, later, year)
+    return None
+
+
+def _drop(channel: m.Channel, tier: m.Tier | None, first: Decimal, later: Decimal,
+          year: int) -> Finding:
+    what = "margin" if channel.buys_wholesale else "commission"
+    on_tier = tier is not None and f"{what}_y2" in tier.spans
+    spans = tier.spans if on_tier else channel.spans
+    who = f"{channel.name} {tier.name}" if on_tier else channel.name
+    return Finding(
+        f"{who}'s {what} steps down from {pct(first)} in year {year} to {pct(later)} in year"
+        f" {year + 1}",
         spans.get(f"{what}_y2"), who, label="year-2 rate below year 1",
         labels=(Label(spans[what], "year-1 rate"),) if what in spans else (),
         help=(f"keep `{what}_y2: {pct(first)}` (flat)" + (
@@ -45,13 +72,12 @@ def _drop(channel: m.Channel, tier: m.Tier | None, first: Decimal | None,
             ", or make the channel `payment: one_time` if the partner does not own the renewal"),))
 
 
-def _ends(channel: m.Channel) -> Iterator[Finding]:
-    if channel.commission_years is not None and channel.commission:
-        yield Finding(
-            f"{channel.name}'s recurring commission stops after year {channel.commission_years}",
-            channel.spans.get("commission_years", channel.span), channel.name,
-            label="drops to 0% after this year",
-            help=("remove `commission_years`, or make the channel `payment: one_time`",))
+def _ends(channel: m.Channel) -> Finding:
+    return Finding(
+        f"{channel.name}'s recurring commission stops after year {channel.commission_years}",
+        channel.spans.get("commission_years", channel.span), channel.name,
+        label="drops to 0% after this year",
+        help=("remove `commission_years`, or make the channel `payment: one_time`",))
 
 
 POLICY = Policy(
@@ -63,9 +89,11 @@ POLICY = Policy(
               "step-down models bleed "
               "partners'). One-time finder fees declared `payment: one_time` are fine.",
     explain="For channels that are wholesale/resale/OEM, partner-owned, or paid a recurring "
-            "share: every tier's `margin_y2` must be at least its `margin`, `commission_y2` at "
-            "least `commission` (tier or channel), and a recurring commission must not stop "
-            "after `commission_years`.",
+            "share (a `payment: one_time` commission is a finder fee and exempt), the engine's "
+            "plan gives each tier's rate in every contract year, exactly as a quote pays it: "
+            "no year may pay less than the year before (a `margin_y2` below `margin`, a "
+            "`commission_y2` below `commission`, a recurring commission that stops after "
+            "`commission_years`).",
     failing='''channel VAD {
     model: wholesale
     owner: partner

@@ -11,6 +11,7 @@ from charter import model as m
 from charter import numbers
 from charter.diagnostics import Label, Reporter
 from charter.economics.engine import Quote, Quoter, YearQuote
+from charter.economics.kinds import PayoutKind
 from charter.economics.money import ZERO, ratio
 from charter.economics.fields import field_at
 from charter.economics.request import (DealRequest, RequestError, effect_problems,
@@ -177,9 +178,9 @@ _YEAR_METRICS = {
     "customer_pays": lambda y, p: y.customer_pays,
     "services": lambda y, p: y.services,
     "vendor_receives": lambda y, p: y.vendor_receives,
-    "partner_margin": lambda y, p: y.amount(p, "wholesale_margin", "split"),
-    "commission": lambda y, p: y.amount(p, "commission", "true_up"),
-    "mdf": lambda y, p: y.amount(p, "mdf"),
+    "partner_margin": lambda y, p: y.amount(p, PayoutKind.WHOLESALE_MARGIN, PayoutKind.SPLIT),
+    "commission": lambda y, p: y.amount(p, PayoutKind.COMMISSION, PayoutKind.TRUE_UP),
+    "mdf": lambda y, p: y.amount(p, PayoutKind.MDF),
     "combined_rate": lambda y, p: y.combined_rate,
     "vendor_cogs": lambda y, p: y.vendor_cogs,
     "vendor_net_margin": lambda y, p: y.vendor_net_margin,

@@ -1011,3 +1011,47 @@ def test_payout_kinds_come_from_one_table():
         assert line["properties"]["kind"]["enum"] == [k.value for k in PayoutKind]
     docs = (REPO / "docs" / "economics.md").read_text(encoding="utf-8")
     assert kinds_table() in docs and reasons_table() in docs
+
+
+# ---- 9. the partner view on the command line -------------------------------------------------
+
+def test_partner_view_json_and_text_hold_nothing_internal(tmp_path):
+    request = write_json(tmp_path, dict(ELITE, route=[{"channel": "Referral"},
+                                                      {"channel": "VAD", "tier": "Elite"}]))
+    internal = run("quote", EJOURNEY, request, "--format", "json")
+    partner = run("quote", EJOURNEY, request, "--format", "json", "--view", "partner")
+    text = run("quote", EJOURNEY, request, "--view", "partner")
+    for result in (internal, partner, text):
+        no_crash(result)
+    body = json.loads(partner.stdout)
+    assert_valid_response(body, "partner")
+    assert json.loads(internal.stdout)["decision"] == body["decision"] == "walk"
+    assert "vendor_cogs" in internal.stdout and "vendor_cogs" not in partner.stdout
+    for word in ("COGS", "vendor net", "floor", "margin_floor"):
+        assert word not in partner.stdout and word not in text.stdout
+    assert "tier_not_allowed" in text.stdout and "not payable (the deal walks)" in text.stdout
+
+
+def test_batch_partner_view_validates_line_by_line(tmp_path):
+    path = tmp_path / "deals.jsonl"
+    path.write_text("\n".join(json.dumps(obj) for obj in (GOOD_1, GOOD_6, ELITE)) + "\n"
+                    '{"id": "bad-7", "product": "Growht", "seats": 1}\n', encoding="utf-8")
+    result = run("quote", EJOURNEY, "--batch", path, "--view", "partner")
+    no_crash(result)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line.get("view") for line in lines] == ["partner"] * 3 + [None]
+    for line in lines:
+        assert_valid_response(line, "partner")
+    assert lines[-1]["id"] == "bad-7" and lines[-1]["line"] == 4   # the error line says which
+
+
+def test_request_warnings_reach_stderr_and_the_response(tmp_path):
+    request = write_json(tmp_path, {"product": "Growth", "seats": 1,
+                                    "cumulative": {"Referral": "5"},
+                                    "route": [{"channel": "Referral"},
+                                              {"channel": "VAD", "tier": "Accelerator"}]})
+    result = run("quote", EJOURNEY, request, "--format", "json")
+    no_crash(result)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["warnings"][0]["path"] == "$.cumulative.Referral"
+    assert "warning: $.cumulative.Referral" in result.stderr

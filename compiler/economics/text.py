@@ -93,6 +93,7 @@ def _payout(p: Payout, money, locale: str) -> str:
         how = f"{numbers.percent(p.rate, locale)} × {money(p.base)}"
         if p.amount_is.value == "spread":
             how += " at list; customer price − wholesale"
-    label = f"{p.party} {p.kind.label}" + (f" [{p.partner}]" if p.partner else "")
+    label = f"{p.party} {p.kind.label}"
     timing = " (one time)" if p.timing.value == "one_time" else ""
-    return f"    {label:<{WIDTH - 2}} {money(p.amount):>20}   {how}{timing}"
+    partner = f" · partner {p.partner}" if p.partner else ""
+    return f"    {label:<{WIDTH - 2}} {money(p.amount):>20}   {how}{timing}{partner}"

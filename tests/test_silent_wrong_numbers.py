@@ -320,3 +320,78 @@ def test_an_internal_channel_is_not_on_offer():
 def test_a_split_on_a_direct_deal_is_refused():
     errors = refused(reseller(), product="Platform", seats=1, split="co_sell_70_30")
     assert "the deal is direct" in errors["$.split"]
+
+
+# ---- found by a new-user review ------------------------------------------------------------
+
+def test_a_contract_past_the_calendar_is_refused_not_a_traceback(tmp_path):
+    errors = refused(ejourney(), product="Growth", seats=1, close_date="9999-12-31")
+    assert "would end after 9999-12-31" in errors["$.close_date"]
+    from charter.economics.batch import quote_stream
+    import io
+    lines = ['{"product":"Growth","seats":1}', '{"id":"x","product":"Growth","seats":1,'
+             '"close_date":"9999-12-31"}', '{"product":"Growth","seats":2}']
+    out = io.StringIO()
+    counts = quote_stream(ejourney(), [line + "\n" for line in lines], out, jobs=1)
+    answers = out.getvalue().splitlines()
+    assert (counts.quoted, counts.invalid, len(answers)) == (2, 1, 3)
+    assert '"id":"x"' in answers[1] and "9999-12-31" in answers[1]
+
+
+def test_an_internal_channel_cannot_be_paid_as_an_influencer():
+    program, errors, _ = compile_program(RESELLER.replace(
+        "default: single", "default: single\n    influenced_rate: 5%") + """
+internal channel Bench { model: referral; owner: vendor; commission: 30% }
+""", HEADER.replace("IDR", "USD"))
+    assert not errors, errors
+    errors = refused(program, product="Platform", seats=1, route=[{"channel": "Referral"}],
+                     influenced=["Bench"])
+    assert "internal" in errors["$.influenced[0]"]
+
+
+def test_a_split_does_not_shrink_the_volume_carried_forward():
+    # the threshold volume is the deal's $10,000, not the 30% pool the split divides
+    q = quote(reseller(), product="Platform", seats=100, split="co_sell_70_30",
+              route=[{"channel": "CoSell"}])
+    assert q.ladders == ()   # CoSell has no ladder; the Referral case below has one
+    program, errors, _ = compile_program(RESELLER.replace(
+        "split co_sell_70_30 { vendor: 70%; CoSell: 30% }",
+        "split co_sell_70_30 { vendor: 70%; CoSell: 30% }\n    split third { direct: 33%;"
+        " partner: 67% }").replace("    commission_y2: 5%\n    payment: recurring\n",
+                                   "    payment: recurring\n    thresholds t {\n"
+                                   "        basis: referred_software_revenue\n"
+                                   "        semantics: marginal\n        reset: quarter\n"
+                                   "        bracket: $0 .. $100K -> 10%\n"
+                                   "        bracket: $100K .. -> 15%\n    }\n"),
+        HEADER.replace("IDR", "USD"))
+    program = program
+    q = quote(program, product="Platform", seats=100, split="third",
+              cumulative={"Referral": "80000"}, route=[{"channel": "Referral"}])
+    (use,) = q.ladders
+    assert (use.before, use.after) == (D(80000), D("90000.00"))
+
+
+def test_a_leap_day_contract_has_whole_years():
+    q = quote(ejourney(), product="Growth", seats=1, years=5, close_date="2028-02-29",
+              route=[{"channel": "VAD", "tier": "Standard"}])
+    spans = [(str(y.start), str(y.end)) for y in q.years]
+    assert spans[:2] == [("2028-02-29", "2029-02-28"), ("2029-03-01", "2030-02-28")]
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))   # no gap, no overlap
+    assert spans[4] == ("2032-02-29", "2033-02-28")
+
+
+def test_as_of_without_a_close_date_is_refused():
+    errors = refused(ejourney(), product="Growth", seats=1, route=[{"channel": "Referral"}],
+                     cumulative={"Referral": {"amount": "3500000000", "as_of": "2025-12-15"}})
+    assert "Give `close_date`" in errors["$.cumulative.Referral.as_of"]
+
+
+def test_the_margin_line_checks_the_top_of_a_discount_range():
+    # OEM 30% .. 60% with COGS 5% and a 50% floor: at 60% the vendor keeps 35%
+    body = RESELLER + """channel OEM { model: oem; owner: partner; discount: 30% .. 60% }
+internal economics { cogs: 5%; margin_floor: 50% }
+"""
+    _program, _errors, diagnostics = compile_program(body, HEADER.replace("IDR", "USD"))
+    p001 = [d.message for d in diagnostics if d.code == "CH-P001"]
+    assert any(m.startswith("route OEM at 60% crosses") and "35%" in m for m in p001), p001
+    assert not any(m.startswith("route OEM at 30% ") for m in p001)

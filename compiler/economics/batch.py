@@ -62,8 +62,15 @@ class LineQuoter:
                 invalid += 1
                 out.append(dumps(errors_to_json(bad.errors, number, _request_id(obj))))
                 continue
+            try:
+                answer = quote_to_json(self.quoter.quote(request), header, view)
+            except (ArithmeticError, ValueError, OverflowError) as exc:  # never lose the batch
+                invalid += 1
+                out.append(dumps(errors_to_json([RequestError("$", f"could not be quoted: {exc}")],
+                                                number, request.id)))
+                continue
             quoted += 1
-            out.append(dumps(quote_to_json(self.quoter.quote(request), header, view)))
+            out.append(dumps(answer))
         return "".join(line + "\n" for line in out), quoted, invalid
 
     def _read(self, obj: object):

@@ -200,11 +200,11 @@ class Quoter:
             if role.ladder is None:
                 continue
             kind = PayoutKind.REBATE if role.collects else COMMISSION
-            line = next((p for p in first.payouts if p.party == role.channel and p.kind is kind),
-                        None)
-            base = line.base if line is not None else ZERO
+            basis = first.vendor_basis
             if role.collects:  # a rebate is on the wholesale price, whether it pays or not
-                base = first.vendor_basis - self.rounding.money(first.vendor_basis * role.rates[0])
+                base = basis - self.rounding.money(basis * role.rates[0])
+            else:  # the deal's own volume, never a split's pool
+                base = basis + (first.services if role.base != "software" else ZERO)
             stated = request.cumulative_for(role.channel)
             start = before[role.channel]
             bracket = earn(role.ladder, base, start).bracket  # the one that set the rate
@@ -426,10 +426,12 @@ def _year_dates(start: _dt.date | None, year: int) -> tuple[_dt.date | None, _dt
 
 
 def _add_years(day: _dt.date, years: int) -> _dt.date:
+    """The anniversary ``years`` later; 29 February's is 1 March in a common year, so a year
+    ends the day before the next anniversary (2028-02-29 .. 2029-02-28)."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year + years, day=28)
+        return _dt.date(day.year + years, 3, 1)
 
 
 def _cap_reason(plan: Plan, years: tuple[YearQuote, ...]) -> list[Reason]:

@@ -93,7 +93,7 @@ def _effect_problems(program: m.Program, example: m.Example, request: DealReques
                      reporter: Reporter) -> list[str]:
     """Input that would not take effect: errors refuse the deal (CH-E302), warnings are
     CH-W301, as a request's are refused or warned about."""
-    errors, warnings = effect_problems(request, program)
+    errors, warnings = effect_problems(request, program, internal_ok=True)
     for error in errors:
         reporter.error("CH-E302", f"example `{example.name}`: {error.message}",
                        _span_of(example, error.path), label="cannot quote this deal as written")

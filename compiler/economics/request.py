@@ -25,6 +25,7 @@ PERCENT = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?%$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_YEARS = 10
 MAX_SEATS = 10_000_000
+MAX_DATE_YEAR = 9999  # a contract must end within the calendar Python (and most systems) know
 
 
 @dataclass(frozen=True)
@@ -283,23 +284,45 @@ def read_request(obj: dict, program: m.Program, routes: dict | None = None) -> D
     return request
 
 
-def effect_problems(request: DealRequest,
-                    program: m.Program) -> tuple[list[RequestError], list[RequestError]]:
+def effect_problems(request: DealRequest, program: m.Program, internal_ok: bool = False
+                    ) -> tuple[list[RequestError], list[RequestError]]:
     """(errors, warnings) for request input that would not take effect as a user expects:
-    a split paying a channel off the route, an influencer that also sources the deal, an
-    unregistered deal with no rule for it, a cumulative no ladder reads. Never silence."""
+    a split paying a channel off the route, an influencer that also sources the deal (or is
+    internal), an unregistered deal with no rule for it, a cumulative no ladder reads, a
+    contract past the calendar's end. Never silence. ``internal_ok``: a worked example."""
     errors: list[RequestError] = []
     warnings: list[RequestError] = []
     closer = request.route[-1].channel if request.route else None
     _check_split(request, program, closer, errors)
-    _check_influenced(request, closer, errors)
-    if not request.registered and _unregistered_rule(program) is None:
-        errors.append(RequestError("$.registered", "the program has no rule for unregistered"
-                                   " deals (`unregistered_rate`); it would pay the registered"
-                                   " rate. Remove `registered: false` or declare the rule"))
+    _check_influenced(request, program, closer, errors, internal_ok)
+    _check_dates(request, errors)
+    if not request.registered:
+        _check_unregistered(request, program, errors, warnings)
     for stated in request.cumulative:
         _check_cumulative(request, program, stated, closer, errors, warnings)
     return errors, warnings
+
+
+def _check_dates(request: DealRequest, errors: list[RequestError]) -> None:
+    start = request.start or request.close_date
+    if start is not None and start.year + request.years > MAX_DATE_YEAR:
+        field = "start" if request.start else "close_date"
+        errors.append(RequestError(f"$.{field}", f"a {request.years}-year contract from {start}"
+                                   " would end after 9999-12-31; give the real date"))
+
+
+def _check_unregistered(request: DealRequest, program: m.Program, errors: list[RequestError],
+                        warnings: list[RequestError]) -> None:
+    if _unregistered_rule(program) is None:
+        errors.append(RequestError("$.registered", "the program has no rule for unregistered"
+                                   " deals (`unregistered_rate`); it would pay the registered"
+                                   " rate. Remove `registered: false` or declare the rule"))
+        return
+    for index, step in enumerate(request.route[-1:], len(request.route) - 1):
+        if step.rate is not None:
+            warnings.append(RequestError(f"$.route[{index}].rate", "an unregistered deal earns"
+                                         " the flat `unregistered_rate` (never more than this"
+                                         " rate): the deal's rate is only a ceiling"))
 
 
 def _unregistered_rule(program: m.Program) -> Decimal | None:
@@ -326,13 +349,17 @@ def _check_split(request: DealRequest, program: m.Program, closer: str | None,
                                        " divides the partner of record's payout"))
 
 
-def _check_influenced(request: DealRequest, closer: str | None,
-                      errors: list[RequestError]) -> None:
+def _check_influenced(request: DealRequest, program: m.Program, closer: str | None,
+                      errors: list[RequestError], internal_ok: bool) -> None:
     on_route = {s.channel for s in request.route}
     seen: set[str] = set()
     for index, name in enumerate(request.influenced):
         path = f"$.influenced[{index}]"
-        if name in on_route:
+        channel = program.channel(name)
+        if channel is not None and channel.internal and not internal_ok:
+            errors.append(RequestError(path, f"channel `{name}` is internal (a benchmark, not an"
+                                       " offer): it cannot be paid"))
+        elif name in on_route:
             errors.append(RequestError(path, f"`{name}` is on the deal's route: a channel that"
                                        " sources or closes the deal is not also paid an"
                                        " influence fee (no double-dipping)"))
@@ -352,9 +379,20 @@ def _check_cumulative(request: DealRequest, program: m.Program, stated: "Cumulat
     if channel.thresholds is None:
         errors.append(RequestError(path, f"`{channel.name}` has no thresholds: a cumulative"
                                    " volume for it changes nothing"))
+    elif all(step.channel != stated.channel for step in request.route):
+        warnings.append(RequestError(path, f"`{channel.name}` is not on this deal's route, so"
+                                     " its thresholds do not apply to this deal"))
     elif stated.channel != closer:
-        warnings.append(RequestError(path, f"`{channel.name}` is not the partner of record on"
-                                     " this route, so its thresholds do not apply to this deal"))
+        warnings.append(RequestError(path, f"`{channel.name}` only introduces this deal (it is"
+                                     " not the partner of record), so its thresholds do not"
+                                     " apply"))
+    elif not request.registered:
+        warnings.append(RequestError(path, "an unregistered deal earns the flat"
+                                     " `unregistered_rate`: the thresholds do not apply"))
+    if stated.as_of and request.close_date is None:
+        errors.append(RequestError(path + ".as_of", "`as_of` says when the volume was measured;"
+                                   " without the deal's `close_date` nothing can tell whether it"
+                                   " is from this period. Give `close_date`"))
     if stated.as_of and request.close_date and stated.as_of > request.close_date:
         errors.append(RequestError(path + ".as_of", f"volume as of {stated.as_of} is after the"
                                    f" close date {request.close_date}: the cumulative is the"
@@ -553,7 +591,8 @@ class FastReader:
             return None
         request = DealRequest(product, seats, years, route, one_time, per_year, cumulative,
                               close, id=ident)
-        if cumulative and any(effect_problems(request, self.program)):
+        late = close is not None and close.year + years > MAX_DATE_YEAR
+        if (cumulative or late) and any(effect_problems(request, self.program)):
             return None  # the full path reports the problems (or attaches the warnings)
         return request
 

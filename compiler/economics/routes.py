@@ -29,12 +29,15 @@ class Route:
     steps: tuple[tuple[str, str | None], ...]
     bracket: m.Bracket | None = None
     handover: m.Handover | None = None   # the last handover crossed (into the closer)
+    rate: Decimal | None = None          # the closer's rate, for a negotiable discount range
 
     @property
     def text(self) -> str:
-        """`Referral -> VAD Elite`, plus the bracket when one is chosen."""
+        """`Referral -> VAD Elite`, plus the rate and bracket when they are chosen."""
         route = " -> ".join(f"{c} {t}" if t else c for c, t in self.steps)
-        return route + (f" (bracket from {self.bracket.low.amount:f})" if self.bracket else "")
+        rate = f" at {self.rate * 100:f}".rstrip("0").rstrip(".") + "%" if self.rate else ""
+        return route + rate + (f" (bracket from {self.bracket.low.amount:f})"
+                               if self.bracket else "")
 
     @property
     def closer(self) -> tuple[str, str | None]:
@@ -56,8 +59,9 @@ class Route:
                 return None
         elif self.bracket is not None:
             cumulative = (Cumulative(closer, self.bracket.low.amount),)
-        return DealRequest(product.name, seats, years,
-                           tuple(Step(c, t) for c, t in self.steps), cumulative=cumulative)
+        steps = tuple(Step(c, t) for c, t in self.steps[:-1]) + \
+            (Step(closer, self.closer[1], self.rate),)
+        return DealRequest(product.name, seats, years, steps, cumulative=cumulative)
 
 
 def nominal_product(program: m.Program) -> m.Product | None:
@@ -99,8 +103,8 @@ def routes(program: m.Program) -> Iterator[Route]:
 
     offered = {c.name: c for c in program.channels if not c.internal}
     for channel in offered.values():
-        for tier, bracket in _closer_options(channel, None):
-            yield Route(((channel.name, tier),), bracket)
+        for tier, bracket, rate in _closer_options(channel, None):
+            yield Route(((channel.name, tier),), bracket, None, rate)
     graph = nx.DiGraph()
     graph.add_nodes_from(offered)
     for h in program.handovers:
@@ -112,19 +116,25 @@ def routes(program: m.Program) -> Iterator[Route]:
             for path in paths:
                 last = graph.edges[path[-2], path[-1]]["handover"]
                 intro = tuple((c, _entry_tier(offered[c])) for c in path[:-1])
-                for tier, bracket in _closer_options(offered[path[-1]], last):
-                    yield Route(intro + ((path[-1], tier),), bracket, last)
+                for tier, bracket, rate in _closer_options(offered[path[-1]], last):
+                    yield Route(intro + ((path[-1], tier),), bracket, last, rate)
 
 
-def _closer_options(channel: m.Channel,
-                    handover: m.Handover | None) -> Iterator[tuple[str | None, m.Bracket | None]]:
-    """(tier, bracket) pairs the partner of record can be paid at."""
+def _closer_options(channel: m.Channel, handover: m.Handover | None
+                    ) -> Iterator[tuple[str | None, m.Bracket | None, Decimal | None]]:
+    """(tier, bracket, rate) the partner of record can be paid at: every allowed tier, every
+    threshold bracket, and both ends of a negotiable discount range."""
     tiers = [t.name for t in channel.tiers
              if handover is None or not handover.allowed_tiers or t.name in handover.allowed_tiers]
     brackets = list(channel.thresholds.brackets) if channel.thresholds else [None]
+    low_high = channel.discount
+    ranged = channel.buys_wholesale and not channel.tiers and low_high is not None \
+        and low_high[0] != low_high[1]
+    rates = list(low_high) if ranged else [None]
     for tier in tiers or ([None] if not channel.tiers else []):
         for bracket in brackets or [None]:
-            yield tier, bracket
+            for rate in rates:
+                yield tier, bracket, rate
 
 
 def _entry_tier(channel: m.Channel) -> str | None:

@@ -101,12 +101,16 @@ def _request() -> dict:
     return _obj({
         "product": {"type": "string"}, "seats": {"type": "integer"},
         "years": {"type": "integer"}, "route": {"type": "array", "items": step},
+        "services": _obj({"one_time": MONEY, "per_year": MONEY}),
+        "cumulative": {"type": "array", "items": _obj(
+            {"channel": {"type": "string"}, "amount": MONEY, "as_of": _nullable(DATE)})},
         "close_date": _nullable(DATE), "start": _nullable(DATE),
-        "unit_price": _nullable(MONEY), "price_approved": {"type": "boolean"},
+        "unit_price": MONEY, "price_approved": {"type": "boolean"},
         "certified": {"type": "boolean"}, "registered": {"type": "boolean"},
         "split": _nullable({"type": "string"}),
         "influenced": {"type": "array", "items": {"type": "string"}}},
-        "The request as read, defaults filled in.")
+        "The request as read, defaults filled in (start: the contract start; unit_price: the"
+        " price quoted).")
 
 
 def _quote(view: str) -> dict:

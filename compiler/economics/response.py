@@ -63,21 +63,116 @@ _DATES: dict = {}
 
 def quote_to_json(quote: Quote, header: m.Header, view: str = "internal") -> dict:
     """The response object of ``quote`` in ``view`` (see the two response schemas)."""
-    if view == "partner":
-        return _partner(quote, header)
-    out = _common(quote, header, "internal")
-    out["reasons"] = [{"code": r.code.value, "message": r.message} for r in quote.reasons]
-    out["years"] = [{**_year_common(y, quote), **_vendor(y), **_lines(y, quote)}
-                    for y in quote.years]
-    return out
+    writer = _writer(header.minor_units)
+    return writer.partner(quote, header) if view == "partner" else writer.internal(quote, header)
 
 
-def _partner(quote: Quote, header: m.Header) -> dict:
-    """The partner view: built only from partner-safe fields of the quote."""
-    out = _common(quote, header, "partner")
-    out["reasons"] = _partner_reasons(quote)
-    out["years"] = [{**_year_common(y, quote), **_lines(y, quote)} for y in quote.years]
-    return out
+@lru_cache(maxsize=None)
+def _writer(minor_units: int) -> "_Writer":
+    return _Writer(minor_units)
+
+
+class _Writer:
+    """Builds responses for one currency: every amount is spelt to its minor units."""
+
+    def __init__(self, minor_units: int):
+        quantum = Decimal(1).scaleb(-minor_units)
+
+        def money(value: Decimal | None) -> str | None:
+            return None if value is None else _money(value.quantize(quantum))
+        self.money = money
+
+    def internal(self, quote: Quote, header: m.Header) -> dict:
+        """The internal view."""
+        out = self._common(quote, header, "internal")
+        out["reasons"] = [{"code": r.code.value, "message": r.message} for r in quote.reasons]
+        out["years"] = [{**self._year_common(y), **self._vendor(y), **self._lines(y, quote)}
+                        for y in quote.years]
+        return out
+
+    def partner(self, quote: Quote, header: m.Header) -> dict:
+        """The partner view: built only from partner-safe fields of the quote."""
+        out = self._common(quote, header, "partner")
+        out["reasons"] = _partner_reasons(quote)
+        out["years"] = [{**self._year_common(y), **self._lines(y, quote)} for y in quote.years]
+        return out
+
+    def _common(self, quote: Quote, header: m.Header, view: str) -> dict:
+        request = quote.request
+        out: dict = {} if request.id is None else {"id": request.id}  # first: batch lines
+        out.update({"contract_version": CONTRACT_VERSION, "view": view})
+        money = self.money
+        out.update({
+            "program": header.id, "version": header.version,
+            "effective": _date(header.effective), "currency": quote.currency,
+            "request": self._request(quote), "decision": quote.decision,
+            "reasons": [], "warnings": [w.to_json() for w in request.warnings],
+            "notes": list(quote.notes), "partner_of_record": quote.partner,
+            "services_to": quote.services_to, "unit_list_price": money(quote.unit_list_price),
+            "unit_price": money(quote.unit_price),
+            "wholesale_unit_price": money(quote.wholesale_unit_price),
+            "contract": {"start": _date(quote.start), "end": _date(quote.end)},
+            "thresholds": [self._ladder(u) for u in quote.ladders]})
+        return out
+
+    def _request(self, quote: Quote) -> dict:
+        """The request as the engine read it, defaults filled in, echoed for the record."""
+        request, money = quote.request, self.money
+        return {
+            "product": request.product, "seats": request.seats, "years": request.years,
+            "route": _route(request.route),
+            "services": {"one_time": money(request.services_one_time),
+                         "per_year": money(request.services_per_year)},
+            "cumulative": [{"channel": c.channel, "amount": money(c.amount),
+                            "as_of": _date(c.as_of)} for c in request.cumulative],
+            "close_date": _date(request.close_date), "start": _date(quote.start),
+            "unit_price": money(quote.unit_price), "price_approved": request.price_approved,
+            "certified": request.certified, "registered": request.registered,
+            "split": request.split, "influenced": list(request.influenced)}
+
+    def _ladder(self, use: LadderUse) -> dict:
+        ladder, bracket = use.ladder, use.bracket
+        per_deal = ladder.per_deal
+        return {
+            "party": use.party, "partner": use.partner, "ladder": ladder.name,
+            "pays": use.kind.value, "mode": ladder.semantics, "reset": ladder.reset,
+            "basis": "deal_value" if per_deal else "cumulative",
+            "cumulative_stated": self.money(use.stated), "reset_applied": use.reset,
+            "cumulative_before": None if per_deal else self.money(use.before),
+            "cumulative_after": None if per_deal else self.money(use.after),
+            "bracket": {"from": self.money(bracket.low), "up_to": self.money(bracket.high),
+                        "rate": _rate(bracket.rate)}}
+
+    def _year_common(self, y: YearQuote) -> dict:
+        return {
+            "year": y.year, "start": _date(y.start), "end": _date(y.end),
+            "software_list": self.money(y.software_list), "software": self.money(y.software),
+            "services": self.money(y.services), "customer_pays": self.money(y.customer_pays),
+            "wholesale_price": self.money(y.wholesale_price)}
+
+    def _vendor(self, y: YearQuote) -> dict:
+        """INTERNAL: the vendor's economics of a year."""
+        return {
+            "vendor_basis": self.money(y.vendor_basis), "vendor_receives": self.money(y.vendor_receives),
+            "vendor_cogs": self.money(y.vendor_cogs), "vendor_net": self.money(y.vendor_net),
+            "vendor_net_margin": _rate(y.vendor_net_margin), "combined_rate": _rate(y.combined_rate)}
+
+    def _lines(self, y: YearQuote, quote: Quote) -> dict:
+        lines = [self._line(p) for p in y.payouts]
+        return {"payouts": lines if quote.payable else [],
+                "not_payable": [] if quote.payable else lines,
+                "credit": [{"party": c.party, "share": _rate(c.share), "amount": self.money(c.amount)}
+                           for c in y.credit]}
+
+    def _line(self, p: Payout) -> dict:
+        return {
+            # str-enum members are JSON strings as they are (`.value` is a slow descriptor)
+            "party": p.party, "partner": p.partner, "kind": p.kind,
+            "settlement": p.kind.settlement, "timing": p.timing, "rate": _rate(p.rate),
+            "base": self.money(p.base), "base_of": p.base_of, "amount": self.money(p.amount),
+            "amount_is": p.amount_is,
+            "slices": [{"from": self.money(s.low), "up_to": self.money(s.high), "rate": _rate(s.rate),
+                        "base": self.money(s.base)} for s in p.slices] if p.slices else []}
 
 
 def _partner_reasons(quote: Quote) -> list[dict]:
@@ -91,33 +186,6 @@ def _partner_reasons(quote: Quote) -> list[dict]:
     return reasons
 
 
-def _common(quote: Quote, header: m.Header, view: str) -> dict:
-    request = quote.request
-    out: dict = {} if request.id is None else {"id": request.id}  # first: batch lines
-    out.update({"contract_version": CONTRACT_VERSION, "view": view})
-    out.update({
-        "program": header.id, "version": header.version, "effective": _date(header.effective),
-        "currency": quote.currency, "request": _request(request), "decision": quote.decision,
-        "reasons": [], "warnings": [w.to_json() for w in request.warnings],
-        "notes": list(quote.notes), "partner_of_record": quote.partner,
-        "services_to": quote.services_to, "unit_list_price": _money(quote.unit_list_price),
-        "unit_price": _money(quote.unit_price),
-        "wholesale_unit_price": _money(quote.wholesale_unit_price),
-        "contract": {"start": _date(quote.start), "end": _date(quote.end)},
-        "thresholds": [_ladder(u) for u in quote.ladders]})
-    return out
-
-
-def _request(request: DealRequest) -> dict:
-    """The request as the engine read it (defaults filled in), echoed for the record."""
-    return {
-        "product": request.product, "seats": request.seats, "years": request.years,
-        "route": _route(request.route),
-        "close_date": _date(request.close_date), "start": _date(request.start),
-        "unit_price": _money(request.unit_price), "price_approved": request.price_approved,
-        "certified": request.certified, "registered": request.registered,
-        "split": request.split, "influenced": list(request.influenced)}
-
 
 def _route(route: tuple) -> list:
     """The echoed route; cached, as a batch has few routes (never mutated after)."""
@@ -130,56 +198,8 @@ def _route(route: tuple) -> list:
     return echoed
 
 
+
 _ROUTES: dict[tuple, list] = {}
-
-
-def _ladder(use: LadderUse) -> dict:
-    ladder, bracket = use.ladder, use.bracket
-    per_deal = ladder.per_deal
-    return {
-        "party": use.party, "partner": use.partner, "ladder": ladder.name,
-        "pays": use.kind.value, "mode": ladder.semantics, "reset": ladder.reset,
-        "basis": "deal_value" if per_deal else "cumulative",
-        "cumulative_stated": _money(use.stated), "reset_applied": use.reset,
-        "cumulative_before": None if per_deal else _money(use.before),
-        "cumulative_after": None if per_deal else _money(use.after),
-        "bracket": {"from": _money(bracket.low), "up_to": _money(bracket.high),
-                    "rate": _rate(bracket.rate)}}
-
-
-def _year_common(y: YearQuote, quote: Quote) -> dict:
-    return {
-        "year": y.year, "start": _date(y.start), "end": _date(y.end),
-        "software_list": _money(y.software_list), "software": _money(y.software),
-        "services": _money(y.services), "customer_pays": _money(y.customer_pays),
-        "wholesale_price": _money(y.wholesale_price)}
-
-
-def _vendor(y: YearQuote) -> dict:
-    """INTERNAL: the vendor's economics of a year."""
-    return {
-        "vendor_basis": _money(y.vendor_basis), "vendor_receives": _money(y.vendor_receives),
-        "vendor_cogs": _money(y.vendor_cogs), "vendor_net": _money(y.vendor_net),
-        "vendor_net_margin": _rate(y.vendor_net_margin), "combined_rate": _rate(y.combined_rate)}
-
-
-def _lines(y: YearQuote, quote: Quote) -> dict:
-    lines = [_line(p) for p in y.payouts]
-    return {"payouts": lines if quote.payable else [],
-            "not_payable": [] if quote.payable else lines,
-            "credit": [{"party": c.party, "share": _rate(c.share), "amount": _money(c.amount)}
-                       for c in y.credit]}
-
-
-def _line(p: Payout) -> dict:
-    return {
-        # str-enum members are JSON strings as they are (`.value` is a slow descriptor)
-        "party": p.party, "partner": p.partner, "kind": p.kind,
-        "settlement": p.kind.settlement, "timing": p.timing, "rate": _rate(p.rate),
-        "base": _money(p.base), "base_of": p.base_of, "amount": _money(p.amount),
-        "amount_is": p.amount_is,
-        "slices": [{"from": _money(s.low), "up_to": _money(s.high), "rate": _rate(s.rate),
-                    "base": _money(s.base)} for s in p.slices] if p.slices else []}
 
 
 def errors_to_json(errors: list[RequestError], line: int | None = None,

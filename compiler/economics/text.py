@@ -44,6 +44,8 @@ def _ladder(use, money, locale: str) -> str:
     ladder, bracket = use.ladder, use.bracket
     top = f" .. {money(bracket.high)}" if bracket.high is not None else " and above"
     where = f"bracket {money(bracket.low)}{top} at {numbers.percent(bracket.rate, locale)}"
+    if ladder.semantics == "marginal":  # no one bracket sets the rate: the line has slices
+        where = f"reaches the {where}; each slice is paid at its own bracket's rate"
     if ladder.per_deal:
         return f"  {use.party} {ladder.name} ({ladder.semantics}, per deal): {where}"
     reset = " (stated volume reset: earlier period)" if use.reset else ""

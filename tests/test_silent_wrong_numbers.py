@@ -395,3 +395,9 @@ internal economics { cogs: 5%; margin_floor: 50% }
     p001 = [d.message for d in diagnostics if d.code == "CH-P001"]
     assert any(m.startswith("route OEM at 60% crosses") and "35%" in m for m in p001), p001
     assert not any(m.startswith("route OEM at 30% ") for m in p001)
+
+
+def test_certified_false_where_nothing_is_certified_is_warned():
+    request = parse_request({"product": "Growth", "seats": 1, "certified": False,
+                             "route": [{"channel": "Referral"}]}, ejourney())
+    assert [w.path for w in request.warnings] == ["$.certified"]

@@ -298,9 +298,17 @@ def effect_problems(request: DealRequest, program: m.Program, internal_ok: bool 
     _check_dates(request, errors)
     if not request.registered:
         _check_unregistered(request, program, errors, warnings)
+    if not request.certified and not _certification(program, closer):
+        warnings.append(RequestError("$.certified", "no certification is required on this"
+                                     " route, so `certified: false` changes nothing"))
     for stated in request.cumulative:
         _check_cumulative(request, program, stated, closer, errors, warnings)
     return errors, warnings
+
+
+def _certification(program: m.Program, closer: str | None) -> tuple[str, ...]:
+    channel = program.channel(closer) if closer else None
+    return channel.certification if channel is not None else ()
 
 
 def _check_dates(request: DealRequest, errors: list[RequestError]) -> None:

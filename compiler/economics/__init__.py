@@ -9,7 +9,8 @@ The engine is pure: it reads the compiled model and returns frozen values. Money
 """
 from __future__ import annotations
 
-from charter.economics.engine import Credit, Payout, Quote, Quoter, YearQuote
+from charter.economics.engine import Credit, LadderUse, Payout, Quote, Quoter, YearQuote
+from charter.economics.kinds import PayoutKind, ReasonCode, Settlement, Timing
 from charter.economics.plan import Reason
 from charter.economics.request import (DealRequest, RequestError, RequestInvalid,
                                        prune, read_request, request_from_deal,
@@ -34,6 +35,7 @@ def parse_request(obj: object, program) -> DealRequest:
     raise RequestInvalid(sorted(errors, key=lambda e: e.path))
 
 
-__all__ = ["Credit", "DealRequest", "Payout", "Quote", "Quoter", "Reason", "RequestError",
-           "RequestInvalid", "YearQuote", "parse_request", "read_request", "request_from_deal",
+__all__ = ["Credit", "DealRequest", "LadderUse", "Payout", "PayoutKind", "Quote", "Quoter",
+           "Reason", "ReasonCode", "RequestError", "RequestInvalid", "Settlement", "Timing",
+           "YearQuote", "parse_request", "read_request", "request_from_deal",
            "structure_errors"]

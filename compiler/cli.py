@@ -115,6 +115,24 @@ def quote(program: str, request: str | None, batch: str | None, fmt: str | None,
     sys.exit(quote_one(compiled, request, fmt or "text", locale, view))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True, readable=True))
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--target", "target_names", help="Comma-separated targets (default: all).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 listing each file that is stale or missing.")
+@click.option("--provenance", is_flag=True, help="Add each value's source file and line.")
+@click.option("--stamp", help="A build time to record in the outputs (default: none).")
+@click.option("--list-targets", is_flag=True, help="List the targets and exit.")
+def build(paths: tuple[str, ...], out: str | None, target_names: str | None, check_only: bool,
+          provenance: bool, stamp: str | None, list_targets: bool) -> None:
+    """Build configs, schemas, docs and fixtures for every concrete program under PATHS."""
+    from charter.building import run_build
+
+    _check_today()
+    sys.exit(run_build(paths, out, target_names, check_only, provenance, stamp, list_targets))
+
+
 def _check_today() -> None:
     """CHARTER_TODAY, when set, must be a date: waiver expiry is judged against it."""
     import os

@@ -1,0 +1,144 @@
+"""`charter build`: run the output targets over checked programs, atomically.
+
+For each concrete program (abstract bases are built through the programs that extend them)
+every selected target returns its files in memory; nothing is written for a program that
+fails `check`. Files are written to a temporary folder beside the output folder and renamed
+into place program by program, so earlier outputs are never half-written or lost. `--check`
+compares instead of writing: a stale or missing file is a finding (exit 1), as
+`terraform fmt -check` does.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from charter.diagnostics import Diagnostic, Severity
+from charter.source import SourceFile
+
+SHARED = "schema"  # files of shared targets (the schemas) go to OUT/schema/, not per program
+
+
+@dataclass
+class BuildResult:
+    """What a build did: programs built, files written or found stale, and diagnostics."""
+
+    built: dict[str, dict[str, bytes]] = field(default_factory=dict)   # program id -> files
+    shared: dict[str, bytes] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)       # files whose program did not check
+    stale: list[str] = field(default_factory=list)        # --check: differs or is missing
+
+    @property
+    def ok(self) -> bool:
+        """No program failed, no internal error and nothing stale."""
+        return not self.failed and not self.stale and \
+            not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+class TargetError(RuntimeError):
+    """A target failed on a program that checked clean: a compiler bug, reported as one."""
+
+
+def select_targets(names: Iterable[str] | None):
+    """The registered targets called ``names`` (all of them when None), in build order."""
+    from charter.targets import targets
+
+    registry = targets()
+    if names is None:
+        return list(registry.values())
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise ValueError(f"unknown target `{unknown[0]}`; targets: {', '.join(registry)}")
+    return [registry[n] for n in registry if n in set(names)]
+
+
+def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[str] | None = None,
+                check: bool = False, provenance: bool = False,
+                stamp: str | None = None) -> BuildResult:
+    """Build (or with ``check``, compare) every concrete program under ``paths`` into ``out``."""
+    from charter.api import compile_file, discover
+
+    chosen = select_targets(names)
+    result = BuildResult()
+    for path in discover(paths):
+        program, reporter, sources = compile_file(path)
+        result.sources.update(sources)
+        result.diagnostics += [d for d in reporter.sorted() if d not in result.diagnostics]
+        if program is None or reporter.has_errors:
+            result.failed.append(str(path))
+        elif not program.header.abstract:
+            _run_targets(program, chosen, provenance, stamp, result)
+    if check:
+        result.stale = stale_files(result, Path(out))
+    elif result.built or result.shared:
+        write_atomically(result, Path(out))
+    return result
+
+
+def _run_targets(program, chosen, provenance: bool, stamp: str | None,
+                 result: BuildResult) -> None:
+    from charter.targets import BuildContext
+
+    ctx = BuildContext(program, provenance=provenance, stamp=stamp)
+    files: dict[str, bytes] = {}
+    for target in chosen:
+        try:
+            made = target.build(ctx)
+        except Exception as exc:  # noqa: BLE001 - a target bug must not look like user error
+            raise TargetError(f"internal error in target `{target.name}` building"
+                              f" `{program.header.id}`: {exc}") from exc
+        into = result.shared if getattr(target, "shared", False) else files
+        into.update(made)
+    result.built[program.header.id] = files
+
+
+def expected_files(result: BuildResult) -> dict[str, bytes]:
+    """Every file the build makes, by path relative to the output folder."""
+    files = {f"{SHARED}/{name}": data for name, data in result.shared.items()}
+    for program_id, made in result.built.items():
+        files.update({f"{program_id}/{name}": data for name, data in made.items()})
+    return dict(sorted(files.items()))
+
+
+def stale_files(result: BuildResult, out: Path) -> list[str]:
+    """Files under ``out`` that differ from the build, are missing, or should not be there."""
+    expected = expected_files(result)
+    stale = [name for name, data in expected.items()
+             if not (out / name).is_file() or (out / name).read_bytes() != data]
+    for folder in [SHARED] * bool(result.shared) + list(result.built):
+        root = out / folder
+        if root.is_dir():
+            stale += sorted(str(p.relative_to(out)) for p in root.rglob("*")
+                            if p.is_file() and str(p.relative_to(out)) not in expected)
+    return sorted(set(stale))
+
+
+def write_atomically(result: BuildResult, out: Path) -> None:
+    """Write each built folder beside ``out``, then swap it into place by renames."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        folders = [SHARED] * bool(result.shared) + list(result.built)
+        for name, data in expected_files(result).items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for folder in folders:
+            _swap(staging / folder, out / folder, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(new: Path, old: Path, staging: Path) -> None:
+    """Replace ``old`` by ``new`` with renames (the old folder is removed only afterwards)."""
+    if not new.exists():
+        return
+    if old.exists():
+        retired = staging / f".old-{old.name}"
+        os.replace(old, retired)
+    os.replace(new, old)

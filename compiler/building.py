@@ -1,0 +1,50 @@
+"""`charter build` glue: options to `charter.build`, results to the terminal.
+
+Returns exit codes instead of exiting, so it can be tested without a subprocess.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
+              check_only: bool, provenance: bool, stamp: str | None,
+              list_targets: bool) -> int:
+    """Run a build (or `--check`, or `--list-targets`); print what happened; the exit code."""
+    from charter.build import TargetError, build_paths, select_targets
+
+    if list_targets:
+        for target in select_targets(None):
+            click.echo(f"{target.name:<10} {target.audience:<9} {target.description}")
+        return 0
+    if not paths or out is None:
+        raise click.UsageError("give PATHS and --out DIR (or --list-targets)")
+    names = [n.strip() for n in target_names.split(",") if n.strip()] if target_names else None
+    try:
+        result = build_paths(paths, out, names, check_only, provenance, stamp)
+    except ValueError as bad:
+        raise click.UsageError(str(bad))
+    except TargetError as bug:
+        click.echo(f"charter: {bug}; please report it", err=True)
+        return 1
+    _report(result, out, check_only)
+    return 0 if result.ok else 1
+
+
+def _report(result, out: str, check_only: bool) -> None:
+    from charter.render import render_text
+
+    loud = [d for d in result.diagnostics if d.severity.value == "error"]
+    if loud:
+        click.echo(render_text(loud, result.sources, color=sys.stderr.isatty()), err=True)
+    for path in result.failed:
+        click.echo(f"{path}: not built: the program has errors", err=True)
+    for name in result.stale:
+        click.echo(f"{out}/{name}: stale or missing", err=True)
+    verb = "checked" if check_only else "built"
+    files = sum(len(f) for f in result.built.values()) + len(result.shared)
+    click.echo(f"{verb} {len(result.built)} program(s), {files} file(s) in {out}"
+               + (f"; {len(result.stale)} stale" if check_only else ""),
+               err=not result.ok)

@@ -1,0 +1,139 @@
+"""`charter build`: atomic writes, `--check`, failing programs, the target registry.
+
+These tests register small targets of their own, so they test the build machinery apart from
+what the real targets write (tests/test_target_*.py test those).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import charter.targets
+from charter.targets import Target
+
+from conftest import PROGRAMS
+
+
+def _echo(ctx) -> dict[str, bytes]:
+    header = ctx.program.header
+    return {"echo.json": (json.dumps({"id": header.id, "title": header.title}) + "\n").encode(),
+            "nested/channels.txt": "\n".join(c.name for c in ctx.program.channels).encode()}
+
+
+ECHO = Target("echo", "the program's id and channels", "machines", _echo)
+SHARED = Target("shared", "one file for all programs", "machines",
+                lambda ctx: {"shared.txt": b"same for all\n"}, shared=True)
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """Only the test targets are registered."""
+    found = {"echo": ECHO, "shared": SHARED}
+    monkeypatch.setattr(charter.targets, "targets", lambda: dict(found))
+    return found
+
+
+def run(*args):
+    from charter.cli import main
+    return CliRunner().invoke(main, ["build", *map(str, args)])
+
+
+def project(tmp_path: Path) -> Path:
+    """A copy of the bundled programs (so a test may break one)."""
+    root = tmp_path / "project"
+    (root / "programs" / "base").mkdir(parents=True)
+    (root / "charter.toml").write_text("", encoding="utf-8")
+    for path in PROGRAMS.rglob("*.charter"):
+        target = root / "programs" / path.relative_to(PROGRAMS)
+        target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return root / "programs"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_concrete_programs_are_built_and_abstract_bases_are_not(registry, tmp_path):
+    out = tmp_path / "out"
+    result = run(PROGRAMS, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(tree(out)) == [
+        "ejourney/echo.json", "ejourney/nested/channels.txt", "elision/echo.json",
+        "elision/nested/channels.txt", "saas_reseller/echo.json",
+        "saas_reseller/nested/channels.txt", "schema/shared.txt"]
+    assert "built 3 program(s), 7 file(s)" in result.output
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no leftovers
+
+
+def test_two_builds_are_byte_identical(registry, tmp_path):
+    run(PROGRAMS, "--out", tmp_path / "a")
+    run(PROGRAMS, "--out", tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_a_program_with_errors_writes_nothing_and_keeps_its_old_output(registry, tmp_path):
+    programs, out = project(tmp_path), tmp_path / "out"
+    assert run(programs, "--out", out).exit_code == 0
+    before = tree(out)
+    broken = programs / "saas-reseller.charter"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("margin: 25%", "margin: 25"),
+                      encoding="utf-8")
+    result = run(programs, "--out", out)
+    assert result.exit_code == 1
+    assert "saas-reseller.charter: not built: the program has errors" in result.output
+    assert tree(out)["saas_reseller/echo.json"] == before["saas_reseller/echo.json"]
+
+
+def test_a_failing_target_is_an_internal_error_and_writes_nothing(registry, tmp_path):
+    out = tmp_path / "out"
+    assert run(PROGRAMS, "--out", out).exit_code == 0
+    before = tree(out)
+
+    def explode(ctx):
+        if ctx.program.header.id == "saas_reseller":
+            raise KeyError("boom")
+        return _echo(ctx)
+    registry["echo"] = Target("echo", "", "machines", explode)
+    result = run(PROGRAMS, "--out", out)
+    assert result.exit_code == 1 and "internal error in target `echo`" in result.output
+    assert "Traceback" not in result.output
+    assert tree(out) == before                    # not half-written: nothing changed
+
+
+def test_check_lists_stale_missing_and_extra_files(registry, tmp_path):
+    out = tmp_path / "out"
+    run(PROGRAMS, "--out", out)
+    assert run(PROGRAMS, "--out", out, "--check").exit_code == 0
+    (out / "ejourney" / "echo.json").write_text("{}\n", encoding="utf-8")
+    (out / "elision" / "nested" / "channels.txt").unlink()
+    (out / "saas_reseller" / "left-over.txt").write_text("x", encoding="utf-8")
+    before = tree(out)
+    result = run(PROGRAMS, "--out", out, "--check")
+    assert result.exit_code == 1
+    for name in ("ejourney/echo.json", "elision/nested/channels.txt",
+                 "saas_reseller/left-over.txt"):
+        assert f"{out}/{name}: stale or missing" in result.output
+    assert tree(out) == before                    # --check writes nothing
+
+
+def test_targets_are_chosen_by_name(registry, tmp_path):
+    out = tmp_path / "out"
+    assert run(PROGRAMS, "--out", out, "--target", "shared").exit_code == 0
+    assert sorted(tree(out)) == ["schema/shared.txt"]
+    result = run(PROGRAMS, "--out", out, "--target", "ech")
+    assert result.exit_code == 2 and "unknown target `ech`" in result.output
+
+
+def test_list_targets_names_every_registered_target(registry):
+    result = run("--list-targets")
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.output.splitlines()] == ["echo", "shared"]
+
+
+def test_out_is_required(registry):
+    result = run(PROGRAMS)
+    assert result.exit_code == 2 and "--out" in result.output

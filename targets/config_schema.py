@@ -13,7 +13,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from charter.economics.contract import BASE_URL, DATE, RATE
+from charter.economics.contract import BASE_URL, RATE
 
 SCHEMA_VERSION = "1.0"   # the config's shape; bump the major part for a breaking change
 CONFIG_ID = f"{BASE_URL}config.schema.json"

@@ -1,0 +1,314 @@
+"""The partner guide's economics: what a partner earns, for how long, and how to grow.
+
+Every section reads the partner projection (`Projection`) only; computed numbers come from
+the engine's partner view of a quote (`Projection.quote`).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from charter.targets import diagram
+from charter.targets.document import Figure, Items, Note, Para, Section, Table
+from charter.targets.projection import Projection, local
+from charter.targets.wording import partner_prose, words
+
+YEARS_SHOWN = 5      # the year-by-year table: long enough to show any step-down
+MODE_TEXT = {
+    "forward": "The whole deal earns the rate of the bracket your volume had reached before"
+               " the deal. The deal that crosses a threshold still earns the old rate; the"
+               " next deal earns the new one.",
+    "marginal": "Each part of the deal earns the rate of the bracket it falls in, like tax"
+                " brackets.",
+    "retroactive": "The deal earns the rate of the bracket that your volume, this deal"
+                   " included, reaches; when a threshold is crossed, the volume booked earlier"
+                   " in the period is topped up to the new rate.",
+}
+
+
+# ---- channel summaries ---------------------------------------------------------------------
+
+def channel_terms(p: Projection, channel: dict) -> str:
+    """What a channel earns, in one line: rates per tier, brackets, or a negotiated range."""
+    w = p.words
+    if channel["tiers"]:
+        return _tier_terms(p, channel)
+    if channel["discount"]:
+        rng = channel["discount"]
+        return f"discount of {w.percent(rng['from'])} – {w.percent(rng['up_to'])} off list," \
+               " negotiated per deal"
+    if channel["thresholds"]:
+        return f"{words(channel['payout']['kind'])} by volume bracket: " + \
+            "; ".join(_bracket_text(p, b) for b in channel["thresholds"]["brackets"])
+    return _payout_terms(p, channel)
+
+
+def _payout_terms(p: Projection, channel: dict) -> str:
+    payout = channel["payout"]
+    first = payout["years"][0]["rate"] if payout else None
+    if first is None or Decimal(first) == 0:
+        return "a share of the deal agreed per deal (see splits)"
+    return f"{words(payout['kind'])} of {p.words.percent(first)} of {words(channel['commission_base'])}"
+
+
+def _tier_terms(p: Projection, channel: dict) -> str:
+    tiers = channel["tiers"]
+    kind = words(tiers[0]["payout"]["kind"])
+    rates = " / ".join(p.words.percent(t["payout"]["years"][0]["rate"]) for t in tiers)
+    names = " / ".join(t["name"] for t in tiers)
+    mdf = [t["payout"]["mdf"] for t in tiers]
+    extra = "" if not any(Decimal(m) for m in mdf) else \
+        " plus MDF " + " / ".join(p.words.percent(m) for m in mdf)
+    return f"{kind} {rates} ({names}){extra}"
+
+
+def _bracket_text(p: Projection, bracket: dict) -> str:
+    w = p.words
+    top = f"up to {w.money(bracket['up_to'])}" if bracket["up_to"] else "and above"
+    low = "" if bracket["up_to"] and Decimal(bracket["from"]["amount"]) == 0 \
+        else f"from {w.money(bracket['from'])} "
+    return f"{w.percent(bracket['rate'])} {low}{top}".replace("  ", " ")
+
+
+def how_long(p: Projection, channel: dict) -> str:
+    """How long the channel's payout lasts, from the engine's year schedule."""
+    payouts = [t["payout"] for t in channel["tiers"]] or [channel["payout"]]
+    texts = sorted({p.words.schedule(x["years"], "by bracket" if x["ladder"] else "per deal")
+                    for x in payouts if x})
+    text = "; ".join(texts) if texts else "—"
+    flat = all(len(x["years"]) == 1 and x["years"][0]["to_year"] is None for x in payouts if x)
+    if flat and channel["partner_owns_customer"]:
+        text += ", for as long as the customer renews (no year-2 step-down)"
+    return text
+
+
+def how_to_grow(p: Projection, channel: dict) -> str:
+    """Ways up: tier promotions, volume brackets, tier options, own services revenue."""
+    ways = [f"{t['name']} → {local(t['tier_up']['to'])} at {p.words.criteria(t['tier_up']['when'])}"
+            for t in channel["tiers"] if t["tier_up"]]
+    if channel["thresholds"]:
+        top = channel["thresholds"]["brackets"][-1]
+        ways.append(f"{p.words.percent(top['rate'])} once volume reaches {p.words.money(top['from'])}"
+                    f" ({words(channel['thresholds']['reset'])})")
+    ways += [f"{t['name']}: {', '.join(words(o) for o in t['options'])}"
+             for t in channel["tiers"] if t["options"]]
+    if channel["partner_owns_customer"] and _partner_services(p):
+        ways.append("your own services revenue on top, at your prices")
+    return "; ".join(ways) or "—"
+
+
+def _partner_services(p: Projection) -> list[dict]:
+    return [x for x in p.data["products"] if x["layer"] == "services" and x["priced_by"] == "partner"]
+
+
+def at_a_glance(p: Projection) -> Section:
+    """For a prospect: each channel's earnings, how long they last and how to grow."""
+    rows = tuple((c["name"], channel_terms(p, c), how_long(p, c), how_to_grow(p, c))
+                 for c in p.channels)
+    return Section("at-a-glance", "At a glance", (
+        Table(("Channel", "What you earn", "How long it lasts", "How to grow"), rows),))
+
+
+# ---- channel models side by side -----------------------------------------------------------
+
+def _owner(channel: dict) -> str:
+    if channel["partner_owns_customer"]:
+        return "you own the customer relationship and the renewal"
+    return {"vendor": "the vendor owns the customer relationship",
+            "shared": "shared between you and the vendor"}.get(channel["owner"], words(channel["owner"]))
+
+
+def _protection(p: Projection, channel: dict) -> str:
+    text = p.words.duration(channel["lead_protection"])
+    if channel["lead_protection_extension"]:
+        text += f" (+ {p.words.duration(channel['lead_protection_extension'])})"
+    return text
+
+
+def _certification(p: Projection, channel: dict) -> str:
+    if not channel["certification"]:
+        return "—"
+    renewal = channel["certification_renewal"]
+    every = f", renewed every {p.words.duration(renewal)}" if renewal else ""
+    return ", ".join(words(c) for c in channel["certification"]) + every
+
+
+def _support(channel: dict) -> str:
+    levels = channel["support"] or {}
+    return ", ".join(f"{k}: {words(v)}" for k, v in sorted(levels.items())) or "—"
+
+
+def _white_label(channel: dict) -> str:
+    wl = channel["white_label"]
+    if not wl:
+        return "—"
+    return ", ".join(f"{k}: {words(v)}" for k, v in wl.items() if v)
+
+
+SIDE_BY_SIDE = (
+    ("Model", lambda p, c: words(c["model"])),
+    ("Best for", lambda p, c: c["best_for"] or "—"),
+    ("Effort", lambda p, c: c["effort"] or "—"),
+    ("What you earn", channel_terms),
+    ("How long it lasts", how_long),
+    ("Customer relationship", lambda p, c: _owner(c)),
+    ("Lead protection", _protection),
+    ("Eligibility", lambda p, c: c["eligibility"] or "—"),
+    ("Entry barrier", lambda p, c: words(c["barrier"]) if c["barrier"] else "—"),
+    ("Certification", _certification),
+    ("Support levels", lambda p, c: _support(c)),
+    ("White label", lambda p, c: _white_label(c)),
+)
+
+
+def side_by_side(p: Projection) -> Section:
+    """The channel models in columns, one row per property (rows no channel has are left out)."""
+    rows = []
+    for label, read in SIDE_BY_SIDE:
+        cells = tuple(read(p, c) for c in p.channels)
+        if any(cell != "—" for cell in cells):
+            rows.append((label,) + cells)
+    blocks = [Table(("",) + tuple(c["name"] for c in p.channels), tuple(rows))]
+    blocks += [Para(f"{c['name']}: {partner_prose(c['doc'])}") for c in p.channels
+               if partner_prose(c["doc"])]
+    return Section("channel-models", "The channel models side by side", tuple(blocks))
+
+
+# ---- products ------------------------------------------------------------------------------
+
+def _msrp(p: Projection, product: dict) -> str:
+    floor = product["msrp_floor"]
+    if floor is None:
+        return "—"
+    return "the list price" if floor.get("list_price") else p.words.price(floor["price"])
+
+
+def _product_price(p: Projection, product: dict) -> str:
+    if product["list_price"]:
+        return p.words.price(product["list_price"])
+    if product["subcontract_price"]:
+        sub = product["subcontract_price"]
+        return f"{p.words.price(sub['from'])} – {p.words.price(sub['up_to'])} (sub-contract)"
+    return product["typical_price"] or "set by the partner"
+
+
+def products(p: Projection) -> Section | None:
+    """The price list, layer by layer, and what each product includes."""
+    items = p.data["products"]
+    if not items:
+        return None
+    rows = tuple((x["name"], words(x["layer"]), _product_price(p, x), words(x["delivered_by"]),
+                  words(x["priced_by"]), _msrp(p, x)) for x in items)
+    blocks = [Table(("Product", "Layer", "Price", "Delivered by", "Priced by",
+                     "Lowest customer price"), rows)]
+    for x in items:
+        if x["includes"]:
+            blocks.append(Items(((x["name"], "includes: " + "; ".join(x["includes"])),)))
+        if x["typical_price"] and x["list_price"] is None and x["subcontract_price"] is None:
+            continue
+        if x["typical_price"]:
+            blocks.append(Para(f"{x['name']}: {x['typical_price']}"))
+    return Section("products", "Products and pricing", tuple(blocks))
+
+
+# ---- the wholesale ladder ------------------------------------------------------------------
+
+def wholesale_ladder(p: Projection) -> Section | None:
+    """What a reseller pays the vendor per unit, per product and tier (the engine's prices)."""
+    tables = [_ladder_table(p, c) for c in p.channels
+              if c["buys_wholesale"] and any(t["wholesale_prices"] for t in c["tiers"])]
+    if not tables:
+        return None
+    note = Note("You buy at the wholesale price and sell at your own price, never below the"
+                " lowest customer price without the vendor's approval; the difference is yours.")
+    return Section("wholesale-ladder", "Wholesale price ladder", tuple(tables) + (note,))
+
+
+def _ladder_table(p: Projection, channel: dict) -> Table:
+    tiers = [t for t in channel["tiers"] if t["wholesale_prices"]]
+    head = ("Product", "Customer list price") + tuple(
+        f"{t['name']} ({p.words.percent(t['payout']['years'][0]['rate'])})" for t in tiers)
+    rows = []
+    for product in p.priced_software():
+        prices = [next((x for x in t["wholesale_prices"] if x["product"] == product["id"]), None)
+                  for t in tiers]
+        rows.append((product["name"], p.words.price(product["list_price"]))
+                    + tuple(p.words.money(x["unit_price"]) if x else "—" for x in prices))
+    return Table(head, tuple(rows), f"{channel['name']}: wholesale price per unit, by tier")
+
+
+# ---- tiers ---------------------------------------------------------------------------------
+
+def ladder_graph(p: Projection, channel: dict, key: str) -> diagram.Graph:
+    """A channel's tiers bottom up: promotions as arrows up, downgrades as dotted arrows down."""
+    ids = {t["id"]: f"t{i}" for i, t in enumerate(channel["tiers"])}
+    nodes = tuple(diagram.Node(ids[t["id"]], _tier_lines(p, t), i)
+                  for i, t in enumerate(channel["tiers"]))
+    edges = [diagram.Edge(ids[t["id"]], ids[t["tier_up"]["to"]],
+                          p.words.criteria(t["tier_up"]["when"]))
+             for t in channel["tiers"] if t["tier_up"] and t["tier_up"]["to"] in ids]
+    edges += [diagram.Edge(ids[t["id"]], ids[t["downgrade_to"]],
+                           f"downgrade ({words(t['review'])} review)" if t["review"] else
+                           "downgrade", dotted=True)
+              for t in channel["tiers"] if t["downgrade_to"] in ids]
+    return diagram.Graph("BT", nodes, tuple(edges), f"{channel['name']} tier ladder", key)
+
+
+def _tier_lines(p: Projection, tier: dict) -> tuple[str, ...]:
+    title = tier["name"] + (f" — {tier['label']}" if tier["label"] else "")
+    first = tier["payout"]["years"][0]["rate"]
+    earn = f"{words(tier['payout']['kind'])} {p.words.percent(first)}" if first else ""
+    mdf = f"MDF {p.words.percent(tier['payout']['mdf'])}" if Decimal(tier["payout"]["mdf"]) else ""
+    lines = [title, " · ".join(x for x in (earn, mdf) if x)]
+    if tier["quota"]:
+        lines.append(f"quota {p.words.price(tier['quota'])}")
+    return tuple(line for line in lines if line)
+
+
+def _tier_row(p: Projection, t: dict) -> tuple[str, ...]:
+    up = t["tier_up"]
+    return (t["name"], t["label"] or "—", p.words.price(t["quota"]) if t["quota"] else "none",
+            p.words.criteria(t["qualify"]) if t["qualify"] else "open",
+            p.words.schedule(t["payout"]["years"]),
+            p.words.percent(t["payout"]["mdf"]) if Decimal(t["payout"]["mdf"]) else "—",
+            f"{local(up['to'])} at {p.words.criteria(up['when'])}" if up else "—",
+            local(t["downgrade_to"]) or "—", words(t["review"]) if t["review"] else "—")
+
+
+def tiers(p: Projection) -> Section | None:
+    """Each tiered channel's ladder (figure and table) and what moves a partner down."""
+    tiered = [c for c in p.channels if c["tiers"]]
+    if not tiered:
+        return None
+    subs = tuple(_tier_section(p, c, i) for i, c in enumerate(tiered))
+    down = _downgrade_rules(p)
+    return Section("tiers", "Tiers: moving up and down", down, subs)
+
+
+def _tier_section(p: Projection, channel: dict, index: int) -> Section:
+    head = ("Tier", "Label", "Quota", "To qualify", "Earns", "MDF", "Moves up to", "Moves down to",
+            "Review")
+    figure = Figure(ladder_graph(p, channel, f"ladder{index}"),
+                    f"{channel['name']}: tiers from the entry tier up; solid arrows move up,"
+                    " dotted arrows move down.")
+    rows = tuple(_tier_row(p, t) for t in channel["tiers"])
+    docs = tuple(Para(f"{t['name']}: {partner_prose(t['doc'])}") for t in channel["tiers"]
+                 if partner_prose(t["doc"]) and not t["label"])
+    return Section(f"tiers-{index}", f"{channel['name']} tiers",
+                   (figure, Table(head, rows)) + docs)
+
+
+def _downgrade_rules(p: Projection) -> tuple:
+    rules = [(x["title"] or words(x["name"]), _consequence(p, x)) for x in p.data["mitigations"]
+             if any("downgrade" in a or "exit" in a for a in x["action"])]
+    if not rules:
+        return ()
+    return (Para("Tiers are kept by outcomes as well as volume. These reviews can move a partner"
+                 " down:"), Items(tuple(rules)))
+
+
+def _consequence(p: Projection, x: dict) -> str:
+    when = p.words.criteria(x["trigger"]) if x["trigger"] else ""
+    sustained = f" for {p.words.duration(x['sustained'])}" if x["sustained"] else ""
+    action = " or ".join(words(a) for a in x["action"])
+    cadence = f" ({words(x['cadence'])})" if x["cadence"] else ""
+    return f"{when}{sustained} → {action}{cadence}".strip(" →") if when else f"{action}{cadence}"

@@ -31,11 +31,11 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
-    """An arrow from one node to another, with a label; ``dotted`` for a step back."""
+    """An arrow from one node to another, with label lines; ``dotted`` for a step back."""
 
     source: str
     target: str
-    label: str
+    lines: tuple[str, ...]
     dotted: bool = False
 
 
@@ -60,7 +60,8 @@ def to_mermaid(graph: Graph) -> str:
         out.append(f'    {node.id}["{label}"]')
     for edge in graph.edges:
         arrow = "-.->" if edge.dotted else "-->"
-        label = f'|"{mermaid_label(edge.label)}"|' if edge.label else ""
+        text = "<br/>".join(mermaid_label(line) for line in edge.lines)
+        label = f'|"{text}"|' if text else ""
         out.append(f"    {edge.source} {arrow}{label} {edge.target}")
     return "\n".join(out)
 
@@ -104,7 +105,7 @@ def layout(graph: Graph) -> tuple[dict[str, _Box], float, float]:
 
 
 def _label_room(graph: Graph) -> float:
-    return max((_text_width(e.label) for e in graph.edges), default=0)
+    return max((_text_width(line) for e in graph.edges for line in e.lines), default=0)
 
 
 def _layout_vertical(graph: Graph) -> tuple[dict[str, _Box], float, float]:
@@ -200,13 +201,15 @@ def _edge(edge: Edge, a: _Box, b: _Box, graph: Graph, back: bool) -> str:
 
 def _edge_label(edge: Edge, x1: float, y1: float, x2: float, y2: float,
                 direction: str) -> str:
-    if not edge.label:
+    if not edge.lines:
         return ""
     mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    first = my + 4 - (len(edge.lines) - 1) * LINE / 2
     if direction in ("BT", "TB"):  # beside the arrow: left of an up-arrow, right of a step back
-        anchor, x, y = ("start", mx + 8, my + 4) if edge.dotted else ("end", mx - 8, my + 4)
-    else:
-        anchor, x, y = "middle", mx, my - 6
+        anchor, x = ("start", mx + 8) if edge.dotted else ("end", mx - 8)
+    else:                          # above the arrow
+        anchor, x, first = "middle", mx, my - 6 - (len(edge.lines) - 1) * LINE
     style = ' font-style="italic"' if edge.dotted else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="#222"{style}>'
-            f"{escape(clean(edge.label))}</text>")
+    return "".join(f'<text x="{x:.1f}" y="{first + i * LINE:.1f}" text-anchor="{anchor}"'
+                   f' fill="#222"{style}>{escape(clean(line))}</text>'
+                   for i, line in enumerate(edge.lines))

@@ -244,11 +244,11 @@ def ladder_graph(p: Projection, channel: dict, key: str) -> diagram.Graph:
     nodes = tuple(diagram.Node(ids[t["id"]], _tier_lines(p, t), i)
                   for i, t in enumerate(channel["tiers"]))
     edges = [diagram.Edge(ids[t["id"]], ids[t["tier_up"]["to"]],
-                          p.words.criteria(t["tier_up"]["when"]))
+                          (p.words.criteria(t["tier_up"]["when"]),))
              for t in channel["tiers"] if t["tier_up"] and t["tier_up"]["to"] in ids]
     edges += [diagram.Edge(ids[t["id"]], ids[t["downgrade_to"]],
-                           f"downgrade ({words(t['review'])} review)" if t["review"] else
-                           "downgrade", dotted=True)
+                           (f"downgrade ({words(t['review'])} review)" if t["review"] else
+                            "downgrade",), dotted=True)
               for t in channel["tiers"] if t["downgrade_to"] in ids]
     return diagram.Graph("BT", nodes, tuple(edges), f"{channel['name']} tier ladder", key)
 

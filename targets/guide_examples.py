@@ -1,0 +1,265 @@
+"""The partner guide's computed numbers: volume brackets with a worked crossing, the
+program's worked examples, and a year-by-year view of what the partner of record earns.
+
+Every number here is the engine's, read from the partner view of a quote
+(`Projection.quote`); deals are built from the partner projection.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from charter.economics.kinds import PayoutKind
+from charter.targets.document import Note, Para, Section, Table
+from charter.targets.guide_economics import MODE_TEXT, YEARS_SHOWN
+from charter.targets.projection import Projection, local, request_of
+from charter.targets.wording import partner_prose, words
+
+RESET_TEXT = {"never": "never resets", "contract_year": "counts per contract year"}
+
+
+# ---- payout lines --------------------------------------------------------------------------
+
+def line_text(p: Projection, line: dict) -> str:
+    """`VAD wholesale margin: 35% × Rp2,4 M = Rp840 jt`, with the arithmetic that multiplies
+    back (slices for a marginal ladder, the spread at a price other than list)."""
+    w, kind = p.words, PayoutKind(line["kind"])
+    if line["slices"]:
+        how = " + ".join(f"{w.percent(s['rate'])} × {w.money(s['base'])}" for s in line["slices"])
+    elif line["amount_is"] == "spread":
+        how = "customer price − wholesale price"
+    else:
+        how = f"{w.percent(line['rate'])} × {w.money(line['base'])}"
+    once = " (one time)" if line["timing"] == "one_time" else ""
+    return f"{line['party']} {kind.label}: {how} = {w.money(line['amount'])}{once}"
+
+
+def earned(quote: dict, year: dict, party: str | None = None) -> Decimal:
+    """What ``party`` (default: the partner of record) earns in ``year``, over the payout
+    kinds that count in a partner's gross."""
+    party = party or quote["partner_of_record"]
+    return sum((Decimal(x["amount"]) for x in year["payouts"] + year["not_payable"]
+                if x["party"] == party and PayoutKind(x["kind"]).in_partner_gross), Decimal(0))
+
+
+def deal_text(p: Projection, request: dict) -> str:
+    """`Growth × 1.000 users · 2 years · VAD Elite · services Rp350 jt one time`."""
+    product = p.product(f"product:{request['product']}")
+    unit = (product or {}).get("list_price") or {}
+    noun = unit.get("per_unit") or "unit"
+    count = request["seats"]
+    parts = [f"{request['product']} × {p.words.number(count)} {noun}{'' if count == 1 else 's'}",
+             f"{request.get('years', 1)} year{'' if request.get('years', 1) == 1 else 's'}",
+             " → ".join(" ".join(x for x in (s["channel"], s.get("tier")) if x)
+                        for s in request["route"]) or "direct"]
+    services = request.get("services", {})
+    if services.get("one_time"):
+        parts.append(f"services {p.words.money(services['one_time'])} one time")
+    if services.get("per_year"):
+        parts.append(f"services {p.words.money(services['per_year'])} a year")
+    for channel, value in request.get("cumulative", {}).items():
+        amount = value["amount"] if isinstance(value, dict) else value
+        parts.append(f"{channel} volume so far {p.words.money(amount)}")
+    if request.get("close_date"):
+        parts.append(f"closes {request['close_date']}")
+    return " · ".join(parts)
+
+
+# ---- brackets ------------------------------------------------------------------------------
+
+def brackets(p: Projection) -> Section | None:
+    """Each threshold ladder: its brackets, how they apply, and a worked crossing."""
+    subs = tuple(_ladder_section(p, c, i) for i, c in enumerate(p.channels) if c["thresholds"])
+    if not subs:
+        return None
+    return Section("brackets", "Volume brackets", (), subs)
+
+
+def _ladder_section(p: Projection, channel: dict, index: int) -> Section:
+    ladder = channel["thresholds"]
+    w = p.words
+    rows = tuple((f"{w.money(b['from'])} – {w.money(b['up_to'])}" if b["up_to"] else
+                  f"{w.money(b['from'])} and above", w.percent(b["rate"]))
+                 for b in ladder["brackets"])
+    per_deal = ladder["basis"] == "deal_value"
+    measure = "each deal's own value" if per_deal else \
+        f"your cumulative {words(ladder['measure'])}, which " + \
+        RESET_TEXT.get(ladder["reset"], f"resets every {words(ladder['reset'])}")
+    blocks = [Table(("Bracket", words(ladder["pays"]).capitalize()), rows),
+              Para(f"The bracket is set by {measure}. " +
+                   ("" if per_deal else MODE_TEXT.get(ladder["mode"], "")))]
+    if partner_prose(ladder["override"]):
+        blocks.append(Note(partner_prose(ladder["override"])))
+    blocks += crossing(p, channel)
+    return Section(f"brackets-{index}", f"{channel['name']}: {words(ladder['name'])}",
+                   tuple(blocks))
+
+
+def _crossing_request(p: Projection, channel: dict) -> dict | None:
+    """The deal a crossing is shown with: the program's own example on this channel alone,
+    else its first priced software product at 1.000 units."""
+    for example in p.data["examples"]:
+        route = example["deal"]["route"]
+        if len(route) == 1 and route[0]["channel"] == channel["id"]:
+            return request_of(example["deal"], years=1, cumulative={})
+    products = p.priced_software()
+    if not products:
+        return None
+    step = {"channel": channel["name"]}
+    if channel["tiers"]:
+        step["tier"] = channel["tiers"][0]["name"]
+    return {"product": local(products[0]["id"]), "seats": 1000, "years": 1, "route": [step]}
+
+
+def crossing(p: Projection, channel: dict) -> tuple:
+    """A worked crossing of the first threshold, quoted by the engine."""
+    ladder = channel["thresholds"]
+    request = _crossing_request(p, channel)
+    if request is None or len(ladder["brackets"]) < 2:
+        return ()
+    request.pop("cumulative", None)
+    if ladder["basis"] == "deal_value":
+        return _per_deal_crossing(p, channel, request)
+    return _cumulative_crossing(p, channel, request)
+
+
+def _cumulative_crossing(p: Projection, channel: dict, request: dict) -> tuple:
+    probe = p.quote(request)
+    if probe is None or not probe["thresholds"]:
+        return ()
+    use = probe["thresholds"][0]
+    volume = Decimal(use["cumulative_after"]) - Decimal(use["cumulative_before"])
+    boundary = Decimal(ladder_boundary(channel))
+    before = max(Decimal(0), (boundary - volume / 2).quantize(Decimal(1), ROUND_FLOOR))
+    rows = []
+    for label in ("A deal that crosses the threshold", "The next deal"):
+        quote = p.quote({**request, "cumulative": {channel["name"]: str(before)}})
+        if quote is None:
+            return ()
+        rows.append(_crossing_row(p, channel, label, quote))
+        before = Decimal(quote["thresholds"][0]["cumulative_after"])
+    return (Para(f"Worked crossing ({deal_text(p, request)}), computed by the engine:"),
+            Table(("Deal", "Volume before", "Volume after", "Bracket applied", "Payout"),
+                  tuple(rows)))
+
+
+def _per_deal_crossing(p: Projection, channel: dict, request: dict) -> tuple:
+    probe = p.quote({**request, "seats": 1})
+    if probe is None:
+        return ()
+    unit = Decimal(probe["years"][0]["software_list"])
+    boundary = Decimal(ladder_boundary(channel))
+    if not unit:
+        return ()
+    below = int(((boundary - 1) / unit).to_integral_value(ROUND_FLOOR))
+    above = int((boundary / unit).to_integral_value(ROUND_CEILING))
+    rows = []
+    for label, seats in (("Just below the threshold", below), ("At the threshold", above)):
+        quote = p.quote({**request, "seats": max(seats, 1)})
+        if quote is None:
+            return ()
+        rows.append(_crossing_row(p, channel, f"{label} ({p.words.money(quote['years'][0]['software_list'])})", quote))
+    return (Para("Worked example, computed by the engine:"),
+            Table(("Deal", "Volume before", "Volume after", "Bracket applied", "Payout"),
+                  tuple(rows)))
+
+
+def ladder_boundary(channel: dict) -> str:
+    """The lower bound of the ladder's second bracket: its first threshold."""
+    return channel["thresholds"]["brackets"][1]["from"]["amount"]
+
+
+def _crossing_row(p: Projection, channel: dict, label: str, quote: dict) -> tuple[str, ...]:
+    use = next(u for u in quote["thresholds"] if u["party"] == channel["name"])
+    w, bracket = p.words, use["bracket"]
+    span = f"{w.money(bracket['from'])}" + (f" – {w.money(bracket['up_to'])}"
+                                             if bracket["up_to"] else " and above")
+    lines = [line_text(p, x) for x in quote["years"][0]["payouts"] if x["party"] == channel["name"]]
+    before, after = use["cumulative_before"], use["cumulative_after"]
+    return (label, w.money(before) if before is not None else "—",
+            w.money(after) if after is not None else "—",
+            f"{span} at {w.percent(bracket['rate'])}", "; ".join(lines) or "—")
+
+
+# ---- worked examples -----------------------------------------------------------------------
+
+def examples(p: Projection) -> Section | None:
+    """The program's worked examples (the partner-safe ones), each quoted by the engine."""
+    quoted = [(x, request_of(x["deal"], x["name"])) for x in p.data["examples"]]
+    quoted = [(x, r, q) for x, r in quoted if (q := p.quote(r)) is not None]
+    if not quoted:
+        return None
+    rows = tuple((words(x["name"]), deal_text(p, r), _year_one(p, q)) for x, r, q in quoted)
+    summary = Table(("Example", "Deal", "Year 1: partner of record earns"), rows)
+    details = tuple(_example_section(p, x, r, q, i) for i, (x, r, q) in enumerate(quoted)
+                    if partner_prose(x["doc"]))
+    return Section("examples", "Worked examples", (
+        Para("Every number below is computed by the program's economics engine from the terms"
+             " in this guide."), summary), details)
+
+
+def _year_one(p: Projection, quote: dict) -> str:
+    if quote["decision"] != "accept":
+        return "not offered: " + "; ".join(r["message"] for r in quote["reasons"])
+    first = quote["years"][0]
+    text = p.words.money(earned(quote, first))
+    if quote.get("wholesale_unit_price"):
+        text += f" (buys at {p.words.money(quote['wholesale_unit_price'])} per unit)"
+    return text
+
+
+def _example_section(p: Projection, example: dict, request: dict, quote: dict,
+                     index: int) -> Section:
+    head = ("Year", "Customer pays", "Wholesale price", "Payouts", "MDF accrued")
+    rows = tuple(_year_row(p, quote, y) for y in quote["years"])
+    blocks = [Para(partner_prose(example["doc"])), Para(deal_text(p, request)),
+              Table(head, rows)]
+    if quote["services_to"] == "partner" and any(Decimal(y["services"]) for y in quote["years"]):
+        blocks.append(Para("Services are the partner's own revenue, priced by the partner: "
+                           + "; ".join(f"year {y['year']}: {p.words.money(y['services'])}"
+                                       for y in quote["years"] if Decimal(y["services"]))))
+    return Section(f"example-{index}", words(example["name"]), tuple(blocks))
+
+
+def _year_row(p: Projection, quote: dict, year: dict) -> tuple[str, ...]:
+    w = p.words
+    lines = [line_text(p, x) for x in year["payouts"] + year["not_payable"] if x["kind"] != "mdf"]
+    mdf = [w.money(x["amount"]) for x in year["payouts"] if x["kind"] == "mdf"]
+    return (f"Year {year['year']}", w.money(year["customer_pays"]),
+            w.money(year["wholesale_price"]) if year["wholesale_price"] else "—",
+            "; ".join(lines) or "—", ", ".join(mdf) or "—")
+
+
+# ---- year by year --------------------------------------------------------------------------
+
+def year_by_year(p: Projection) -> Section | None:
+    """What the partner of record earns over `YEARS_SHOWN` contract years on the program's
+    own headline deal (its first example closed by a reseller, else its first example)."""
+    example = _headline(p)
+    if example is None:
+        return None
+    request = request_of(example["deal"], years=YEARS_SHOWN)
+    quote = p.quote(request)
+    if quote is None or quote["decision"] != "accept":
+        return None
+    rows, total = [], Decimal(0)
+    for year in quote["years"]:
+        total += earned(quote, year)
+        rows.append((f"Year {year['year']}", p.words.money(year["software"]),
+                     p.words.money(year["wholesale_price"]) if year["wholesale_price"] else "—",
+                     p.words.money(earned(quote, year)), p.words.money(total)))
+    head = ("Year", "Customer pays for software", "Wholesale price",
+            f"{quote['partner_of_record']} earns", "Earned so far")
+    return Section("year-by-year", "Year by year", (
+        Para(f"{deal_text(p, request)}: what the partner of record earns in each contract year"
+             " the customer renews (services not included)."), Table(head, tuple(rows))))
+
+
+def _headline(p: Projection) -> dict | None:
+    examples = p.data["examples"]
+    for example in examples:
+        closer = p.channel(example["deal"]["route"][-1]["channel"]) if example["deal"]["route"] \
+            else None
+        if closer and closer["buys_wholesale"]:
+            return example
+    return examples[0] if examples else None
+

@@ -13,6 +13,8 @@ from markupsafe import Markup, escape
 
 from charter.targets.escape import clean, mermaid_label
 
+NODE_WRAP = 36     # characters per line in a box; longer lines wrap (both drawings)
+EDGE_WRAP = 28     # characters per line of an arrow's label
 FONT = 12          # px, labels
 CHAR = 7.2         # px per character at FONT: a generous average for sans-serif text
 LINE = 16          # px between label lines
@@ -48,6 +50,27 @@ class Graph:
     edges: tuple[Edge, ...]
     title: str
     key: str = "d"     # unique within a document: SVG ids (the arrow marker) are global
+
+
+def wrap(lines: tuple[str, ...] | list[str], width: int) -> tuple[str, ...]:
+    """Label lines wrapped at ``width`` characters (on spaces), so a drawing stays narrow
+    enough for a printed page."""
+    import textwrap
+
+    return tuple(part for line in lines
+                 for part in (textwrap.wrap(clean(line), width, break_long_words=False,
+                                            break_on_hyphens=False) or [""]))
+
+
+def node(ident: str, lines: tuple[str, ...] | list[str], layer: int) -> Node:
+    """A `Node` with its lines wrapped."""
+    return Node(ident, wrap(lines, NODE_WRAP), layer)
+
+
+def edge(source: str, target: str, lines: tuple[str, ...] | list[str],
+         dotted: bool = False) -> Edge:
+    """An `Edge` with its label wrapped."""
+    return Edge(source, target, wrap(lines, EDGE_WRAP), dotted)
 
 
 # ---- Mermaid -------------------------------------------------------------------------------
@@ -162,7 +185,8 @@ def to_svg(graph: Graph) -> Markup:
 
 
 def _svg_open(width: float, height: float, title: str, key: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="diagram"'
+    # inline in HTML5: the parser puts <svg> in the SVG namespace, no xmlns needed
+    return (f'<svg role="img" class="diagram"'
             f' viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}"'
             f' font-family="Helvetica, Arial, sans-serif" font-size="{FONT}">'
             f"<title>{escape(clean(title))}</title>"

@@ -16,7 +16,7 @@ from typing import Union
 
 
 from charter.targets import diagram
-from charter.targets.escape import clean, md, md_fence_safe
+from charter.targets.escape import clean, md, md_fence_safe, strip_controls
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,15 @@ class Figure:
 
 
 Block = Union[Para, Note, Table, Items, Figure]
+EMPTY = "—"
+
+
+def table(head: tuple[str, ...], rows: list[tuple[str, ...]] | tuple, caption: str = "",
+          row_heads: bool = True) -> Table:
+    """A `Table` without the columns (after the first) that are empty in every row."""
+    keep = [0] + [i for i in range(1, len(head)) if any(r[i] != EMPTY for r in rows)]
+    return Table(tuple(head[i] for i in keep), tuple(tuple(r[i] for i in keep) for r in rows),
+                 caption, row_heads)
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,21 @@ def _md_finalize(value: object) -> str:
     return md(value)
 
 
+def _html_finalize(value: object) -> object:
+    """Before autoescape: no control character reaches the HTML (markup is built from
+    cleaned text already)."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return strip_controls(value)
+    return value
+
+
 def _md_mermaid(graph: diagram.Graph) -> MdSafe:
     return MdSafe(md_fence_safe(diagram.to_mermaid(graph)))
+
+
+def _md_rendered(text: str) -> MdSafe:
+    """A macro's output: Markdown this template wrote, its values escaped inside it."""
+    return MdSafe(text)
 
 
 def _md_heading(level: int) -> MdSafe:
@@ -132,10 +154,10 @@ def environment(kind: str):
     env = SandboxedEnvironment(
         loader=PackageLoader("charter.targets", "templates"), autoescape=html,
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, finalize=None if html else _md_finalize)
+        keep_trailing_newline=True, finalize=_html_finalize if html else _md_finalize)
     env.filters.update({"mermaid": diagram.to_mermaid if html else _md_mermaid,
                         "svg": diagram.to_svg, "slug": slug if html else _md_slug,
-                        "heading": _md_heading})
+                        "heading": _md_heading, "rendered": _md_rendered})
     return env
 
 

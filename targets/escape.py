@@ -25,16 +25,25 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:/+%()'=\u00a0-\U0010ffff-]")
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (tab and line breaks kept) and bidirectional
+    overrides: what no document shows."""
+    return "".join(ch for ch in text
+                   if ch not in _BIDI and (unicodedata.category(ch) != "Cc" or ch in "\t\n\r"))
+
+
 def clean(text: object) -> str:
     """``text`` with control and bidirectional-override characters removed and whitespace
-    (newlines included) collapsed to single spaces: one line of plain text."""
-    raw = "".join(ch for ch in str(text)
-                  if ch not in _BIDI and (unicodedata.category(ch) != "Cc" or ch in "\t\n\r"))
-    return _SPACE.sub(" ", raw).strip()
+    (newlines included) collapsed to single spaces: one line of plain text (None: empty)."""
+    if text is None:
+        return ""
+    return _SPACE.sub(" ", strip_controls(str(text))).strip()
 
 
 def paragraphs(text: object) -> list[str]:
     """A doc string's paragraphs (split at blank lines), each `clean`ed to one line."""
+    if text is None:
+        return []
     parts = re.split(r"\n[ \t]*\n", str(text).replace("\r\n", "\n"))
     return [p for p in (clean(part) for part in parts) if p]
 

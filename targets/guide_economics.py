@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from charter.targets import diagram
-from charter.targets.document import Figure, Items, Note, Para, Section, Table
+from charter.targets.document import Figure, Items, Note, Para, Section, Table, table
 from charter.targets.projection import Projection, local
 from charter.targets.wording import partner_prose, words
 
@@ -42,12 +42,25 @@ def channel_terms(p: Projection, channel: dict) -> str:
     return _payout_terms(p, channel)
 
 
+BASES = {"software": "software revenue", "software_and_services": "software and services revenue"}
+
+
 def _payout_terms(p: Projection, channel: dict) -> str:
     payout = channel["payout"]
     first = payout["years"][0]["rate"] if payout else None
     if first is None or Decimal(first) == 0:
-        return "a share of the deal agreed per deal (see splits)"
-    return f"{words(payout['kind'])} of {p.words.percent(first)} of {words(channel['commission_base'])}"
+        return _split_terms(p, channel)
+    base = BASES.get(channel["commission_base"], words(channel["commission_base"]))
+    return f"{p.words.percent(first)} {words(payout['kind'])} on {base}"
+
+
+def _split_terms(p: Projection, channel: dict) -> str:
+    """A channel that pays nothing of its own earns through the splits that name it."""
+    splits = (p.data["attribution"] or {}).get("splits", [])
+    shares = [f"{p.words.percent(x['share'])} ({words(s['name'])})" for s in splits
+              for x in s["shares"] if x["party"] == channel["id"]]
+    return "a share of the deal by split: " + ", ".join(shares) if shares else \
+        "no rate stated in the program"
 
 
 def _tier_terms(p: Projection, channel: dict) -> str:
@@ -63,32 +76,49 @@ def _tier_terms(p: Projection, channel: dict) -> str:
 
 def _bracket_text(p: Projection, bracket: dict) -> str:
     w = p.words
-    top = f"up to {w.money(bracket['up_to'])}" if bracket["up_to"] else "and above"
-    low = "" if bracket["up_to"] and Decimal(bracket["from"]["amount"]) == 0 \
-        else f"from {w.money(bracket['from'])} "
-    return f"{w.percent(bracket['rate'])} {low}{top}".replace("  ", " ")
+    if Decimal(bracket["from"]["amount"]) == 0 and bracket["up_to"]:
+        return f"{w.percent(bracket['rate'])} up to {w.money(bracket['up_to'])}"
+    top = f" up to {w.money(bracket['up_to'])}" if bracket["up_to"] else ""
+    return f"{w.percent(bracket['rate'])} from {w.money(bracket['from'])}{top}"
 
 
 def how_long(p: Projection, channel: dict) -> str:
     """How long the channel's payout lasts, from the engine's year schedule."""
-    payouts = [t["payout"] for t in channel["tiers"]] or [channel["payout"]]
-    texts = sorted({p.words.schedule(x["years"], "by bracket" if x["ladder"] else "per deal")
-                    for x in payouts if x})
-    text = "; ".join(texts) if texts else "—"
-    flat = all(len(x["years"]) == 1 and x["years"][0]["to_year"] is None for x in payouts if x)
+    tiers = channel["tiers"]
+    payouts = [t["payout"] for t in tiers] or [channel["payout"]]
+    flat = all(x and len(x["years"]) == 1 and x["years"][0]["to_year"] is None for x in payouts)
+    if tiers and flat:
+        text = "the tier's rate every year"
+    elif tiers:
+        text = "; ".join(f"{t['name']}: {p.words.schedule(t['payout']['years'])}" for t in tiers)
+    elif payouts[0] and not _pays_nothing(payouts[0]):
+        text = p.words.schedule(payouts[0]["years"], "by bracket" if payouts[0]["ladder"]
+                                else "the negotiated rate")
+    else:
+        return "—"
     if flat and channel["partner_owns_customer"]:
         text += ", for as long as the customer renews (no year-2 step-down)"
     return text
 
 
+def _pays_nothing(payout: dict) -> bool:
+    return all(r["rate"] is not None and Decimal(r["rate"]) == 0 for r in payout["years"])
+
+
 def how_to_grow(p: Projection, channel: dict) -> str:
     """Ways up: tier promotions, volume brackets, tier options, own services revenue."""
-    ways = [f"{t['name']} → {local(t['tier_up']['to'])} at {p.words.criteria(t['tier_up']['when'])}"
+    ways = [f"{t['name']} → {local(t['tier_up']['to'])} at"
+            f" {p.words.criteria(t['tier_up']['when'])}"
             for t in channel["tiers"] if t["tier_up"]]
-    if channel["thresholds"]:
-        top = channel["thresholds"]["brackets"][-1]
-        ways.append(f"{p.words.percent(top['rate'])} once volume reaches {p.words.money(top['from'])}"
-                    f" ({words(channel['thresholds']['reset'])})")
+    ladder = channel["thresholds"]
+    if ladder and ladder["basis"] == "deal_value":
+        top = ladder["brackets"][-1]
+        ways.append(f"{p.words.percent(top['rate'])} on deals of {p.words.money(top['from'])}"
+                    " or more")
+    elif ladder:
+        top = ladder["brackets"][-1]
+        ways.append(f"{p.words.percent(top['rate'])} once your volume reaches"
+                    f" {p.words.money(top['from'])} ({words(ladder['reset'])})")
     ways += [f"{t['name']}: {', '.join(words(o) for o in t['options'])}"
              for t in channel["tiers"] if t["options"]]
     if channel["partner_owns_customer"] and _partner_services(p):
@@ -97,7 +127,8 @@ def how_to_grow(p: Projection, channel: dict) -> str:
 
 
 def _partner_services(p: Projection) -> list[dict]:
-    return [x for x in p.data["products"] if x["layer"] == "services" and x["priced_by"] == "partner"]
+    return [x for x in p.data["products"]
+            if x["layer"] == "services" and x["priced_by"] == "partner"]
 
 
 def at_a_glance(p: Projection) -> Section:
@@ -113,8 +144,9 @@ def at_a_glance(p: Projection) -> Section:
 def _owner(channel: dict) -> str:
     if channel["partner_owns_customer"]:
         return "you own the customer relationship and the renewal"
-    return {"vendor": "the vendor owns the customer relationship",
-            "shared": "shared between you and the vendor"}.get(channel["owner"], words(channel["owner"]))
+    owners = {"vendor": "the vendor owns the customer relationship",
+              "shared": "shared between you and the vendor"}
+    return owners.get(channel["owner"], words(channel["owner"]))
 
 
 def _protection(p: Projection, channel: dict) -> str:
@@ -168,7 +200,7 @@ def side_by_side(p: Projection) -> Section:
         if any(cell != "—" for cell in cells):
             rows.append((label,) + cells)
     blocks = [Table(("",) + tuple(c["name"] for c in p.channels), tuple(rows))]
-    blocks += [Para(f"{c['name']}: {partner_prose(c['doc'])}") for c in p.channels
+    blocks += [Para(named(c["name"], partner_prose(c["doc"]))) for c in p.channels
                if partner_prose(c["doc"])]
     return Section("channel-models", "The channel models side by side", tuple(blocks))
 
@@ -198,16 +230,24 @@ def products(p: Projection) -> Section | None:
         return None
     rows = tuple((x["name"], words(x["layer"]), _product_price(p, x), words(x["delivered_by"]),
                   words(x["priced_by"]), _msrp(p, x)) for x in items)
-    blocks = [Table(("Product", "Layer", "Price", "Delivered by", "Priced by",
-                     "Lowest customer price"), rows)]
+    blocks = [table(("Product", "Layer", "Price", "Delivered by", "Priced by",
+                     "Lowest customer price"), list(rows))]
+    included = _includes(items)
+    if included:
+        blocks.append(Items(included))
+    blocks += [Para(f"{x['name']}: {x['typical_price']}") for x in items
+               if x["typical_price"] and (x["list_price"] or x["subcontract_price"])]
+    return Section("products", "Products and pricing", tuple(blocks))
+
+
+def _includes(items: list[dict]) -> tuple[tuple[str, str], ...]:
+    """What each product includes; products that include the same things share one line."""
+    groups: dict[tuple[str, ...], list[str]] = {}
     for x in items:
         if x["includes"]:
-            blocks.append(Items(((x["name"], "includes: " + "; ".join(x["includes"])),)))
-        if x["typical_price"] and x["list_price"] is None and x["subcontract_price"] is None:
-            continue
-        if x["typical_price"]:
-            blocks.append(Para(f"{x['name']}: {x['typical_price']}"))
-    return Section("products", "Products and pricing", tuple(blocks))
+            groups.setdefault(tuple(x["includes"]), []).append(x["name"])
+    return tuple((", ".join(names), ("include: " if len(names) > 1 else "includes: ")
+                  + "; ".join(inc)) for inc, names in groups.items())
 
 
 # ---- the wholesale ladder ------------------------------------------------------------------
@@ -241,12 +281,12 @@ def _ladder_table(p: Projection, channel: dict) -> Table:
 def ladder_graph(p: Projection, channel: dict, key: str) -> diagram.Graph:
     """A channel's tiers bottom up: promotions as arrows up, downgrades as dotted arrows down."""
     ids = {t["id"]: f"t{i}" for i, t in enumerate(channel["tiers"])}
-    nodes = tuple(diagram.Node(ids[t["id"]], _tier_lines(p, t), i)
+    nodes = tuple(diagram.node(ids[t["id"]], _tier_lines(p, t), i)
                   for i, t in enumerate(channel["tiers"]))
-    edges = [diagram.Edge(ids[t["id"]], ids[t["tier_up"]["to"]],
+    edges = [diagram.edge(ids[t["id"]], ids[t["tier_up"]["to"]],
                           (p.words.criteria(t["tier_up"]["when"]),))
              for t in channel["tiers"] if t["tier_up"] and t["tier_up"]["to"] in ids]
-    edges += [diagram.Edge(ids[t["id"]], ids[t["downgrade_to"]],
+    edges += [diagram.edge(ids[t["id"]], ids[t["downgrade_to"]],
                            (f"downgrade ({words(t['review'])} review)" if t["review"] else
                             "downgrade",), dotted=True)
               for t in channel["tiers"] if t["downgrade_to"] in ids]
@@ -287,14 +327,20 @@ def tiers(p: Projection) -> Section | None:
 def _tier_section(p: Projection, channel: dict, index: int) -> Section:
     head = ("Tier", "Label", "Quota", "To qualify", "Earns", "MDF", "Moves up to", "Moves down to",
             "Review")
-    figure = Figure(ladder_graph(p, channel, f"ladder{index}"),
-                    f"{channel['name']}: tiers from the entry tier up; solid arrows move up,"
-                    " dotted arrows move down.")
-    rows = tuple(_tier_row(p, t) for t in channel["tiers"])
-    docs = tuple(Para(f"{t['name']}: {partner_prose(t['doc'])}") for t in channel["tiers"]
+    graph = ladder_graph(p, channel, f"ladder{index}")
+    down = ", dotted arrows move down" if any(e.dotted for e in graph.edges) else ""
+    figure = Figure(graph, f"{channel['name']}: tiers from the entry tier up; solid arrows"
+                           f" move up{down}.")
+    rows = [_tier_row(p, t) for t in channel["tiers"]]
+    docs = tuple(Para(named(t["name"], partner_prose(t["doc"]))) for t in channel["tiers"]
                  if partner_prose(t["doc"]) and not t["label"])
     return Section(f"tiers-{index}", f"{channel['name']} tiers",
-                   (figure, Table(head, rows)) + docs)
+                   (figure, table(head, rows)) + docs)
+
+
+def named(name: str, text: str) -> str:
+    """`Name: text`, unless the text already starts with the name."""
+    return text if text.startswith(name) else f"{name}: {text}"
 
 
 def _downgrade_rules(p: Projection) -> tuple:
@@ -311,4 +357,6 @@ def _consequence(p: Projection, x: dict) -> str:
     sustained = f" for {p.words.duration(x['sustained'])}" if x["sustained"] else ""
     action = " or ".join(words(a) for a in x["action"])
     cadence = f" ({words(x['cadence'])})" if x["cadence"] else ""
-    return f"{when}{sustained} → {action}{cadence}".strip(" →") if when else f"{action}{cadence}"
+    if not when:
+        return f"{action}{cadence}"
+    return f"{when}{sustained} → {action}{cadence}"

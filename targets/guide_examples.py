@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from charter.economics.kinds import PayoutKind
-from charter.targets.document import Note, Para, Section, Table
+from charter.targets.document import Note, Para, Section, Table, table
 from charter.targets.guide_economics import MODE_TEXT, YEARS_SHOWN
 from charter.targets.projection import Projection, local, request_of
 from charter.targets.wording import partner_prose, words
@@ -42,15 +42,13 @@ def earned(quote: dict, year: dict, party: str | None = None) -> Decimal:
 
 
 def deal_text(p: Projection, request: dict) -> str:
-    """`Growth × 1.000 users · 2 years · VAD Elite · services Rp350 jt one time`."""
+    """`Growth × 1.000 users · 2 years · VAD Elite · services Rp350 jt one time`, and every
+    condition of the deal that changes what it pays."""
     product = p.product(f"product:{request['product']}")
-    unit = (product or {}).get("list_price") or {}
-    noun = unit.get("per_unit") or "unit"
-    count = request["seats"]
+    noun = ((product or {}).get("list_price") or {}).get("per_unit") or "unit"
+    count, years = request["seats"], request.get("years", 1)
     parts = [f"{request['product']} × {p.words.number(count)} {noun}{'' if count == 1 else 's'}",
-             f"{request.get('years', 1)} year{'' if request.get('years', 1) == 1 else 's'}",
-             " → ".join(" ".join(x for x in (s["channel"], s.get("tier")) if x)
-                        for s in request["route"]) or "direct"]
+             f"{years} year{'' if years == 1 else 's'}", _route_text(request["route"])]
     services = request.get("services", {})
     if services.get("one_time"):
         parts.append(f"services {p.words.money(services['one_time'])} one time")
@@ -59,9 +57,30 @@ def deal_text(p: Projection, request: dict) -> str:
     for channel, value in request.get("cumulative", {}).items():
         amount = value["amount"] if isinstance(value, dict) else value
         parts.append(f"{channel} volume so far {p.words.money(amount)}")
+    return " · ".join(parts + _conditions(p, request))
+
+
+def _route_text(route: list[dict]) -> str:
+    steps = [" ".join(x for x in (s["channel"], s.get("tier")) if x)
+             + (f" at {s['rate']}" if s.get("rate") else "") for s in route]
+    return " → ".join(steps) or "direct"
+
+
+def _conditions(p: Projection, request: dict) -> list[str]:
+    out = []
+    if request.get("unit_price"):
+        out.append(f"customer price {p.words.money(request['unit_price'])} per unit")
+    if request.get("registered") is False:
+        out.append("not registered")
+    if request.get("certified") is False:
+        out.append("partner not certified")
+    if request.get("split"):
+        out.append(f"split: {words(request['split'])}")
+    if request.get("influenced"):
+        out.append("influenced by " + ", ".join(request["influenced"]))
     if request.get("close_date"):
-        parts.append(f"closes {request['close_date']}")
-    return " · ".join(parts)
+        out.append(f"closes {request['close_date']}")
+    return out
 
 
 # ---- brackets ------------------------------------------------------------------------------
@@ -71,7 +90,7 @@ def brackets(p: Projection) -> Section | None:
     subs = tuple(_ladder_section(p, c, i) for i, c in enumerate(p.channels) if c["thresholds"])
     if not subs:
         return None
-    return Section("brackets", "Volume brackets", (), subs)
+    return Section("brackets", "Rate brackets", (), subs)
 
 
 def _ladder_section(p: Projection, channel: dict, index: int) -> Section:
@@ -116,7 +135,8 @@ def crossing(p: Projection, channel: dict) -> tuple:
     request = _crossing_request(p, channel)
     if request is None or len(ladder["brackets"]) < 2:
         return ()
-    request.pop("cumulative", None)
+    for extra in ("cumulative", "services", "close_date", "start"):  # the crossing alone
+        request.pop(extra, None)
     if ladder["basis"] == "deal_value":
         return _per_deal_crossing(p, channel, request)
     return _cumulative_crossing(p, channel, request)
@@ -157,7 +177,8 @@ def _per_deal_crossing(p: Projection, channel: dict, request: dict) -> tuple:
         quote = p.quote({**request, "seats": max(seats, 1)})
         if quote is None:
             return ()
-        rows.append(_crossing_row(p, channel, f"{label} ({p.words.money(quote['years'][0]['software_list'])})", quote))
+        value = p.words.money(quote["years"][0]["software_list"])
+        rows.append(_crossing_row(p, channel, f"{label} ({value})", quote))
     return (Para("Worked example, computed by the engine:"),
             Table(("Deal", "Volume before", "Volume after", "Bracket applied", "Payout"),
                   tuple(rows)))
@@ -182,9 +203,16 @@ def _crossing_row(p: Projection, channel: dict, label: str, quote: dict) -> tupl
 
 # ---- worked examples -----------------------------------------------------------------------
 
+def price_check(example: dict) -> bool:
+    """An example that only checks a wholesale unit price: the price ladder shows it."""
+    return bool(example["expect"]) and all(e["metric"] == "wholesale_unit_price"
+                                           for e in example["expect"])
+
+
 def examples(p: Projection) -> Section | None:
     """The program's worked examples (the partner-safe ones), each quoted by the engine."""
-    quoted = [(x, request_of(x["deal"], x["name"])) for x in p.data["examples"]]
+    quoted = [(x, request_of(x["deal"], x["name"])) for x in p.data["examples"]
+              if not price_check(x)]
     quoted = [(x, r, q) for x, r in quoted if (q := p.quote(r)) is not None]
     if not quoted:
         return None
@@ -210,9 +238,9 @@ def _year_one(p: Projection, quote: dict) -> str:
 def _example_section(p: Projection, example: dict, request: dict, quote: dict,
                      index: int) -> Section:
     head = ("Year", "Customer pays", "Wholesale price", "Payouts", "MDF accrued")
-    rows = tuple(_year_row(p, quote, y) for y in quote["years"])
+    rows = [_year_row(p, quote, y) for y in quote["years"]]
     blocks = [Para(partner_prose(example["doc"])), Para(deal_text(p, request)),
-              Table(head, rows)]
+              table(head, rows)]
     if quote["services_to"] == "partner" and any(Decimal(y["services"]) for y in quote["years"]):
         blocks.append(Para("Services are the partner's own revenue, priced by the partner: "
                            + "; ".join(f"year {y['year']}: {p.words.money(y['services'])}"
@@ -233,12 +261,15 @@ def _year_row(p: Projection, quote: dict, year: dict) -> tuple[str, ...]:
 
 def year_by_year(p: Projection) -> Section | None:
     """What the partner of record earns over `YEARS_SHOWN` contract years on the program's
-    own headline deal (its first example closed by a reseller, else its first example)."""
-    example = _headline(p)
+    headline deal: its first example closed by a reseller (else its first example), as a
+    plain registered deal at list price."""
+    example = headline(p)
     if example is None:
         return None
-    request = request_of(example["deal"], years=YEARS_SHOWN)
-    quote = p.quote(request)
+    plain = request_of(example["deal"], years=YEARS_SHOWN)
+    for condition in PLAIN_DROPS:
+        plain.pop(condition, None)
+    quote = p.quote(plain)
     if quote is None or quote["decision"] != "accept":
         return None
     rows, total = [], Decimal(0)
@@ -250,11 +281,18 @@ def year_by_year(p: Projection) -> Section | None:
     head = ("Year", "Customer pays for software", "Wholesale price",
             f"{quote['partner_of_record']} earns", "Earned so far")
     return Section("year-by-year", "Year by year", (
-        Para(f"{deal_text(p, request)}: what the partner of record earns in each contract year"
-             " the customer renews (services not included)."), Table(head, tuple(rows))))
+        Para(f"{deal_text(p, plain)}: what the partner of record earns in each contract year"
+             " the customer renews (services not included)."), table(head, rows)))
 
 
-def _headline(p: Projection) -> dict | None:
+# Conditions that make a deal special (a split, a price, no registration): the year-by-year
+# view shows the program's ordinary terms.
+PLAIN_DROPS = ("unit_price", "price_approved", "registered", "certified", "split",
+               "influenced", "cumulative", "close_date", "start")
+
+
+def headline(p: Projection) -> dict | None:
+    """The program's headline deal: its first example closed by a reseller, else its first."""
     examples = p.data["examples"]
     for example in examples:
         closer = p.channel(example["deal"]["route"][-1]["channel"]) if example["deal"]["route"] \

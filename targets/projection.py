@@ -40,10 +40,12 @@ class Projection:
 
     @property
     def program(self) -> dict:
+        """The program's header (id, title, version, currency, locales, ...)."""
         return self.data["program"]
 
     @property
     def channels(self) -> list[dict]:
+        """The offered channels, in program order."""
         return self.data["channels"]
 
     def channel(self, ident: str) -> dict | None:

@@ -138,11 +138,15 @@ class Words:
                f"{self.value(tree['value'])}"
 
     def schedule(self, runs: list[dict], unset: str = "per deal") -> str:
-        """A payout's contract-year runs in words: `20% every year`, `year 1: 10%; from year
-        2: none`. A run without a rate says ``unset`` (set by a bracket or negotiated)."""
+        """A payout's contract-year runs in words: `20% every year`, `5% in year 1, then
+        none`. A run without a rate says ``unset`` (set by a bracket or negotiated)."""
         if len(runs) == 1 and runs[0]["to_year"] is None:
             return f"{self._run_rate(runs[0], unset)} every year"
-        return "; ".join(f"{_years(run)}: {self._run_rate(run, unset)}" for run in runs)
+        parts = [f"{self._run_rate(run, unset)} {_years(run)}" for run in runs]
+        last = runs[-1]
+        if last["rate"] is not None and Decimal(last["rate"]) == 0:
+            parts[-1] = "then none"
+        return ", ".join(parts)
 
     def _run_rate(self, run: dict, unset: str) -> str:
         if run["rate"] is None:
@@ -160,8 +164,8 @@ class Words:
 def _years(run: dict) -> str:
     first, last = run["from_year"], run["to_year"]
     if last is None:
-        return f"year {first} on" if first > 1 else "every year"
-    return f"year {first}" if first == last else f"years {first}–{last}"
+        return f"from year {first} on" if first > 1 else "every year"
+    return f"in year {first}" if first == last else f"in years {first}–{last}"
 
 
 def _yes_no(flag: bool) -> str:

@@ -16,12 +16,7 @@ def targets() -> dict[str, Target]:
     """Every registered target by name (modules load on first use)."""
     out: dict[str, Target] = {}
     for name in BUILTIN:
-        try:
-            module = import_module(f"charter.targets.{name}")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"charter.targets.{name}":
-                raise
-            continue  # not built yet in this checkout
+        module = import_module(f"charter.targets.{name}")
         out[module.TARGET.name] = module.TARGET
     return out
 

@@ -137,3 +137,15 @@ def test_list_targets_names_every_registered_target(registry):
 def test_out_is_required(registry):
     result = run(PROGRAMS)
     assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_the_repository_compiled_folder_is_current():
+    """`compiled/` holds the bundled programs' outputs, as a reviewer sees them in a pull
+    request; `charter build --check` keeps it honest. The suite pins CHARTER_TODAY (the
+    internal brief counts days to each waiver's expiry), and compiled/ is built on that date:
+    `CHARTER_TODAY=2026-11-23 charter build programs/ --out compiled/`."""
+    from conftest import REPO, TODAY
+
+    assert TODAY == "2026-11-23"
+    result = run(PROGRAMS, "--out", REPO / "compiled", "--check")
+    assert result.exit_code == 0, result.output

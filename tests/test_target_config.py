@@ -413,6 +413,9 @@ def test_built_configs_validate_with_ajv(tmp_path):
     provenance, and each partner projection against its own; and refuses a misplaced field."""
     from charter.build import build_paths
 
+    ready = subprocess.run(AJV[:7] + ["help"], capture_output=True, text=True, timeout=300)
+    if ready.returncode != 0:  # npx could not fetch ajv: infrastructure, not a finding
+        pytest.skip(f"ajv-cli could not be installed through npx: {ready.stderr[-300:]}")
     configs, partners = [], []
     for provenance in (False, True):
         out = tmp_path / f"out-{int(provenance)}"

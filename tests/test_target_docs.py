@@ -415,8 +415,12 @@ def mermaid_parser():
     stamp = cache / ("installed-" + "-".join(MERMAID).replace("@", "_"))
     if not stamp.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund",
-                        "--no-save", *MERMAID], check=True, capture_output=True, timeout=600)
+        try:
+            subprocess.run(["npm", "install", "--prefix", str(cache), "--no-audit", "--no-fund",
+                            "--no-save", *MERMAID], check=True, capture_output=True, timeout=600)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as failed:
+            # the npm registry is out of reach: infrastructure, not a finding about the docs
+            pytest.skip(f"could not install {', '.join(MERMAID)} from npm: {failed}")
         stamp.write_text("ok\n", encoding="utf-8")
     shutil.copyfile(SCRIPT, cache / SCRIPT.name)   # ESM resolves packages beside the script
 

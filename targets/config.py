@@ -651,8 +651,14 @@ def dumps(config: dict) -> bytes:
 
 
 def build(ctx: BuildContext) -> dict[str, bytes]:
-    """`config.json` (the context's config is validated when it is built)."""
-    return {"config.json": dumps(ctx.config)}
+    """`config.json` (the context's config is validated when it is built); `--stamp` adds
+    `"stamp"` after `schema_version` (an optional field of the schema)."""
+    config = ctx.config
+    if ctx.stamp is not None:
+        head = {k: config[k] for k in ("$schema", "schema_version")}
+        config = {**head, "stamp": ctx.stamp,
+                  **{k: v for k, v in config.items() if k not in head}}
+    return {"config.json": dumps(config)}
 
 
 TARGET = Target("config", "the compiled program as canonical JSON (config.json), internal"

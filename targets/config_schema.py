@@ -314,7 +314,10 @@ def _top(view: str) -> dict:
         "enablement": array(_enablement()), "examples": array(ref("example"))}
     if view == "config":
         props["internal"] = _internal()
-    return obj(props)
+    top = obj(props)
+    # `charter build --stamp TEXT` records a build time; without it builds are byte-identical
+    top["properties"]["stamp"] = {"type": "string", "description": "`--stamp`: when built."}
+    return top
 
 
 def config_schema_for(view: str) -> dict:

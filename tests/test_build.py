@@ -149,3 +149,19 @@ def test_the_repository_compiled_folder_is_current():
     assert TODAY == "2026-11-23"
     result = run(PROGRAMS, "--out", REPO / "compiled", "--check")
     assert result.exit_code == 0, result.output
+
+
+def test_stamp_is_recorded_only_when_asked(tmp_path):
+    import jsonschema
+
+    from charter.targets.config_schema import config_schema_for
+
+    run(PROGRAMS, "--out", tmp_path / "plain", "--target", "config")
+    run(PROGRAMS, "--out", tmp_path / "stamped", "--target", "config",
+        "--stamp", "2026-11-28T12:00Z")
+    plain = json.loads((tmp_path / "plain" / "ejourney" / "config.json").read_text("utf-8"))
+    stamped = json.loads((tmp_path / "stamped" / "ejourney" / "config.json").read_text("utf-8"))
+    assert "stamp" not in plain and stamped["stamp"] == "2026-11-28T12:00Z"
+    assert list(stamped)[:3] == ["$schema", "schema_version", "stamp"]
+    jsonschema.Draft202012Validator(config_schema_for("config")).validate(stamped)
+    assert {k: v for k, v in stamped.items() if k != "stamp"} == plain

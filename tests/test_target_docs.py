@@ -1,8 +1,9 @@
 """The partner guide and the internal brief: golden files, confidentiality, injection,
 determinism, and Mermaid that mermaid itself parses.
 
-- Golden: tests/data/targets/<program>/{partner-guide.md,partner-guide.html,internal-brief.md}
-  for each bundled concrete program (`--update-golden` rewrites them).
+- Golden: the repository's own compiled/<program>/{partner-guide.md,partner-guide.html,
+  internal-brief.md} for each bundled concrete program (`--update-golden` rewrites them; the
+  whole folder is held current by tests/test_build.py's `charter build --check`).
 - Leak: every partner-facing file of every bundled program is searched for every internal
   value (amounts and rates of the config's `internal` section, formatted as the guide formats
   numbers, and plain), every internal sentence and every internal phrase.
@@ -33,11 +34,11 @@ from charter.targets.escape import md
 from charter.targets.projection import Projection, engine_quoter
 from charter.targets.wording import INTERNAL_TERMS, Words
 
-from conftest import DATA, PROGRAMS
+from conftest import PROGRAMS, REPO
 
 BUNDLED = ("ejourney", "saas-reseller", "elision")
 PARTNER_FILES = ("partner-guide.md", "partner-guide.html")
-GOLDEN = DATA / "targets"
+GOLDEN = REPO / "compiled"   # the committed outputs are the golden files
 
 
 @functools.lru_cache(maxsize=None)

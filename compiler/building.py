@@ -22,6 +22,7 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
     if not paths or out is None:
         raise click.UsageError("give PATHS and --out DIR (or --list-targets)")
     names = [n.strip() for n in target_names.split(",") if n.strip()] if target_names else None
+    _some_programs(paths)
     try:
         result = build_paths(paths, out, names, check_only, provenance, stamp)
     except ValueError as bad:
@@ -29,8 +30,19 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
     except TargetError as bug:
         click.echo(f"charter: {bug}; please report it", err=True)
         return 1
+    if not result.built and not result.failed:
+        raise click.UsageError("nothing to build: every program under " + ", ".join(paths)
+                               + " is an abstract base (bases are built through the"
+                               " programs that extend them)")
     _report(result, out, check_only)
     return 0 if result.ok else 1
+
+
+def _some_programs(paths: tuple[str, ...]) -> None:
+    from charter.api import discover
+
+    if not discover(paths):
+        raise click.UsageError("no .charter files found under " + ", ".join(paths))
 
 
 def _report(result, out: str, check_only: bool) -> None:

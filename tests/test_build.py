@@ -165,3 +165,13 @@ def test_stamp_is_recorded_only_when_asked(tmp_path):
     assert list(stamped)[:3] == ["$schema", "schema_version", "stamp"]
     jsonschema.Draft202012Validator(config_schema_for("config")).validate(stamped)
     assert {k: v for k, v in stamped.items() if k != "stamp"} == plain
+
+
+def test_nothing_to_build_is_a_usage_error(registry, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run(empty, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "no .charter files found" in result.output
+    result = run(PROGRAMS / "base", "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "abstract base" in result.output
+    assert not (tmp_path / "out").exists()

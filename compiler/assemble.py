@@ -27,6 +27,7 @@ def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
     header = lw.parse_header(header_block, ctx)
     ctx.reader.currency = header.currency or None
     _warn_empty(items, reporter, ctx)
+    _check_internal(items, reporter)
     _warn_precision(items, header.currency, header.minor_units, reporter)
     return m.Program(header=header, files=files, **_constructs(view, ctx))
 
@@ -57,6 +58,26 @@ def _warn_empty(items: tuple[s.Item, ...], reporter: Reporter, ctx: Ctx) -> None
                                  item.kind_span, label="nothing inside",
                                  help=("fill it in or remove it",))
             _warn_empty(item.items, reporter, ctx)
+
+
+# Blocks that `internal` changes: kept out of every partner-facing output. (`economics` is
+# always internal; it may say so.)
+INTERNAL_KINDS = ("channel", "process", "economics")
+
+
+def _check_internal(items: tuple[s.Item, ...], reporter: Reporter) -> None:
+    """`internal` on a block it does not change would promise a secrecy it does not keep."""
+    for item in items:
+        if not isinstance(item, s.Block):
+            continue
+        _check_internal(item.items, reporter)
+        if item.internal and item.kind not in INTERNAL_KINDS:
+            reporter.error("CH-E113", f"`internal` has no effect on a `{item.kind}` block: it"
+                           " would still reach partner-facing outputs", item.kind_span,
+                           label="cannot be made internal",
+                           help=(f"`internal` applies to {', '.join(INTERNAL_KINDS)}; move"
+                                 " what partners must not read into an internal block, or"
+                                 " remove `internal`",))
 
 
 def _warn_precision(items, currency: str, minor_units: int, reporter: Reporter) -> None:

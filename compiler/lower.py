@@ -426,7 +426,8 @@ def parse_process(block: s.Block, ctx: Ctx) -> m.Process:
     """`process dispute_resolution { title, step X { within, limit, owner, final } }`."""
     v = View(block, ctx, ("title",), ("step",))
     steps = tuple(parse_step(b, ctx) for b in v.children("step"))
-    return m.Process(block_name(block, ctx), v.text("title"), steps, v.doc, block.span)
+    return m.Process(block_name(block, ctx), v.text("title"), steps, v.doc, block.span,
+                     internal=block.internal)
 
 
 def parse_step(block: s.Block, ctx: Ctx) -> m.Step:

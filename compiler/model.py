@@ -437,6 +437,7 @@ class Process:
     steps: tuple[Step, ...]
     doc: str
     span: Span
+    internal: bool = False   # `internal process`: the vendor's own playbook, never shown
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from charter.targets import guide
 from charter.targets.base import BuildContext, Target
 from charter.targets.document import Doc, Items, Note, Para, Section, render, table
 from charter.targets.escape import paragraphs
+from charter.targets.guide_rules import procedure
 from charter.targets.projection import Projection, engine_quoter, local
 from charter.targets.wording import Words, words
 
@@ -263,6 +264,14 @@ class Brief:
             return f"expired {-days} days ago"
         return f"{days}" + (" — renew or fix soon" if days <= EXPIRY_WARNING_DAYS else "")
 
+    def playbooks(self, partner) -> Section | None:
+        """The vendor's internal processes (`internal process`), step by step."""
+        subs = tuple(procedure(partner, x) for x in self.internal["processes"])
+        if not subs:
+            return None
+        return Section("playbooks", "Internal playbooks", (
+            Para("The vendor's own processes: never in the partner guide."),), subs)
+
     def ship_gate(self) -> Section | None:
         """The conditions the program must meet to ship, and what verifies each."""
         rows = [(x["title"], x["see"] or "—", ", ".join(words(r) for r in x["requires"]) or "—")
@@ -291,7 +300,8 @@ class Brief:
         program = self.config["program"]
         partner = Projection(self.ctx.partner, engine_quoter(self.ctx))
         sections = [s for s in (self.mitigations(), self.economics(), self.handovers(),
-                                self.policies(), self.waivers(), self.ship_gate()) if s]
+                                self.playbooks(partner), self.policies(), self.waivers(),
+                                self.ship_gate()) if s]
         sections.append(Section("partner-guide", "The partner guide, as partners read it",
                                 (Para("Everything below is what partner-guide.md shows."),),
                                 guide.sections(partner)))

@@ -295,11 +295,13 @@ def _internal() -> dict:
     gate = obj({"id": ident("gate"), "name": STR, "title": STR, "see": NSTR,
                 "requires": STRS, "doc": STR}, entity=True)
     return obj({"economics": nullable(economics), "channels": array(ref("channel")),
-                "handovers": array(ref("handover")), "routes": array(route),
+                "handovers": array(ref("handover")), "processes": array(_process()),
+                "routes": array(route),
                 "examples": array(ref("example")), "policies": policies,
                 "ship_gate": array(gate)},
-               "INTERNAL: the vendor's economics, internal channels and everything that names"
-               " them, policy settings and waivers, the ship gate. Never shown to partners.")
+               "INTERNAL: the vendor's economics, internal channels and processes and"
+               " everything that names them, policy settings and waivers, the ship gate. Never"
+               " shown to partners.")
 
 
 def _top(view: str) -> dict:

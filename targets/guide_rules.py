@@ -227,13 +227,14 @@ def _mitigation_text(p: Projection, x: dict) -> str:
 
 def procedures(p: Projection) -> Section | None:
     """Every procedure of the program, step by step."""
-    subs = tuple(_procedure(p, x) for x in p.data["processes"])
+    subs = tuple(procedure(p, x) for x in p.data["processes"])
     if not subs:
         return None
     return Section("procedures", "Working together", (), subs)
 
 
-def _procedure(p: Projection, x: dict) -> Section:
+def procedure(p: Projection, x: dict) -> Section:
+    """One process as a titled section of numbered steps."""
     steps = tuple((_title(s), _step_text(p, s)) for s in x["steps"])
     blocks = [Para(t) for t in (partner_prose(d) for d in paragraphs(x["doc"])) if t]
     return Section(f"procedure-{x['name']}", _title(x), tuple(blocks) + (Items(steps, True),))

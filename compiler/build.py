@@ -31,12 +31,14 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, SourceFile] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)       # files whose program did not check
-    stale: list[str] = field(default_factory=list)        # --check: differs or is missing
+    stale: list[tuple[str, str]] = field(default_factory=list)  # --check: (path, why)
+    clashes: list[str] = field(default_factory=list)      # program ids that cannot be built
+    partial: bool = False                                 # only some targets were chosen
 
     @property
     def ok(self) -> bool:
         """No program failed, no internal error and nothing stale."""
-        return not self.failed and not self.stale and \
+        return not self.failed and not self.stale and not self.clashes and \
             not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
@@ -51,6 +53,9 @@ def select_targets(names: Iterable[str] | None):
     registry = targets()
     if names is None:
         return list(registry.values())
+    names = list(names)
+    if not names:
+        raise ValueError("`--target` names no target; targets: " + ", ".join(registry))
     unknown = [n for n in names if n not in registry]
     if unknown:
         raise ValueError(f"unknown target `{unknown[0]}`; targets: {', '.join(registry)}")
@@ -60,24 +65,41 @@ def select_targets(names: Iterable[str] | None):
 def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[str] | None = None,
                 check: bool = False, provenance: bool = False,
                 stamp: str | None = None) -> BuildResult:
-    """Build (or with ``check``, compare) every concrete program under ``paths`` into ``out``."""
+    """Build (or with ``check``, compare) every concrete program under ``paths`` into ``out``.
+
+    Raises `OSError` when ``out`` cannot be written (the caller reports it)."""
     from charter.api import compile_file, discover
 
     chosen = select_targets(names)
-    result = BuildResult()
+    result = BuildResult(partial=names is not None and len(chosen) < len(select_targets(None)))
+    origin: dict[str, str] = {}
     for path in discover(paths):
         program, reporter, sources = compile_file(path)
         result.sources.update(sources)
         result.diagnostics += [d for d in reporter.sorted() if d not in result.diagnostics]
         if program is None or reporter.has_errors:
             result.failed.append(str(path))
-        elif not program.header.abstract:
+        elif not program.header.abstract and _claim(program.header.id, path, origin, result):
             _run_targets(program, chosen, provenance, stamp, result)
     if check:
         result.stale = stale_files(result, Path(out))
-    elif result.built or result.shared:
+    elif (result.built or result.shared) and not result.clashes:
         write_atomically(result, Path(out))
     return result
+
+
+def _claim(program_id: str, path: Path, origin: dict[str, str], result: BuildResult) -> bool:
+    """Whether ``program_id`` may have its own output folder (unique, not a reserved name)."""
+    if program_id == SHARED:
+        result.clashes.append(f"{path}: program id `{SHARED}` is the shared schema folder's"
+                              " name; rename the program")
+        return False
+    if program_id in origin:
+        result.clashes.append(f"{path}: program id `{program_id}` is also {origin[program_id]};"
+                              " each program needs its own id")
+        return False
+    origin[program_id] = str(path)
+    return True
 
 
 def _run_targets(program, chosen, provenance: bool, stamp: str | None,
@@ -105,25 +127,39 @@ def expected_files(result: BuildResult) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def stale_files(result: BuildResult, out: Path) -> list[str]:
-    """Files under ``out`` that differ from the build, are missing, or should not be there."""
+def stale_files(result: BuildResult, out: Path) -> list[tuple[str, str]]:
+    """(path, why) for each file under ``out`` that differs from the build, is missing, or
+    should not be there (only judged on a full build: a partial one owns only its files)."""
     expected = expected_files(result)
-    stale = [name for name, data in expected.items()
+    stale = [(name, "missing" if not (out / name).is_file() else "differs")
+             for name, data in expected.items()
              if not (out / name).is_file() or (out / name).read_bytes() != data]
-    for folder in [SHARED] * bool(result.shared) + list(result.built):
-        root = out / folder
-        if root.is_dir():
-            stale += sorted(str(p.relative_to(out)) for p in root.rglob("*")
-                            if p.is_file() and str(p.relative_to(out)) not in expected)
+    if not result.partial:
+        stale += [(name, "not built by any program or target")
+                  for name in _unexpected(result, out, expected)]
     return sorted(set(stale))
 
 
+def _unexpected(result: BuildResult, out: Path, expected: dict[str, bytes]) -> list[str]:
+    folders = set(result.built) | ({SHARED} if result.shared else set())
+    if not result.failed and out.is_dir():  # a failed program's folder is not an orphan
+        folders |= {p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    return sorted(str(p.relative_to(out)) for folder in folders if (out / folder).is_dir()
+                  for p in (out / folder).rglob("*")
+                  if p.is_file() and str(p.relative_to(out)) not in expected)
+
+
 def write_atomically(result: BuildResult, out: Path) -> None:
-    """Write each built folder beside ``out``, then swap it into place by renames."""
+    """Write each built folder into a staging folder inside ``out`` (so renames never cross a
+    file system), then swap it into place; a partial build keeps the other targets' files."""
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging = Path(tempfile.mkdtemp(prefix=".charter-staging-", dir=out))
     try:
         folders = [SHARED] * bool(result.shared) + list(result.built)
+        if result.partial:
+            for folder in folders:
+                if (out / folder).is_dir():
+                    shutil.copytree(out / folder, staging / folder)
         for name, data in expected_files(result).items():
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +175,5 @@ def _swap(new: Path, old: Path, staging: Path) -> None:
     if not new.exists():
         return
     if old.exists():
-        retired = staging / f".old-{old.name}"
-        os.replace(old, retired)
+        os.replace(old, staging / f".old-{old.name}")
     os.replace(new, old)

@@ -21,7 +21,8 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
         return 0
     if not paths or out is None:
         raise click.UsageError("give PATHS and --out DIR (or --list-targets)")
-    names = [n.strip() for n in target_names.split(",") if n.strip()] if target_names else None
+    names = [n.strip() for n in target_names.split(",") if n.strip()] \
+        if target_names is not None else None
     _some_programs(paths)
     try:
         result = build_paths(paths, out, names, check_only, provenance, stamp)
@@ -29,6 +30,9 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
         raise click.UsageError(str(bad))
     except TargetError as bug:
         click.echo(f"charter: {bug}; please report it", err=True)
+        return 1
+    except OSError as cannot:  # the output folder cannot be written: say so, no traceback
+        click.echo(f"charter: cannot write to {out}: {cannot.strerror or cannot}", err=True)
         return 1
     if not result.built and not result.failed:
         raise click.UsageError("nothing to build: every program under " + ", ".join(paths)
@@ -53,8 +57,10 @@ def _report(result, out: str, check_only: bool) -> None:
         click.echo(render_text(loud, result.sources, color=sys.stderr.isatty()), err=True)
     for path in result.failed:
         click.echo(f"{path}: not built: the program has errors", err=True)
-    for name in result.stale:
-        click.echo(f"{out}/{name}: stale or missing", err=True)
+    for clash in result.clashes:
+        click.echo(f"{clash}; nothing was written", err=True)
+    for name, why in result.stale:
+        click.echo(f"{out}/{name}: {why}", err=True)
     verb = "checked" if check_only else "built"
     files = sum(len(f) for f in result.built.values()) + len(result.shared)
     click.echo(f"{verb} {len(result.built)} program(s), {files} file(s) in {out}"

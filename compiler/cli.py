@@ -122,7 +122,8 @@ def quote(program: str, request: str | None, batch: str | None, fmt: str | None,
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 listing each file that is stale or missing.")
 @click.option("--provenance", is_flag=True, help="Add each value's source file and line.")
-@click.option("--stamp", help="A build time to record in the outputs (default: none).")
+@click.option("--stamp", help="A build time to record in config.json (default: none, so"
+                               " builds are byte-identical).")
 @click.option("--list-targets", is_flag=True, help="List the targets and exit.")
 def build(paths: tuple[str, ...], out: str | None, target_names: str | None, check_only: bool,
           provenance: bool, stamp: str | None, list_targets: bool) -> None:

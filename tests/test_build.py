@@ -66,7 +66,7 @@ def test_concrete_programs_are_built_and_abstract_bases_are_not(registry, tmp_pa
         "elision/nested/channels.txt", "saas_reseller/echo.json",
         "saas_reseller/nested/channels.txt", "schema/shared.txt"]
     assert "built 3 program(s), 7 file(s)" in result.output
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no leftovers
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging left over
 
 
 def test_two_builds_are_byte_identical(registry, tmp_path):
@@ -114,9 +114,10 @@ def test_check_lists_stale_missing_and_extra_files(registry, tmp_path):
     before = tree(out)
     result = run(PROGRAMS, "--out", out, "--check")
     assert result.exit_code == 1
-    for name in ("ejourney/echo.json", "elision/nested/channels.txt",
-                 "saas_reseller/left-over.txt"):
-        assert f"{out}/{name}: stale or missing" in result.output
+    for name, why in (("ejourney/echo.json", "differs"),
+                      ("elision/nested/channels.txt", "missing"),
+                      ("saas_reseller/left-over.txt", "not built by any program or target")):
+        assert f"{out}/{name}: {why}" in result.output
     assert tree(out) == before                    # --check writes nothing
 
 
@@ -175,3 +176,54 @@ def test_nothing_to_build_is_a_usage_error(registry, tmp_path):
     result = run(PROGRAMS / "base", "--out", tmp_path / "out")
     assert result.exit_code == 2 and "abstract base" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_partial_build_keeps_the_other_targets_files(registry, tmp_path):
+    out = tmp_path / "out"
+    run(PROGRAMS, "--out", out)
+    before = tree(out)
+    (out / "ejourney" / "echo.json").write_text("{}\n", encoding="utf-8")
+    assert run(PROGRAMS, "--out", out, "--target", "echo").exit_code == 0
+    assert tree(out) == before                    # echo rebuilt; shared.txt kept
+    (out / "schema" / "shared.txt").write_text("old\n", encoding="utf-8")
+    result = run(PROGRAMS, "--out", out, "--target", "echo", "--check")
+    assert result.exit_code == 0, result.output   # a partial check judges its own files only
+
+
+def test_a_removed_program_folder_is_reported_by_check(registry, tmp_path):
+    out = tmp_path / "out"
+    run(PROGRAMS, "--out", out)
+    (out / "renamed_long_ago").mkdir()
+    (out / "renamed_long_ago" / "echo.json").write_text("{}\n", encoding="utf-8")
+    result = run(PROGRAMS, "--out", out, "--check")
+    assert result.exit_code == 1
+    assert "renamed_long_ago/echo.json: not built by any program or target" in result.output
+
+
+def test_program_ids_must_be_unique_and_not_reserved(registry, tmp_path):
+    root = tmp_path / "programs"
+    (root / "a").mkdir(parents=True)
+    (root / "b").mkdir()
+    (tmp_path / "charter.toml").write_text("", encoding="utf-8")
+    text = 'program acme {\n    title: "A"\n    currency: USD\n    status: draft\n}\n'
+    (root / "a" / "acme.charter").write_text(text, encoding="utf-8")
+    (root / "b" / "acme.charter").write_text(text, encoding="utf-8")
+    (root / "schema.charter").write_text(text.replace("acme", "schema"), encoding="utf-8")
+    result = run(root, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "program id `acme` is also" in result.output
+    assert "program id `schema` is the shared schema folder's name" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unwritable_output_is_an_error_not_a_traceback(registry, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("", encoding="utf-8")
+    result = run(PROGRAMS, "--out", blocker / "sub")
+    assert result.exit_code == 1 and "cannot write to" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_empty_target_list_is_a_usage_error(registry, tmp_path):
+    result = run(PROGRAMS, "--out", tmp_path / "out", "--target", "")
+    assert result.exit_code == 2 and "names no target" in result.output

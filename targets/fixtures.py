@@ -36,7 +36,7 @@ from charter.economics.contract import CONTRACT_VERSION
 from charter.economics.engine import Quote
 from charter.economics.request import DealRequest
 from charter.economics.response import errors_to_json, quote_to_json
-from charter.economics.routes import NOMINAL, NOMINAL_SEATS, nominal_product, routes
+from charter.economics.routes import NOMINAL_SEATS, nominal_product, routes
 from charter.economics.thresholds import same_period
 from charter.targets.base import BuildContext, Target
 
@@ -330,8 +330,8 @@ class Generator:
         for route in self._single_routes():
             for product in self.products:
                 yield Scenario(f"route {route_text(route, ' ')} {product}",
-                               f"{route_text(route)} alone closes a {product} deal of"
-                               f" {NOMINAL_SEATS} seats (1 year).",
+                               f"{route_text(route)} alone closes {_a(product)} {product} deal"
+                               f" of {NOMINAL_SEATS} seats (1 year).",
                                self.request(route, product))
 
     # -- (3) thresholds --
@@ -510,7 +510,9 @@ class Generator:
 
     def _below_msrp(self) -> Iterator[Scenario]:
         """One minor unit under each product's MSRP floor, without and with approval."""
-        route = [self.step(self.offered[0])] if self.offered else []
+        # the MSRP floor binds a partner that sets the customer's price: quote that channel
+        resellers = [c for c in self.offered if c.resells_at_own_price]
+        route = [self.step((resellers or self.offered)[0])] if self.offered else []
         for product in self.products:
             request = self.request(route, product)
             parsed = self.parsed(request)
@@ -556,11 +558,16 @@ class Generator:
 def _main_product(program: m.Program) -> str:
     """The product most scenarios quote: the one policies quote (the first priced software
     product), else the first priced one; a program pricing nothing names its first product
-    (or routes' `NOMINAL` stand-in when it has none) and is refused, as the CLI refuses it."""
+    (or `Product` when it has none) and is refused, as the CLI refuses it."""
     nominal = nominal_product(program)
     priced = [p.name for p in program.products if p.list_price is not None]
-    named = [p.name for p in program.products] + [NOMINAL]
+    named = [p.name for p in program.products] + ["Product"]  # a program with no products
     return nominal.name if nominal else (priced or named)[0]
+
+
+def _a(word: str) -> str:
+    """The indefinite article for ``word`` (by spelling: good enough for product names)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _low_rate(channel: m.Channel) -> Decimal | None:

@@ -396,8 +396,8 @@ def test_splits_where_declared():
 def test_walk_rules_the_program_declares():
     fxs = by_name("ejourney")
     codes = lambda n: {r["code"] for r in fxs[n]["expected"]["reasons"]}  # noqa: E731
-    assert codes("below-msrp-growth-referral") == {"below_msrp"}
-    assert codes("below-msrp-approved-growth-referral") == set()
+    assert codes("below-msrp-growth-vad-standard") == {"below_msrp"}   # the reseller prices
+    assert codes("below-msrp-approved-growth-vad-standard") == set()
     assert codes("below-wholesale-vad-standard") == {"below_wholesale"}
     assert codes("not-certified-vad-standard") == {"not_certified"}
     saas = by_name("saas-reseller")

@@ -57,7 +57,7 @@ class Brief:
             if x[key]:
                 parts.append(f"{key}: {words(x[key])}")
         if x["applies_to"]:
-            parts.append("applies to " + ", ".join(x["applies_to"]))
+            parts.append("applies to " + ", ".join(i.split(":", 1)[1] for i in x["applies_to"]))
         if x["contact"]:
             parts.append(f"contact: {x['contact']}")
         return "; ".join(parts) + "".join(f". {t}" for t in paragraphs(x["doc"]))

@@ -397,7 +397,8 @@ def _registration(w: _Writer, r: m.Registration | None) -> dict | None:
 
 def _mitigation(w: _Writer, x: m.Mitigation) -> dict:
     return {"id": f"mitigation:{x.name}", "name": x.name, "title": x.title or None,
-            "applies_to": list(x.applies_to), "enforcement": x.enforcement,
+            "applies_to": [f"channel:{name}" for name in x.applies_to],
+            "enforcement": x.enforcement,
             "cadence": x.cadence, "gates": x.gates, "trigger": w.criteria(x.trigger),
             "sustained": duration(x.sustained), "action": list(x.action),
             "contact": x.contact or None, "doc": x.doc, **w.source(x.span, x.spans)}

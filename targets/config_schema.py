@@ -211,7 +211,8 @@ def _registration() -> dict:
 
 
 def _mitigation() -> dict:
-    return obj({"id": ident("mitigation"), "name": STR, "title": NSTR, "applies_to": STRS,
+    return obj({"id": ident("mitigation"), "name": STR, "title": NSTR,
+                "applies_to": array(ident("channel")),
                 "enforcement": STR, "cadence": NSTR, "gates": NSTR,
                 "trigger": nullable(ref("criteria")), "sustained": nullable(ref("duration")),
                 "action": STRS, "contact": NSTR, "doc": STR}, entity=True)

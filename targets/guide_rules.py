@@ -218,7 +218,7 @@ def _mitigation_text(p: Projection, x: dict) -> str:
     elif x["action"]:
         parts.append(" or ".join(words(a) for a in x["action"]))
     if x["applies_to"]:
-        parts.append("applies to " + ", ".join(x["applies_to"]))
+        parts.append("applies to " + ", ".join(i.split(":", 1)[1] for i in x["applies_to"]))
     if x["contact"]:
         parts.append(f"contact: {x['contact']}")
     doc = partner_prose(x["doc"])

@@ -335,7 +335,23 @@ def _tier_section(p: Projection, channel: dict, index: int) -> Section:
     docs = tuple(Para(named(t["name"], partner_prose(t["doc"]))) for t in channel["tiers"]
                  if partner_prose(t["doc"]) and not t["label"])
     return Section(f"tiers-{index}", f"{channel['name']} tiers",
-                   (figure, table(head, rows)) + docs)
+                   (figure, table(head, rows)) + _mdf_notes(channel) + docs)
+
+
+def _mdf_notes(channel: dict) -> tuple:
+    """What MDF is a share of, and how each tier claims it (the program's `mdf_claim`)."""
+    tiers = [t for t in channel["tiers"] if t.get("mdf")]
+    if not tiers:
+        return ()
+    claims = [(t["name"], partner_prose(t["mdf_claim"] or "")) for t in tiers]
+    lines = [Para("MDF (market development funds) accrues on every deal you close, as a share"
+                  " of the deal's software revenue at list price.")]
+    stated = [(name, text) for name, text in claims if text]
+    if stated and len({text for _n, text in stated}) == 1:
+        lines.append(Para(f"Claim rule: {stated[0][1]}"))
+    elif stated:
+        lines.append(Items(tuple((name, text) for name, text in stated)))
+    return tuple(lines)
 
 
 def named(name: str, text: str) -> str:

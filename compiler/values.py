@@ -41,6 +41,13 @@ class Rate:
     period: str | None
 
 
+class Percentage(Decimal):
+    """A measure written as a percentage (`> 20%` reads as 0.2): the same number, marked, so
+    outputs say 20% rather than 0.2."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Metric:
     """One comparison in a criterion: `revenue >= Rp 5 Miliar per year`."""
@@ -206,7 +213,8 @@ class Reader:
     def measure(self, value: s.Value) -> object | None:
         """The right side of a criterion: a number, percentage, amount, rate or duration."""
         value = _unwrap(value)
-        for kind, read in ((s.Number, lambda v: v.value), (s.Percent, lambda v: v.value),
+        for kind, read in ((s.Number, lambda v: v.value),
+                           (s.Percent, lambda v: Percentage(v.value)),
                            (s.Money, self._currency)):
             if isinstance(value, kind):
                 return read(value)

@@ -35,7 +35,7 @@ from charter.source import Span
 from charter.targets.base import BuildContext, Target
 from charter.targets.config_schema import (CONFIG_ID, PARTNER_ID, SCHEMA_VERSION,
                                            schema_errors)
-from charter.values import Criteria, Duration, Metric, Rate
+from charter.values import Criteria, Duration, Metric, Percentage, Rate
 
 # Quote metrics that only the internal view of a quote carries (derived from the contract).
 INTERNAL_METRICS = frozenset(INTERNAL_YEAR)
@@ -159,6 +159,8 @@ class _Writer:
             return {"price": self.price(value)}
         if isinstance(value, Duration):
             return {"duration": duration(value)}
+        if isinstance(value, Percentage):  # written `20%`: a rate, not the number 0.2
+            return {"rate": rate(value)}
         if isinstance(value, Decimal):
             return {"number": format(value.normalize(), "f")}
         if isinstance(value, tuple) and len(value) == 2:

@@ -80,8 +80,8 @@ def _values() -> dict:
                                                               "quarter", "year"]},
                          "business": BOOL}, "A length of time; `business` counts working"
                                             " time only."),
-        "value": {"description": "A tagged value: exactly one key says its type; a percentage"
-                                 " is a number as its fraction (57% is 0.57).",
+        "value": {"description": "A tagged value: exactly one key says its type; a value"
+                                 " written as a percentage is a `rate` (57% is \"0.570000\").",
                   "oneOf": [obj({"number": DECIMAL}), obj({"money": ref("money")}),
                             obj({"price": ref("price")}), obj({"duration": ref("duration")}),
                             obj({"rate": RATE}), obj({"text": STR}), obj({"flag": BOOL}),

@@ -92,7 +92,7 @@ def _percent_range(reader: Reader, value: s.Value):
     if not isinstance(value, s.Range) or value.low is None or value.high is None:
         reader.wrong(value, "a range of percentages with both ends", "40% .. 60%")
         return None
-    low, high = reader.percent(value.low), reader.percent(value.high)
+    low, high = reader.share(value.low), reader.share(value.high)
     return (low, high) if low is not None and high is not None else None
 
 
@@ -123,8 +123,8 @@ def parse_channel(block: s.Block, ctx: Ctx) -> m.Channel:
         certification=v.many("certification", Reader.name),
         certification_renewal=v.one("certification_renewal", Reader.duration),
         payment=v.choice("payment", ("one_time", "recurring"), default="recurring") or "recurring",
-        commission=v.one("commission", Reader.percent),
-        commission_y2=v.one("commission_y2", Reader.percent),
+        commission=v.one("commission", Reader.share),
+        commission_y2=v.one("commission_y2", Reader.share),
         commission_years=v.one("commission_years", Reader.integer),
         discount=v.one("discount", _percent_range), best_for=v.text("best_for"),
         effort=v.text("effort"), tiers=tiers,
@@ -156,10 +156,10 @@ def parse_tier(block: s.Block, ctx: Ctx, position: int) -> m.Tier:
         name=block_name(block, ctx), rank=v.one("rank", Reader.integer, default=position) or position,
         label=v.text("label"), quota=_quota(v), qualify=_qualify(v),
         revenue_band=v.one("revenue_band", _money_band),
-        margin=v.one("margin", Reader.percent), margin_y2=v.one("margin_y2", Reader.percent),
-        commission=v.one("commission", Reader.percent),
-        commission_y2=v.one("commission_y2", Reader.percent),
-        mdf=v.one("mdf", Reader.percent_or_money), mdf_claim=v.text("mdf_claim"),
+        margin=v.one("margin", Reader.share), margin_y2=v.one("margin_y2", Reader.share),
+        commission=v.one("commission", Reader.share),
+        commission_y2=v.one("commission_y2", Reader.share),
+        mdf=v.one("mdf", Reader.share_or_money), mdf_claim=v.text("mdf_claim"),
         tier_up=v.one("tier_up", _tier_up), review=v.choice("review", CADENCES),
         grace=v.one("grace", Reader.duration), downgrade_to=v.one("downgrade_to", Reader.name),
         options=v.many("options", Reader.name), benefits=v.many("benefits", Reader.string),
@@ -226,7 +226,7 @@ def _bracket(reader: Reader, attr: s.Attribute) -> m.Bracket | None:
     rng, rate_value = value.items
     low = reader.money(rng.low)
     high = reader.money(rng.high) if rng.high is not None else None
-    rate = reader.percent(rate_value)
+    rate = reader.share(rate_value)
     if low is None or rate is None or (rng.high is not None and high is None):
         return None
     return m.Bracket(low, high, rate, attr.span)
@@ -255,8 +255,8 @@ def parse_attribution(block: s.Block, ctx: Ctx) -> m.Attribution:
         default=v.choice("default", ("single", "split"), "single") or "single",
         conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
                           default="first_to_register") or "",
-        unregistered_rate=v.one("unregistered_rate", Reader.percent),
-        influenced_rate=v.one("influenced_rate", Reader.percent),
+        unregistered_rate=v.one("unregistered_rate", Reader.share),
+        influenced_rate=v.one("influenced_rate", Reader.share),
         no_double_dipping=v.flag("no_double_dipping"),
         splits=tuple(parse_split(b, ctx) for b in v.children("split")), span=block.span)
 
@@ -268,7 +268,7 @@ def parse_split(block: s.Block, ctx: Ctx) -> m.Split:
     for key, attrs in v.attrs.items():
         if key == "when":
             continue
-        share = ctx.reader.percent(attrs[0].values[0])
+        share = ctx.reader.share(attrs[0].values[0])
         if share is not None:
             shares.append((key, share, attrs[0].span))
     return m.Split(block_name(block, ctx), tuple(shares), v.text("when"), block.span)
@@ -285,11 +285,11 @@ def parse_handover(block: s.Block, ctx: Ctx) -> m.Handover | None:
         return None
     return m.Handover(
         source=words[0].value, target=words[2].value,
-        introducer_rate=v.one("introducer_rate", Reader.percent, "5%") or Decimal(0),
+        introducer_rate=v.one("introducer_rate", Reader.share, "5%") or Decimal(0),
         introducer_payment=v.choice("introducer_payment", ("one_time", "recurring"),
                                     default="one_time") or "one_time",
         allowed_tiers=v.many("allowed_tiers", Reader.name),
-        combined_cap=v.one("combined_cap", Reader.percent), cap_year=v.one("cap_year", Reader.integer),
+        combined_cap=v.one("combined_cap", Reader.share), cap_year=v.one("cap_year", Reader.integer),
         doc=v.doc, span=block.span,
         spans={**_spans(v), "source": words[0].span, "target": words[2].span})
 
@@ -299,10 +299,10 @@ def parse_economics(block: s.Block, ctx: Ctx) -> m.Economics:
     v = View(block, ctx, ("cogs", "margin_floor", "mdf_counts_against_margin", "gm_target", "walk"),
              repeated=("walk",))
     return m.Economics(
-        cogs=v.one("cogs", Reader.percent, "3%") or Decimal(0),
-        margin_floor=v.one("margin_floor", Reader.percent, "60%") or Decimal(0),
+        cogs=v.one("cogs", Reader.share, "3%") or Decimal(0),
+        margin_floor=v.one("margin_floor", Reader.share, "60%") or Decimal(0),
         mdf_counts_against_margin=v.flag("mdf_counts_against_margin", True),
-        gm_target=v.one("gm_target", Reader.percent),
+        gm_target=v.one("gm_target", Reader.share),
         walk=tuple(w for a in v.all("walk") if (w := ctx.reader.string(a.values[0]))),
         doc=v.doc, span=block.span)
 
@@ -343,7 +343,7 @@ def parse_registration(block: s.Block, ctx: Ctx) -> m.Registration:
         approval_sla=v.one("approval_sla", Reader.duration), auto_approve=v.flag("auto_approve"),
         conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
                           default="first_to_register") or "",
-        unregistered_rate=v.one("unregistered_rate", Reader.percent),
+        unregistered_rate=v.one("unregistered_rate", Reader.share),
         no_double_dipping=v.flag("no_double_dipping"), span=block.span)
 
 
@@ -370,7 +370,7 @@ def _clawback_rule(reader: Reader, attr: s.Attribute) -> m.ClawbackRule | None:
     if isinstance(share_value, s.Name) and share_value.value == "prorated":
         share: Decimal | str | None = "prorated"
     else:
-        share = reader.percent(share_value)
+        share = reader.share(share_value)
     return m.ClawbackRule(low, high, share, attr.span) if share is not None else None
 
 
@@ -581,7 +581,7 @@ def _route_step(reader: Reader, item: s.Value) -> m.RouteStep | None:
             else "VAD Elite"
         reader.wrong(item, "a channel, an optional tier and an optional `at RATE`", hint)
         return None
-    rate = reader.percent(rate_value) if rate_value is not None else None
+    rate = reader.share(rate_value) if rate_value is not None else None
     if rate_value is not None and rate is None:
         return None
     return m.RouteStep(names[0].value, names[1].value if len(names) == 2 else None, item.span,

@@ -108,6 +108,28 @@ class Reader:
             self.wrong(value, "a percentage", "25%")
         return None
 
+    def share(self, value: s.Value) -> Decimal | None:
+        """A percentage that is a share of a base (a payout rate, a cap, COGS): 0% to 100%.
+
+        Above 100% a payout would exceed the money it is a share of; CH-E111 at the value."""
+        share = self.percent(value)
+        if share is not None and share > 1:
+            inner = _unwrap(value)
+            self.reporter.error("CH-E111", f"`{inner.text.strip()}` is more than the whole: a"
+                                " payout rate, cap or cost is a share of its base, at most"
+                                " 100%", inner.span, label="above 100%",
+                                help=("write the share as a percentage of the base, e.g."
+                                      " `35%`",))
+            return None
+        return share
+
+    def share_or_money(self, value: s.Value) -> Decimal | MoneyValue | None:
+        """A share of a base (0–100%) or a fixed amount (e.g. MDF)."""
+        inner = _unwrap(value)
+        if isinstance(inner, s.Percent):
+            return self.share(value)
+        return self.percent_or_money(value)
+
     def number(self, value: s.Value) -> Decimal | None:
         """A plain number."""
         value = _unwrap(value)

@@ -401,3 +401,28 @@ def test_certified_false_where_nothing_is_certified_is_warned():
     request = parse_request({"product": "Growth", "seats": 1, "certified": False,
                              "route": [{"channel": "Referral"}]}, ejourney())
     assert [w.path for w in request.warnings] == ["$.certified"]
+
+
+# ---- payout rates that cannot be right (issue 10) -------------------------------------------
+
+@pytest.mark.parametrize("old, new", [
+    ("commission: 10%", "commission: 150%"),
+    ("commission_y2: 5%", "commission_y2: 100000%"),
+    ("tier Gold { margin: 30% }", "tier Gold { margin: 30%; mdf: 100000% }"),
+    ("unregistered_rate: 10%", "unregistered_rate: 101%"),
+    ("bracket: $500K .. -> 5%", "bracket: $500K .. -> 500%"),
+])
+def test_a_payout_rate_above_100_percent_is_an_error(old, new):
+    assert old in RESELLER
+    _program, errors, _ = compile_program(RESELLER.replace(old, new),
+                                          HEADER.replace("IDR", "USD"))
+    (error,) = errors
+    assert error.code == "CH-E111" and "is more than the whole" in error.message
+    assert error.span.line == (HEADER + RESELLER.replace(old, new)).split("\n").index(
+        next(l for l in (HEADER + RESELLER.replace(old, new)).split("\n") if new in l)) + 1
+
+
+def test_a_cap_or_cost_above_100_percent_is_an_error():
+    body = CAPPED.replace("combined_cap: 25%", "combined_cap: 150%")
+    _program, errors, _ = compile_program(body, HEADER.replace("IDR", "USD"))
+    assert [e.code for e in errors] == ["CH-E111"]

@@ -14,7 +14,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +35,10 @@ def run(*args: str) -> None:
 
 
 def clear_lark_cache() -> None:
-    for path in glob.glob(os.path.join(tempfile.gettempdir(), ".lark_cache_*")):
+    """Remove the LALR tables from charter's private cache folder (`charter.cachedir`)."""
+    from charter import cachedir
+
+    for path in glob.glob(os.path.join(cachedir.root(), "grammar", "*.pickle")):
         os.remove(path)
 
 

@@ -120,12 +120,17 @@ def _drop_recovery_noise(reporter: Reporter, recovered: frozenset) -> None:
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders (recursively, `*.charter`) into a sorted, unique file list."""
+    """Expand files and folders (recursively, `*.charter`) into a sorted, unique file list.
+
+    A folder contributes every `*.charter` entry that is not a folder, links included (folder
+    links are not followed): reading confines each to its project and refuses anything but a
+    regular file (CH-E205/E206/E207), so a broken link or a FIFO is reported, not skipped.
+    """
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.update(p for p in path.rglob("*.charter") if p.is_file())
+            found.update(p for p in path.rglob("*.charter") if not p.is_dir())
         else:
             found.add(path)
     return sorted(found)

@@ -64,6 +64,11 @@ _ENTRIES = [
     ("CH-E203", "import cycle", "Files extend each other in a cycle."),
     ("CH-E204", "missing program header", "Every non-base file needs a `program` block."),
     ("CH-E205", "unreadable file", "The file cannot be read or is not UTF-8."),
+    ("CH-E206", "file outside the project", "A file named on the command line or found in a"
+     " folder leads, through a link, to a file outside the project root. Nothing is read from"
+     " it."),
+    ("CH-E207", "not a regular file", "A FIFO, a device, a socket or a folder where a"
+     " `.charter` file was expected. Only regular files are read."),
     # --- worked examples (E3xx)
     ("CH-E301", "example does not compute", "A worked example's expected number differs from"
      " what the economics engine computes for its deal."),

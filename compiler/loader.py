@@ -8,12 +8,15 @@ Paths are relative to the extending file, must stay inside the project, and may 
 """
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import replace
 from pathlib import Path
 
 from charter import syntax as s
 from charter.diagnostics import Reporter
-from charter.parser import parse_source
+from charter.parser import MAX_BYTES, parse_source
 from charter.source import SourceFile
 
 PROJECT_MARKERS = ("charter.toml", "pyproject.toml", ".git")
@@ -27,12 +30,19 @@ class Loader:
         self.sources: dict[str, SourceFile] = {}
         self._parsed: dict[str, tuple[s.Item, ...]] = {}
 
-    def read(self, path: Path, display: str) -> SourceFile | None:
-        """Read a UTF-8 file; report CH-E205 if it cannot be read."""
+    def read(self, path: Path, display: str, root: Path | None = None) -> SourceFile | None:
+        """Read a UTF-8 file confined to ``root``; report CH-E205/E206/E207/E012 otherwise.
+
+        Links are resolved first; the real file must lie inside ``root`` (CH-E206) and be a
+        regular file (CH-E207), and at most `MAX_BYTES` + 1 bytes are read (CH-E012), so a
+        link to a secret, a FIFO or a device never hangs, and nothing of it is ever quoted.
+        """
         if display in self.sources:
             return self.sources[display]
+        data = self._read_bytes(path, display, root)
+        if data is None:
+            return None
         try:
-            data = path.read_bytes()
             if b"\x00" in data:  # binary: let the parser's pre-check say so, with a position
                 text = data.decode("utf-8", "replace")
             else:
@@ -40,13 +50,47 @@ class Loader:
         except UnicodeDecodeError as err:
             self._unreadable(display, data, err)
             return None
-        except OSError as err:
-            self.reporter.error("CH-E205", f"cannot read file: {err.strerror}", None,
-                                notes=(f"path: {display}",))
-            return None
         source = SourceFile(display, text.removeprefix("\ufeff"))
         self.sources[display] = source
         return source
+
+    def _read_bytes(self, path: Path, display: str, root: Path | None) -> bytes | None:
+        notes = (f"path: {display}",)
+        try:
+            real = _real(path)
+        except OSError as err:
+            self.reporter.error("CH-E205", f"cannot read file: {_reason(err)}", None, notes=notes)
+            return None
+        if root is not None and not _inside(real, root):
+            self.reporter.error("CH-E206", "file is outside the project", None,
+                                notes=(*notes, "it leads, through a link, out of the"
+                                       f" project root `{_root_display(root)}`; nothing was"
+                                       " read from it"),
+                                help=("copy the file into the project instead of linking to"
+                                      " it",))
+            return None
+        try:
+            kind = _not_regular(os.stat(real).st_mode)
+            if kind is None:
+                fd = os.open(real, _OPEN_FLAGS)  # non-blocking: a FIFO swapped in cannot hang
+                try:
+                    kind = _not_regular(os.fstat(fd).st_mode)
+                    data = b"" if kind else _read_at_most(fd, MAX_BYTES + 1)
+                finally:
+                    os.close(fd)
+        except OSError as err:
+            self.reporter.error("CH-E205", f"cannot read file: {_reason(err)}", None, notes=notes)
+            return None
+        if kind is not None:
+            self.reporter.error("CH-E207", f"not a regular file ({kind})", None, notes=notes,
+                                help=("name a `.charter` text file",))
+            return None
+        if len(data) > MAX_BYTES:
+            self.reporter.error("CH-E012", f"file is too large (more than {MAX_BYTES:,} bytes;"
+                                f" the limit is {MAX_BYTES:,})", None, notes=notes,
+                                help=("split the program with `extends:` into smaller files",))
+            return None
+        return data
 
     def _unreadable(self, display: str, data: bytes, err: UnicodeDecodeError) -> None:
         prefix = data[:err.start].decode("utf-8", "replace")
@@ -59,7 +103,7 @@ class Loader:
     def load(self, path: Path, root: Path, chain: tuple[Path, ...] = ()) -> tuple[s.Item, ...]:
         """Parse ``path`` and everything it extends, merged, base first."""
         display = _display(path)
-        source = self.read(path, display)
+        source = self.read(path, display, root)
         if source is None:
             return ()
         if display not in self._parsed:
@@ -81,7 +125,12 @@ class Loader:
                                 value.span, label="not a path",
                                 help=('write `extends: "base/two-channel.charter"`',))
             return None
-        target = (path.parent / value.value).resolve()
+        try:
+            target = _real(path.parent / value.value, strict=False)
+        except OSError as err:
+            self.reporter.error("CH-E205", f"cannot read `{value.value}`: {_reason(err)}",
+                                value.span, label="cannot be followed")
+            return None
         if not _inside(target, root):
             self.reporter.error("CH-E202", f"`{value.value}` is outside the project",
                                 value.span, label="leaves the project directory",
@@ -92,7 +141,7 @@ class Loader:
         if target in chain:
             self._cycle(value, chain, target)
             return None
-        if not target.is_file():
+        if not target.exists():  # a FIFO or a device is refused by `read` (CH-E207)
             self.reporter.error("CH-E201", f"no such file `{value.value}`", value.span,
                                 label="file not found", help=_nearby(target))
             return None
@@ -107,13 +156,65 @@ class Loader:
 
 
 def project_root(path: Path) -> Path:
-    """The nearest ancestor with a project marker; else the file's own directory."""
-    start = path.resolve()
-    start = start if start.is_dir() else start.parent
+    """The project a named file or folder belongs to, as a resolved folder.
+
+    The search starts at the folder that *holds* the name (a link in the last component is
+    not followed: a link named `programs/env.charter` belongs to the project of `programs/`,
+    wherever it points) and goes up to the nearest folder with a project marker
+    (charter.toml, pyproject.toml, .git); without one it is that starting folder. Every file
+    read for the path (the file itself, `extends:` bases) must resolve to inside it.
+    """
+    absolute = Path(os.path.abspath(path))
+    start = absolute if absolute.is_dir() and not absolute.is_symlink() else absolute.parent
     for folder in (start, *start.parents):
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return folder
-    return start
+            return _real(folder, strict=False)
+    return _real(start, strict=False)
+
+
+def _real(path: Path, strict: bool = True) -> Path:
+    """``path`` with every link resolved; a link loop is an OSError (ELOOP), not a crash."""
+    try:
+        return path.resolve(strict=strict)
+    except RuntimeError as err:  # Python < 3.13 reports a link loop this way
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from err
+
+
+def _reason(err: OSError) -> str:
+    return err.strerror or str(err)
+
+
+def _root_display(root: Path) -> str:
+    try:
+        return str(root.relative_to(Path.cwd().resolve())) or "."
+    except (ValueError, OSError):
+        return str(root)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a plain file")
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def _inside(target: Path, root: Path) -> bool:
@@ -134,8 +235,8 @@ def _nearby(target: Path) -> tuple[str, ...]:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str(_real(path, strict=False).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
         return str(path)
 
 

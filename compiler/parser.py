@@ -1,6 +1,7 @@
 """Parsing: text → syntax tree, with friendly errors and recovery.
 
-The grammar is loaded once per process (LALR tables cached on disk by lark). A syntax error
+The grammar is loaded once per process (LALR tables cached on disk by lark, in charter's
+private cache folder only: `build_grammar`). A syntax error
 does not stop the run: the offending line is neutralised (braces kept balanced) and parsing
 resumes, so a file with several independent mistakes reports all of them.
 """
@@ -48,9 +49,62 @@ TOKEN_NAMES = {
 @functools.lru_cache(maxsize=1)
 def grammar() -> Lark:
     """The charter LALR parser, built once per process and cached across runs."""
-    return Lark.open_from_package("charter.grammar", "charter.lark", parser="lalr", lexer="basic",
-                                  propagate_positions=True, maybe_placeholders=False,
-                                  cache=True)
+    return build_grammar()
+
+
+GRAMMAR_OPTIONS = dict(parser="lalr", lexer="basic", propagate_positions=True,
+                       maybe_placeholders=False)
+
+
+def build_grammar() -> Lark:
+    """Build the parser, reading and writing lark's table cache only in charter's private,
+    verified cache folder (`charter.cachedir`), never in the shared temp directory.
+
+    lark's cache is a pickle: whoever can write it runs code in the next charter. So the file
+    lives in ``<cache root>/grammar`` (mode 0o700, owned by us, not a link, checked first) and
+    is used only when it is a regular file we own that nobody else can write; its name carries
+    a hash of the grammar, lark's version and Python's, and a new one is written under a
+    temporary name and moved into place (`os.replace`), so a reader never sees half a file.
+    When the folder cannot be verified the tables are built in memory (correct, slower).
+    """
+    import hashlib
+    import importlib.resources
+    import os
+    import sys
+
+    import lark
+
+    from charter import cachedir
+
+    def build(cache: str | bool) -> Lark:
+        return Lark.open_from_package("charter.grammar", "charter.lark", cache=cache,
+                                      **GRAMMAR_OPTIONS)
+
+    folder = cachedir.private("grammar")
+    if folder is None:
+        return build(False)
+    try:
+        text = importlib.resources.files("charter.grammar").joinpath("charter.lark").read_bytes()
+    except OSError:
+        return build(False)
+    tag = hashlib.sha256(text + repr(sorted(GRAMMAR_OPTIONS.items())).encode()).hexdigest()[:32]
+    target = folder / "lalr-{}-lark{}-py{}{}.pickle".format(tag, lark.__version__,
+                                                            *sys.version_info[:2])
+    if cachedir.own_file(target):
+        return build(str(target))
+    temp = folder / f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
+    parser = build(str(temp))
+    try:
+        if cachedir.own_file(temp):
+            os.replace(temp, target)
+    except OSError:
+        pass
+    finally:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+    return parser
 
 
 def parse_source(source: SourceFile, reporter: Reporter) -> tuple[Item, ...]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from decimal import Decimal
 
 import click
 
@@ -37,11 +36,13 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
     """Quote the request in ``path``; print it as text or JSON in ``view``. Returns the exit
     code."""
     from charter.economics import Quoter, RequestError, RequestInvalid, parse_request
+    from charter.economics.batch import decode_request
+    from charter.render import printable
     from charter.economics.response import errors_to_json, quote_to_json
 
     try:
         with click.open_file(path, encoding="utf-8-sig") as handle:  # a BOM is not an error
-            obj = json.loads(handle.read(), parse_float=Decimal)
+            obj = decode_request(handle.read())  # Decimal fractions; duplicate keys refused
         request = parse_request(obj, program)
     except (ValueError, RecursionError) as exc:
         errors = exc.errors if isinstance(exc, RequestInvalid) else \
@@ -49,7 +50,7 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
         if fmt == "json":
             click.echo(json.dumps(errors_to_json(errors), indent=2, ensure_ascii=False))
         for error in errors:
-            click.echo(f"{path}: {error.path}: {error.message}", err=True)
+            click.echo(printable(f"{path}: {error.path}: {error.message}"), err=True)
         click.echo(f"{path}: {len(errors)} problem(s); nothing quoted", err=True)
         return 1
     quote = Quoter(program).quote(request)
@@ -61,7 +62,7 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
 
         click.echo(render_quote(quote, program, locale, view), nl=False)
     for warning in quote.request.warnings:
-        click.echo(f"{path}: warning: {warning.path}: {warning.message}", err=True)
+        click.echo(printable(f"{path}: warning: {warning.path}: {warning.message}"), err=True)
     return 0
 
 

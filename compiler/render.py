@@ -6,10 +6,29 @@ the offending line.
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterable, Mapping
 
 from charter.diagnostics import Diagnostic, Severity
 from charter.source import SourceFile, Span
+
+
+# What a terminal would act on rather than show: C0 controls (tab apart, which snippets turn
+# into a space), DEL, C1 (U+009B is a one-character CSI) and the bidi embedding/override/isolate
+# controls that reorder what is shown (U+202A–U+202E, U+2066–U+2069).
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print for a person: every control character a terminal would act on
+    (escape sequences, C1, bidi controls; newlines too) shown escaped, e.g. ``\\x1b``, ``\\u202e``.
+    Every renderer of program or request text for a terminal goes through this function."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
 
 
 def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile],
@@ -20,28 +39,36 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceF
 
 
 def _render_one(d: Diagnostic, sources: Mapping[str, SourceFile], color: bool) -> str:
-    where = f"{d.span.file}:{d.span.line}:{d.span.column}: " if d.span else ""
-    head = f"{where}{_paint(d.severity.value, d.severity, color)}[{d.code}]: {d.message}"
+    where = printable(f"{d.span.file}:{d.span.line}:{d.span.column}: ") if d.span else ""
+    head = (f"{where}{_paint(d.severity.value, d.severity, color)}[{printable(d.code)}]: "
+            f"{printable(d.message)}")
     lines = [head]
     if d.span is not None and d.span.file in sources:
         lines += _snippet(d.span, d.label, sources[d.span.file], "^")
     for label in d.labels:
         if label.span.file in sources:
-            lines.append(f"  --> {label.span.file}:{label.span.line}:{label.span.column}")
+            lines.append(printable(
+                f"  --> {label.span.file}:{label.span.line}:{label.span.column}"))
             lines += _snippet(label.span, label.message, sources[label.span.file], "-")
-    lines += [f"  = note: {n}" for n in d.notes]
-    lines += [f"  = help: {h}" for h in d.help]
+    lines += [printable(f"  = note: {n}") for n in d.notes]
+    lines += [printable(f"  = help: {h}") for h in d.help]
     return "\n".join(lines) + "\n"
 
 
 def _snippet(span: Span, message: str, source: SourceFile, mark: str) -> list[str]:
-    text = source.line_text(span.line).replace("\t", " ")
+    """The line, and under it the span marked; escaped characters are wider than one column,
+    so the marks are measured on the escaped text and still point at the span's text."""
+    raw = source.line_text(span.line).replace("\t", " ")
     gutter = str(span.line)
     pad = " " * len(gutter)
-    end = span.end_column if span.end_line == span.line else len(text) + 1
-    width = max(1, end - span.column)
-    underline = " " * (span.column - 1) + mark * width
-    return [f"{pad} |", f"{gutter} | {text}", f"{pad} | {underline} {message}".rstrip()]
+    start = span.column - 1
+    end = (span.end_column if span.end_line == span.line else len(raw) + 1) - 1
+    before, inside = raw[:start], raw[start:end]
+    indent = start + len(printable(before)) - len(before)
+    width = max(1, end - start + len(printable(inside)) - len(inside))
+    underline = " " * indent + mark * width
+    return [f"{pad} |", f"{gutter} | {printable(raw)}",
+            f"{pad} | {underline} {printable(message or '')}".rstrip()]
 
 
 def _paint(text: str, severity: Severity, color: bool) -> str:

@@ -33,6 +33,8 @@ class SourceFile:
     recovered_lines: set[int] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
+        if "\r" in self.text:  # CRLF and a lone CR (classic Mac) are line breaks, as LF is
+            self.text = self.text.replace("\r\n", "\n").replace("\r", "\n")
         self._starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
 
     def position(self, offset: int) -> tuple[int, int]:

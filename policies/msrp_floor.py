@@ -1,75 +1,29 @@
-"""CH-P007 msrp_floor: wholesale never above list; resale below list only by declared approval."""
+"""CH-P007 msrp_floor: resale below list only by declared approval.
+
+(A margin or discount outside 0%..100% never reaches this policy: every share of a base is
+bounded where it is read, `charter.values.Reader.share`, CH-E111.)"""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
-from charter.numbers import locale_of, money, percent
+from charter.numbers import locale_of, money
 from charter.policies.base import Finding, Policy, PolicyContext
 
-ONE = Decimal(1)
-
-
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
-    """Margins and discounts of wholesale channels within 0..100%; a floor on resold products.
-
-    1. For every channel that buys wholesale (`Channel.buys_wholesale`: `wholesale`, `resale`,
-       `oem`): each tier's `margin` (and `margin_y2`) and both ends of the channel's
-       `discount` lie in 0%..100%. A negative margin prices wholesale above list; one above
-       100% gives the partner the software for less than nothing.
-    2. When a channel resells at its own price (`Channel.resells_at_own_price`: `wholesale`,
-       `resale`), every software product with a `list_price` declares `msrp_floor` (the price
-       below which a partner needs program approval); a floor given as an amount is in the
-       list price's unit and period and does not exceed the list price.
-    """
+    """A floor on every software product a channel resells at its own price
+    (`Channel.resells_at_own_price`: `wholesale`, `resale`): each software product with a
+    `list_price` declares `msrp_floor` (the price below which a partner needs program
+    approval); a floor given as an amount is in the list price's unit and period and does not
+    exceed the list price."""
     locale = locale_of(program.header.locales)
-    for channel in program.channels:
-        if channel.buys_wholesale:
-            yield from _channel_rates(channel, locale)
     resellers = [c for c in program.channels if c.resells_at_own_price]
     if not resellers:
         return
     for product in program.products:
         if product.layer == "software" and product.list_price is not None:
             yield from _floor(program, product, resellers, locale)
-
-
-def _channel_rates(channel: m.Channel, locale: str) -> Iterator[Finding]:
-    for tier in channel.tiers:
-        for key in ("margin", "margin_y2"):
-            value = getattr(tier, key)
-            if value is None or 0 <= value <= ONE:
-                continue
-            subject = f"{channel.name} {tier.name}"
-            yield Finding(
-                f"{subject} {key.replace('_', ' ')} is {percent(value, locale)}: the wholesale"
-                f" price would be {percent(ONE - value, locale)} of list",
-                tier.spans.get(key, tier.span), subject,
-                label=_why(value),
-                notes=("wholesale price = list × (1 − margin); a margin must lie in"
-                       " 0% .. 100%",),
-                help=(f"write the {key.replace('_', ' ')} as a discount off list between 0% and"
-                      f" 100%, e.g. `{key}: 20%`",))
-    if channel.discount is not None:
-        low, high = channel.discount
-        bad = [v for v in (low, high) if not 0 <= v <= ONE]
-        if bad:
-            yield Finding(
-                f"{channel.name} discount {percent(low, locale)} .. {percent(high, locale)} runs"
-                f" outside 0% .. 100%: at {percent(bad[0], locale)} the partner would pay"
-                f" {percent(ONE - bad[0], locale)} of list",
-                channel.spans.get("discount", channel.span), channel.name,
-                label=_why(bad[0]),
-                notes=("the partner pays list × (1 − discount); a discount must lie in"
-                       " 0% .. 100%",),
-                help=("write the range off list between 0% and 100%, e.g."
-                      " `discount: 40% .. 60%`",))
-
-
-def _why(value: Decimal) -> str:
-    return "wholesale above list" if value < 0 else "wholesale below zero"
 
 
 def _floor(program: m.Program, product: m.Product, resellers: list[m.Channel],
@@ -136,9 +90,7 @@ POLICY = Policy(
               "a reseller can undercut the list price (and the vendor's direct and referral deals) "
               "at will: \"partner cannot sell software below customer list price without "
               "partner-program approval\" is only enforceable if the floor is stated.",
-    explain="For every `wholesale`, `resale` or `oem` channel, each tier's `margin` and "
-            "`margin_y2` and both ends of the channel's `discount` must lie in 0% .. 100% "
-            "(finding at the attribute; subject the channel, or `Channel Tier`). When the "
+    explain="(A margin or discount above 100% is refused where it is read, CH-E111.) When the "
             "program has a `wholesale` or `resale` channel, every software product with a "
             "`list_price` must declare `msrp_floor` (finding at the product; write "
             "`msrp_floor: list_price` when any price below list needs approval). A floor written "

@@ -10,6 +10,7 @@ import gc
 import json
 import multiprocessing
 import os
+import re
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +24,97 @@ from charter.economics.request import (FastReader, RequestError, RequestInvalid,
                                        read_request)
 from charter.economics.response import dumps, errors_to_json, quote_to_json
 
-_decode = json.JSONDecoder(parse_float=Decimal).decode  # fractions never become floats
+class _DuplicateKey(ValueError):
+    """A JSON object names a key twice (raised by the fast decoder; the slow one finds where)."""
+
+
+def _unique_pairs(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey("duplicate key")
+    return obj
+
+
+class _Flagged(dict):
+    """An object that named some keys twice (the slow decoder's record of them)."""
+
+    duplicates: list
+
+
+def _flag_pairs(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    flagged = _Flagged(obj)
+    seen: set = set()
+    flagged.duplicates = [k for k, _ in pairs if k in seen or seen.add(k)]
+    return flagged
+
+
+# fractions never become floats; a key named twice is refused, never "last one wins"
+_decode = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_unique_pairs).decode
+_decode_flagged = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_flag_pairs).decode
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def decode_request(text: str) -> object:
+    """The JSON value of one request, or RequestInvalid: not JSON (with its column), a key
+    named twice, or a lone surrogate escape (``"\\ud800"``: not Unicode text; it could not be
+    echoed as UTF-8), each at its JSON path."""
+    try:
+        obj = _decode(text)
+    except _DuplicateKey:
+        obj = _decode_flagged(text)
+        raise RequestInvalid([RequestError(path, f"key `{_escaped(key)}` is given more than once")
+                              for path, key in _walk_duplicates(obj, "$")]) from None
+    except (ValueError, RecursionError) as exc:
+        message = f"not JSON: {exc.msg} at column {exc.colno}" \
+            if isinstance(exc, json.JSONDecodeError) else f"not JSON: {exc}"
+        raise RequestInvalid([RequestError("$", message)]) from None
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then walk the value for lone surrogates
+        errors = [RequestError(path, "contains a lone surrogate escape (not Unicode text)")
+                  for path in _walk_surrogates(obj, "$")]
+        if errors:
+            raise RequestInvalid(errors)
+    return obj
+
+
+def _child(path: str, key: object) -> str:
+    return f"{path}[{key}]" if isinstance(key, int) else f"{path}.{_escaped(key)}"
+
+
+def _escaped(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _walk_duplicates(obj: object, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(obj, dict):
+        for key in getattr(obj, "duplicates", ()):
+            yield _child(path, key), key
+        for key, value in obj.items():
+            yield from _walk_duplicates(value, _child(path, key))
+    elif isinstance(obj, list):
+        for index, value in enumerate(obj):
+            yield from _walk_duplicates(value, _child(path, index))
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _walk_surrogates(obj: object, path: str) -> Iterator[str]:
+    if isinstance(obj, str):
+        if _has_surrogate(obj):
+            yield path
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            if _has_surrogate(key):
+                yield _child(path, key)
+            else:
+                yield from _walk_surrogates(value, _child(path, key))
+    elif isinstance(obj, list):
+        for index, value in enumerate(obj):
+            yield from _walk_surrogates(value, _child(path, index))
 CHUNK = 2000          # lines per unit of work
 SPLIT_BYTES = 1 << 20  # bytes per unit of work when workers read the file themselves
 IN_FLIGHT = 3         # chunks queued per worker
@@ -83,13 +174,7 @@ class LineQuoter:
         return parse_request(obj, self.program)  # slow path: the schema's exact messages
 
 
-def _decode_line(line: str) -> object:
-    try:
-        return _decode(line)
-    except (ValueError, RecursionError) as exc:
-        message = f"not JSON: {exc.msg} at column {exc.colno}" \
-            if isinstance(exc, json.JSONDecodeError) else f"not JSON: {exc}"
-        raise RequestInvalid([RequestError("$", message)]) from None
+_decode_line = decode_request
 
 
 def _request_id(obj: object) -> str | int | None:

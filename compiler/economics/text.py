@@ -7,6 +7,7 @@ from charter import model as m
 from charter import numbers
 from charter.economics.engine import Payout, Quote, YearQuote
 from charter.economics.response import DECLINED
+from charter.render import printable
 
 WIDTH = 26
 
@@ -36,7 +37,7 @@ def render_quote(quote: Quote, program: m.Program, locale: str | None = None,
     lines += [_ladder(use, money, locale) for use in quote.ladders]
     for year in quote.years:
         lines += [""] + _year(year, money, locale, view, quote.payable)
-    return "\n".join(lines) + "\n"
+    return "".join(printable(line) + "\n" for line in lines)  # program text is neutralised
 
 
 def _ladder(use, money, locale: str) -> str:

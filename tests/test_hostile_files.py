@@ -150,3 +150,32 @@ def test_huge_sparse_file_is_refused_after_a_bounded_read(project, monkeypatch):
     assert result.exit_code == 1 and _codes(result) == ["CH-E012"]
     assert 0 < sum(reads) <= MAX_BYTES + 1
 
+
+
+def test_no_file_outside_the_project_is_ever_opened(project):
+    """An audit hook sees every `open`: scanning a project whose links and `extends:` lead
+    out of it never opens the files outside (nor anything through the links)."""
+    outside = project.parent / "outside"
+    outside.mkdir()
+    (outside / "base.charter").write_text(HEADER.replace("program t", "program b"),
+                                          encoding="utf-8")
+    (project / "programs" / "leak.charter").symlink_to(project.parent / "secret.txt")
+    (project / "programs" / "far.charter").symlink_to(outside / "base.charter")
+    (project / "programs" / "child.charter").write_text(
+        HEADER + "extends: \"../../outside/base.charter\"\n", encoding="utf-8")
+    (project / "programs" / "ok.charter").write_text(HEADER, encoding="utf-8")
+    opened: list[str] = []
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+            opened.append(os.path.realpath(os.fsdecode(args[0])))
+    sys.addaudithook(hook)   # hooks cannot be removed: it only records, and only paths
+    start = len(opened)
+    from charter.api import check_paths
+
+    result = check_paths([project / "programs"])
+    seen = opened[start:]
+    forbidden = [str(project.parent / "secret.txt"), str(outside / "base.charter")]
+    assert not [p for p in seen if p in forbidden], seen
+    assert {d.code for d in result.errors} >= {"CH-E206", "CH-E202"}
+    assert str(project / "programs" / "ok.charter") in seen   # the hook does see opens

@@ -4,11 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from charter.diagnostics import Diagnostic, Reporter, Severity
 from charter.model import Program
 from charter.source import SourceFile
+
+if TYPE_CHECKING:
+    from charter.loader import ParseCache
 
 
 @dataclass
@@ -36,10 +39,13 @@ class CheckResult:
 
 
 def compile_file(path: str | Path, reporter: Reporter | None = None, root: Path | None = None,
-                 checks: bool = True) -> tuple[Program | None, Reporter, dict[str, SourceFile]]:
+                 checks: bool = True, cache: ParseCache | None = None
+                 ) -> tuple[Program | None, Reporter, dict[str, SourceFile]]:
     """Compile one program file (following `extends:`) into the typed, resolved model.
 
     ``checks`` runs the policies (invariants, worked examples) once the program is error-free.
+    ``cache`` (a `charter.loader.ParseCache`) shares parsed files between the programs of one
+    run, so a base extended by many files is parsed once.
     """
     from charter.assemble import assemble
     from charter.loader import Loader, project_root
@@ -47,7 +53,7 @@ def compile_file(path: str | Path, reporter: Reporter | None = None, root: Path 
 
     reporter = reporter or Reporter()
     path = Path(path)
-    loader = Loader(reporter)
+    loader = Loader(reporter, cache)
     items = loader.load(path, root or project_root(path))
     display = next(iter(loader.sources), str(path))
     recovered = frozenset((f, line) for f, src in loader.sources.items()
@@ -137,11 +143,16 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResult:
-    """Compile every program under ``paths``; ``strict`` turns warnings into errors."""
+    """Compile every program under ``paths``; ``strict`` turns warnings into errors.
+
+    Each file is parsed once per call, however many of the programs extend it."""
+    from charter.loader import ParseCache
+
     result = CheckResult()
     seen: set[Diagnostic] = set()
+    cache = ParseCache()
     for path in discover(paths):
-        program, reporter, sources = compile_file(path)
+        program, reporter, sources = compile_file(path, cache=cache)
         result.programs[str(path)] = program
         result.sources.update(sources)
         for diagnostic in reporter.sorted():

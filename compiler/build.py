@@ -69,12 +69,14 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
 
     Raises `OSError` when ``out`` cannot be written (the caller reports it)."""
     from charter.api import compile_file, discover
+    from charter.loader import ParseCache
 
     chosen = select_targets(names)
     result = BuildResult(partial=names is not None and len(chosen) < len(select_targets(None)))
     origin: dict[str, str] = {}
+    cache = ParseCache()  # each file parsed once per build, however many programs extend it
     for path in discover(paths):
-        program, reporter, sources = compile_file(path)
+        program, reporter, sources = compile_file(path, cache=cache)
         result.sources.update(sources)
         result.diagnostics += [d for d in reporter.sorted() if d not in result.diagnostics]
         if program is None or reporter.has_errors:

@@ -1,17 +1,141 @@
 """The `charter` command line: a thin layer over `charter.api`.
 
-Exit codes: 0 no errors, 1 errors found, 2 usage error or missing input.
+Exit codes: 0 no errors, 1 errors found, 2 usage error or missing input, 3 could not write
+the output (stdout closed, full, or its reader gone; one line on stderr), 128 + N stopped by
+signal N (130 Ctrl-C/SIGINT, 143 SIGTERM, 129 SIGHUP; workers are reaped, no traceback).
 """
 from __future__ import annotations
 
+import io
+import os
 import sys
 
 import click
 
 from charter import __version__
+from charter.stopping import Stopped
+
+EXIT_OUTPUT = 3  # could not write the output
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OutputError(Exception):
+    """Writing to stdout failed (not an OSError, so click's own EPIPE handling, which exits 1
+    as if errors were found, never sees it)."""
+
+
+class _GuardedStdout(io.RawIOBase):
+    """File descriptor 1 whose write failures raise OutputError; ``closed_reason`` when the
+    process was started with stdout closed."""
+
+    def __init__(self, closed_reason: str | None = None):
+        super().__init__()
+        self.closed_reason = closed_reason
+        self.discard = False  # once a write failed: drop the rest (nothing more to report)
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        if self.closed_reason:
+            raise io.UnsupportedOperation(self.closed_reason)
+        return 1
+
+    def isatty(self) -> bool:
+        return not self.closed_reason and os.isatty(1)
+
+    def write(self, data) -> int:
+        if self.discard:
+            return len(data)
+        if self.closed_reason:
+            raise OutputError(self.closed_reason)
+        try:
+            return os.write(1, data)
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from None
+
+
+def _guard_streams() -> bool:
+    """Route the real stdout through _GuardedStdout, and make both streams print what their
+    encoding cannot (PYTHONIOENCODING=latin-1) as backslash escapes instead of failing.
+    Leaves a stdout that is not the process's own (click's CliRunner, pytest) alone."""
+    if sys.stderr is None:  # stderr closed: keep fd 2 from being reused by a file we open
+        _devnull_onto(2)
+    elif hasattr(sys.stderr, "reconfigure"):
+        sys.stderr.reconfigure(errors="backslashreplace")
+    if sys.stdout is None and sys.__stdout__ is None:
+        _devnull_onto(1)  # keep fd 1 from being reused by a file we open
+        raw, encoding, line_buffering = _GuardedStdout("stdout is closed"), "utf-8", False
+    elif sys.stdout is not None and sys.stdout is sys.__stdout__:
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        raw = _GuardedStdout()
+        encoding, line_buffering = sys.stdout.encoding, sys.stdout.line_buffering
+    else:
+        return False
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=encoding,
+                                  errors="backslashreplace", line_buffering=line_buffering)
+    return True
+
+
+def _devnull_onto(fd: int) -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    except OSError:
+        pass
+
+
+def _say(message: str) -> None:
+    """One line on stderr; if stderr itself is broken, nothing (the exit code still tells)."""
+    try:
+        sys.stderr.write(f"charter: {message}\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - a broken stderr must not become a traceback
+        _devnull_onto(2)
+
+
+def _output_failed(reason: object) -> int:
+    """Python's advice for a broken pipe: point stdout at devnull so that the flush at exit
+    cannot fail again; then say what happened once."""
+    _devnull_onto(1)
+    raw = getattr(getattr(sys.stdout, "buffer", None), "raw", None)
+    if isinstance(raw, _GuardedStdout):
+        raw.discard = True
+    _say(f"could not write the output: {reason}")
+    return EXIT_OUTPUT
+
+
+class _Charter(click.Group):
+    """The command group, with output errors and stopping signals turned into exit codes."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):  # type: ignore[override]
+        if not standalone_mode or not _guard_streams():
+            return super().main(*args, standalone_mode=standalone_mode, **kwargs)
+        code: object = 0
+        try:
+            super().main(*args, standalone_mode=True, **kwargs)
+        except SystemExit as exit_:
+            code = exit_.code
+        except OutputError as exc:
+            code = _output_failed(exc)
+        except Stopped as stop:
+            _say(f"stopped by {stop.name}; the output is incomplete")
+            code = stop.exit_code
+        try:
+            sys.stdout.flush()
+        except OutputError as exc:
+            if code != EXIT_OUTPUT:
+                code = _output_failed(exc)
+        except (OSError, ValueError):
+            _devnull_onto(1)
+        sys.exit(code)
+
+
+@click.group(cls=_Charter, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="charter")
 def main() -> None:
     """charter: compile and check partner programs written as code."""

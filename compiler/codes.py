@@ -37,6 +37,14 @@ _ENTRIES = [
     ("CH-E015", "dangling operator", "An operator (`->`, `and`, `or`, `>=`, `,`) with no"
      " right-hand side."),
     ("CH-E016", "unclosed bracket", "A `[` or `(` is not closed on this line."),
+    ("CH-E017", "line too long", "A line exceeds the line-length limit (docs/language.md,"
+     " Limits). Break it: a list may continue on the next line after a `,`."),
+    ("CH-E018", "list too long", "One list of values (`a, b, …` or `[a, b, …]`) exceeds the"
+     " list-length limit (docs/language.md, Limits)."),
+    ("CH-E019", "too many tokens", "The file holds more tokens than the limit (docs/language.md,"
+     " Limits). Split the program with `extends:`."),
+    ("CH-E020", "too many definitions", "The file holds more blocks than the limit"
+     " (docs/language.md, Limits). Split the program with `extends:`."),
     # --- structure and types (E1xx)
     ("CH-E101", "unknown block", "This block kind does not exist here; see docs/language.md."),
     ("CH-E102", "unknown attribute", "This attribute does not exist on this block."),
@@ -67,6 +75,9 @@ _ENTRIES = [
     ("CH-E206", "file outside the project", "A file named on the command line or found in a"
      " folder leads, through a link, to a file outside the project root. Nothing is read from"
      " it."),
+    ("CH-E208", "extends chain too deep", "An `extends:` chain is longer than the limit"
+     " (docs/language.md, Limits): a file extends a file that extends a file … more than 32"
+     " times."),
     ("CH-E207", "not a regular file", "A FIFO, a device, a socket or a folder where a"
      " `.charter` file was expected. Only regular files are read."),
     # --- worked examples (E3xx)

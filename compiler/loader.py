@@ -16,19 +16,48 @@ from pathlib import Path
 
 from charter import syntax as s
 from charter.diagnostics import Reporter
+from charter.diagnostics import Diagnostic
 from charter.parser import MAX_BYTES, parse_source
 from charter.source import SourceFile
 
 PROJECT_MARKERS = ("charter.toml", "pyproject.toml", ".git")
+MAX_EXTENDS_DEPTH = 32  # files in one `extends` chain below the one named (CH-E208)
+
+
+class ParseCache:
+    """Parsed files shared by every program compiled in one run (`check_paths`, `build`).
+
+    A file is parsed once per run however many programs extend it: the entry is keyed by the
+    file's resolved display name and its full text (so an edited file is parsed again), and
+    keeps the source, the syntax items and the diagnostics the parse reported, which are
+    replayed into each program's reporter so every program sees what it saw before.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[SourceFile, tuple[s.Item, ...],
+                                                   tuple[Diagnostic, ...]]] = {}
+
+    def parse(self, source: SourceFile, reporter: Reporter) -> tuple[SourceFile, tuple[s.Item, ...]]:
+        """The items of ``source`` (parsed now or earlier in the run) and the source they
+        were parsed from; the parse's diagnostics go to ``reporter``."""
+        key = (source.path, source.text)
+        entry = self._entries.get(key)
+        if entry is None:
+            own = Reporter()
+            items = parse_source(source, own)
+            entry = self._entries[key] = (source, items, tuple(own.items))
+        reporter.extend(entry[2])
+        return entry[0], entry[1]
 
 
 class Loader:
     """Reads and caches source files; resolves `extends:` chains."""
 
-    def __init__(self, reporter: Reporter):
+    def __init__(self, reporter: Reporter, cache: ParseCache | None = None):
         self.reporter = reporter
         self.sources: dict[str, SourceFile] = {}
         self._parsed: dict[str, tuple[s.Item, ...]] = {}
+        self.cache = cache
 
     def read(self, path: Path, display: str, root: Path | None = None) -> SourceFile | None:
         """Read a UTF-8 file confined to ``root``; report CH-E205/E206/E207/E012 otherwise.
@@ -107,13 +136,19 @@ class Loader:
         if source is None:
             return ()
         if display not in self._parsed:
-            self._parsed[display] = parse_source(source, self.reporter)
+            if self.cache is None:
+                self._parsed[display] = parse_source(source, self.reporter)
+            else:
+                self.sources[display], self._parsed[display] = \
+                    self.cache.parse(source, self.reporter)
         items = self._parsed[display]
         merged: tuple[s.Item, ...] = ()
-        for attr in [i for i in items if isinstance(i, s.Attribute) and i.key == "extends"]:
-            base = self._resolve(attr, path, root, chain + (path.resolve(),))
+        extends = [i for i in items if isinstance(i, s.Attribute) and i.key == "extends"]
+        inner = chain + (path.resolve(),) if extends else chain
+        for attr in extends:
+            base = self._resolve(attr, path, root, inner)
             if base is not None:
-                merged = merge(merged, self.load(base, root, chain + (path.resolve(),)))
+                merged = merge(merged, self.load(base, root, inner))
         own = tuple(i for i in items if not (isinstance(i, s.Attribute) and i.key == "extends"))
         return merge(merged, own)
 
@@ -140,6 +175,13 @@ class Loader:
             return None
         if target in chain:
             self._cycle(value, chain, target)
+            return None
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            self.reporter.error("CH-E208", f"`extends` chain is deeper than {MAX_EXTENDS_DEPTH}"
+                                " files", value.span, label="one base too many",
+                                notes=(f"starting at {_display(chain[0])}",),
+                                help=("flatten the chain: real programs extend a base or"
+                                      " two",))
             return None
         if not target.exists():  # a FIFO or a device is refused by `read` (CH-E207)
             self.reporter.error("CH-E201", f"no such file `{value.value}`", value.span,

@@ -18,7 +18,11 @@ from charter.syntax import Item, SyntaxBuilder
 
 MAX_SYNTAX_ERRORS = 25
 MAX_BYTES = 4_000_000
-MAX_DEPTH = 48
+MAX_DEPTH = 48              # `{`, `[`, `(` and `~` nested in one another (CH-E013)
+MAX_LINE_CHARS = 10_000     # characters on one line (CH-E017)
+MAX_LIST_ITEMS = 10_000     # values in one `a, b, …` or `[a, b, …]` (CH-E018)
+MAX_TOKENS = 300_000        # tokens in one file, about as lark counts them (CH-E019)
+MAX_DEFINITIONS = 20_000    # blocks (`channel X { … }`, `tier`, …) in one file (CH-E020)
 RECOVERED = "_"  # block kind written over a neutralised line; dropped by the builder
 
 # Labelled bad snippets (lark match_examples): the parser state at the failure picks the label.
@@ -151,22 +155,91 @@ def _precheck(source: SourceFile, reporter: Reporter) -> bool:
         reporter.error("CH-E010", "file is binary, not charter text", source.span(nul, nul + 1),
                        label="NUL byte here", help=("charter files are UTF-8 text",))
         return False
-    return _check_depth(source, reporter)
+    return _check_shape(source, reporter) and _check_lines(source, reporter)
 
 
-def _check_depth(source: SourceFile, reporter: Reporter) -> bool:
-    depth = 0
-    for match in _OPENERS.finditer(source.text):
-        token = match.group()
-        if token in "{[(":
-            depth += 1
-            if depth > MAX_DEPTH:
-                reporter.error("CH-E013", f"nesting is deeper than {MAX_DEPTH} levels",
-                               source.span(match.start(), match.end()), label="too deep",
-                               help=("flatten the structure; real programs nest a few levels",))
-                return False
-        elif token in "}])":
-            depth = max(0, depth - 1)
+def _check_lines(source: SourceFile, reporter: Reporter) -> bool:
+    text = source.text
+    if len(text) <= MAX_LINE_CHARS:
+        return True
+    offset = 0
+    for line in text.split("\n"):
+        if len(line) > MAX_LINE_CHARS:
+            reporter.error("CH-E017", f"line is longer than {MAX_LINE_CHARS:,} characters"
+                           f" ({len(line):,})", source.span(offset + MAX_LINE_CHARS,
+                                                             offset + MAX_LINE_CHARS + 1),
+                           label="the limit ends here",
+                           help=("break the line: a list may continue on the next line after"
+                                 " a `,`",))
+            return False
+        offset += len(line) + 1
+    return True
+
+
+# One scan, before lark sees the text, bounds what parsing costs (time, memory, recursion):
+# strings and comments are skipped whole; group 1 is a new line, group 2 a bracket, `,`, `;`
+# or `~`; anything else is one token (about as many as lark counts: money may count 2-3).
+_SHAPE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|(#[^\n]*)|\\[\t \f]*\r?\n'
+                    r'|(\n)|([{}\[\]();,~\u2248])|[^\s{}\[\]();,~\u2248"#\\]+|\S')
+
+
+def _check_shape(source: SourceFile, reporter: Reporter) -> bool:
+    """Nesting (CH-E013, `~` chains included), list length, tokens and blocks per file."""
+    stack: list[str] = []      # open `{`, `[`, `(`
+    items = [1]                # values so far in the innermost list (per open bracket)
+    tildes = tokens = blocks = 0
+
+    def refuse(code: str, message: str, match, label: str, help: str) -> bool:
+        reporter.error(code, message, source.span(match.start(), match.end()), label=label,
+                       help=(help,))
+        return False
+
+    for match in _SHAPE.finditer(source.text):
+        comment, newline, symbol = match.groups()
+        if comment is not None:
+            continue
+        tokens += 1
+        if tokens > MAX_TOKENS:
+            return refuse("CH-E019", f"file has more than {MAX_TOKENS:,} tokens", match,
+                          "the limit is reached here", "split the program with `extends:`"
+                          " into smaller files")
+        if symbol in ("~", "\u2248"):
+            tildes += 1
+            if len(stack) + tildes > MAX_DEPTH:
+                return refuse("CH-E013", f"nesting is deeper than {MAX_DEPTH} levels", match,
+                              "too deep", "a `~` chain nests like brackets; one `~` is enough")
+            continue
+        tildes = 0
+        if newline is not None:
+            if not stack or stack[-1] == "{":
+                items[-1] = 1  # a statement ends; inside `[`/`(` a list goes on
+        elif symbol is None:
+            continue
+        elif symbol == ",":
+            items[-1] += 1
+            if items[-1] > MAX_LIST_ITEMS:
+                return refuse("CH-E018", f"list has more than {MAX_LIST_ITEMS:,} values",
+                              match, "the limit is reached here", "a real program lists a"
+                              " few dozen values; define a block for each group instead")
+        elif symbol == ";":
+            items[-1] = 1
+        elif symbol in "{[(":
+            stack.append(symbol)
+            items.append(1)
+            if len(stack) > MAX_DEPTH:
+                return refuse("CH-E013", f"nesting is deeper than {MAX_DEPTH} levels", match,
+                              "too deep", "flatten the structure; real programs nest a few"
+                              " levels")
+            if symbol == "{":
+                blocks += 1
+                if blocks > MAX_DEFINITIONS:
+                    return refuse("CH-E020", f"file has more than {MAX_DEFINITIONS:,} blocks",
+                                  match, "the limit is reached here", "split the program"
+                                  " with `extends:` into smaller files")
+        elif stack:  # a closer
+            stack.pop()
+            items.pop()
+            items[-1] = 1 if symbol == "}" else items[-1]
     return True
 
 

@@ -69,13 +69,15 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
 def quote_batch(program: Program, path: str, view: str = "internal") -> int:
     """Quote every line of ``path`` to stdout; exit code 1 if any line was rejected."""
     from charter.economics.batch import quote_file, quote_stream
+    from charter.stopping import stop_on_signals
 
     sys.stdout.flush()
-    if path == "-" or not os.path.isfile(path):
-        with click.open_file(path, encoding="utf-8", errors="replace") as lines:
-            counts = quote_stream(program, lines, sys.stdout, view=view)
-    else:
-        counts = quote_file(program, path, sys.stdout.buffer, view=view)
+    with stop_on_signals():  # SIGINT/SIGTERM/SIGHUP: Stopped, the workers reaped (see cli)
+        if path == "-" or not os.path.isfile(path):
+            with click.open_file(path, encoding="utf-8", errors="replace") as lines:
+                counts = quote_stream(program, lines, sys.stdout, view=view)
+        else:
+            counts = quote_file(program, path, sys.stdout.buffer, view=view)
     sys.stdout.flush()
     click.echo(f"quoted {counts.quoted} deal(s); {counts.invalid} invalid line(s)", err=True)
     return 1 if counts.invalid else 0

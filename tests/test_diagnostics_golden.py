@@ -20,7 +20,14 @@ CASES = sorted(p for p in CASES_DIR.iterdir()
 # Links out of the project and FIFOs/devices cannot be stored as data files in the repository.
 EXEMPT = {"CH-E012": "test_robustness.py::test_huge_file_is_refused",
           "CH-E206": "test_hostile_files.py::test_link_out_of_the_project_is_refused_and_quotes_nothing",
-          "CH-E207": "test_hostile_files.py::test_fifo_named_on_the_command_line_returns_promptly"}
+          "CH-E207": "test_hostile_files.py::test_fifo_named_on_the_command_line_returns_promptly",
+          # Limits: a case would be a 10,000-character line, a 10,000-value list, 300,000
+          # tokens, 20,000 blocks or 33 files; the tests lower the limit or generate the input.
+          "CH-E017": "test_limits.py::test_long_line_is_refused_quickly",
+          "CH-E018": "test_limits.py::test_long_list_is_refused",
+          "CH-E019": "test_limits.py::test_too_many_tokens_is_refused",
+          "CH-E020": "test_limits.py::test_too_many_blocks_is_refused",
+          "CH-E208": "test_limits.py::test_extends_chain_deeper_than_the_limit_is_refused"}
 
 
 def _render(case, monkeypatch) -> str:

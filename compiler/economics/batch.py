@@ -23,6 +23,7 @@ from charter.economics.engine import Quoter
 from charter.economics.request import (FastReader, RequestError, RequestInvalid, fast_shape_ok,
                                        read_request)
 from charter.economics.response import dumps, errors_to_json, quote_to_json
+from charter.stopping import signals_ignored, worker_signals
 
 class _DuplicateKey(ValueError):
     """A JSON object names a key twice (raised by the fast decoder; the slow one finds where)."""
@@ -115,6 +116,17 @@ def _walk_surrogates(obj: object, path: str) -> Iterator[str]:
     elif isinstance(obj, list):
         for index, value in enumerate(obj):
             yield from _walk_surrogates(value, _child(path, index))
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, as taskset or a container's cpuset
+    sets it), not every CPU of the machine; os.cpu_count() where affinity is unknown."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 CHUNK = 2000          # lines per unit of work
 SPLIT_BYTES = 1 << 20  # bytes per unit of work when workers read the file themselves
 IN_FLIGHT = 3         # chunks queued per worker
@@ -188,10 +200,10 @@ def quote_stream(program: m.Program, lines: Iterable[str], out: TextIO,
                  jobs: int | None = None, view: str = "internal") -> BatchCounts:
     """Quote each JSON line of ``lines`` against ``program``, writing one response per line.
 
-    Blank lines are skipped (no output). ``jobs`` worker processes (default: the CPU count)
+    Blank lines are skipped (no output). ``jobs`` worker processes (default: the CPUs this process may use)
     are used once the input is longer than one chunk.
     """
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or available_cpus()
     chunks = _chunks(enumerate(lines, 1))
     first = next(chunks, [])
     counts = BatchCounts()
@@ -215,16 +227,23 @@ def _in_workers(setup: tuple, items: Iterator, work, emit, out, counts: BatchCou
     (so memory stays flat)."""
     context = multiprocessing.get_context("fork")
     gc.freeze()  # forked workers then never walk (and so copy) the parent's objects in a GC pass
+    pool = None
     try:
-        with context.Pool(jobs, _start_worker, setup) as pool:
-            pending: deque = deque()
-            for item in items:
-                pending.append(pool.apply_async(work, (item,)))
-                if len(pending) >= jobs * IN_FLIGHT:
-                    emit(pending.popleft().get(), out, counts)
-            while pending:
+        pool = context.Pool(jobs, _start_worker, setup)
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.apply_async(work, (item,)))
+            if len(pending) >= jobs * IN_FLIGHT:
                 emit(pending.popleft().get(), out, counts)
+        while pending:
+            emit(pending.popleft().get(), out, counts)
     finally:
+        # on success, a signal (charter.stopping.Stopped) or an output error alike: stop the
+        # workers and reap them, so none is left behind; a second Ctrl-C cannot cut this short
+        if pool is not None:
+            with signals_ignored():
+                pool.terminate()
+                pool.join()
         gc.unfreeze()
 
 
@@ -235,7 +254,7 @@ def quote_file(program: m.Program, path: str, out: BinaryIO,
     Workers read their own byte ranges of the file, so the parent only splits the file at
     line boundaries and writes results in order: memory stays flat and both cores quote.
     """
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or available_cpus()
     size = os.path.getsize(path)
     counts = BatchCounts()
     if jobs < 2 or size < SPLIT_BYTES or "fork" not in multiprocessing.get_all_start_methods():
@@ -289,6 +308,7 @@ _SOURCE = None
 
 def _start_worker(program: m.Program, path: str | None = None, view: str = "internal") -> None:
     global _WORKER, _SOURCE
+    worker_signals()  # Ctrl-C is the parent's to handle; SIGTERM ends a worker quietly
     _WORKER = LineQuoter(program, view)
     if path is not None:
         _SOURCE = open(path, "rb")  # closed when the worker exits

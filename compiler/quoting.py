@@ -53,7 +53,11 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
             click.echo(printable(f"{path}: {error.path}: {error.message}"), err=True)
         click.echo(f"{path}: {len(errors)} problem(s); nothing quoted", err=True)
         return 1
-    quote = Quoter(program).quote(request)
+    try:
+        quote = Quoter(program).quote(request)
+    except (ArithmeticError, ValueError, OverflowError) as exc:  # as a batch line would be
+        click.echo(printable(f"{path}: $: could not be quoted: {exc}"), err=True)
+        return 1
     if fmt == "json":
         body = quote_to_json(quote, program.header, view)
         click.echo(json.dumps(body, indent=2, ensure_ascii=False))

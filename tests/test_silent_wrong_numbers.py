@@ -426,3 +426,14 @@ def test_a_cap_or_cost_above_100_percent_is_an_error():
     body = CAPPED.replace("combined_cap: 25%", "combined_cap: 150%")
     _program, errors, _ = compile_program(body, HEADER.replace("IDR", "USD"))
     assert [e.code for e in errors] == ["CH-E111"]
+
+
+def test_the_largest_deal_is_spelt_not_a_traceback():
+    """Found by the property tests: 101 seats at $999,999,999,999,999,999,999,999 needs 29
+    digits, more than Python's default decimal context holds."""
+    from charter.economics.response import quote_to_json
+
+    program, _r, _s = compile_file(PROGRAMS / "saas-reseller.charter")
+    q = quote(program, product="Platform", seats=101, unit_price="999999999999999999999999")
+    body = quote_to_json(q, program.header)
+    assert body["years"][0]["software"] == "100999999999999999999999899.00"

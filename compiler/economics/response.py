@@ -17,7 +17,7 @@ from charter import model as m
 from charter.economics.contract import CONTRACT_VERSION
 from charter.economics.engine import LadderUse, Payout, Quote, YearQuote
 from charter.economics.kinds import ReasonCode
-from charter.economics.money import RATIO_QUANTUM
+from charter.economics.money import RATIO_QUANTUM, decimal_context
 from charter.economics.request import DealRequest, RequestError
 
 VIEWS = ("internal", "partner")
@@ -40,7 +40,7 @@ def _rate(value: Decimal | None) -> str | None:
         return None
     text = _RATES.get(value)
     if text is None:  # a program has few distinct rates: cache their spelling
-        text = format(value.quantize(RATIO_QUANTUM), "f")
+        text = format(value.quantize(RATIO_QUANTUM, context=decimal_context()), "f")
         if len(_RATES) < 4096:
             _RATES[value] = text
     return text
@@ -77,9 +77,10 @@ class _Writer:
 
     def __init__(self, minor_units: int):
         quantum = Decimal(1).scaleb(-minor_units)
+        context = decimal_context()  # 40 digits: the default 28 cannot spell the largest deals
 
         def money(value: Decimal | None) -> str | None:
-            return None if value is None else _money(value.quantize(quantum))
+            return None if value is None else _money(value.quantize(quantum, context=context))
         self.money = money
 
     def internal(self, quote: Quote, header: m.Header) -> dict:

@@ -48,3 +48,29 @@ def test_error_examples_print_what_the_doc_shows(case, tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["check", *args])
     assert out is not None, f"docs/language.md line {line}: no output block after the example"
     assert result.output.strip() == out.strip(), f"docs/language.md line {line} is out of date"
+
+
+def test_the_readme_sample_diagnostic_is_what_charter_prints(tmp_path):
+    """README's first example: the bundled program with its tier name mistyped, as printed."""
+    import re
+    import shutil
+
+    from charter.api import check_paths
+    from charter.render import render_text
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    sample = re.search(r"```text\n(programs/ejourney\.charter:(\d+):\d+: error.*?)```", readme,
+                       re.S)
+    assert sample, "README's sample diagnostic is missing"
+    line = int(sample.group(2))
+    shutil.copytree(REPO / "programs", tmp_path / "programs")
+    (tmp_path / "charter.toml").write_text("", encoding="utf-8")
+    path = tmp_path / "programs" / "ejourney.charter"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert "-> Accelerator" in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace("-> Accelerator", "-> Acelerator")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = check_paths([path])
+    shown = render_text(result.errors, result.sources, color=False)
+    shown = shown.replace(str(tmp_path) + "/", "")
+    assert shown.strip() == sample.group(1).strip()

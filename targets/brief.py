@@ -1,14 +1,16 @@
 """The `brief` target: `internal-brief.md`, for the program's commercial owner.
 
 The owner reads the mitigations first, then the economics, then handover safety; then the
-policy results and the waivers (owner, reason, days to expiry as of `charter.clock.today()`,
-so `CHARTER_TODAY` makes a build reproducible), the ship gate, and finally everything the
+policy results and the waivers (owner, reason, expiry; days left only when the build is
+stamped with a date, `--stamp YYYY-MM-DD`, so an unstamped brief is the same on every day), the
+ship gate, and finally everything the
 partner guide says, as partners read it. Internal: it reads the full config (its `internal`
 section: the vendor's economics on every route, internal channels and examples) and quotes
 deals in the engine's internal view.
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
@@ -25,6 +27,15 @@ from charter.targets.projection import Projection, engine_quoter, local
 from charter.targets.wording import Words, words
 
 EXPIRY_WARNING_DAYS = 30   # as CH-W402: a waiver this close to expiry needs its owner
+DATED = ("CH-W402",)       # findings that depend on the day: `charter check` reports them
+
+
+def _stamp_date(stamp: str | None) -> date | None:
+    """The date a `--stamp` starts with (`2026-11-28`, `2026-11-28T12:00Z`), if any."""
+    try:
+        return date.fromisoformat(stamp[:10]) if stamp else None
+    except ValueError:
+        return None
 
 
 class Brief:
@@ -34,7 +45,8 @@ class Brief:
         self.ctx, self.config = ctx, ctx.config
         self.internal = self.config["internal"]
         self.words = Words.of(self.config)
-        self.today = clock.today()
+        self.today = clock.today()          # judges waiver expiry in the policy run
+        self.as_of = _stamp_date(ctx.stamp)  # the only date the brief prints
 
     # ---- mitigations -------------------------------------------------------------------
 
@@ -233,10 +245,10 @@ class Brief:
 
         reporter = Reporter()
         run_checks(self.ctx.program, reporter, self.today)
-        rows = [(d.code, d.severity.value, d.message) for d in reporter.sorted()]
+        rows = [(d.code, d.severity.value, d.message) for d in reporter.sorted()
+                if d.code not in DATED]
         count = len(list(all_policies()))
-        lead = Para(f"{count} policies checked as of {self.today.isoformat()};"
-                    f" {len(rows)} finding(s).")
+        lead = Para(f"{count} policies checked; {len(rows)} finding(s).")
         blocks = (lead, table(("Code", "Severity", "Finding"), rows)) if rows else (lead,)
         return Section("policies", "Policy results", blocks)
 
@@ -244,22 +256,24 @@ class Brief:
         """Each waiver with its owner, reason and days to expiry (soonest first)."""
         waivers = sorted(self.internal["policies"]["waivers"],
                          key=lambda x: (x["expires"] or "9999-12-31", x["name"]))
+        head = ("Waiver", "Policy", "Subject", "Owner", "Reason", "Expires")
         rows = [(x["name"], words(x["policy"]), x["subject"] or "any", x["owner"] or "—",
-                 x["reason"] or "—", x["expires"] or "never", self._days(x["expires"]))
-                for x in waivers]
+                 x["reason"] or "—", x["expires"] or "never") for x in waivers]
         if not rows:
             return Section("waivers", "Waivers", (Para("No waivers."),))
-        return Section("waivers", "Waivers", (
-            Para(f"As of {self.today.isoformat()}."),
-            table(("Waiver", "Policy", "Subject", "Owner", "Reason", "Expires", "Days left"),
-                  rows)))
+        if self.as_of is None:
+            lead = Para("Soonest expiry first. charter check warns 30 days before a waiver"
+                        " expires (CH-W402); build with --stamp YYYY-MM-DD to count the days"
+                        " here.")
+            return Section("waivers", "Waivers", (lead, table(head, rows)))
+        rows = [r + (self._days(x["expires"]),) for r, x in zip(rows, waivers)]
+        return Section("waivers", "Waivers", (Para(f"As of {self.as_of.isoformat()}."),
+                                              table(head + ("Days left",), rows)))
 
     def _days(self, expires: str | None) -> str:
         if expires is None:
             return "no expiry"
-        from datetime import date
-
-        days = (date.fromisoformat(expires) - self.today).days
+        days = (date.fromisoformat(expires) - self.as_of).days
         if days < 0:
             return f"expired {-days} days ago"
         return f"{days}" + (" — renew or fix soon" if days <= EXPIRY_WARNING_DAYS else "")
@@ -310,7 +324,7 @@ class Brief:
                    audience="For the commercial owner: mitigations first, then economics,"
                             " then handover safety.", notes=self.summary(),
                    footer=f"Generated by charter from program {program['name']}"
-                          f" as of {self.today.isoformat()}.")
+                          + (f" as of {self.as_of.isoformat()}" if self.as_of else "") + ".")
 
 
 def route_text(route: dict, w: Words) -> str:

@@ -248,7 +248,10 @@ def test_the_brief_shows_the_internal_economics():
     assert "| **Year 2** | Rp840\xa0jt | Rp360\xa0jt | Rp480\xa0jt |" in text
     assert "commission\\_benchmark\\_step\\_down** | no step down | CommissionBenchmark |" \
            " commercial owner |" in text
-    assert "| 2028-06-30 | 585 |" in text  # days to expiry as of the suite's TODAY
+    # an unstamped brief prints no day-dependent figure: the same bytes on every day
+    assert "| 2028-06-30 |" in text and "Days left" not in text and "as of 20" not in text
+    stamped = brief.TARGET.build(BuildContext(program("ejourney"), stamp="2026-11-23"))
+    assert "| 2028-06-30 | 585 |" in stamped["internal-brief.md"].decode()  # days from the stamp
 
 
 # ---- injection -----------------------------------------------------------------------------

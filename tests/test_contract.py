@@ -6,7 +6,6 @@ change to the kind tables or the contract.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 

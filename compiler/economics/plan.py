@@ -12,8 +12,7 @@ from decimal import Decimal
 from charter import model as m
 from charter.units import PERIODS_PER_YEAR
 from charter.economics.kinds import PayoutKind, ReasonCode, Timing
-from charter.economics.request import MAX_YEARS, DealRequest, Step
-from charter.economics.request import _unregistered_rule as unregistered_rule
+from charter.economics.request import MAX_YEARS, DealRequest, Step, unregistered_rule
 from charter.economics.thresholds import Ladder
 
 ZERO = Decimal(0)

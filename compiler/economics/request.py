@@ -321,7 +321,7 @@ def _check_dates(request: DealRequest, errors: list[RequestError]) -> None:
 
 def _check_unregistered(request: DealRequest, program: m.Program, errors: list[RequestError],
                         warnings: list[RequestError]) -> None:
-    if _unregistered_rule(program) is None:
+    if unregistered_rule(program) is None:
         errors.append(RequestError("$.registered", "the program has no rule for unregistered"
                                    " deals (`unregistered_rate`); it would pay the registered"
                                    " rate. Remove `registered: false` or declare the rule"))
@@ -333,7 +333,7 @@ def _check_unregistered(request: DealRequest, program: m.Program, errors: list[R
                                          " rate): the deal's rate is only a ceiling"))
 
 
-def _unregistered_rule(program: m.Program) -> Decimal | None:
+def unregistered_rule(program: m.Program) -> Decimal | None:
     """The flat rate of an unregistered deal (registration's, else attribution's), if any."""
     if program.registration and program.registration.unregistered_rate is not None:
         return program.registration.unregistered_rate

@@ -18,7 +18,7 @@ from charter.economics.contract import CONTRACT_VERSION
 from charter.economics.engine import LadderUse, Payout, Quote, YearQuote
 from charter.economics.kinds import ReasonCode
 from charter.economics.money import RATIO_QUANTUM, decimal_context
-from charter.economics.request import DealRequest, RequestError
+from charter.economics.request import RequestError
 
 VIEWS = ("internal", "partner")
 SCHEMAS = {"internal": "quote-response.schema.json",

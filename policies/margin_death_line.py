@@ -6,6 +6,7 @@ from typing import Iterator
 from charter import model as m
 from charter.diagnostics import Label, Severity
 from charter.economics.engine import Quoter
+from charter.economics.kinds import ReasonCode
 from charter.economics.routes import Route, is_permitted, quotable, routes
 from charter.policies.base import Finding, Policy, PolicyContext
 
@@ -22,10 +23,10 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
         if request is None:
             continue
         quote = quoter.quote(request)
-        reasons = {r.code.value: r for r in quote.reasons}
-        if "margin_floor" in reasons and is_permitted(set(reasons)):
+        reasons = {r.code: r for r in quote.reasons}
+        if ReasonCode.MARGIN_FLOOR in reasons and is_permitted(set(reasons)):
             worst = min(y.vendor_net_margin for y in quote.years)
-            failing.append((worst, route, reasons["margin_floor"].message))
+            failing.append((worst, route, reasons[ReasonCode.MARGIN_FLOOR].message))
     for worst, route, why in sorted(failing, key=lambda f: (f[0], f[1].text)):
         yield _finding(program, route, why, len(failing))
 

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from charter import model as m
 from charter.economics import Quoter
 from charter.economics.contract import INTERNAL_YEAR
-from charter.economics.money import RATIO_QUANTUM
+from charter.economics.money import spell_rate
 from charter.economics.request import MAX_YEARS, DealRequest, Step, request_from_deal
 from charter.economics.routes import nominal_product, quotable, routes
 from charter.literals import MoneyValue
@@ -58,8 +58,8 @@ class ConfigSchemaError(RuntimeError):
 # ---- spellings -----------------------------------------------------------------------------
 
 def rate(value: Decimal | None) -> str | None:
-    """A rate as a decimal fraction with exactly six decimals (`"0.350000"`), as in quotes."""
-    return None if value is None else format(value.quantize(RATIO_QUANTUM), "f")
+    """A rate spelt as in quotes (`charter.economics.money.spell_rate`), or None."""
+    return None if value is None else spell_rate(value)
 
 
 def amount(value: Decimal, minor_units: int) -> str:

@@ -78,3 +78,11 @@ channel Referral {
     assert line.amount == Decimal("102500.00") and line.amount_is is AmountIs.SLICES
     text = render_quote(quote, program, "en_US")
     assert "20% × $100,000.00 + 25% × $150,000.00 + 30% × $150,000.00" in text
+
+
+def test_kind_members_and_their_strings_are_interchangeable():
+    """A str-enum member hashes as its string: sets and dicts of codes mix safely."""
+    from charter.economics.kinds import ReasonCode
+
+    assert {"tier_not_allowed"} & {ReasonCode.TIER_NOT_ALLOWED}
+    assert {PayoutKind.MDF: 1}.get("mdf") == 1 and f"{PayoutKind.MDF}" == "mdf"

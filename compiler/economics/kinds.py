@@ -19,6 +19,9 @@ class _Word(str, Enum):
     def __format__(self, spec: str) -> str:
         return format(self.value, spec)
 
+    def __hash__(self) -> int:  # as its string (Enum hashes the name): `{"x"} & {X}` works
+        return str.__hash__(self)
+
 
 class Settlement(_Word):
     """Who moves the money of a payout line."""

@@ -59,6 +59,12 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     return (numerator / denominator).quantize(RATIO_QUANTUM, rounding=decimal.ROUND_HALF_EVEN)
 
 
+def spell_rate(value: Decimal) -> str:
+    """A rate or ratio as every output spells it: a decimal fraction with exactly six
+    decimals (`"0.350000"`): the quote contract, config.json and the fixtures."""
+    return format(value.quantize(RATIO_QUANTUM, context=_CONTEXT), "f")
+
+
 def decimal_context() -> decimal.Context:
     """The context quotes run in: 40 digits, and mixing in a float is an error (FloatOperation)."""
     return _CONTEXT

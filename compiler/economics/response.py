@@ -17,7 +17,7 @@ from charter import model as m
 from charter.economics.contract import CONTRACT_VERSION
 from charter.economics.engine import LadderUse, Payout, Quote, YearQuote
 from charter.economics.kinds import ReasonCode
-from charter.economics.money import RATIO_QUANTUM, decimal_context
+from charter.economics.money import decimal_context, spell_rate
 from charter.economics.request import RequestError
 
 VIEWS = ("internal", "partner")
@@ -40,7 +40,7 @@ def _rate(value: Decimal | None) -> str | None:
         return None
     text = _RATES.get(value)
     if text is None:  # a program has few distinct rates: cache their spelling
-        text = format(value.quantize(RATIO_QUANTUM, context=decimal_context()), "f")
+        text = spell_rate(value)
         if len(_RATES) < 4096:
             _RATES[value] = text
     return text

@@ -13,6 +13,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Iterator
 
 from charter import model as m
+from charter.economics.kinds import ReasonCode
 from charter.economics.request import Cumulative, DealRequest, Step
 from charter.literals import MoneyValue
 from charter.units import PERIODS_PER_YEAR
@@ -141,8 +142,12 @@ def _entry_tier(channel: m.Channel) -> str | None:
     return channel.tiers[0].name if channel.tiers else None
 
 
-def is_permitted(reason_codes: set[str]) -> bool:
+HANDOVER_RULES = frozenset((ReasonCode.TIER_NOT_ALLOWED, ReasonCode.NO_HANDOVER,
+                            ReasonCode.COMBINED_CAP))
+
+
+def is_permitted(reason_codes: set) -> bool:
     """Whether a route is one the program offers (not refused by a handover rule)."""
-    return not {"tier_not_allowed", "no_handover", "combined_cap"} & reason_codes
+    return not HANDOVER_RULES & set(reason_codes)
 
 

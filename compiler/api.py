@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from charter.diagnostics import Diagnostic, Reporter, Severity
-from charter.model import Program
+from charter.discovery import discover  # noqa: F401  (part of the library API)
 from charter.source import SourceFile
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model is imported where a program is compiled, not at start-up
     from charter.loader import ParseCache
+    from charter.model import Program
 
 
 @dataclass
@@ -123,23 +124,6 @@ def _drop_recovery_noise(reporter: Reporter, recovered: frozenset) -> None:
     """Lines rewritten by syntax recovery only carry their syntax error, not its echoes."""
     reporter.items = [d for d in reporter.items if d.span is None or d.code.startswith("CH-E0")
                       or (d.span.file, d.span.line) not in recovered]
-
-
-def discover(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand files and folders (recursively, `*.charter`) into a sorted, unique file list.
-
-    A folder contributes every `*.charter` entry that is not a folder, links included (folder
-    links are not followed): reading confines each to its project and refuses anything but a
-    regular file (CH-E205/E206/E207), so a broken link or a FIFO is reported, not skipped.
-    """
-    found: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.update(p for p in path.rglob("*.charter") if not p.is_dir())
-        else:
-            found.add(path)
-    return sorted(found)
 
 
 def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResult:

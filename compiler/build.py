@@ -2,16 +2,15 @@
 
 For each concrete program (abstract bases are built through the programs that extend them)
 every selected target returns its files in memory; nothing is written for a program that
-fails `check`. Files are written to a temporary folder beside the output folder and renamed
-into place program by program, so earlier outputs are never half-written or lost. `--check`
+fails `check`. Each file is written to a temporary file beside it and renamed into place, so
+an output file is never half-written, even by a killed build; concurrent builds into one
+folder take turns on a lock. `--check`
 compares instead of writing: a stale or missing file is a finding (exit 1), as
 `terraform fmt -check` does.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -152,30 +151,49 @@ def _unexpected(result: BuildResult, out: Path, expected: dict[str, bytes]) -> l
 
 
 def write_atomically(result: BuildResult, out: Path) -> None:
-    """Write each built folder into a staging folder inside ``out`` (so renames never cross a
-    file system), then swap it into place; a partial build keeps the other targets' files."""
+    """Write every built file with `charter.atomic.replace_file` (a temp file beside it, then
+    a rename), so each output file is at every moment its old bytes or its new ones, even
+    when the process is killed (SIGKILL) mid-build; unchanged files are not rewritten. A full
+    build then removes the files of the folders it built that it no longer makes (a leftover
+    temp file of a killed build too); a partial one (`--target`) owns only its own files.
+    Builds into one folder take turns on a lock on the folder itself (no lock file to
+    commit), so two concurrent builds never mix their files: the last to finish wins whole."""
+    import fcntl
+
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".charter-staging-", dir=out))
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        folders = [SHARED] * bool(result.shared) + list(result.built)
-        if result.partial:
-            for folder in folders:
-                if (out / folder).is_dir():
-                    shutil.copytree(out / folder, staging / folder)
-        for name, data in expected_files(result).items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        for folder in folders:
-            _swap(staging / folder, out / folder, staging)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        expected = expected_files(result)
+        for name, data in expected.items():
+            _write_if_changed(out / name, data)
+        if not result.partial:
+            _remove_unbuilt(result, out, expected)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        os.close(fd)  # closing releases the lock
 
 
-def _swap(new: Path, old: Path, staging: Path) -> None:
-    """Replace ``old`` by ``new`` with renames (the old folder is removed only afterwards)."""
-    if not new.exists():
-        return
-    if old.exists():
-        os.replace(old, staging / f".old-{old.name}")
-    os.replace(new, old)
+def _remove_unbuilt(result: BuildResult, out: Path, expected: dict[str, bytes]) -> None:
+    """Remove what the build's own folders hold that it did not make; other folders under
+    ``out`` (an orphaned program's, a user's) are reported by `--check`, never deleted."""
+    folders = set(result.built) | ({SHARED} if result.shared else set())
+    for folder in sorted(folders):
+        for path in sorted((out / folder).rglob("*"), reverse=True):
+            name = str(path.relative_to(out))
+            if path.is_file() or path.is_symlink():
+                if name not in expected:
+                    path.unlink(missing_ok=True)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    from charter.atomic import replace_file
+
+    try:
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(path, data)

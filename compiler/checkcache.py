@@ -20,7 +20,6 @@ import datetime as _dt
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from charter import __version__, cachedir
@@ -28,10 +27,6 @@ from charter.source import SourceFile
 
 _RESULT = "clean"
 _MAX_ENTRY = 1024
-
-
-def _folder() -> Path | None:
-    return cachedir.private("checks")
 
 
 def _entry(cache_key: str) -> bytes:
@@ -43,93 +38,115 @@ def _entry(cache_key: str) -> bytes:
 def key(sources: dict[str, SourceFile], today: _dt.date) -> str:
     """The cache key of checking these sources on ``today`` with this charter and its plugins."""
     digest = hashlib.sha256(f"{__version__}\n{today}\n".encode())
-    digest.update(_code_digest())
+    digest.update(code_digest())
     for path in sorted(sources):
         digest.update(f"\n{path}\n{len(sources[path].text)}\n".encode())
         digest.update(sources[path].text.encode("utf-8"))
     return digest.hexdigest()
 
 
-def _code_digest() -> bytes:
+def code_digest() -> bytes:
     """charter's own code (an editable install changes without a new version) and the
-    installed policy packs."""
-    from importlib.metadata import entry_points
-
-    import charter
-    import charter.policies
-
-    digest = hashlib.sha256()
-    for folder in sorted({*charter.__path__, *charter.policies.__path__}):
-        for path in sorted(Path(folder).rglob("*")):
-            if path.suffix in (".py", ".lark", ".json"):
-                digest.update(path.name.encode() + path.read_bytes())
-    for entry in sorted(entry_points(group="charter.policies"), key=lambda e: e.name):
-        digest.update(f"\n{entry.name}={entry.value}\n".encode())
-        dist = getattr(entry, "dist", None)
-        if dist is not None:
-            digest.update(f"{dist.name}=={dist.version}\n".encode())
-        digest.update(_module_digest(entry.module))
+    installed policy packs (each entry point, its distribution's version, its code)."""
+    files, packs = code_files()
+    digest = hashlib.sha256(packs.encode())
+    for path in files:
+        try:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
+        except OSError:
+            digest.update(b"unreadable:" + str(path).encode())
     return digest.digest()
 
 
-def _module_digest(module: str) -> bytes:
-    """A hash of an entry point's module code: its file, or every file of its package
-    (found without importing the module itself)."""
+def code_files() -> tuple[list[Path], str]:
+    """The files of charter's code and of every policy pack's module, and a line per pack
+    (entry point, value, distribution and version): everything a check result depends on
+    besides the program and the date."""
+    import importlib.util
+    from importlib.metadata import entry_points
+
+    import charter
+
+    # The policies' folder is found without importing the package (which imports the model).
+    policies = importlib.util.find_spec("charter.policies").submodule_search_locations or []
+    files = [path for folder in sorted({*charter.__path__, *policies})
+             for path in sorted(Path(folder).rglob("*")) if path.suffix in (".py", ".lark", ".json")]
+    packs = []
+    for entry in sorted(entry_points(group="charter.policies"), key=lambda e: e.name):
+        dist = getattr(entry, "dist", None)
+        version = f"{dist.name}=={dist.version}" if dist is not None else "-"
+        packs.append(f"{entry.name}={entry.value} {version}")
+        files += _module_files(entry.module)
+    return files, "\n".join(packs)
+
+
+def _module_files(module: str) -> list[Path]:
+    """An entry point's module code: its file, or every file of its package (found without
+    importing the module itself)."""
     import importlib.util
 
-    digest = hashlib.sha256(module.encode())
     try:
         spec = importlib.util.find_spec(module)
     except Exception:  # a broken pack: its import fails later, with its own message
         spec = None
     if spec is None:
-        return digest.digest()
+        return []
     files: list[Path] = []
     for folder in spec.submodule_search_locations or ():
         files += sorted(p for p in Path(folder).rglob("*")
                         if p.suffix in (".py", ".json", ".toml", ".yaml", ".yml"))
     if not files and spec.origin and os.path.isfile(spec.origin):
         files.append(Path(spec.origin))
-    for path in files:
-        try:
-            digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
-        except OSError:
-            digest.update(b"unreadable:" + str(path).encode())
-    return digest.digest()
+    return files
 
 
 def is_clean(cache_key: str) -> bool:
     """Whether these exact sources were checked clean before: a verified entry, else False."""
-    folder = _folder()
-    if folder is None:
-        return False
-    try:
-        fd = os.open(folder / cache_key, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except (OSError, ValueError):
-        return False
-    try:
-        info = os.fstat(fd)
-        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid()
-                or stat.S_IMODE(info.st_mode) & 0o022 or info.st_size > _MAX_ENTRY):
-            return False
-        return os.read(fd, _MAX_ENTRY + 1) == _entry(cache_key)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
+    return read_entry("checks", cache_key, _MAX_ENTRY) == _entry(cache_key)
 
 
 def mark_clean(cache_key: str) -> None:
     """Record a clean check; failures to write are ignored (the cache is an optimisation)."""
-    folder = _folder()
+    write_entry("checks", cache_key, _entry(cache_key))
+
+
+def read_entry(folder_name: str, name: str, max_size: int) -> bytes | None:
+    """The bytes of entry ``name`` in the private cache folder ``folder_name``, or None unless
+    it is a regular file (opened without following a link, checked with `fstat`), owned by
+    us, not writable by others and at most ``max_size`` bytes."""
+    folder = cachedir.private(folder_name)
+    if folder is None:
+        return None
+    try:
+        fd = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except (OSError, ValueError):
+        return None
+    try:
+        info = os.fstat(fd)
+        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid()
+                or stat.S_IMODE(info.st_mode) & 0o022 or info.st_size > max_size):
+            return None
+        return os.read(fd, max_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_entry(folder_name: str, name: str, data: bytes) -> None:
+    """Write an entry atomically (temp file in the folder, then `os.replace`); failures are
+    ignored: a cache is an optimisation."""
+    import tempfile
+
+    folder = cachedir.private(folder_name)
     if folder is None:
         return
     temp = None
     try:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(_entry(cache_key))
-        os.replace(temp, folder / cache_key)
+            handle.write(data)
+        os.replace(temp, folder / name)
         temp = None
     except OSError:
         pass

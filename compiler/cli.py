@@ -144,27 +144,26 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=True, readable=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="How to print diagnostics.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True,
+              help="How to print diagnostics: text, json, sarif (SARIF 2.1.0 for code"
+                   " scanning) or github (workflow commands that annotate a pull request).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Check .charter files (folders are searched recursively)."""
-    from charter.api import check_paths, discover
-    from charter.render import render_json, render_text, summary_line
+    from charter.discovery import discover
+    from charter.recheck import checked
 
     _check_today()
     files = discover(paths)
     if not files:
         raise click.UsageError("no .charter files found under " + ", ".join(paths))
-    result = check_paths(files, strict=strict)
-    if fmt == "json":
-        click.echo(render_json(result.diagnostics), nl=False)
-    else:
-        text = render_text(result.diagnostics, result.sources, color=sys.stdout.isatty())
-        if text:
-            click.echo(text)
-        click.echo(summary_line(result.diagnostics, len(files)), err=not result.ok)
-    sys.exit(0 if result.ok else 1)
+    report = checked(files, fmt, strict, color=sys.stdout.isatty())
+    if report.stdout:
+        click.echo(report.stdout, nl=False)
+    if report.stderr:
+        click.echo(report.stderr, nl=False, err=True)
+    sys.exit(report.exit_code)
 
 
 @main.command()
@@ -256,6 +255,39 @@ def build(paths: tuple[str, ...], out: str | None, target_names: str | None, che
 
     _check_today()
     sys.exit(run_build(paths, out, target_names, check_only, provenance, stamp, list_targets))
+
+
+@main.command()
+@click.argument("name")
+@click.option("--from", "base", type=click.Path(exists=True, dir_okay=False),
+              help="An abstract base program to extend (relative `extends:`); default: a"
+                   " self-contained program with the two-channel shape.")
+@click.option("--currency", default="USD", show_default=True,
+              help="The program's currency: USD, EUR, GBP, SGD, AUD, MYR, INR, JPY or IDR.")
+@click.option("--dir", "folder", default=".", type=click.Path(file_okay=False),
+              help="Folder to write NAME.charter in (default: the current folder).")
+@click.option("--force", is_flag=True, help="Overwrite an existing NAME.charter.")
+def init(name: str, base: str | None, currency: str, folder: str, force: bool) -> None:
+    """Scaffold NAME.charter from the reusable two-channel shape; it checks clean as created."""
+    from charter import clock
+    from charter.scaffold import run_init
+
+    _check_today()
+    sys.exit(run_init(name, base, currency, folder, force, clock.today().year))
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=True, readable=True))
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; list the files that would change (exit 1 if any).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print the changes as a unified diff.")
+def fmt_command(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Lay .charter files out canonically (folders are searched recursively)."""
+    from charter.fmt import run_fmt
+
+    sys.exit(run_fmt(paths, check_only, show_diff))
 
 
 def _check_today() -> None:

@@ -112,3 +112,48 @@ CODES: dict[str, Code] = {c: Code(c, t, e) for c, t, e in _ENTRIES}
 def lookup(code: str) -> Code:
     """The documentation of a code (KeyError if unknown)."""
     return CODES[code]
+
+
+# ---- docs/diagnostics.md, generated from the registry (a test fails when the file is stale):
+#      python -m charter.codes > docs/diagnostics.md
+
+_GROUPS = (  # (code prefix, heading), in page order; every registered code falls in one
+    ("CH-E0", "Syntax (CH-E0xx)"),
+    ("CH-E1", "Structure and types (CH-E1xx)"),
+    ("CH-E2", "Files and programs (CH-E2xx)"),
+    ("CH-E3", "Worked examples (CH-E3xx)"),
+    ("CH-E4", "Policies and waivers (CH-E4xx)"),
+    ("CH-W", "Warnings (CH-Wxxx)"),
+)
+
+_DOC_HEAD = """# Diagnostic codes
+
+<!-- Generated from the code registry (compiler/codes.py) by `python -m charter.codes`;
+do not edit. -->
+
+Every diagnostic `charter check` reports carries a stable code; a code is never reused.
+`CH-E…` codes are errors and `CH-W…` codes warnings (`--strict` makes them errors).
+`charter explain CODE` prints a code's entry; the policies' own codes (`CH-P…`) are in
+[policies.md](policies.md). Each code below has an anchor of its own (`#ch-e109`), which the
+SARIF output links each rule to. docs/language.md §4 describes the text and JSON formats.
+"""
+
+
+def anchor(code: str) -> str:
+    """The anchor of a code's section in docs/diagnostics.md (``CH-E109`` → ``ch-e109``)."""
+    return code.lower()
+
+
+def render_markdown() -> str:
+    """The whole of docs/diagnostics.md: one section per group, one heading per code."""
+    parts = [_DOC_HEAD]
+    for prefix, heading in _GROUPS:
+        entries = sorted((c for c in CODES.values() if c.code.startswith(prefix)),
+                         key=lambda c: c.code)
+        parts.append(f"\n## {heading}\n")
+        parts += [f"\n### {c.code}\n\n**{c.title}**. {c.explanation}\n" for c in entries]
+    return "".join(parts)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(render_markdown(), end="")

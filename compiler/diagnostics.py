@@ -29,6 +29,21 @@ class Label:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not count: the waiver in the program that accepted it, on record.
+
+    Renderers that speak a suppression format (SARIF) show the finding as suppressed with the
+    waiver's reason; text and JSON show the note the runner wrote.
+    """
+
+    waiver: str
+    justification: str
+    owner: str
+    expires: str | None    # ISO date, or None for a waiver without an end
+    span: Span | None      # where the waiver is written
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """A finding: stable code, severity, one-line message, primary span and help."""
 
@@ -40,6 +55,7 @@ class Diagnostic:
     labels: tuple[Label, ...] = ()
     notes: tuple[str, ...] = ()
     help: tuple[str, ...] = ()
+    suppression: Suppression | None = None  # set on a finding a waiver accepted
 
     def with_severity(self, severity: Severity) -> "Diagnostic":
         """Return a copy at another severity (``--strict``, policy overrides)."""

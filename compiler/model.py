@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping, Union
@@ -576,9 +577,26 @@ class Program:
     waivers: tuple[Waiver, ...] = ()
 
     def channel(self, name: str) -> Channel | None:
-        """The channel called ``name``, if any."""
-        return next((c for c in self.channels if c.name == name), None)
+        """The channel called ``name``, if any (the first, if defined twice)."""
+        return self._index[0].get(name)
 
     def product(self, name: str) -> Product | None:
-        """The product called ``name``, if any."""
-        return next((p for p in self.products if p.name == name), None)
+        """The product called ``name``, if any (the first, if defined twice)."""
+        return self._index[1].get(name)
+
+    def handover(self, source: str, target: str) -> Handover | None:
+        """The handover declared from channel ``source`` to channel ``target``, if any."""
+        return self._index[2].get((source, target))
+
+    @cached_property
+    def _index(self) -> tuple[dict, dict, dict]:
+        """Lookups by name, built once (a frozen program never changes). Lookups scanned
+        the tuples before, which made a program with thousands of channels quadratic."""
+        def first(pairs):
+            index: dict = {}
+            for key, value in pairs:
+                index.setdefault(key, value)
+            return index
+        return (first((c.name, c) for c in self.channels),
+                first((p.name, p) for p in self.products),
+                first(((h.source, h.target), h) for h in self.handovers))

@@ -37,8 +37,7 @@ def _finding(program: m.Program, route: Route, why: str, count: int) -> Finding:
     span, what = _rate_span(channel, tier, route)
     labels = [Label(program.economics.span, "margin floor and COGS set here")]
     for source, target in zip(route.steps, route.steps[1:]):
-        h = next((h for h in program.handovers
-                  if h.source == source[0] and h.target == target[0]), None)
+        h = program.handover(source[0], target[0])
         if h is not None:
             labels.insert(0, Label(h.spans.get("introducer_rate", h.span), "introducer fee"))
     return Finding(
@@ -71,7 +70,7 @@ POLICY = Policy(
               "payouts (a referral fee on top of a top-tier margin) are where this hides.",
     explain="The routes are enumerated from the program, not listed by hand: each channel "
             "alone (each tier, each threshold bracket), and every chain of `handover`s in the "
-            "attribution graph (networkx) with each tier the last handover allows. A nominal "
+            "attribution graph (every simple path along the handovers) with each tier the last handover allows. A nominal "
             "deal of the first software product is quoted on each route for three contract "
             "years with the economics engine; vendor net margin = (what reaches the vendor − "
             "COGS − payouts the vendor makes) ÷ customer-paid software, with MDF counted only "

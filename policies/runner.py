@@ -13,7 +13,7 @@ import datetime as _dt
 
 from charter import clock
 from charter import model as m
-from charter.diagnostics import Diagnostic, Label, Reporter, Severity
+from charter.diagnostics import Diagnostic, Label, Reporter, Severity, Suppression
 from charter.policies import all_policies, find
 from charter.policies.base import Finding, Policy, PolicyContext
 from charter.view import suggest
@@ -98,10 +98,13 @@ def _diagnostic(policy: Policy, finding: Finding, level: Severity) -> Diagnostic
 
 def _waived(policy: Policy, finding: Finding, waiver: m.Waiver) -> Diagnostic:
     until = f" until {waiver.expires}" if waiver.expires else ""
+    expires = waiver.expires.isoformat() if waiver.expires else None
     return Diagnostic(finding.code or policy.code, Severity.NOTE,
                       f"waived: {finding.message}", finding.span, finding.label,
                       finding.labels + (Label(waiver.span, f"waived by `{waiver.name}`"),),
-                      (f"waiver `{waiver.name}` ({waiver.owner}{until}): {waiver.reason}",))
+                      (f"waiver `{waiver.name}` ({waiver.owner}{until}): {waiver.reason}",),
+                      suppression=Suppression(waiver.name, waiver.reason, waiver.owner, expires,
+                                              waiver.span))
 
 
 def _check_waivers(waivers: list[tuple[Policy, m.Waiver]], used: set[str], today: _dt.date,

@@ -201,11 +201,11 @@ def test_a_policy_pack_upgrade_changes_the_key(monkeypatch, tmp_path):
         dist = Dist()
 
     monkeypatch.setattr(md, "entry_points", lambda group=None: [Entry()])
-    first = checkcache._code_digest()
+    first = checkcache.code_digest()
     Dist.version = "1.1"
-    second = checkcache._code_digest()
+    second = checkcache.code_digest()
     module.write_text("POLICY = 'changed'\n", encoding="utf-8")
-    third = checkcache._code_digest()
+    third = checkcache.code_digest()
     assert len({first, second, third}) == 3
     sys.modules.pop("charter_test_pack", None)
 

@@ -179,3 +179,121 @@ def test_no_file_outside_the_project_is_ever_opened(project):
     assert not [p for p in seen if p in forbidden], seen
     assert {d.code for d in result.errors} >= {"CH-E206", "CH-E202"}
     assert str(project / "programs" / "ok.charter") in seen   # the hook does see opens
+
+
+# ---- odd trees and processes: each a diagnostic or a clean result, never a traceback ------------
+
+def _good(project: Path) -> Path:
+    from conftest import PROGRAMS
+    path = project / "programs" / "ok.charter"
+    path.write_text((PROGRAMS / "elision.charter").read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_a_folder_tree_1200_deep_is_walked_without_recursion(project):
+    """`Path.rglob` recursed once per level and overflowed Python's stack at ~1,000."""
+    folder = project / "programs"
+    deep = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(1200):  # relative to a descriptor: the whole path would pass PATH_MAX
+            os.mkdir("x", dir_fd=deep)
+            inner = os.open("x", os.O_RDONLY, dir_fd=deep)
+            os.close(deep)
+            deep = inner
+        fd = os.open("p.charter", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=deep)
+        os.write(fd, b"program p {\n")  # a syntax error, so finding it shows in the result
+        os.close(fd)
+    finally:
+        os.close(deep)
+    try:
+        result = _check("--format", "json", "programs")
+        assert result.exit_code == 1 and "CH-E003" in _codes(result)
+    finally:
+        _remove_deep(folder / "x")
+
+
+def _remove_deep(top: Path) -> None:
+    """Remove a tree too deep for `shutil.rmtree` (recursive; pytest cleans tmp_path with
+    it), bottom up through descriptors."""
+    fds = [os.open(top.parent, os.O_RDONLY)]
+    while "x" in os.listdir(fds[-1]):
+        fds.append(os.open("x", os.O_RDONLY, dir_fd=fds[-1]))
+    for name in os.listdir(fds[-1]):
+        os.unlink(name, dir_fd=fds[-1])
+    while len(fds) > 1:
+        os.close(fds.pop())
+        os.rmdir("x", dir_fd=fds[-1])
+    os.close(fds[0])
+
+
+@needs_posix
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0,
+                    reason="drops to the `nobody` user, which needs root")
+def test_an_unreadable_base_is_a_diagnostic_as_a_non_root_user(project, tmp_path):
+    """Root reads any file; a real user gets EACCES on a base only its owner may read."""
+    import pwd
+    try:
+        nobody = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("no `nobody` user")
+    base = project / "programs" / "base.charter"
+    base.write_text(HEADER + "channel A { model: referral; owner: vendor }\n", encoding="utf-8")
+    base.chmod(0o600)
+    child = project / "programs" / "child.charter"
+    child.write_text('extends: "base.charter"\n', encoding="utf-8")
+    for folder in (tmp_path, project, project / "programs"):
+        folder.chmod(0o755)
+    env = {**os.environ, "CHARTER_NO_CACHE": "1"}
+    try:
+        subprocess.run([sys.executable, "-c", "import charter"], user=nobody, cwd="/",
+                       env=env, check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("`nobody` cannot run this Python (it lives in a private folder)")
+    done = subprocess.run([sys.executable, "-m", "charter.cli", "check", str(child)],
+                          capture_output=True, text=True, env=env, cwd="/",
+                          user=nobody, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "Permission denied" in done.stdout and "CH-E2" in done.stdout
+
+
+@needs_posix
+def test_a_deleted_working_directory_is_not_a_traceback(project, tmp_path):
+    path = _good(project)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = ("import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]);"
+              "from charter.cli import main; sys.argv = ['charter', 'check', sys.argv[2]]; main()")
+    done = subprocess.run([sys.executable, "-c", script, str(gone), str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0 and "0 errors" in done.stdout + done.stderr
+
+
+def test_a_300_character_file_name_is_one_clear_line(project):
+    name = "p" * 300 + ".charter"
+    result = _check(name)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.count("Error:") == 1
+
+
+def test_an_unreadable_base_is_a_diagnostic(project, monkeypatch):
+    """The same as the test above, for machines where only root runs the suite: the base's
+    open fails with EACCES as it would for a user without read permission."""
+    import errno
+
+    base = project / "programs" / "base.charter"
+    base.write_text(HEADER + "channel A { model: referral; owner: vendor }\n", encoding="utf-8")
+    (project / "programs" / "child.charter").write_text('extends: "base.charter"\n',
+                                                        encoding="utf-8")
+    real_open = os.open
+
+    def deny(path, *args, **kwargs):
+        if str(path).endswith("base.charter"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
+    result = _check("programs/child.charter")
+    assert result.exit_code == 1 and "Permission denied" in result.output
+    assert "CH-E20" in result.output and result.output.count("error[") == 1

@@ -184,8 +184,7 @@ def _introducer_role(program: m.Program, handover: m.Handover, step: Step) -> Ro
 
 def _handover(program: m.Program, source: Step, target: Step,
               reasons: list[Reason]) -> m.Handover | None:
-    rule = next((h for h in program.handovers
-                 if h.source == source.channel and h.target == target.channel), None)
+    rule = program.handover(source.channel, target.channel)
     if rule is None:
         reasons.append(Reason(ReasonCode.NO_HANDOVER, f"no handover is declared from {source.channel} to"
                                              f" {target.channel}: single attribution pays one"

@@ -1,0 +1,156 @@
+"""Replaying `charter check` on unchanged files (charter.recheck, issue 10 "Speed").
+
+A replay must print exactly what a fresh check prints, and never replay when anything the
+check depended on changed: a program file, a base it extends, charter's or a pack's code, the
+date, the options. The entry is verified like every cache entry; a tampered one is a miss.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PROGRAMS
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "proj"
+    (root / "programs" / "base").mkdir(parents=True)
+    (root / "charter.toml").write_text("", encoding="utf-8")
+    for name in ("ejourney.charter", "base/two-channel.charter"):
+        (root / "programs" / name).write_text((PROGRAMS / name).read_text(encoding="utf-8"),
+                                              encoding="utf-8")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("CHARTER_CACHE_DIR", str(tmp_path / "cache"))
+    return root
+
+
+def check(*args: str):
+    from charter.cli import main
+    return CliRunner().invoke(main, ["check", *args])
+
+
+def entries(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "cache" / "rechecks"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def spy(monkeypatch) -> list[int]:
+    """Counts the checks that really run (a replay runs none)."""
+    import charter.api
+    calls: list[int] = []
+    real = charter.api.check_paths
+    monkeypatch.setattr(charter.api, "check_paths",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_replay_prints_exactly_what_the_check_printed(project, tmp_path, monkeypatch, fmt):
+    calls = spy(monkeypatch)
+    first = check("--format", fmt, "programs/")
+    second = check("--format", fmt, "programs/")
+    assert len(calls) == 1 and len(entries(tmp_path)) == 1
+    assert (second.exit_code, second.output) == (first.exit_code, first.output)
+
+
+def test_a_failing_check_is_replayed_with_its_exit_code(project, monkeypatch):
+    path = project / "programs" / "ejourney.charter"
+    path.write_text(path.read_text(encoding="utf-8").replace("margin: 35%", "margin: 95%"),
+                    encoding="utf-8")
+    calls = spy(monkeypatch)
+    first, second = check("programs/"), check("programs/")
+    assert first.exit_code == second.exit_code == 1 and len(calls) == 1
+    assert first.output == second.output and "CH-P001" in second.output
+
+
+@pytest.mark.parametrize("edit", ["programs/ejourney.charter", "programs/base/two-channel.charter"])
+def test_an_edit_to_any_file_read_runs_the_check_again(project, monkeypatch, edit):
+    calls = spy(monkeypatch)
+    assert check("programs/ejourney.charter").exit_code == 0
+    path = project / edit
+    path.write_text(path.read_text(encoding="utf-8") + "\nchannel Broken {\n",
+                    encoding="utf-8")
+    again = check("programs/ejourney.charter")
+    assert len(calls) == 2 and again.exit_code == 1 and "CH-E003" in again.output
+
+
+def test_a_file_swapped_for_a_link_is_not_replayed(project, monkeypatch):
+    """Same text, another real file: the replay would vouch for a file it never read."""
+    calls = spy(monkeypatch)
+    check("programs/ejourney.charter")
+    base = project / "programs" / "base" / "two-channel.charter"
+    moved = project / "elsewhere.charter"
+    base.rename(moved)
+    base.symlink_to(moved)
+    check("programs/ejourney.charter")
+    assert len(calls) == 2
+
+
+def test_another_day_or_other_options_run_the_check_again(project, monkeypatch):
+    calls = spy(monkeypatch)
+    check("programs/")
+    check("--strict", "programs/")
+    monkeypatch.setenv("CHARTER_TODAY", "2027-01-05")
+    check("programs/")
+    assert len(calls) == 3
+
+
+def test_a_change_to_charter_code_runs_the_check_again(project, tmp_path, monkeypatch):
+    from charter import checkcache
+    code = tmp_path / "policy_pack.py"
+    code.write_text("RULE = 1\n", encoding="utf-8")
+    real = checkcache.code_files
+    monkeypatch.setattr(checkcache, "code_files",
+                        lambda: (real()[0] + [code], real()[1]))
+    calls = spy(monkeypatch)
+    check("programs/")
+    check("programs/")
+    code.write_text("RULE = 2\n", encoding="utf-8")
+    check("programs/")
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("plant", ["garbage", "empty", "resealed", "unsealed", "folder"])
+def test_a_tampered_entry_is_a_miss_not_a_replay(project, tmp_path, monkeypatch, plant):
+    path = project / "programs" / "ejourney.charter"
+    path.write_text(path.read_text(encoding="utf-8").replace("margin: 35%", "margin: 95%"),
+                    encoding="utf-8")
+    assert check("programs/").exit_code == 1
+    [entry] = entries(tmp_path)
+    outer = json.loads(entry.read_bytes())
+    body = json.loads(outer["body"])
+    body.update(stdout="", stderr="all good\n", exit=0)  # what a forger wants replayed
+    forged = json.dumps(body, sort_keys=True)
+    entry.unlink()
+    if plant == "folder":
+        entry.mkdir()
+    else:
+        entry.write_bytes({"garbage": b"\x00\xffnot json", "empty": b"",
+                           "unsealed": json.dumps({"body": forged, "seal": "0" * 64}).encode(),
+                           "resealed": json.dumps({"body": forged[:-1] + ' }',
+                                                   "seal": outer["seal"]}).encode()}[plant])
+    calls = spy(monkeypatch)
+    again = check("programs/")
+    assert len(calls) == 1 and again.exit_code == 1 and "CH-P001" in again.output
+
+
+def test_an_entry_writable_by_others_is_not_trusted(project, tmp_path, monkeypatch):
+    check("programs/")
+    [entry] = entries(tmp_path)
+    os.chmod(entry, 0o666)
+    calls = spy(monkeypatch)
+    check("programs/")
+    assert len(calls) == 1
+
+
+def test_no_cache_means_no_entry(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARTER_NO_CACHE", "1")
+    calls = spy(monkeypatch)
+    check("programs/")
+    check("programs/")
+    assert len(calls) == 2 and entries(tmp_path) == []

@@ -13,7 +13,7 @@ import sys
 import click
 
 from charter import __version__
-from charter.stopping import Stopped
+from charter.stopping import Stopped, stop_on_signals
 
 EXIT_OUTPUT = 3  # could not write the output
 
@@ -117,7 +117,8 @@ class _Charter(click.Group):
             return super().main(*args, standalone_mode=standalone_mode, **kwargs)
         code: object = 0
         try:
-            super().main(*args, standalone_mode=True, **kwargs)
+            with stop_on_signals():  # Ctrl-C, SIGTERM, SIGHUP: one line and 128+N, any command
+                super().main(*args, standalone_mode=True, **kwargs)
         except SystemExit as exit_:
             code = exit_.code
         except OutputError as exc:

@@ -70,12 +70,15 @@ POLICY = Policy(
               "payouts (a referral fee on top of a top-tier margin) are where this hides.",
     explain="The routes are enumerated from the program, not listed by hand: each channel "
             "alone (each tier, each threshold bracket), and every chain of `handover`s in the "
-            "attribution graph (every simple path along the handovers) with each tier the last handover allows. A nominal "
-            "deal of the first software product is quoted on each route for three contract "
-            "years with the economics engine; vendor net margin = (what reaches the vendor − "
-            "COGS − payouts the vendor makes) ÷ customer-paid software, with MDF counted only "
-            "if `mdf_counts_against_margin: yes`. Every route whose margin falls under "
-            "`margin_floor` in some year is reported, worst first, with the arithmetic. "
+            "attribution graph (every simple path along the handovers) with each tier the "
+            "last handover allows. A nominal deal of the first software product is quoted on "
+            "each route for three contract years with the economics engine; vendor net margin "
+            "= (what reaches the vendor − COGS − payouts the vendor makes) ÷ customer-paid "
+            "software, with MDF counted unless `mdf_counts_against_margin: no`. MDF kept off "
+            "the floor is never kept off zero: a route where every payout, MDF included, "
+            "leaves the vendor less than nothing is reported too. Every route whose margin "
+            "falls under `margin_floor` in some year is reported, worst first, with the "
+            "arithmetic. "
             "Internal channels (benchmarks, not offers) are not routes.",
     failing='''product Growth { layer: software; list_price: $100 per user per month }
 channel Reseller {

@@ -438,3 +438,26 @@ def test_the_largest_deal_is_spelt_not_a_traceback():
     q = quote(program, product="Platform", seats=101, unit_price="999999999999999999999999")
     body = quote_to_json(q, program.header)
     assert body["years"][0]["software"] == "100999999999999999999999899.00"
+
+
+def test_mdf_kept_off_the_floor_still_may_not_make_a_deal_lose_money(tmp_path):
+    """Issue 10: the margin-death line covers MDF and every other payout. A program may keep
+    MDF off its margin floor (ejourney does, by a recorded choice), but MDF that takes the
+    vendor below zero walks, and CH-P001 names the route."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "charter.toml").write_text("", encoding="utf-8")
+    (tmp_path / "base" / "two-channel.charter").write_text(
+        (PROGRAMS / "base" / "two-channel.charter").read_text(encoding="utf-8"), encoding="utf-8")
+    text = (PROGRAMS / "ejourney.charter").read_text(encoding="utf-8")
+    assert "mdf_counts_against_margin: no" in text and text.count("        mdf: 3%") == 2
+    path = tmp_path / "heavy.charter"
+    path.write_text(text.replace("        mdf: 3%", "        mdf: 90%"), encoding="utf-8")
+    heavy, reporter, _ = compile_file(path)
+    floor = [d for d in reporter.sorted() if d.code == "CH-P001"]
+    assert floor and all("loses money" in d.message for d in floor)
+    assert any("VAD Elite" in d.message and "net -28%" in d.message for d in floor)
+    got = quote(heavy, product="Growth", seats=1000, route=[{"channel": "VAD", "tier": "Elite"}])
+    assert got.decision == "walk"
+    assert "90% VAD mdf" in next(r.message for r in got.reasons if r.code == "margin_floor")
+    assert quote(ejourney(), product="Growth", seats=1000,
+                 route=[{"channel": "VAD", "tier": "Elite"}]).decision == "accept"

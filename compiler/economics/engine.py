@@ -85,6 +85,7 @@ class YearQuote(NamedTuple):
     combined_rate: Decimal
     payouts: tuple[Payout, ...]
     credit: tuple[Credit, ...]
+    uncounted: Decimal = ZERO   # accruals (MDF) the program keeps off its margin floor
 
     def amount(self, party: str, *kinds: str) -> Decimal:
         """Total paid to ``party`` in this year over payout ``kinds``."""
@@ -327,7 +328,7 @@ class Quoter:
                 software: Decimal, services: Decimal, payouts: list[Payout],
                 credit: tuple[Credit, ...], basis: Decimal, spread: Decimal) -> YearQuote:
         collects = plan.closer is not None and plan.closer.collects
-        retained = paid = combined = ZERO
+        retained = paid = combined = uncounted = ZERO
         for p in payouts:  # one pass: this runs for every year of every quote
             kind = p.kind
             settlement = kind.settlement
@@ -335,6 +336,8 @@ class Quoter:
                 retained += p.amount
             elif settlement is Settlement.VENDOR_PAYS or self.mdf_counts:
                 paid += p.amount
+            else:
+                uncounted += p.amount
             if kind.in_combined_rate:
                 combined += p.amount
         if collects:  # the reseller's markup (or discount) is not the program's money
@@ -352,7 +355,7 @@ class Quoter:
             year, dates[0], dates[1], software_list, software, services, software + services,
             vendor_software if collects else None, basis,
             vendor_software + (services if plan.services_to == "vendor" else ZERO), cogs, net,
-            margin, combined_rate, tuple(payouts), credit)
+            margin, combined_rate, tuple(payouts), credit, uncounted)
 
     def _reasons(self, plan: Plan, request: DealRequest, unit_price: Decimal,
                  years: tuple[YearQuote, ...]) -> tuple[Reason, ...]:
@@ -386,6 +389,24 @@ class Quoter:
                        f" {self.currency} {year.wholesale_price - year.software:f}")]
 
     def _floor_reason(self, years: tuple[YearQuote, ...]) -> list[Reason]:
+        return self._below_floor(years) or self._loses_money(years)
+
+    def _loses_money(self, years: tuple[YearQuote, ...]) -> list[Reason]:
+        """A program may keep MDF off its margin floor (`mdf_counts_against_margin: no`),
+        but never off the line below which a deal loses money: every payout, MDF included,
+        must leave the vendor a net of at least zero."""
+        for year in years:
+            if year.uncounted and year.vendor_net - year.uncounted < 0:
+                terms = " − ".join(f"{_pct(granted(p, year), year.vendor_basis)} {p.party} {p.kind}"
+                                   for p in year.payouts)
+                return [Reason(ReasonCode.MARGIN_FLOOR,
+                               f"the vendor loses money in year {year.year} once MDF is paid:"
+                               f" net {_pct(year.vendor_net - year.uncounted, year.vendor_basis)}"
+                               f" = 100% − {_pct(self.cogs, Decimal(1))} COGS − {terms} (MDF"
+                               " is kept off the margin floor, not off zero)")]
+        return []
+
+    def _below_floor(self, years: tuple[YearQuote, ...]) -> list[Reason]:
         worst = years[0]
         for year in years:
             if year.vendor_net_margin < worst.vendor_net_margin:

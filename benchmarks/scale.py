@@ -5,11 +5,13 @@
 The program is programs/ejourney.charter with its base (programs/base/two-channel.charter)
 merged in, so it stands alone; then N - 1 renamed copies of everything a program can have
 many of (products, channels with their tiers and thresholds, waivers, handovers,
-mitigations, processes, worked examples) are appended. Definitions that exist once per
-program (the header, attribution, internal economics, enablement, the ship gate) are not
-copied. Copy `i` renames every defined name `X` to `X_i`, so each copy is a complete,
-separate two-channel program inside the one file: N × the products, channels, routes and
-examples, and N × the lines.
+mitigations, worked examples) are appended. Definitions that exist once per program (the
+header, attribution, internal economics, enablement, the ship gate) are not copied. Copy `i`
+renames every defined name `X` to `X_i`, so each copy is a complete, separate two-channel
+program inside the one file: N × the products, channels, tiers, thresholds, handovers, routes
+and examples. The copies leave out what only people read (comments, doc strings, `includes:`
+lists, the processes' prose), about half of ejourney's bytes, so that 300 copies stay under
+the 4 MB file limit; the compiler's work per copy is the same.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ONCE = {"program", "attribution", "economics", "enablement", "ship_gate"}
+PROSE = {"process"}  # blocks of steps and text: not copied (they pay nothing)
+_PROSE_KEYS = ("includes:", "best_for:", "effort:", "eligibility:", "override:")
 _OPENS = re.compile(r"^(internal )?([a-z_]+)\b(.*)\{\s*$")
 
 
@@ -86,13 +90,29 @@ def scaled(factor: int) -> str:
     # may equal a keyword such as `escalation_path`), so only their headers are renamed.
     refs = _word_pattern([n for n in names if n[0].isupper()])
     own = _word_pattern([n for n in names if not n[0].isupper()])
+    compact = [(h, [], _without_prose(b)) for h, _c, b in many if _kind(h) not in PROSE]
     parts = [render(items)]
     for i in range(1, factor):
         copy = [(own.sub(lambda m: f"{m.group(1)}_{i}", refs.sub(lambda m: f"{m.group(1)}_{i}", h)),
                  c, [refs.sub(lambda m: f"{m.group(1)}_{i}", line) for line in b])
-                for h, c, b in many]
+                for h, c, b in compact]
         parts.append(render(copy))
     return "\n".join(parts)
+
+
+def _without_prose(body: list[str]) -> list[str]:
+    """A block's lines without comments, doc strings and the attributes only people read."""
+    kept, in_doc = [], False
+    for line in body:
+        text = line.strip()
+        quotes = text.count('"""')
+        if in_doc or text.startswith('"""'):
+            in_doc = (in_doc + quotes) % 2 == 1 if in_doc else quotes == 1
+            continue
+        if not text or text.startswith("#") or text.startswith(_PROSE_KEYS):
+            continue
+        kept.append(re.sub(r"\s+# .*$", "", line))
+    return kept
 
 
 def _word_pattern(names: list[str]) -> re.Pattern:

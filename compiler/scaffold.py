@@ -37,8 +37,8 @@ class CurrencyStyle:
 
     prefix: str
     factor: Decimal
-    scales: tuple[tuple[str, Decimal], ...] = (
-        ("billion", Decimal(10) ** 9), ("million", Decimal(10) ** 6), ("K", Decimal(10) ** 3))
+    scales: tuple[tuple[str, Decimal], ...] = (  # (what follows the number, its size)
+        (" billion", Decimal(10) ** 9), (" million", Decimal(10) ** 6), ("K", Decimal(10) ** 3))
     decimal_mark: str = "."
 
 
@@ -52,7 +52,8 @@ CURRENCY_STYLES: dict[str, CurrencyStyle] = {
     "INR": CurrencyStyle("₹", Decimal(100)),
     "JPY": CurrencyStyle("¥", Decimal(100)),
     "IDR": CurrencyStyle("Rp ", Decimal(10_000), (
-        ("Miliar", Decimal(10) ** 9), ("juta", Decimal(10) ** 6), ("K", Decimal(10) ** 3)), ","),
+        (" Miliar", Decimal(10) ** 9), (" juta", Decimal(10) ** 6), ("K", Decimal(10) ** 3)),
+        ","),
 }
 
 # Placeholder amounts in base units (USD-sized); CurrencyStyle.factor scales them.
@@ -96,9 +97,12 @@ class BaseShape:
     extends: str                      # the path to write in `extends:`, relative, with `/`
     referral: str | None = None       # the commission channel's name
     thresholds: str | None = None     # its thresholds' header in the base ("" unnamed), if any
+    one_time: bool = True             # it pays its fee once (`payment: one_time`)
+    retroactive: bool = False         # its base thresholds re-rate the whole period
     vad: str | None = None            # the wholesale/resale channel's name
     tiers: tuple[str, ...] = field(default=())  # that channel's tiers in the base, by rank
     escalation: str | None = None     # the base's escalation-path mitigation, if any
+    mitigations: bool = False         # the base has mitigations for the wholesale channel
 
 
 def money(amount: Decimal | int, currency: str) -> str:
@@ -111,7 +115,7 @@ def money(amount: Decimal | int, currency: str) -> str:
     for word, size in style.scales:
         scaled = value / size
         if value >= size and _decimals(scaled) <= 2:
-            return f"{style.prefix}{_number(scaled, style)} {word}".replace(" K", "K")
+            return f"{style.prefix}{_number(scaled, style)}{word}"
     return f"{style.prefix}{_number(value, style)}"
 
 
@@ -164,7 +168,8 @@ def _context(name: str, currency: str, year: int, base: BaseShape | None) -> dic
     """Everything the template reads: names, the ladder, amounts, the examples' numbers."""
     full = base is None
     shape = base or BaseShape(extends="", referral="Referral", vad="VAD")
-    ref = {"name": shape.referral, "thresholds": shape.thresholds} if shape.referral else None
+    ref = {"name": shape.referral, "thresholds": shape.thresholds, "one_time": shape.one_time,
+           "retroactive": shape.retroactive} if shape.referral else None
     tiers = _ladder(shape, currency) if shape.vad else []
     vad = {"name": shape.vad, "tiers": tiers} if shape.vad else None
     top = tiers[-1] if tiers else None
@@ -176,17 +181,18 @@ def _context(name: str, currency: str, year: int, base: BaseShape | None) -> dic
 
 
 def _ladder(shape: BaseShape, currency: str) -> list[dict[str, Any]]:
-    """The VAD tiers, named after the base's tiers (then the defaults), with their numbers."""
+    """The VAD tiers with their numbers: the base's tiers (the first rungs of the ladder), or
+    else the default three."""
     if len(shape.tiers) > len(LADDER):
-        raise ScaffoldError(f"init writes a {len(LADDER)}-tier ladder, but the base's channel"
-                            f" `{shape.vad}` already has {len(shape.tiers)} tiers")
-    names = list(shape.tiers) + [t for t in DEFAULT_TIERS if t not in shape.tiers]
-    names = names[: len(LADDER)]
+        raise ScaffoldError(f"init writes at most {len(LADDER)} tiers, but the base's channel"
+                            f" `{shape.vad}` already has {len(shape.tiers)}")
+    names = list(shape.tiers or DEFAULT_TIERS)
     growth = Decimal(AMOUNTS["growth"])
     tiers = []
     for i, (tier, spec) in enumerate(zip(names, LADDER)):
         quota = money(QUOTAS[i], currency) if QUOTAS[i] else None
         tiers.append({**spec.__dict__, "name": tier, "quota": quota,
+                      "label": None if shape.tiers else spec.label,  # a base tier keeps its own
                       "down": names[i - 1] if i else None,
                       "unit_price": money(growth * (100 - spec.margin) / 100, currency)})
     for lower, upper in zip(tiers, tiers[1:]):
@@ -240,7 +246,7 @@ def read_base(base: str | Path, target: Path) -> BaseShape:
     path = Path(base)
     if not path.is_file():
         raise ScaffoldError(f"base `{base}` is not a file")
-    program, reporter, _ = compile_file(path, checks=False)
+    program, reporter, sources = compile_file(path, checks=False)
     if program is None or reporter.has_errors:
         raise ScaffoldError(f"base `{base}` has errors; run `charter check {base}`")
     if not program.header.abstract:
@@ -252,7 +258,7 @@ def read_base(base: str | Path, target: Path) -> BaseShape:
         raise ScaffoldError(f"base `{base}` is outside the project of {target.name} ({root});"
                             " an `extends:` may not leave it: copy the base inside, or put a"
                             " charter.toml in a folder that holds both")
-    shape = _shape(program, _relative(path, target.parent))
+    shape = _shape(program, sources, _relative(path, target.parent))
     if shape.referral is None and shape.vad is None:
         raise ScaffoldError(f"base `{base}` has no commission channel (referral, affiliate,"
                             " co_sell) and no wholesale or resale channel: nothing to fill in")
@@ -260,12 +266,15 @@ def read_base(base: str | Path, target: Path) -> BaseShape:
 
 
 def _relative(base: Path, folder: Path) -> str:
-    """``base`` relative to ``folder``, written with `/` as `extends:` expects."""
-    return Path(os.path.relpath(os.path.abspath(base), os.path.abspath(folder))).as_posix()
+    """``base`` relative to ``folder`` with `/`, escaped for the `extends:` string."""
+    relative = Path(os.path.relpath(os.path.abspath(base), os.path.abspath(folder))).as_posix()
+    if not relative.isprintable():
+        raise ScaffoldError(f"base path {relative!r} has control characters; rename it")
+    return relative.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _shape(program: Any, extends: str) -> BaseShape:
-    """The channels, tiers and escalation mitigation of a compiled base."""
+def _shape(program: Any, sources: dict[str, Any], extends: str) -> BaseShape:
+    """The channels, tiers and mitigations of a compiled base (``sources``: its files)."""
     public = [c for c in program.channels if not c.internal]
     ref = next((c for c in public if c.model in COMMISSION_MODELS), None)
     vad = next((c for c in public if c.model in WHOLESALE_MODELS), None)
@@ -275,10 +284,24 @@ def _shape(program: Any, extends: str) -> BaseShape:
     return BaseShape(
         extends=extends,
         referral=ref.name if ref else None,
-        thresholds=ref.thresholds.name if ref and ref.thresholds else None,
+        thresholds=_header(ref.thresholds, sources) if ref and ref.thresholds else None,
+        one_time=ref is None or ref.payment == "one_time",
+        retroactive=ref is not None and ref.thresholds is not None
+        and ref.thresholds.semantics == "retroactive",
         vad=vad.name if vad else None,
         tiers=tuple(t.name for t in sorted(vad.tiers, key=lambda t: t.rank)) if vad else (),
-        escalation=escalation)
+        escalation=escalation,
+        mitigations=vad is not None and any(vad.name in x.applies_to
+                                            for x in program.mitigations))
+
+
+def _header(thresholds: Any, sources: dict[str, Any]) -> str:
+    """The name a `thresholds` block is written with ("" when it has none: the model calls an
+    unnamed ladder `volume`, but only the header as written merges with it)."""
+    span = thresholds.span
+    line = sources[span.file].line_text(span.line)[span.column - 1:]
+    match = re.match(r"thresholds\s+([A-Za-z_][A-Za-z0-9_]*)", line)
+    return match.group(1) if match else ""
 
 
 def target_path(name: str, folder: str | Path, force: bool = False) -> Path:

@@ -122,6 +122,73 @@ def test_from_in_the_repository_layout(tmp_path):
     assert _check(programs).exit_code == 0
 
 
+OTHER_BASES = {
+    "affiliate_and_reseller": """\
+program shop_base { title: "Shop base"; abstract: yes }
+channel Affiliates { model: affiliate; owner: vendor; payment: one_time }
+channel Reseller {
+    model: resale
+    owner: partner
+    tier Silver { label: "Silver" }
+    tier Gold { label: "Gold" }
+}
+""",
+    "wholesale_only": """\
+program resale_base { title: "Resale base"; abstract: yes }
+channel Reseller { model: wholesale; owner: partner }
+""",
+    "recurring_retroactive_referral": """\
+program ref_base { title: "Referral base"; abstract: yes }
+channel Finders {
+    model: referral
+    owner: vendor
+    thresholds {
+        basis: referred_software_revenue
+        semantics: retroactive
+        reset: never
+        bracket: $0 .. -> 5%
+    }
+}
+""",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(OTHER_BASES))
+def test_from_other_base_shapes_checks_clean(tmp_path, shape):
+    """Channel and tier names come from the base; what it lacks (mitigations, thresholds) is
+    written; what it decides (an unnamed ladder, recurring fees, retroactive brackets) holds."""
+    (tmp_path / "base.charter").write_text(OTHER_BASES[shape], encoding="utf-8")
+    result = run("init", "acme", "--dir", str(tmp_path), "--from", str(tmp_path / "base.charter"))
+    assert result.exit_code == 0, result.output
+    checked = _check(tmp_path / "acme.charter")
+    assert checked.exit_code == 0, checked.output
+
+
+def test_from_keeps_the_base_names(tmp_path):
+    (tmp_path / "base.charter").write_text(OTHER_BASES["affiliate_and_reseller"],
+                                           encoding="utf-8")
+    assert run("init", "acme", "--dir", str(tmp_path),
+               "--from", str(tmp_path / "base.charter")).exit_code == 0
+    text = (tmp_path / "acme.charter").read_text(encoding="utf-8")
+    assert "channel Affiliates {" in text and "channel Reseller {" in text
+    assert "handover Affiliates -> Reseller" in text and "route: Reseller Gold" in text
+    assert "tier Elite" not in text and 'label: "Silver' not in text  # the base's labels stay
+    assert "applies_to: Reseller" in text  # the base has no mitigations: all five are written
+
+
+@pytest.mark.parametrize("text, says", [
+    ('program b { title: "B"; abstract: yes }\nchannel T { model: technology; owner: vendor }\n',
+     "nothing to fill in"),
+    ('program b { title: "B"; abstract: yes }\nchannel T { model: referal; owner: vendor }\n',
+     "has errors"),
+])
+def test_from_refuses_a_base_it_cannot_fill(tmp_path, text, says):
+    (tmp_path / "base.charter").write_text(text, encoding="utf-8")
+    result = run("init", "acme", "--dir", str(tmp_path), "--from", str(tmp_path / "base.charter"))
+    assert result.exit_code == 2 and says in result.output
+    assert not (tmp_path / "acme.charter").exists()
+
+
 def test_from_refuses_a_base_that_is_not_abstract(tmp_path):
     run("init", "concrete", "--dir", str(tmp_path))
     result = run("init", "acme", "--dir", str(tmp_path), "--from",

@@ -199,8 +199,10 @@ def _same_meaning(items: tuple, formatted: str, name: str) -> None:
 
     reporter = Reporter()
     again = parse_source(SourceFile(name, formatted), reporter)
-    if reporter.has_errors:
-        raise FormatError("the formatted text does not parse")
+    if reporter.has_errors:  # e.g. a line past the length limit once indented deeper
+        first = reporter.sorted()[0]
+        where = f"line {first.span.line}: " if first.span else ""
+        raise FormatError(f"the formatted text does not parse ({where}{first.message})")
     if shape(again) != shape(items):
         raise FormatError("formatting would change what the program means")
 

@@ -172,13 +172,7 @@ def _read(path: Path, display: str) -> tuple[bytes | None, FormatResult | None]:
     loader = Loader(reporter)
     # The loader's own reading (confinement, regular file, bounded read): fmt needs the raw
     # bytes, byte order mark and CR line ends included, to know whether a file changes.
-    data = loader._read_bytes(path, display, project_root(path))
-    if data is not None and b"\x00" not in data:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            loader._unreadable(display, data, err)
-            data = None
+    data = loader.read_raw(path, display, project_root(path))
     if data is None:
         return None, FormatResult(display, "", None, tuple(reporter.sorted()),
                                   dict(loader.sources))

@@ -83,6 +83,19 @@ class Loader:
         self.sources[display] = source
         return source
 
+    def read_raw(self, path: Path, display: str, root: Path | None) -> bytes | None:
+        """A file's exact bytes (byte order mark and CR line ends included) under the same
+        rules as `read`: confined, a regular file, bounded; undecodable UTF-8 is reported
+        (CH-E205) and None returned. Bytes with a NUL pass, for the parser's binary check."""
+        data = self._read_bytes(path, display, root)
+        if data is not None and b"\x00" not in data:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                self._unreadable(display, data, err)
+                return None
+        return data
+
     def _read_bytes(self, path: Path, display: str, root: Path | None) -> bytes | None:
         notes = (f"path: {display}",)
         try:

@@ -291,6 +291,28 @@ def fmt_command(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> No
     sys.exit(run_fmt(paths, check_only, show_diff))
 
 
+@main.command("diff")
+@click.argument("files", nargs=-1)
+@click.option("--git", "rev", metavar="REV",
+              help="Compare the working tree with git revision REV (FILES: paths to search,"
+                   " default the current folder); programs are matched by id.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "text", "github"]),
+              default="markdown", show_default=True,
+              help="markdown: a pull-request comment; json; text; github: annotations.")
+@click.option("--view", type=click.Choice(["internal", "partner"]), default="internal",
+              show_default=True,
+              help="partner: diff the partner projection; nothing internal is shown.")
+@click.option("--fail-on", type=click.Choice(["partner-unfavourable", "vendor-risk", "any"]),
+              help="Exit 1 when a change of this class is present (for CI).")
+def diff_command(files: tuple[str, ...], rev: str | None, fmt: str, view: str,
+                 fail_on: str | None) -> None:
+    """Semantic diff of programs: OLD NEW, or --git REV [PATH...] (docs/diff.md)."""
+    from charter.semdiff.command import run_diff
+
+    _check_today()
+    sys.exit(run_diff(files, rev, fmt, view, fail_on))
+
+
 def _check_today() -> None:
     """CHARTER_TODAY, when set, must be a date: waiver expiry is judged against it."""
     import os

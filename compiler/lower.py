@@ -7,13 +7,17 @@ missing values are reported with spans and help; lowering never stops at the fir
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from charter import model as m
 from charter import syntax as s
-from charter.view import Ctx, View, block_name, check_choice
+from charter.view import Ctx, View, block_name, check_choice, suggest
 from charter.literals import MONEY_RE, CURRENCIES, SCALES, parse_number
 from charter.source import Span
-from charter.values import Reader
+from charter.values import Rate, Reader
+
+if TYPE_CHECKING:  # the registry is imported where a `policy` block is read (parse_policy)
+    from charter.policies.base import Param, Policy
 
 OWNERS = ("vendor", "partner", "shared")
 PARTIES = ("vendor", "partner")
@@ -152,6 +156,7 @@ def parse_tier(block: s.Block, ctx: Ctx, position: int) -> m.Tier:
     """`tier Elite { quota, margin, margin_y2, mdf, tier_up, service {...}, ... }`."""
     v = View(block, ctx, TIER_ATTRS, ("service",))
     service = v.child("service")
+    mdf = v.one("mdf", Reader.share_money_or_rate)   # `2%`, `$10K` or `$5_000 per year`
     return m.Tier(
         name=block_name(block, ctx), rank=v.one("rank", Reader.integer, default=position) or position,
         label=v.text("label"), quota=_quota(v), qualify=_qualify(v),
@@ -159,13 +164,13 @@ def parse_tier(block: s.Block, ctx: Ctx, position: int) -> m.Tier:
         margin=v.one("margin", Reader.share), margin_y2=v.one("margin_y2", Reader.share),
         commission=v.one("commission", Reader.share),
         commission_y2=v.one("commission_y2", Reader.share),
-        mdf=v.one("mdf", Reader.share_or_money), mdf_claim=v.text("mdf_claim"),
+        mdf=mdf.money if isinstance(mdf, Rate) else mdf, mdf_claim=v.text("mdf_claim"),
         tier_up=v.one("tier_up", _tier_up), review=v.choice("review", CADENCES),
         grace=v.one("grace", Reader.duration), downgrade_to=v.one("downgrade_to", Reader.name),
         options=v.many("options", Reader.name), benefits=v.many("benefits", Reader.string),
         certified_people=v.one("certified_people", Reader.integer),
         service=parse_service(service, ctx) if service else None, doc=v.doc, span=block.span,
-        spans=_spans(v))
+        spans=_spans(v), mdf_period=mdf.period if isinstance(mdf, Rate) else None)
 
 
 def _quota(v: View):
@@ -393,11 +398,23 @@ def _reward(reader: Reader, value: s.Value):
 
 def parse_scoring(block: s.Block, ctx: Ctx) -> m.Scoring:
     """`scoring partner_health { cadence, dimension X { weight, measure }, band Y { range } }`."""
-    v = View(block, ctx, ("cadence",), ("dimension", "band"))
+    v = View(block, ctx, ("cadence", "scale"), ("dimension", "band"))
     dims = tuple(parse_dimension(b, ctx) for b in v.children("dimension"))
     bands = tuple(b for b in (parse_band(b, ctx) for b in v.children("band")) if b)
     return m.Scoring(block_name(block, ctx), v.choice("cadence", CADENCES), dims, bands,
-                     v.doc, block.span)
+                     v.doc, block.span, v.one("scale", _scale) or Decimal(100))
+
+
+def _scale(reader: Reader, value: s.Value) -> Decimal | None:
+    """`scale: 35`: the points a full score is worth; above zero (CH-E111 otherwise)."""
+    points = reader.number(value)
+    if points is not None and points <= 0:
+        reader.reporter.error("CH-E111", f"a scale of {points} points leaves nothing to score",
+                              s.span_of(value), label="not above zero",
+                              help=("write the points a full score is worth, e.g. `scale: 35`"
+                                    " for seven dimensions of 5 points",))
+        return None
+    return points
 
 
 def parse_dimension(block: s.Block, ctx: Ctx) -> m.Dimension:
@@ -478,15 +495,66 @@ SEVERITIES = ("error", "warning", "note", "off")
 
 
 def parse_policy(block: s.Block, ctx: Ctx) -> m.PolicySetting | None:
-    """`policy anti_pattern_tier_count { severity: warning }` (name or `"CH-P013"`)."""
-    v = View(block, ctx, ("severity",))
+    """`policy tier_count { severity: warning; max: 5 }` (name or `"CH-P013"`): a level and
+    the policy's declared parameters (`charter.policies.base.Param`), each read and checked."""
     name = _policy_ref(block, ctx)
-    severity = v.choice("severity", SEVERITIES, "warning")
+    policy = _registered(name)
+    v = _policy_view(block, ctx, policy)
+    params = policy.params if policy is not None else ()
+    empty = not any(True for _ in block.attributes())   # a block that sets nothing needs a level
+    severity = v.choice("severity", SEVERITIES, "warning" if empty else None)
     attr = v.attr("severity")
     if name is None:
         return None  # an invalid severity is CH-E108; the name is still checked (CH-E401)
-    return m.PolicySetting(name, severity or "", block.span, attr.values[0].span if attr else block.span,
-                           block.header[0].span)
+    values = [(p, v.one(p.name, p.kind.read)) for p in params if v.has(p.name)]
+    checked = [(p, x) for p, x in values if x is not None and _in_range(policy, p, x, v, ctx)]
+    return m.PolicySetting(name, severity or "", block.span,
+                           attr.values[0].span if attr else block.span, block.header[0].span,
+                           tuple((p.name, x) for p, x in checked),
+                           {p.name: v.attr(p.name).values[0].span for p, _ in checked})
+
+
+def _registered(name: str | None) -> Policy | None:
+    """The registered policy called ``name`` (name or code), if any (unknown: CH-E401 in
+    `resolve`)."""
+    if name is None:
+        return None
+    from charter.policies import find
+
+    return find(name)
+
+
+def _policy_view(block: s.Block, ctx: Ctx, policy: Policy | None) -> View:
+    """The block seen through the policy's parameters: an unknown one is CH-E102 naming the
+    policy, with "did you mean" and every parameter it takes. (A policy that is not
+    registered takes anything: its name is the error, CH-E401.)"""
+    if policy is None:
+        return View(block, ctx, ("severity",), free_attrs=True)
+    known = ("severity",) + tuple(p.name for p in policy.params)
+    takes = ", ".join(f"`{k}`" for k in known)
+    unknown = []
+    for attr in block.attributes():
+        if attr.key in known:
+            continue
+        unknown.append(attr.key)
+        near = tuple(h for h in suggest(attr.key, known) if h.startswith("did you mean"))
+        ctx.reporter.error("CH-E102", f"policy {policy.name} has no parameter `{attr.key}`",
+                           attr.key_span, label="unknown parameter",
+                           help=near + (f"{policy.name} takes {takes}"
+                                        f" (`charter explain {policy.code}`)",))
+    return View(block, ctx, known + tuple(unknown))  # the View still reports duplicates
+
+
+def _in_range(policy: Policy, param: Param, value: object, v: View, ctx: Ctx) -> bool:
+    """Whether ``value`` is within the parameter's bounds (CH-E111 at the value if not)."""
+    problem = param.out_of_range(value)
+    if problem is None:
+        return True
+    ctx.reporter.error("CH-E111", f"`{param.name}: {param.show(value)}` is out of range for"
+                                  f" policy {policy.name}: it must be {problem}",
+                       v.attr(param.name).values[0].span, label=f"must be {problem}",
+                       help=(f"`{param.name}`: {param.doc} (default {param.default_text})",))
+    return False
 
 
 def _policy_ref(block: s.Block, ctx: Ctx) -> str | None:

@@ -92,7 +92,7 @@ class Tier:
     margin_y2: Decimal | None
     commission: Decimal | None
     commission_y2: Decimal | None
-    mdf: Decimal | MoneyValue | None
+    mdf: Decimal | MoneyValue | None   # a share of the deal's software revenue, or an amount
     mdf_claim: str
     tier_up: TierUp | None
     review: str | None
@@ -105,6 +105,7 @@ class Tier:
     doc: str
     span: Span
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    mdf_period: str | None = None   # `mdf: $5_000 per year`: the amount is per this period
 
 
 @dataclass(frozen=True)
@@ -412,6 +413,7 @@ class Scoring:
     bands: tuple[Band, ...]
     doc: str
     span: Span
+    scale: Decimal = Decimal(100)   # the points a full score is worth (the weights' total)
 
 
 @dataclass(frozen=True)
@@ -466,13 +468,16 @@ class GateCondition:
 
 @dataclass(frozen=True)
 class PolicySetting:
-    """`policy NAME { severity: ... }`: a program's severity for one policy."""
+    """`policy NAME { severity: ...; PARAM: VALUE }`: a program's severity for one policy and
+    the parameters it sets (checked against the policy's declared `Param`s when lowered)."""
 
     policy: str
     severity: str
     span: Span
     severity_span: Span
     name_span: Span | None = None
+    params: tuple[tuple[str, object], ...] = ()    # (name, typed value), as written
+    param_spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ BUILTIN = (
     "margin_death_line", "combined_cap", "no_step_down", "acyclic_attribution", "tier_ladder",
     "threshold_brackets", "msrp_floor", "flipper_mitigations", "commission_base",
     "scoring_model", "worked_examples", "ship_gate", "tier_count", "measurable_tiers",
-    "mdf_claim_rule", "commission_clawback", "lead_protection",
+    "mdf_claim_rule", "commission_clawback", "lead_protection", "mdf_cap",
 )
 
 

@@ -49,9 +49,8 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
             labels=tuple(Label(h.spans.get("source", h.span).to(h.spans.get("target", h.span)),
                                f"{h.source} and {h.target} meet on one deal here")
                          for h, _ in meets),
-            notes=("the referral commission base is software only: the services partner should"
-                   " not share its services revenue with a referrer who did not deliver them"
-                   " (the eJourney Partner & Channel page, C.2)",),
+            notes=("a referral commission is paid on software only: the services partner should"
+                   " not share its services revenue with a referrer who did not deliver them",),
             help=(f"write `commission_base: software` in {referral.name}",))
 
 
@@ -59,13 +58,13 @@ POLICY = Policy(
     code="CH-P009", name="commission_base", title="Referral commission on software only",
     severity=Severity.ERROR,
     rationale="When a referrer introduces a deal that a services-delivering partner closes, "
-              "both are paid on the same customer. The eJourney Partner & Channel page, C.2: "
-              "\"Referral commission is "
-              "calculated on software license revenue only, not on Layer 2 partner services. "
-              "This protects partners — they don't share services revenue with a referrer who "
-              "didn't deliver services.\" A referral commission on software and services takes "
-              "a cut of the closing partner's own work, and is a standing source of the "
-              "handover disputes the same page names in A(3).",
+              "both are paid on the same customer. The services are the closing partner's own "
+              "work: a referral commission on software and services takes a cut of revenue the "
+              "referrer did nothing to earn, makes the services partner price its work higher "
+              "or resent the handover, and is a standing source of handover disputes. Paying "
+              "referrals on software license revenue only keeps both partners whole (the "
+              "eJourney Partner & Channel page states this rule for its referral channel: it "
+              "protects partners who deliver services).",
     explain="For every `referral` or `affiliate` channel with `commission_base: "
             "software_and_services`, look for a `handover` (in either direction) between it and "
             "a channel whose partner delivers services: a channel that is not referral or "

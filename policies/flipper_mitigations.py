@@ -1,6 +1,7 @@
 """CH-P008 flipper_mitigations: the five controls against software-flipper risk.
 
-They are the eJourney Partner & Channel page's C.6 mitigations.
+A partner that buys software at wholesale and also delivers the services can keep the margin
+and under-deliver; these five controls are what keep a wholesale channel honest.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from charter.values import Criteria, Metric
 
 @dataclass(frozen=True)
 class Control:
-    """One of the five C.6 mitigations: what satisfies it and the block that adds it."""
+    """One of the five controls against software flipping: what satisfies it and the block
+    that adds it."""
 
     name: str                                   # "certification gate"
     block: str                                  # mitigation to add, `{channel}` filled in
@@ -85,7 +87,7 @@ def delivers_services(program: m.Program, channel: m.Channel) -> bool:
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
-    """Every wholesale channel whose partner delivers services has all five C.6 controls.
+    """Every wholesale channel whose partner delivers services has all five controls.
 
     A channel that resells at its own price (`Channel.resells_at_own_price`: `wholesale`,
     `resale`; not `internal`) is at risk when the program has a `layer: services` product
@@ -164,15 +166,17 @@ POLICY = Policy(
     severity=Severity.ERROR,
     rationale="Wholesale economics let a partner maximise the software margin while "
               "under-investing in services: customer experience erodes and the vendor's brand "
-              "bears the cost (the eJourney Partner & Channel page, A(2) and C.6). The page "
-              "names five non-negotiable "
-              "mitigations: a certification gate before wholesale access, customer NPS "
-              "visibility with a trigger (\"NPS < 7 across 2 consecutive quarters → tier "
-              "downgrade or program exit\"), service-level commitments per tier in the partner "
+              "bears the cost, because the customer still sees the vendor's product. Five "
+              "controls keep a wholesale channel that delivers services honest: a "
+              "certification gate before wholesale access, customer NPS visibility with a "
+              "trigger (e.g. NPS below 7 for two consecutive quarters leads to a tier "
+              "downgrade or exit), service-level commitments per tier in the partner "
               "agreement, a customer escalation path that bypasses the partner, and an annual "
-              "review on customer outcomes rather than volume. The failure mode if shipped "
-              "without them: \"partner signs wholesale agreement without certification → "
-              "software-flipper risk materializes within 2 quarters → customer NPS drops\".",
+              "review on customer outcomes rather than volume. Without them the risk shows "
+              "within a few quarters: a partner signs the wholesale agreement without being "
+              "certified, takes the margin, and customer satisfaction drops before anyone "
+              "looks. (The eJourney Partner & Channel page is one program that makes these "
+              "five non-negotiable.)",
     explain="Applies to each `wholesale` or `resale` channel (not `internal`) whose partner "
             "delivers services: the program has a `layer: services` product `delivered_by: "
             "partner`, or the channel has `owner: partner`. The channel needs five "

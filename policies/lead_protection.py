@@ -5,43 +5,68 @@ from typing import Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
-from charter.policies.base import Finding, Policy, PolicyContext
+from charter.policies.base import DURATION, Finding, Param, Policy, PolicyContext
+from charter.units import in_hours
+from charter.values import Duration
 
 
-def _zero(duration) -> bool:
-    return duration is not None and duration.amount <= 0
+def _protects(window: Duration | None, minimum: Duration | None) -> bool:
+    """A window above zero and, when the program sets `minimum`, at least that long."""
+    if window is None or window.amount <= 0:
+        return False
+    return minimum is None or in_hours(window) >= in_hours(minimum)
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
-    """Report each channel that is not `internal` with no (or a zero) `lead_protection`,
-    unless the program's `registration` block gives every registered deal a window."""
+    """Report each channel that is not `internal` with no, a zero or (against `minimum`) a
+    too short `lead_protection`, unless the program's `registration` block gives every
+    registered deal a window that protects it."""
+    minimum = ctx.param("minimum")
     registration = program.registration
-    if registration is not None and registration.window is not None \
-            and not _zero(registration.window):
+    if registration is not None and _protects(registration.window, minimum):
         return
+    program_wide = _registration_label(registration)
     for channel in program.channels:
-        if channel.internal:
+        window = channel.lead_protection
+        if channel.internal or _protects(window, minimum):
             continue
-        if channel.lead_protection is None:
+        if window is None:
             yield Finding(
                 f"channel `{channel.name}` has no `lead_protection`: nothing says how long a"
                 " lead the partner registers stays theirs",
                 channel.spans.get("header", channel.span), channel.name,
-                label="no `lead_protection`", help=_HELP)
-        elif _zero(channel.lead_protection):
+                label="no `lead_protection`", labels=program_wide, help=_help(minimum))
+        elif window.amount <= 0:
             yield Finding(
-                f"channel `{channel.name}`'s lead_protection is {channel.lead_protection}:"
+                f"channel `{channel.name}`'s lead_protection is {window}:"
                 " a registered lead is not protected at all",
                 channel.spans.get("lead_protection", channel.span), channel.name,
-                label="a window of zero",
-                labels=(Label(registration.span, "the registration `window` is zero too"),)
-                if registration is not None else (),
-                help=("set `lead_protection` to the window a registered lead stays the"
-                      " partner's, e.g. `lead_protection: 90 days`",))
+                label="a window of zero", labels=program_wide, help=_help(minimum, "set"))
+        else:
+            yield Finding(
+                f"channel `{channel.name}`'s lead_protection of {window} is shorter than the"
+                f" {minimum} the program requires",
+                channel.spans.get("lead_protection", channel.span), channel.name,
+                label=f"shorter than {minimum}", labels=program_wide, help=_help(minimum, "set"))
 
 
-_HELP = ("add `lead_protection: 90 days` (the exclusive window from lead registration), or a"
-         " program-wide `registration { window: 90 days }`",)
+def _registration_label(registration: m.Registration | None) -> tuple[Label, ...]:
+    if registration is None:
+        return ()
+    window = registration.window
+    said = f"the registration `window` ({window}) does not protect it either" \
+        if window is not None else "the registration block sets no `window`"
+    return (Label(registration.span, said),)
+
+
+def _help(minimum: Duration | None, verb: str = "add") -> tuple[str, ...]:
+    """How to protect the channel's leads (``verb``: "add" a window, "set" the one written)."""
+    example = str(minimum) if minimum is not None else "90 days"
+    if verb == "set" and minimum is None:
+        return ("set `lead_protection` to the window a registered lead stays the partner's,"
+                f" e.g. `lead_protection: {example}`",)
+    return (f"{verb} `lead_protection: {example}` (the exclusive window from lead registration),"
+            f" or a program-wide `registration {{ window: {example} }}`",)
 
 
 POLICY = Policy(
@@ -54,9 +79,12 @@ POLICY = Policy(
               "(30 days in its examples). Without one, every contested deal becomes a dispute "
               "settled case by case.",
     explain="Every channel that is not `internal` must have a `lead_protection` window above "
-            "zero, unless the program has a `registration` block whose `window` (above zero) "
-            "protects every registered deal. The finding is at the channel (or at a zero "
-            "`lead_protection`). Internal channels are benchmarks, not offers.",
+            "zero and at least `minimum` long when the program sets one, unless the "
+            "program has a `registration` block whose `window` meets the same test and so "
+            "protects every registered deal. Durations are compared in hours (a month is 730 "
+            "hours; business and calendar units count the same). The finding is at the "
+            "channel (or at its `lead_protection`). Internal channels are benchmarks, not "
+            "offers.",
     failing='''channel Referral {
     model: referral
     owner: vendor
@@ -66,4 +94,7 @@ POLICY = Policy(
     owner: vendor
     lead_protection: 60 days
 }''',
-    check=check)
+    check=check,
+    params=(Param("minimum", DURATION, None,
+                  "the shortest window a registered lead must stay the partner's, e.g. `30 days`",
+                  unset="any window above zero"),))

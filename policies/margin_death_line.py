@@ -1,6 +1,8 @@
 """CH-P001 margin_death_line: vendor net margin stays above the floor on every allowed route."""
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
 from typing import Iterator
 
 from charter import model as m
@@ -8,14 +10,35 @@ from charter.diagnostics import Label, Severity
 from charter.economics.engine import Quoter
 from charter.economics.kinds import ReasonCode
 from charter.economics.routes import Route, is_permitted, quotable, routes
-from charter.policies.base import Finding, Policy, PolicyContext
+from charter.numbers import pct
+from charter.policies.base import SHARE, Finding, Param, Policy, PolicyContext
+from charter.source import Span
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
-    """Quote a nominal deal on every allowed route; report routes under the margin floor."""
-    if program.economics is None:
+    """Quote a nominal deal on every allowed route; report routes under the margin floor.
+
+    The line is the program's `margin_floor`, or the policy's `floor` when that is higher
+    (`judged`); the engine, quoting a copy of the program with that line, decides."""
+    floor = ctx.param("floor")
+    if floor is not None and program.economics is not None \
+            and floor < program.economics.margin_floor:
+        yield _floor_below_line(program, floor, ctx.param_span("floor"))
+    judged = _judged(program, floor)
+    if judged.economics is None:
         return
-    priced = quotable(program)
+    failing = _below_the_line(program, judged, ctx)
+    line = _line_label(program, judged, ctx.param_span("floor"))
+    revisit = "`margin_floor`" if judged is program else "the policy's `floor`"
+    for worst, route, why in sorted(failing, key=lambda f: (f[0], f[1].text)):
+        yield _finding(program, route, why, len(failing), line, revisit)
+
+
+def _below_the_line(program: m.Program, judged: m.Program,
+                    ctx: PolicyContext) -> list[tuple[Decimal, Route, str]]:
+    """(worst-year margin, route, the engine's reason) for each allowed route ``judged``'s
+    line walks."""
+    priced = quotable(judged)
     quoter = ctx.quoter if priced is program else Quoter(priced)
     failing = []
     for route in routes(program):
@@ -27,15 +50,47 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
         if ReasonCode.MARGIN_FLOOR in reasons and is_permitted(set(reasons)):
             worst = min(y.vendor_net_margin for y in quote.years)
             failing.append((worst, route, reasons[ReasonCode.MARGIN_FLOOR].message))
-    for worst, route, why in sorted(failing, key=lambda f: (f[0], f[1].text)):
-        yield _finding(program, route, why, len(failing))
+    return failing
 
 
-def _finding(program: m.Program, route: Route, why: str, count: int) -> Finding:
+def _judged(program: m.Program, floor: Decimal | None) -> m.Program:
+    """``program`` with the line this policy judges by as its `margin_floor`: the higher of
+    `margin_floor` and the policy's `floor`. Without `internal economics`, a `floor` is
+    judged with no COGS (0%) and MDF counted."""
+    econ = program.economics
+    if floor is None or (econ is not None and floor <= econ.margin_floor):
+        return program
+    if econ is None:
+        econ = m.Economics(Decimal(0), floor, True, None, (), "", program.header.span)
+    return dataclasses.replace(program, economics=dataclasses.replace(econ, margin_floor=floor))
+
+
+def _line_label(program: m.Program, judged: m.Program, floor_span: Span | None) -> list[Label]:
+    """Where the line (and COGS) the routes are judged by are set."""
+    if judged is program:
+        return [Label(program.economics.span, "margin floor and COGS set here")]
+    labels = [Label(floor_span, f"the policy's {pct(judged.economics.margin_floor)} floor")]
+    if program.economics is not None:
+        labels.append(Label(program.economics.span, "COGS set here"))
+    return labels
+
+
+def _floor_below_line(program: m.Program, floor: Decimal, span: Span | None) -> Finding:
+    line = pct(program.economics.margin_floor)
+    return Finding(
+        f"the policy's floor {pct(floor)} is below the program's margin_floor {line}: routes"
+        f" are judged by {line}, the line every deal walks at",
+        span, "floor", label="lower than `margin_floor`", severity=Severity.WARNING,
+        labels=(Label(program.economics.span, f"margin_floor {line} set here"),),
+        help=(f"raise `floor` to {line} or more, or remove it",))
+
+
+def _finding(program: m.Program, route: Route, why: str, count: int, line: list[Label],
+             revisit: str) -> Finding:
     channel = program.channel(route.steps[-1][0])
     tier = channel.tier(route.steps[-1][1]) if route.steps[-1][1] else None
     span, what = _rate_span(channel, tier, route)
-    labels = [Label(program.economics.span, "margin floor and COGS set here")]
+    labels = list(line)
     for source, target in zip(route.steps, route.steps[1:]):
         h = program.handover(source[0], target[0])
         if h is not None:
@@ -45,7 +100,7 @@ def _finding(program: m.Program, route: Route, why: str, count: int) -> Finding:
         label=f"{what} on this route", labels=tuple(labels),
         notes=(f"{count} allowed route(s) are below the floor; the worst is listed first",),
         help=("lower this rate, exclude the tier from the handover (`allowed_tiers`), or "
-              "revisit `margin_floor`",))
+              f"revisit {revisit}",))
 
 
 def _rate_span(channel: m.Channel, tier: m.Tier | None, route: Route):
@@ -77,9 +132,13 @@ POLICY = Policy(
             "software, with MDF counted unless `mdf_counts_against_margin: no`. MDF kept off "
             "the floor is never kept off zero: a route where every payout, MDF included, "
             "leaves the vendor less than nothing is reported too. Every route whose margin "
-            "falls under `margin_floor` in some year is reported, worst first, with the "
-            "arithmetic. "
-            "Internal channels (benchmarks, not offers) are not routes.",
+            "falls under the line in some year is reported, worst first, with the "
+            "arithmetic. Internal channels (benchmarks, not offers) are not routes. The line "
+            "is the program's `internal economics { margin_floor }` (where every deal walks "
+            "in `charter quote`); `floor` can only raise it for this check, e.g. to demand "
+            "headroom above the walk line (a `floor` below `margin_floor` is a warning and "
+            "the routes are judged by `margin_floor`). A program without `internal "
+            "economics` is judged only when `floor` is set, with no COGS.",
     failing='''product Growth { layer: software; list_price: $100 per user per month }
 channel Reseller {
     model: wholesale
@@ -94,4 +153,8 @@ channel Reseller {
     tier Gold { margin: 35% }
 }
 internal economics { cogs: 3%; margin_floor: 60% }''',
-    check=check)
+    check=check,
+    params=(Param("floor", SHARE, None,
+                  "the vendor net margin every route must keep in every year; above the "
+                  "program's `margin_floor`, it raises the line this policy judges by",
+                  unset="the program's `margin_floor`", example="65%"),))

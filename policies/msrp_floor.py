@@ -82,14 +82,14 @@ POLICY = Policy(
     code="CH-P007", name="msrp_floor", title="MSRP floor and wholesale consistency",
     severity=Severity.ERROR,
     rationale="A wholesale partner buys at list × (1 − margin) and resells at or above the "
-              "customer list price (the eJourney Partner & Channel page, C.5: \"Partner buys at "
-              "wholesale, resells at retail ≥ MSRP\"; the partner-program practice guide's "
-              "reseller model: \"Partner buys at discount, sells at list\"). A margin below 0% "
+              "customer list price (the partner-program practice guide's reseller model: "
+              "\"Partner buys at discount, sells at list\"; the eJourney Partner & Channel page "
+              "is one program that states it: \"resells at retail ≥ MSRP\"). A margin below 0% "
               "prices wholesale above list, so the partner loses money on every sale; above 100% "
               "the vendor pays the partner to take the software. And without a declared MSRP floor "
               "a reseller can undercut the list price (and the vendor's direct and referral deals) "
-              "at will: \"partner cannot sell software below customer list price without "
-              "partner-program approval\" is only enforceable if the floor is stated.",
+              "at will: a rule that partners may not sell below list without the partner "
+              "program's approval is only enforceable if the floor is stated.",
     explain="(A margin or discount above 100% is refused where it is read, CH-E111.) When the "
             "program has a `wholesale` or `resale` channel, every software product with a "
             "`list_price` must declare `msrp_floor` (finding at the product; write "

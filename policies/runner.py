@@ -1,7 +1,8 @@
 """Running policies over a program: severities from the program, waivers, and their checks.
 
-- `policy NAME { severity: ... }` sets a policy's level (`off` skips it); an unknown name is
-  CH-E401.
+- `policy NAME { severity: ...; PARAM: VALUE }` sets a policy's level (`off` skips it) and
+  its parameters (read and checked when lowered; a check reads them with ``ctx.param``); an
+  unknown name is CH-E401.
 - A finding matched by a `waiver` (same policy; same subject, or the waiver names none) is
   reported as a note that says who waived it and why. An expired waiver is CH-E402 and the
   finding stands; a waiver that matches nothing is CH-W401; a waiver in use that expires
@@ -29,8 +30,8 @@ def run_policies(program: m.Program, reporter: Reporter,
     Waivers are judged as of ``today`` (default `charter.clock.today`, which honours
     CHARTER_TODAY).
     """
-    ctx = PolicyContext(program, today or clock.today())
-    levels = _levels(program, reporter)
+    ctx = PolicyContext(program, today or clock.today(), settings=settings(program))
+    levels = _levels(ctx.settings)
     waivers = _known_waivers(program, reporter)
     used: set[str] = set()
     subjects: dict[str, list[str]] = {}
@@ -39,6 +40,7 @@ def run_policies(program: m.Program, reporter: Reporter,
         level = levels.get(policy.code, policy.severity)
         if level == "off":
             continue
+        ctx.policy = policy                      # what `ctx.param` reads
         findings = list(policy.check(program, ctx))
         subjects[policy.name] = [f.subject for f in findings]
         ctx.results[policy.name] = []
@@ -63,13 +65,19 @@ def _milder(own: Severity | None, level: Severity) -> Severity:
     return own if own is not None and _ORDER[own] < _ORDER[level] else level
 
 
-def _levels(program: m.Program, reporter: Reporter) -> dict[str, Severity | str]:
-    levels: dict[str, Severity | str] = {}
+def settings(program: m.Program) -> dict[str, m.PolicySetting]:
+    """The program's `policy` blocks by policy code (unknown names are CH-E401 in `resolve`)."""
+    found = {}
     for setting in program.policy_settings:
-        policy = find(setting.policy)  # unknown names are CH-E401 in `resolve`
-        if policy is not None and setting.severity:
-            levels[policy.code] = LEVELS.get(setting.severity, setting.severity)
-    return levels
+        policy = find(setting.policy)
+        if policy is not None:
+            found[policy.code] = setting
+    return found
+
+
+def _levels(settings: dict[str, m.PolicySetting]) -> dict[str, Severity | str]:
+    return {code: LEVELS.get(s.severity, s.severity) for code, s in settings.items()
+            if s.severity}
 
 
 def _known_waivers(program: m.Program, reporter: Reporter) -> list[tuple[Policy, m.Waiver]]:

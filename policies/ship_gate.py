@@ -156,16 +156,15 @@ def _draft_note(program: m.Program, blocking: list[tuple[m.GateCondition, list[s
 POLICY = Policy(
     code="CH-P012", name=NAME, title="Ship gate holds before locking", severity=Severity.ERROR,
     runs_last=True, emits=("CH-E401",),
-    rationale="A program page is locked when its ship-gate conditions hold (the eJourney "
-              "Partner & Channel page, E: \"This "
-              "page is LOCKED when all six hold\"), and the cost of locking early is concrete: "
-              "\"partner signs wholesale agreement without certification → software-flipper "
-              "risk materializes within 2 quarters\"; \"referral and VAD both close same deal "
-              "without handover rule → commission dispute consumes commercial-owner attention "
-              "for weeks\". A launch checklist (the SaaS channel framework's Program Launch "
-              "Checklist) that is only "
-              "ticked by hand drifts from the program; naming the checks that prove each "
-              "condition makes `locked` mean something the compiler has verified.",
+    rationale="A program is locked (`status: locked`) when the conditions its owners agreed "
+              "must hold before partners sign do hold, and the cost of locking early is "
+              "concrete: a partner signs a wholesale agreement without certification and the "
+              "software-flipper risk shows within a couple of quarters; two channels close the "
+              "same deal without a handover rule and the commission dispute takes weeks of the "
+              "commercial owner's time. A launch checklist (the eJourney Partner & Channel "
+              "page's lock conditions, the SaaS channel framework's Program Launch Checklist) "
+              "that is only ticked by hand drifts from the program; naming the checks that "
+              "prove each condition makes `locked` mean something the compiler has verified.",
     explain="Runs after every other policy. Each `condition` of the `ship_gate` lists "
             "`requires:`: policy names (the condition holds only if that policy has no "
             "unwaived findings) or construct kinds the program must contain (`enablement`, "

@@ -1,10 +1,10 @@
 """The `brief` target: `internal-brief.md`, for the program's commercial owner.
 
 The owner reads the mitigations first, then the economics, then handover safety; then the
-policy results and the waivers (owner, reason, expiry; days left only when the build is
-stamped with a date, `--stamp YYYY-MM-DD`, so an unstamped brief is the same on every day), the
-ship gate, and finally everything the
-partner guide says, as partners read it. Internal: it reads the full config (its `internal`
+policy results with the policy parameters in effect (set in the program or defaults), the
+waivers (owner, reason, expiry; days left only when the build is stamped with a date, `--stamp
+YYYY-MM-DD`, so an unstamped brief is the same on every day), the ship gate, and finally
+everything the partner guide says, as partners read it. Internal: it reads the full config (its `internal`
 section: the vendor's economics on every route, internal channels and examples) and quotes
 deals in the engine's internal view.
 """
@@ -250,7 +250,28 @@ class Brief:
         count = len(list(all_policies()))
         lead = Para(f"{count} policies checked; {len(rows)} finding(s).")
         blocks = (lead, table(("Code", "Severity", "Finding"), rows)) if rows else (lead,)
-        return Section("policies", "Policy results", blocks)
+        return Section("policies", "Policy results", blocks + self._parameters())
+
+    def _parameters(self) -> tuple:
+        """Each policy parameter's value in effect for this program, and where it comes from
+        (set in the program's `policy` block, or the policy's default)."""
+        from charter.policies import all_policies
+        from charter.policies.runner import settings
+
+        written = settings(self.ctx.program)
+        rows = []
+        for policy in all_policies():
+            setting = written.get(policy.code)
+            off = " (off)" if setting is not None and setting.severity == "off" else ""
+            for param, value, own in policy.in_effect(setting):
+                shown = param.show(value) if value is not None else \
+                    "not set: " + param.unset.replace("`", "")
+                rows.append((f"{policy.code} {policy.name}{off}", param.name, shown,
+                             "set in the program" if own else "default"))
+        if not rows:
+            return ()
+        return (Para("Policy parameters in effect (charter explain CODE describes each):"),
+                table(("Policy", "Parameter", "Value", "Source"), rows))
 
     def waivers(self) -> Section:
         """Each waiver with its owner, reason and days to expiry (soonest first)."""

@@ -32,12 +32,13 @@ class BuildResult:
     failed: list[str] = field(default_factory=list)       # files whose program did not check
     stale: list[tuple[str, str]] = field(default_factory=list)  # --check: (path, why)
     clashes: list[str] = field(default_factory=list)      # program ids that cannot be built
+    refusals: list[str] = field(default_factory=list)     # "program: target: why" not built
     partial: bool = False                                 # only some targets were chosen
 
     @property
     def ok(self) -> bool:
         """No program failed, no internal error and nothing stale."""
-        return not self.failed and not self.stale and not self.clashes and \
+        return not self.failed and not self.stale and not self.clashes and not self.refusals and \
             not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
@@ -106,12 +107,17 @@ def _claim(program_id: str, path: Path, origin: dict[str, str], result: BuildRes
 def _run_targets(program, chosen, provenance: bool, stamp: str | None,
                  result: BuildResult) -> None:
     from charter.targets import BuildContext
+    from charter.targets.base import TargetRefused
 
     ctx = BuildContext(program, provenance=provenance, stamp=stamp)
     files: dict[str, bytes] = {}
     for target in chosen:
         try:
             made = target.build(ctx)
+        except TargetRefused as refused:  # declined with reasons: the other targets still build
+            result.refusals += [f"{program.header.id}: target `{target.name}` not built: {why}"
+                                for why in refused.reasons]
+            continue
         except Exception as exc:  # noqa: BLE001 - a target bug must not look like user error
             raise TargetError(f"internal error in target `{target.name}` building"
                               f" `{program.header.id}`: {exc}") from exc

@@ -313,6 +313,31 @@ def diff_command(files: tuple[str, ...], rev: str | None, fmt: str, view: str,
     sys.exit(run_diff(files, rev, fmt, view, fail_on))
 
 
+@main.command()
+@click.argument("program", type=click.Path(exists=True, dir_okay=False))
+@click.argument("deals", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="PAYOUTS.parquet or PAYOUTS.csv; decisions and rejects are written beside"
+                   " it (PAYOUTS.decisions.parquet, PAYOUTS.rejects.parquet).")
+@click.option("--input-format", "input_fmt", type=click.Choice(["csv", "parquet", "jsonl"]),
+              help="The input's format (default: by its extension).")
+@click.option("--memory-limit", default="2GB", show_default=True,
+              help="DuckDB's memory limit; beyond it, DuckDB spills to --temp-dir.")
+@click.option("--temp-dir", type=click.Path(file_okay=False),
+              help="Where DuckDB spills (default: beside the output).")
+@click.option("--threads", type=int, help="DuckDB threads (default: the CPUs).")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def payouts(program: str, deals: str, out: str, input_fmt: str | None, memory_limit: str,
+            temp_dir: str | None, threads: int | None, quiet: bool) -> None:
+    """The commission run: every payout line of every deal in DEALS (CSV, Parquet or JSON
+    Lines of quote requests), computed by PROGRAM's SQL in embedded DuckDB (docs/warehouse.md)."""
+    from charter.warehouse.command import run_payouts
+
+    _check_today()
+    sys.exit(run_payouts(program, deals, out, input_fmt, memory_limit, temp_dir, threads,
+                         quiet))
+
+
 def _check_today() -> None:
     """CHARTER_TODAY, when set, must be a date: waiver expiry is judged against it."""
     import os

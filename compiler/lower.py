@@ -6,8 +6,9 @@ missing values are reported with spans and help; lowering never stops at the fir
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from charter import model as m
 from charter import syntax as s
@@ -28,12 +29,9 @@ ENFORCEMENTS = ("gate", "periodic_review", "contractual_sla", "escalation_path")
 STATUSES = ("draft", "locked")
 ROUNDINGS = ("half_up", "half_even", "down", "up")
 MINOR_UNITS = {"IDR": 0, "JPY": 0}  # what is actually paid; everything else in cents
-TOP_LEVEL = ("program", "product", "channel", "attribution", "handover", "economics",
-             "mitigation", "registration", "clawback", "spiff", "scoring", "process",
-             "enablement", "ship_gate", "example", "policy", "waiver")
-BLOCK_KINDS = frozenset(TOP_LEVEL + ("tier", "thresholds", "support", "white_label", "service",
-                                     "split", "step", "item", "condition", "dimension", "band",
-                                     "expect"))
+# The block kinds that only appear inside another block (each read by its parent's parse_*).
+NESTED_KINDS = ("tier", "thresholds", "support", "white_label", "service", "split", "step",
+                "item", "condition", "dimension", "band", "expect")
 EXPECT_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
                   "unit_price", "wholesale_unit_price",
                   "vendor_receives", "partner_margin", "commission", "mdf", "partner_gross",
@@ -750,3 +748,46 @@ def _expected_value(reader: Reader, metric: str, value: s.Value):
     if metric in PERCENT_METRICS:
         return reader.percent(value)
     return reader.money(value)
+
+
+# ---- the construct table --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Construct:
+    """One top-level block kind: the one place it is declared. The parser's block kinds, the
+    assembly of `Program`, the duplicate-name check and the ship gate's `requires:` words all
+    derive from `CONSTRUCTS`, so a new construct is its dataclass and `Program` field in
+    model.py and its `parse_<construct>` plus one row here."""
+
+    kind: str                      # the block keyword: `channel`
+    field: str                     # the `Program` field it fills: `channels`
+    lower: Callable                # parse_<construct>(block, ctx)
+    many: bool = True              # any number of blocks, or at most one
+    named: str | None = "name"     # the model attribute that names it (None: no duplicates)
+    gate: bool = False             # a ship gate may `requires:` the program to have one
+    absent: object = None          # the field's value without a block (one-block kinds)
+
+
+CONSTRUCTS = (
+    Construct("program", "header", parse_header, many=False, named=None),
+    Construct("product", "products", parse_product),
+    Construct("channel", "channels", parse_channel),
+    Construct("attribution", "attribution", parse_attribution, many=False, named=None, gate=True),
+    Construct("handover", "handovers", parse_handover, named=None, gate=True),
+    Construct("economics", "economics", parse_economics, many=False, named=None),
+    Construct("mitigation", "mitigations", parse_mitigation, gate=True),
+    Construct("registration", "registration", parse_registration, many=False, named=None,
+              gate=True),
+    Construct("clawback", "clawbacks", parse_clawback, gate=True),
+    Construct("spiff", "spiffs", parse_spiff),
+    Construct("scoring", "scorings", parse_scoring),
+    Construct("process", "processes", parse_process, gate=True),
+    Construct("enablement", "enablement", parse_enablement, many=False, named=None, gate=True,
+              absent=()),
+    Construct("ship_gate", "ship_gate", parse_ship_gate, many=False, named=None, absent=()),
+    Construct("example", "examples", parse_example, gate=True),
+    Construct("policy", "policy_settings", parse_policy, named="policy"),
+    Construct("waiver", "waivers", parse_waiver),
+)
+TOP_LEVEL = tuple(c.kind for c in CONSTRUCTS)
+BLOCK_KINDS = frozenset(TOP_LEVEL + NESTED_KINDS)

@@ -9,7 +9,7 @@ from importlib import import_module
 from charter.targets.base import BuildContext, Target
 
 # The built-in targets, in build order (name -> module); `charter build --list-targets`.
-BUILTIN = ("config", "schema", "fixtures", "guide", "brief")
+BUILTIN = ("config", "schema", "fixtures", "guide", "brief", "sql")
 
 
 def targets() -> dict[str, Target]:

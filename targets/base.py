@@ -49,6 +49,15 @@ class BuildContext:
         return partner_projection(self.config)
 
 
+class TargetRefused(Exception):
+    """A target declines a program it cannot build faithfully (each reason names the
+    construct): the build reports it for that program and target and builds the rest."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = list(reasons)
+
+
 @dataclass(frozen=True)
 class Target:
     """An output: a name, who reads it, and the function that makes its files."""

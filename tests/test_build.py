@@ -227,3 +227,23 @@ def test_an_unwritable_output_is_an_error_not_a_traceback(registry, tmp_path):
 def test_an_empty_target_list_is_a_usage_error(registry, tmp_path):
     result = run(PROGRAMS, "--out", tmp_path / "out", "--target", "")
     assert result.exit_code == 2 and "names no target" in result.output
+
+
+def test_a_target_that_refuses_a_program_is_reported_and_the_rest_is_built(registry, tmp_path):
+    """A target that cannot build a program faithfully (the SQL target, say) declines it by
+    name: exit 1, its reasons on stderr, the other targets' files written, none of its own."""
+    from charter.targets.base import TargetRefused
+
+    def refuse(ctx):
+        if ctx.program.header.id == "ejourney":
+            raise TargetRefused(["`influenced_rate` is not computed"])
+        return {"made.txt": b"made\n"}
+
+    registry["picky"] = Target("picky", "declines ejourney", "machines", refuse)
+    out = tmp_path / "out"
+    result = run(project(tmp_path), "--out", out)
+    assert result.exit_code == 1
+    assert "ejourney: target `picky` not built: `influenced_rate` is not computed" in result.output
+    assert (out / "ejourney" / "echo.json").is_file()
+    assert not (out / "ejourney" / "made.txt").exists()
+    assert (out / "saas_reseller" / "made.txt").is_file()

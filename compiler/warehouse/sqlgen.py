@@ -1,0 +1,820 @@
+"""The commission run as SQL: a program's payouts over a table of deals, in DuckDB's dialect.
+
+`statements(constants)` returns the named SELECTs of one program, each reading the ones before
+it (`charter_checked`, `charter_rejects`, `charter_run`, `charter_years`, `charter_decisions`,
+`charter_payouts`); `script` renders them as views for a dialect (charter.warehouse.dialects).
+The program's constants are compiled in as VALUES tables (closers, handovers) and CASE
+expressions (products, ladders, splits), all from `charter.warehouse.constants`.
+
+Exactness. Money is fixed-point DECIMAL end to end, never a float, and every type is declared
+so that no product or sum exceeds 38 digits (Spark would otherwise drop decimals without a
+word): per deal-year amounts are below 10^17 (rows above are rejected), money is
+DECIMAL(20+m, m), rates DECIMAL(r+2, r), unrounded products DECIMAL(32, m+r). Amounts are
+rounded where the engine rounds them, with the program's mode: `half_up` is ROUND (half away
+from zero in DuckDB, Spark and Trino alike); `half_even`, `down` and `up` are written with
+FLOOR and CEIL. The one quotient the engine reports (a marginal ladder's effective rate,
+half-even to 1e-6) is estimated in DOUBLE and then settled by exact comparisons.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from charter.warehouse.constants import (AMOUNT_LIMIT, DEAL, MAX_STEPS, RATE_DECIMALS,
+                                         Constants, Refusal)
+from charter.economics.request import MAX_DATE_YEAR, MAX_SEATS, MAX_YEARS
+
+YEARS = range(1, MAX_YEARS + 1)
+STEPS = range(1, MAX_STEPS + 1)
+DEAL_RATE_TYPE = f"DECIMAL({RATE_DECIMALS + 1}, {RATE_DECIMALS})"
+OUT_RATE = "DECIMAL(10, 6)"
+VIEWS = ("charter_checked", "charter_rejects", "charter_run", "charter_years",
+         "charter_verdicts", "charter_decisions", "charter_lines", "charter_payout_lines",
+         "charter_payouts")
+OUTPUTS = {"payouts": "charter_payouts", "decisions": "charter_decisions",
+           "rejects": "charter_rejects"}
+
+
+def q(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def in_list(column: str, names) -> str:
+    names = list(names)
+    if not names:
+        return "FALSE"
+    return f"{column} IN ({', '.join(q(n) for n in names)})"
+
+
+def _int_digits(value: Decimal) -> int:
+    return max(1, len(str(int(abs(value)))))
+
+
+class Gen:
+    """Builds one program's statements; the types follow its minor units and rate decimals."""
+
+    def __init__(self, c: Constants, table: str = "deals"):
+        self.c = c
+        self.table = table
+        self.m = m = c.minor_units
+        self.r = r = c.rate_scale
+        self.s = s = m + r
+        self.money_t = f"DECIMAL({20 + m}, {m})"
+        self.io_t = f"DECIMAL(38, {m})"
+        self.rate_t = f"DECIMAL({r + 2}, {r})"
+        self.exact_t = f"DECIMAL(32, {s})"
+        self.cum_t = f"DECIMAL({20 + m}, {m})"
+
+    # ---- literals and arithmetic -----------------------------------------------------------
+
+    def rate(self, value: Decimal | None) -> str:
+        if value is None:
+            return f"CAST(NULL AS {self.rate_t})"
+        return f"CAST({value:f} AS {self.rate_t})"
+
+    def amount(self, value: Decimal | None) -> str:
+        """A constant amount (a bracket bound, a price) at its own scale."""
+        if value is None:
+            return f"CAST(NULL AS {self.money_t})"
+        scale = max(self.m, -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0)
+        return f"CAST({value:f} AS DECIMAL({_int_digits(value) + scale}, {scale}))"
+
+    def money(self, x: str) -> str:
+        """``x`` rounded to the minor unit with the program's rounding, as money."""
+        return f"CAST({round_to(x, self.m, self.c.rounding)} AS {self.money_t})"
+
+    def times(self, a: str, b: str) -> str:
+        """An exact product of money and a rate (never more than 38 digits)."""
+        return f"CAST(CAST({a} AS {self.money_t}) * CAST({b} AS {self.rate_t}) AS {self.exact_t})"
+
+    def add(self, *terms: str, type_: str | None = None) -> str:
+        """A sum, cast after each addition so that no intermediate widens past 38 digits."""
+        type_ = type_ or self.exact_t
+        out = f"CAST({terms[0]} AS {type_})"
+        for term in terms[1:]:
+            out = f"CAST({out} + CAST({term} AS {type_}) AS {type_})"
+        return out
+
+    # ---- the statements ---------------------------------------------------------------------
+
+    def statements(self) -> list[tuple[str, str]]:
+        return [("charter_checked", self.checked()), ("charter_rejects", self.rejects()),
+                ("charter_run", self.run()), ("charter_years", self.years()),
+                ("charter_verdicts", self.decisions()),
+                ("charter_decisions", self.decisions_out()), ("charter_lines", self.lines()),
+                ("charter_payout_lines", self.payouts()), ("charter_payouts", self.payouts_out())]
+
+    def payouts_out(self) -> str:
+        from charter.warehouse.tables import payout_columns
+
+        return f"SELECT {', '.join(c.name for c in payout_columns())} FROM charter_payout_lines"
+
+    # -- checked: every row of the input with the first problem found in it (or NULL) --
+
+    def checked(self) -> str:
+        c, m = self.c, self.m
+        steps = ",\n    ".join(f"step{k}_channel, step{k}_tier, CAST(step{k}_rate AS"
+                                f" {DEAL_RATE_TYPE}) AS step{k}_rate, step{k}_partner"
+                                for k in STEPS)
+        count = "CASE " + " ".join(f"WHEN step{k}_channel IS NULL THEN {k - 1}" for k in STEPS) \
+            + f" ELSE {MAX_STEPS} END"
+        zero = f"CAST(0 AS {self.io_t})"
+        inner = f"""SELECT line, id, product, seats, COALESCE(years, 1) AS years,
+    unit_price, COALESCE(services_one_time, {zero}) AS services_one_time,
+    COALESCE(services_per_year, {zero}) AS services_per_year, close_date,
+    COALESCE(start_date, close_date) AS contract_start,
+    COALESCE(price_approved, FALSE) AS price_approved, COALESCE(certified, TRUE) AS certified,
+    COALESCE(registered, TRUE) AS registered, split,
+    {steps},
+    {count} AS n_steps,
+    COUNT(*) OVER (PARTITION BY id) AS id_count,
+    COUNT(*) OVER (PARTITION BY line) AS line_count
+  FROM {self.table}"""
+        closer = {f: "CASE n_steps " + " ".join(f"WHEN {k} THEN step{k}_{f}" for k in STEPS)
+                  + " END" for f in ("channel", "tier", "rate", "partner")}
+        products = {p.name: p for p in c.products}
+        unit_list = self.case("product", {n: self.amount(p.unit_list)
+                                          for n, p in products.items()})
+        periods = self.case("product", {n: str(p.periods) for n, p in products.items()})
+        quantity = f"CAST(CAST(seats AS BIGINT) * {periods} AS DECIMAL(11, 0))"
+        price = f"COALESCE(unit_price, {unit_list})"
+        middle = f"""SELECT i.*,
+    {closer['channel']} AS closer_channel, {closer['tier']} AS closer_tier,
+    {closer['rate']} AS closer_rate, {closer['partner']} AS closer_partner,
+    {periods} AS periods, {unit_list} AS unit_list, {price} AS unit_price_quoted,
+    CASE WHEN seats BETWEEN 1 AND {MAX_SEATS} AND COALESCE(unit_price, 0) < {AMOUNT_LIMIT}
+         THEN CAST(CAST({price} AS DECIMAL({17 + m}, {m})) * {quantity} AS DECIMAL({29 + m}, {m}))
+    END AS software_exact,
+    CASE WHEN seats BETWEEN 1 AND {MAX_SEATS}
+         THEN CAST({unit_list} * {quantity} AS {self.exact_t}) END AS software_list_exact
+  FROM ({inner}) i"""
+        return f"SELECT d.*, {self.errors()} AS error\nFROM ({middle}) d"
+
+    def case(self, column: str, mapping: dict[str, str], default: str = "NULL") -> str:
+        if not mapping:
+            return default
+        return f"CASE {column} " + " ".join(f"WHEN {q(k)} THEN {v}" for k, v in mapping.items()) \
+            + f" ELSE {default} END"
+
+    def errors(self) -> str:
+        c = self.c
+        checks: list[tuple[str, str]] = []
+        add = checks.append
+        add(("line IS NULL", q("line: missing: every row needs its own line number")))
+        add(("line_count > 1", q("line: not unique: every row needs its own line number")))
+        add(("id IS NULL OR id = ''", q("id: missing: every deal needs its own id")))
+        add(("id_count > 1", f"'id: `' || id || '` is on ' || CAST(id_count AS VARCHAR) ||"
+                             f" ' rows; each deal needs its own id'"))
+        priced = [p.name for p in c.products]
+        add(("product IS NULL", q("product: missing")))
+        add((f"NOT ({in_list('product', priced)})",
+             f"'product: unknown product `' || product || '`"
+             + (f"; priced products: {', '.join(priced)}" if priced else
+                "; the program prices no product, so nothing can be quoted") + "'"))
+        add((f"seats IS NULL OR seats < 1 OR seats > {MAX_SEATS}",
+             q(f"seats: expected an integer from 1 to {MAX_SEATS}")))
+        add((f"years < 1 OR years > {MAX_YEARS}", q(f"years: expected 1 to {MAX_YEARS}")))
+        add(("close_date IS NULL", q("close_date: missing (a commission run orders the deals"
+                                     " by their close date)")))
+        add(("unit_price < 0 OR services_one_time < 0 OR services_per_year < 0",
+             q("an amount is negative")))
+        for name in ("unit_price", "services_one_time", "services_per_year"):
+            add((f"{name} >= {AMOUNT_LIMIT}", q(f"{name}: at most {AMOUNT_LIMIT - 1} (the SQL"
+                                                 " target's limit per deal-year)")))
+        add((f"software_exact >= {AMOUNT_LIMIT} OR software_list_exact >= {AMOUNT_LIMIT}",
+             q(f"the deal's software value per year reaches {AMOUNT_LIMIT} (the SQL target's"
+               " limit per deal-year)")))
+        add((f"EXTRACT(YEAR FROM contract_start) + years > {MAX_DATE_YEAR}",
+             q("the contract would end after 9999-12-31")))
+        for k in STEPS:
+            add((f"step{k}_channel IS NULL AND (step{k}_tier IS NOT NULL OR step{k}_rate IS NOT"
+                 f" NULL OR step{k}_partner IS NOT NULL)",
+                 q(f"route step {k}: a tier, rate or partner without a channel")))
+            if k < MAX_STEPS:
+                add((f"step{k}_channel IS NULL AND step{k + 1}_channel IS NOT NULL",
+                     q(f"route step {k} is empty but step {k + 1} is not")))
+        names = [ch.name for ch in c.channels]
+        internal = [ch.name for ch in c.channels if ch.internal]
+        for k in STEPS:
+            col, path = f"step{k}_channel", f"route[{k - 1}]"
+            add((f"{col} IS NOT NULL AND NOT ({in_list(col, names)})",
+                 f"'{path}.channel: unknown channel `' || {col} || '`'"))
+            add((in_list(col, internal), f"'{path}.channel: channel `' || {col} || '` is"
+                 f" internal (a benchmark, not an offer): it cannot be quoted'"))
+            for ch in c.channels:
+                if ch.internal:
+                    continue
+                is_ch, tier, rate = f"{col} = {q(ch.name)}", f"step{k}_tier", f"step{k}_rate"
+                if ch.tiers:
+                    add((f"{is_ch} AND {tier} IS NULL",
+                         q(f"{path}: channel `{ch.name}` has tiers; say which one (`tier`:"
+                           f" {', '.join(ch.tiers)})")))
+                    add((f"{is_ch} AND NOT ({in_list(tier, ch.tiers)})",
+                         f"'{path}.tier: unknown tier of {ch.name} `' || {tier} || '`'"))
+                else:
+                    add((f"{is_ch} AND {tier} IS NOT NULL",
+                         q(f"{path}.tier: channel `{ch.name}` has no tiers")))
+                if ch.ranged:
+                    low, high = ch.ranged
+                    add((f"{is_ch} AND {rate} IS NULL",
+                         q(f"{path}: channel `{ch.name}` discounts {_pct(low)} .. {_pct(high)};"
+                           " give the deal's rate")))
+                    add((f"{is_ch} AND ({rate} < {self.rate(low)} OR {rate} > {self.rate(high)})",
+                         q(f"{path}.rate: outside `{ch.name}`'s range {_pct(low)} .."
+                           f" {_pct(high)}")))
+                else:
+                    add((f"{is_ch} AND {rate} IS NOT NULL",
+                         q(f"{path}.rate: channel `{ch.name}` has no negotiable discount range,"
+                           " so a deal's rate would change nothing")))
+        for i in STEPS:
+            for j in STEPS:
+                if i < j:
+                    add((f"step{i}_channel = step{j}_channel",
+                         f"'route[{j - 1}].channel: `' || step{j}_channel || '` is already on"
+                         f" the route: a channel is paid once per deal'"))
+        splits = [s.name for s in c.splits]
+        add((f"split IS NOT NULL AND NOT ({in_list('split', splits)})",
+             "'split: unknown split `' || split || '`'" if splits else
+             q("split: the program declares no splits")))
+        add(("split IS NOT NULL AND n_steps = 0",
+             "'split: split `' || split || '` divides a partner''s payout, but the deal is"
+             " direct (no route)'"))
+        for split in c.splits:
+            for party, _share in split.parties:
+                if party not in ("partner", "direct", "vendor"):
+                    add((f"split = {q(split.name)} AND closer_channel <> {q(party)}",
+                         f"'split: split `{split.name}` pays `{party}`, which is not the deal''s"
+                         f" partner of record (`' || closer_channel || '`)'"))
+        if c.unregistered is None:
+            add(("NOT registered", q("registered: the program has no rule for unregistered"
+                                     " deals (`unregistered_rate`)")))
+        return "CASE " + "\n    ".join(f"WHEN {cond} THEN {msg}" for cond, msg in checks) + \
+            " END"
+
+    def rejects(self) -> str:
+        return "SELECT line, id, error FROM charter_checked WHERE error IS NOT NULL"
+
+    # -- run: valid deals with their route's roles and the cumulative volume before each --
+
+    def closers_values(self, alias: str) -> str:
+        c = self.c
+        cols = ["channel", "tier", "registered", "collects"] + [f"r{y}" for y in YEARS] + \
+            ["deal_rate", "rate_cap", "with_services", "mdf", "has_ladder", "timing"]
+        rows = []
+        for row in c.closers:
+            rates = [self.rate(None) if r in (None, DEAL) else self.rate(r) for r in row.rates]
+            rows.append([q(row.channel), q(row.tier or ""), _bool(row.registered),
+                         _bool(row.collects), *rates, _bool(row.rates[0] == DEAL),
+                         self.rate(row.cap), _bool(row.with_services), self.rate(row.mdf),
+                         _bool(row.ladder), q(str(row.timing))])
+        return self.values(rows, cols, [q(""), q(""), "FALSE", "FALSE"]
+                           + [self.rate(None)] * MAX_YEARS
+                           + ["FALSE", self.rate(None), "FALSE", self.rate(Decimal(0)), "FALSE",
+                              q("")], alias)
+
+    def handovers_values(self, alias: str) -> str:
+        c = self.c
+        cols = ["source", "target", "target_tier", "allowed"] + [f"r{y}" for y in YEARS] + \
+            ["with_services", "timing", "cap", "cap_year"]
+        rows = []
+        for h in c.handovers:
+            tiers = c.channel(h.target).tiers or (None,)
+            for tier in tiers:
+                rows.append([q(h.source), q(h.target), q(tier or ""), _bool(tier in h.allowed),
+                             *[self.rate(r) for r in h.rates], _bool(h.with_services),
+                             q(str(h.timing)), self.rate(h.cap), str(h.cap_year)])
+        return self.values(rows, cols, [q(""), q(""), q(""), "FALSE"]
+                           + [self.rate(None)] * MAX_YEARS
+                           + ["FALSE", q(""), self.rate(None), "1"], alias)
+
+    @staticmethod
+    def values(rows: list[list[str]], cols: list[str], empty: list[str], alias: str) -> str:
+        """A VALUES table ``alias``(``cols``); with no rows, one typed row that is filtered out."""
+        names = ", ".join(cols)
+        if not rows:
+            return (f"(SELECT * FROM (VALUES ({', '.join(empty)})) AS e({names}) WHERE FALSE)"
+                    f" AS {alias}")
+        body = ",\n      ".join("(" + ", ".join(r) + ")" for r in rows)
+        return f"(VALUES\n      {body}) AS {alias}({names})"
+
+    def run(self) -> str:
+        c = self.c
+        products = {p.name: p for p in c.products}
+        floor = self.case("product", {n: self.amount(p.msrp_floor) for n, p in products.items()
+                                      if p.msrp_floor is not None})
+        certification = in_list("d.closer_channel",
+                                [ch.name for ch in c.channels if ch.certification])
+        hjoins, hcols = [], []
+        for k in range(1, MAX_STEPS):
+            hjoins.append(f"LEFT JOIN {self.handovers_values(f'h{k}')}"
+                          f" ON d.n_steps > {k} AND h{k}.source = d.step{k}_channel"
+                          f" AND h{k}.target = d.step{k + 1}_channel"
+                          f" AND h{k}.target_tier = COALESCE(d.step{k + 1}_tier, '')")
+            hcols.append(f"h{k}.source IS NOT NULL AS h{k}_found, h{k}.allowed AS h{k}_allowed, "
+                         + ", ".join(f"h{k}.r{y} AS h{k}_r{y}" for y in YEARS)
+                         + f", h{k}.with_services AS h{k}_with_services, h{k}.timing AS"
+                           f" h{k}_timing, h{k}.cap AS h{k}_cap, h{k}.cap_year AS h{k}_cap_year")
+        cap = "CASE d.n_steps " + " ".join(f"WHEN {k + 1} THEN h{k}.cap" for k in
+                                           range(1, MAX_STEPS)) + " END"
+        cap_year = "CASE d.n_steps " + " ".join(f"WHEN {k + 1} THEN h{k}.cap_year" for k in
+                                                range(1, MAX_STEPS)) + " END"
+        ladder_rows = c.ladders
+        per_deal = in_list("d.closer_channel", [ch.name for ch in ladder_rows
+                                                if ch.ladder.per_deal])
+        period = self.case("d.closer_channel", {ch.name: _period(ch.ladder.reset)
+                                                for ch in ladder_rows}, "0")
+        joined = f"""SELECT d.*, {floor} AS msrp_floor,
+    {self.money('d.software_list_exact')} AS software_list,
+    {self.money('d.software_exact')} AS software,
+    COALESCE(cr.collects, FALSE) AS collects,
+    {', '.join(f'cr.r{y} AS c_r{y}' for y in YEARS)},
+    COALESCE(cr.deal_rate, FALSE) AS deal_rate, cr.rate_cap, cr.with_services,
+    COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf,
+    COALESCE(cr.has_ladder, FALSE) AS has_ladder,
+    COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
+    cr.timing AS closer_timing, {certification} AS needs_certification,
+    {cap} AS cap, {cap_year} AS cap_year,
+    {period} AS period,
+    {', '.join(hcols)}
+  FROM charter_checked d
+  LEFT JOIN {self.closers_values('cr')} ON d.n_steps > 0 AND cr.channel = d.closer_channel
+    AND cr.tier = COALESCE(d.closer_tier, '') AND cr.registered = d.registered
+  {chr(10).join('  ' + j for j in hjoins)}
+  WHERE d.error IS NULL"""
+        # year 1's volume on the ladder: what the next deal of the period carries forward
+        rate1 = self.closer_rate("1", "j")
+        basis = "CASE WHEN j.collects THEN j.software_list ELSE j.software END"
+        margin1 = self.money(self.times(basis, rate1))
+        services1 = self.add("j.services_one_time", "j.services_per_year", type_=self.money_t)
+        volume = (f"CASE WHEN NOT j.cumulates THEN NULL WHEN j.collects THEN"
+                  f" CAST({basis} - {margin1} AS {self.money_t}) WHEN j.with_services THEN"
+                  f" CAST({basis} + {services1} AS {self.money_t}) ELSE {basis} END")
+        # seq: the row's line (unique, checked): the key every later statement joins on
+        with_volume = f"SELECT j.*, {volume} AS volume, j.line AS seq FROM ({joined}) j"
+        window = ("PARTITION BY v.cumulates, v.closer_channel, v.closer_partner, v.period"
+                  " ORDER BY v.close_date, v.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
+        zero = f"CAST(0 AS {self.cum_t})"
+        return (f"SELECT v.*, CASE WHEN v.cumulates THEN COALESCE(CAST(SUM(v.volume) OVER"
+                f" ({window}) AS {self.cum_t}), {zero}) ELSE {zero} END AS before\n"
+                f"FROM ({with_volume}) v")
+
+    def closer_rate(self, year: str, alias: str) -> str:
+        """The partner of record's rate in contract year ``year`` (NULL: its ladder sets it)."""
+        by_year = f"CASE {year} " + " ".join(f"WHEN {y} THEN {alias}.c_r{y}" for y in YEARS) + \
+            " END"
+        deal = f"CAST({alias}.closer_rate AS {self.rate_t})"
+        capped = f"CASE WHEN {alias}.rate_cap IS NOT NULL AND {alias}.rate_cap < {deal} THEN" \
+                 f" {alias}.rate_cap ELSE {deal} END"
+        return f"CASE WHEN {alias}.deal_rate THEN {capped} ELSE {by_year} END"
+
+    # -- years: one row per deal and contract year, every amount and the vendor's economics --
+
+    def years(self) -> str:
+        c, money, times, add = self.c, self.money, self.times, self.add
+        years = self.values([[str(y)] for y in YEARS], ["y"], ["1"], "yy")
+        services = (f"CAST(r.services_per_year + CASE WHEN yy.y = 1 THEN r.services_one_time"
+                    f" ELSE CAST(0 AS {self.io_t}) END AS {self.money_t})")
+        intro = []
+        for k in range(1, MAX_STEPS):
+            rate = f"CASE yy.y " + " ".join(f"WHEN {y} THEN r.h{k}_r{y}" for y in YEARS) + " END"
+            intro.append(f"CASE WHEN r.h{k}_found THEN {rate} END AS i{k}_rate")
+        a = f"""SELECT r.*, yy.y AS year,
+    {self.anniversary('r.contract_start', 'yy.y - 1')} AS year_start,
+    CAST({self.anniversary('r.contract_start', 'yy.y')} - INTERVAL '1' DAY AS DATE) AS year_end,
+    {services} AS services,
+    CASE WHEN r.collects THEN r.software_list ELSE r.software END AS basis,
+    CASE WHEN r.collects THEN CAST(r.software - r.software_list AS {self.money_t})
+         ELSE CAST(0 AS {self.money_t}) END AS spread,
+    {self.closer_rate('yy.y', 'r')} AS c_rate,
+    {', '.join(intro)}
+  FROM charter_run r JOIN {years} ON yy.y <= r.years"""
+        intro_amounts = []
+        for k in range(1, MAX_STEPS):
+            base = (f"CASE WHEN a.h{k}_with_services THEN {add('a.basis', 'a.services', type_=self.money_t)}"
+                    f" ELSE a.basis END")
+            intro_amounts.append(f"{base} AS i{k}_base")
+            intro_amounts.append(f"CASE WHEN a.i{k}_rate IS NOT NULL THEN {money(times(base, f'a.i{k}_rate'))}"
+                                 f" END AS i{k}_amount")
+        cbase = f"CASE WHEN a.with_services THEN {add('a.basis', 'a.services', type_=self.money_t)} ELSE a.basis END"
+        margin = money(times("a.basis", "a.c_rate"))
+        b = f"""SELECT a.*,
+    {cbase} AS c_base,
+    CASE WHEN a.collects THEN {margin} END AS margin,
+    CASE WHEN NOT a.collects AND a.c_rate IS NOT NULL THEN {money(times(cbase, 'a.c_rate'))} END
+      AS c_fixed,
+    {money(times('a.basis', 'a.mdf'))} AS mdf_amount,
+    {', '.join(intro_amounts)}
+  FROM ({a}) a"""
+        lbase = f"CASE WHEN b.collects THEN CAST(b.basis - b.margin AS {self.money_t}) ELSE b.c_base END"
+        c_ = f"""SELECT b.*,
+    b.has_ladder AND (b.collects OR b.c_rate IS NULL) AS ladder_applies,
+    {lbase} AS l_base
+  FROM ({b}) b"""
+        d_ = f"SELECT c_.*, {self.ladder_columns('c_')} FROM ({c_}) c_"
+        e_ = f"SELECT d_.*, {self.marginal_rate_columns('d_')} FROM ({d_}) d_"
+        return self.totals(e_)
+
+    @staticmethod
+    def anniversary(start: str, offset: str) -> str:
+        """``start`` + ``offset`` years; 29 February's anniversary is 1 March in a common year
+        (built as text: one expression in every dialect, no interval arithmetic)."""
+        year = f"LPAD(CAST(EXTRACT(YEAR FROM {start}) + {offset} AS VARCHAR), 4, '0')"
+        return (f"COALESCE(TRY_CAST({year} || SUBSTR(CAST({start} AS VARCHAR), 5, 6) AS DATE),"
+                f" CAST({year} || '-03-01' AS DATE))")
+
+    # ladders: the expressions of `charter.economics.thresholds.earn`, per ladder channel
+
+    def bracket(self, ladder, v: str) -> tuple[str, str, str]:
+        """(low, high, rate) of the bracket containing ``v`` (`Ladder.bracket_at`)."""
+        lows, highs, rates = [], [], []
+        for low, high, rate in zip(ladder.lows, ladder.highs, ladder.rates):
+            cond = f"{v} >= {self.amount(low)}" + (f" AND {v} < {self.amount(high)}"
+                                                    if high is not None else "")
+            lows.append(f"WHEN {cond} THEN {self.amount(low)}")
+            highs.append(f"WHEN {cond} THEN {self.amount(high)}")
+            rates.append(f"WHEN {cond} THEN {self.rate(rate)}")
+        first = ladder.lows[0] if ladder.lows else None
+        return (f"CAST(CASE {' '.join(lows)} ELSE 0 END AS {self.money_t})",
+                f"CAST(CASE {' '.join(highs)} ELSE {self.amount(first)} END AS {self.money_t})",
+                f"CAST(CASE {' '.join(rates)} ELSE 0 END AS {self.rate_t})")
+
+    def ladder_columns(self, t: str) -> str:
+        """l_exact (unrounded amount), l_rate (NULL for marginal: settled later),
+        l_trueup (unrounded), l_old (the rate before), bracket low/high/rate of the rate-setting
+        bracket; ``b``: the ladder's base, ``s``: the volume before the deal."""
+        cols = {name: {} for name in ("l_exact", "l_rate", "l_trueup", "l_old", "l_low",
+                                      "l_high", "l_brate", "l_marginal", "l_slices")}
+        base, before = f"{t}.l_base", f"CAST({t}.before AS {self.cum_t})"
+        for ch in self.c.ladders:
+            ladder = ch.ladder
+            start = "CAST(0 AS DECIMAL(1, 0))" if ladder.per_deal else before
+            end = self.add(start, base, type_=self.cum_t)
+            old = self.bracket(ladder, start)[2]
+            if ladder.semantics == "marginal":
+                top = self.bracket(ladder, end)
+                terms, overlaps = [], []
+                for low, high, rate in zip(ladder.lows, ladder.highs, ladder.rates):
+                    upper = end if high is None else f"LEAST({end}, {self.amount(high)})"
+                    lower = f"GREATEST({start}, {self.amount(low)})"
+                    part = f"GREATEST(CAST({upper} - {lower} AS {self.cum_t}), 0)"
+                    terms.append(self.times(part, self.rate(rate)))
+                    overlaps.append(f"{upper} > {lower}")
+                exact = self.add(*terms) if terms else f"CAST(0 AS {self.exact_t})"
+                values = {"l_exact": exact, "l_rate": "NULL", "l_trueup": "0", "l_old": old,
+                          "l_low": top[0], "l_high": top[1], "l_brate": top[2],
+                          "l_marginal": "TRUE", "l_slices": " OR ".join(overlaps) or "FALSE"}
+            elif ladder.semantics == "retroactive":
+                top = self.bracket(ladder, end)
+                diff = f"CAST({top[2]} - {old} AS {self.rate_t})"
+                values = {"l_exact": self.times(base, top[2]), "l_rate": top[2],
+                          "l_trueup": f"CAST(CAST({start} AS {self.money_t}) * {diff} AS {self.exact_t})",
+                          "l_old": old, "l_low": top[0], "l_high": top[1], "l_brate": top[2],
+                          "l_marginal": "FALSE", "l_slices": "FALSE"}
+            else:
+                at = self.bracket(ladder, base if ladder.per_deal else start)
+                values = {"l_exact": self.times(base, at[2]), "l_rate": at[2], "l_trueup": "0",
+                          "l_old": old, "l_low": at[0], "l_high": at[1], "l_brate": at[2],
+                          "l_marginal": "FALSE", "l_slices": "FALSE"}
+            for name, expr in values.items():
+                cols[name][ch.name] = expr
+        types = {"l_exact": self.exact_t, "l_rate": self.rate_t, "l_trueup": self.exact_t,
+                 "l_old": self.rate_t, "l_low": self.money_t, "l_high": self.money_t,
+                 "l_brate": self.rate_t, "l_marginal": "BOOLEAN", "l_slices": "BOOLEAN"}
+        out = []
+        for name, mapping in cols.items():
+            expr = self.case(f"{t}.closer_channel", mapping)
+            out.append(f"CAST(CASE WHEN {t}.ladder_applies THEN {expr} END AS {types[name]})"
+                       f" AS {name}")
+        return ",\n    ".join(out)
+
+    def marginal_rate_columns(self, t: str) -> str:
+        """The estimate k0 of a marginal line's effective rate × 10^6 (settled exactly in
+        `totals`); NULL elsewhere."""
+        est = (f"CAST(ROUND(CAST({t}.l_exact AS DOUBLE) / CAST(NULLIF({t}.l_base, 0) AS DOUBLE)"
+               f" * 1000000) AS BIGINT)")
+        return f"CASE WHEN {t}.l_marginal AND {t}.l_base <> 0 THEN {est} END AS k0"
+
+    def totals(self, source: str) -> str:
+        c, money = self.c, self.money
+        two_a = (f"CAST(CAST(f.l_exact AS DECIMAL(30, {self.s})) * CAST(2000000 AS DECIMAL(7, 0))"
+                 f" AS DECIMAL(38, {self.s}))")
+
+        def edge(k: str, sign: str) -> str:
+            return f"CAST(CAST(2 * {k} {sign} 1 AS DECIMAL(10, 0)) * f.l_base AS DECIMAL(38, {self.m}))"
+        k1 = (f"CASE WHEN {two_a} > {edge('f.k0', '+')} THEN f.k0 + 1"
+              f" WHEN {two_a} < {edge('f.k0', '-')} THEN f.k0 - 1 ELSE f.k0 END")
+        f_ = f"SELECT f.*, {k1} AS k1 FROM ({source}) f"
+        two_a_g = two_a.replace("f.", "g.")
+        k2 = (f"CASE WHEN {two_a_g} = {edge('g.k1', '+').replace('f.', 'g.')} AND g.k1 % 2 = 1"
+              f" THEN g.k1 + 1 WHEN {two_a_g} = {edge('g.k1', '-').replace('f.', 'g.')}"
+              f" AND g.k1 % 2 = 1 THEN g.k1 - 1 ELSE g.k1 END")
+        marginal_rate = (f"CASE WHEN g.l_base = 0 THEN g.l_old ELSE CAST(CAST({k2} AS"
+                         f" DECIMAL(10, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS {self.rate_t})"
+                         f" END")
+        g_ = f"""SELECT g.*,
+    CASE WHEN g.l_marginal THEN {marginal_rate} ELSE g.l_rate END AS ladder_rate,
+    {money('g.l_exact')} AS ladder_amount,
+    CASE WHEN g.year = 1 THEN {money('g.l_trueup')} ELSE CAST(0 AS {self.money_t}) END
+      AS trueup_amount,
+    CAST(g.l_brate - g.l_old AS {self.rate_t}) AS trueup_rate
+  FROM ({f_}) g"""
+        # which closer lines there are, the split, and the vendor's economics of the year
+        main = (f"CASE WHEN h.collects THEN CAST(h.margin + h.spread AS {self.money_t})"
+                f" WHEN h.ladder_applies THEN h.ladder_amount ELSE h.c_fixed END")
+        has_main = ("(h.n_steps > 0 AND (h.collects OR h.ladder_applies OR"
+                    " (h.c_fixed IS NOT NULL AND h.c_rate <> 0)))")
+        pays = ("(h.has_ladder OR " + " OR ".join(f"COALESCE(h.c_r{y}, 0) <> 0" for y in YEARS)
+                + f" OR (h.deal_rate AND {self.closer_rate('1', 'h')} <> 0))")
+        pool = (f"CASE WHEN {pays} THEN CAST(CASE WHEN {has_main} THEN {main} ELSE 0 END"
+                f" - h.spread AS {self.money_t}) ELSE h.basis END")
+        h_ = f"""SELECT h.*,
+    {has_main} AS has_main, {main} AS main_amount,
+    h.collects AND h.has_ladder AND h.l_exact <> 0 AS has_rebate,
+    h.year = 1 AND h.ladder_applies AND h.l_trueup <> 0 AS has_trueup,
+    h.n_steps > 0 AND h.mdf <> 0 AS has_mdf,
+    CASE WHEN h.split IS NOT NULL THEN {pool} END AS pool
+  FROM ({g_}) h"""
+        i_ = f"SELECT i.*, {self.split_columns('i')} FROM ({h_}) i"
+        width = max((len(sp.parties) for sp in c.splits), default=0)
+        keep = ["seq", "id", "year", "years", "year_start", "year_end", "collects", "split",
+                "closer_channel", "closer_partner", "closer_timing", "has_main", "main_amount",
+                "c_rate", "c_base", "with_services", "ladder_applies", "ladder_rate",
+                "ladder_amount", "l_slices", "l_base", "l_low", "l_high", "l_brate",
+                "has_rebate", "has_trueup", "trueup_rate", "trueup_amount", "before", "has_mdf",
+                "mdf", "mdf_amount", "basis", "spread", "pool", "below_wholesale",
+                "below_floor", "loses_money", "over_cap"]
+        for k in range(1, MAX_STEPS):
+            keep += [f"step{k}_channel", f"step{k}_partner", f"h{k}_timing",
+                     f"h{k}_with_services", f"i{k}_rate", f"i{k}_base", f"i{k}_amount"]
+        for i in range(1, width + 1):
+            keep += [f"share{i}", f"part{i}", f"split{i}_pays"]
+        return f"SELECT {', '.join('z.' + k for k in keep)}\nFROM ({self.economics(i_)}) z"
+
+    def split_columns(self, t: str) -> str:
+        """part1..partP: largest-remainder parts of the pool (`Rounding.allocate`), by split."""
+        c = self.c
+        width = max((len(s.parties) for s in c.splits), default=0)
+        if width == 0:
+            return "CAST(NULL AS BOOLEAN) AS no_split"
+        out = []
+        q_ = Decimal(1).scaleb(-self.m)
+        for i in range(width):
+            shares = {s.name: self.rate(s.parties[i][1]) for s in c.splits if i < len(s.parties)}
+            share = self.case(f"{t}.split", shares, self.rate(Decimal(0)))
+            exact = f"CAST({t}.pool * {share} AS {self.exact_t})"
+            out.append((share, exact))
+        cols = []
+        for i, (share, exact) in enumerate(out, 1):
+            cols.append(f"{share} AS share{i}")
+            cols.append(f"{exact} AS exact{i}")
+            cols.append(f"CAST({floor_to(exact, self.m)} AS {self.money_t}) AS floor{i}")
+        return ",\n    ".join(cols)
+
+    def economics(self, source: str) -> str:
+        c, money = self.c, self.money
+        width = max((len(s.parties) for s in c.splits), default=0)
+        qv = Decimal(1).scaleb(-self.m)
+        scale = 10 ** self.m
+        parts, closer_parts = [], []
+        if width:
+            left = (f"CAST((j.pool - {self.add(*[f'j.floor{i}' for i in range(1, width + 1)], type_=self.money_t)})"
+                    f" * {scale} AS DECIMAL(38, 0))")
+            for i in range(1, width + 1):
+                d_i = f"(j.floor{i} - j.exact{i})"
+                rank = " + ".join(f"CASE WHEN (j.floor{k} - j.exact{k}) < {d_i}"
+                                  + (f" OR (j.floor{k} - j.exact{k}) = {d_i}" if k < i else "")
+                                  + " THEN 1 ELSE 0 END" for k in range(1, width + 1) if k != i) \
+                    or "0"
+                parts.append(f"CAST(j.floor{i} + CASE WHEN ({rank}) < {left} THEN"
+                             f" CAST({qv:f} AS DECIMAL({self.m + 1}, {self.m})) ELSE 0 END AS"
+                             f" {self.money_t}) AS part{i}")
+        # a split's lines for the partner of record: which parts go to it, by split
+        for i in range(1, width + 1):
+            closer_of = {s.name: "TRUE" for s in c.splits
+                         if i <= len(s.parties) and s.parties[i - 1][0] not in ("direct", "vendor")}
+            parts.append(f"{self.case('j.split', closer_of, 'FALSE')} AS split{i}_pays")
+        j_ = f"SELECT j.*{''.join(', ' + p for p in parts)} FROM ({source}) j"
+        split_sum = self.add(*[f"CASE WHEN k.split{i}_pays THEN k.part{i} + k.spread ELSE 0 END"
+                               for i in range(1, width + 1)], type_=self.money_t) if width else "0"
+        closer_main = (f"CASE WHEN k.split IS NOT NULL THEN {split_sum} WHEN k.has_main THEN"
+                       f" k.main_amount ELSE 0 END")
+        intro_sum = self.add(*[f"COALESCE(k.i{i}_amount, 0)" for i in range(1, MAX_STEPS)],
+                             type_=self.money_t)
+        rebate = "CASE WHEN k.has_rebate THEN k.ladder_amount ELSE 0 END"
+        trueup = "CASE WHEN k.has_trueup THEN k.trueup_amount ELSE 0 END"
+        mdf = "CASE WHEN k.has_mdf THEN k.mdf_amount ELSE 0 END"
+        retained = f"CASE WHEN k.collects THEN {closer_main} ELSE 0 END"
+        paid_parts = [intro_sum, f"CASE WHEN k.collects THEN 0 ELSE {closer_main} END", rebate,
+                      trueup] + ([mdf] if c.mdf_counts else [])
+        k_ = f"""SELECT k.*,
+    CAST({retained} - k.spread AS {self.money_t}) AS retained,
+    {self.add(*paid_parts, type_=self.money_t)} AS paid,
+    CAST({'0' if c.mdf_counts else mdf} AS {self.money_t}) AS uncounted,
+    CAST({self.add(intro_sum, closer_main, rebate, trueup, type_=self.money_t)} - k.spread
+      AS {self.money_t}) AS combined,
+    {money(self.times('k.basis', self.rate(c.cogs)))} AS cogs
+  FROM ({j_}) k"""
+        net = f"CAST(l.basis - l.retained - l.cogs - l.paid AS {self.money_t})"
+        below = "FALSE" if c.floor is None else _ratio_below("l", net, c.floor)
+        over = ("(l.cap IS NOT NULL AND l.year = l.cap_year AND NOT ("
+                + _ratio_at_most_var("l", "l.combined", "l.cap") + "))")
+        return f"""SELECT l.*,
+    {net} AS vendor_net,
+    CASE WHEN l.collects THEN CAST(l.basis - l.retained AS {self.money_t}) END AS wholesale_price,
+    {below} AS below_floor,
+    l.uncounted <> 0 AND {net} - l.uncounted < 0 AS loses_money,
+    {over} AS over_cap,
+    l.collects AND l.software < CAST(l.basis - l.retained AS {self.money_t}) AS below_wholesale
+  FROM ({k_}) l"""
+
+    # -- decisions: one row per valid deal --
+
+    def decisions(self) -> str:
+        c = self.c
+        codes = []
+        for k in range(1, MAX_STEPS):
+            codes.append(f"CASE WHEN r.n_steps > {k} AND NOT r.h{k}_found THEN 'no_handover'"
+                         f" WHEN r.n_steps > {k} AND NOT r.h{k}_allowed THEN 'tier_not_allowed'"
+                         f" END")
+        codes.append("CASE WHEN r.msrp_floor IS NOT NULL AND r.unit_price_quoted <"
+                     " r.msrp_floor AND NOT r.price_approved THEN 'below_msrp' END")
+        codes.append("CASE WHEN a.below_wholesale = 1 THEN 'below_wholesale' END")
+        codes.append("CASE WHEN r.needs_certification AND NOT r.certified THEN"
+                     " 'not_certified' END")
+        codes.append("CASE WHEN a.over_cap = 1 THEN 'combined_cap' END")
+        if c.floor is not None:
+            codes.append("CASE WHEN a.below_floor = 1 OR a.loses_money = 1 THEN"
+                         " 'margin_floor' END")
+        reasons = f"CONCAT_WS(',', {', '.join(codes)})"
+        agg = """SELECT seq, MAX(CASE WHEN below_wholesale THEN 1 ELSE 0 END)
+      AS below_wholesale, MAX(CASE WHEN below_floor THEN 1 ELSE 0 END) AS below_floor,
+    MAX(CASE WHEN loses_money THEN 1 ELSE 0 END) AS loses_money,
+    MAX(CASE WHEN over_cap THEN 1 ELSE 0 END) AS over_cap,
+    MAX(CASE WHEN year = years THEN year_end END) AS contract_end,
+    MAX(CASE WHEN year = 1 THEN l_low END) AS bracket_from,
+    MAX(CASE WHEN year = 1 THEN l_high END) AS bracket_up_to,
+    MAX(CASE WHEN year = 1 THEN l_brate END) AS bracket_rate
+  FROM charter_years GROUP BY seq"""
+        ladders = self.case("r.closer_channel", {ch.name: q(ch.ladder.name)
+                                                 for ch in c.ladders})
+        return f"""SELECT s.*, CASE WHEN s.reasons = '' THEN 'accept' ELSE 'walk' END AS decision
+FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
+    r.closer_channel AS partner_of_record, r.closer_partner AS partner,
+    r.years, r.contract_start, a.contract_end,
+    CASE WHEN r.has_ladder THEN {ladders} END AS ladder,
+    CASE WHEN r.cumulates THEN CAST(r.before AS {self.io_t}) END AS cumulative_before,
+    CASE WHEN r.cumulates THEN CAST(r.before + r.volume AS {self.io_t}) END AS cumulative_after,
+    CASE WHEN r.has_ladder THEN CAST(a.bracket_from AS {self.io_t}) END AS bracket_from,
+    CASE WHEN r.has_ladder THEN CAST(a.bracket_up_to AS {self.io_t}) END AS bracket_up_to,
+    CASE WHEN r.has_ladder THEN CAST({round_to('a.bracket_rate', 6, 'half_even')} AS {OUT_RATE})
+      END AS bracket_rate
+  FROM charter_run r JOIN ({agg}) a ON a.seq = r.seq) s"""
+
+    def decisions_out(self) -> str:
+        from charter.warehouse.tables import decision_columns
+
+        return f"SELECT {', '.join(c.name for c in decision_columns())} FROM charter_verdicts"
+
+    def lines(self) -> str:
+        return ("SELECT y.*, v.decision = 'accept' AS payable FROM charter_years y"
+                " JOIN charter_verdicts v ON v.seq = y.seq")
+
+    # -- payouts: one row per payout line --
+
+    def payouts(self) -> str:
+        c = self.c
+        width = max((len(s.parties) for s in c.splits), default=0)
+        selects = []
+        rate6 = lambda x: f"CAST({round_to(x, 6, 'half_even')} AS {OUT_RATE})"  # noqa: E731
+
+        def line(slot: int, cond: str, party: str, partner: str, kind: str, timing: str,
+                 rate: str, base: str, base_of: str, amount: str, amount_is: str) -> None:
+            selects.append(
+                f"SELECT y.seq, y.id AS deal_id, {slot} AS line, y.year, y.year_start, y.year_end,"
+                f" {party} AS party, {partner} AS partner, {kind} AS kind, {_settlement(kind)}"
+                f" AS settlement, {timing} AS timing, {rate6(rate)} AS rate,"
+                f" CAST({base} AS {self.io_t}) AS base, {base_of} AS base_of,"
+                f" CAST({amount} AS {self.io_t}) AS amount, {amount_is} AS amount_is,"
+                f" y.payable\n  FROM charter_lines y WHERE {cond}")
+        basis_of = "CASE WHEN y.collects THEN 'software_list' ELSE 'software' END"
+        for k in range(1, MAX_STEPS):
+            line(k, f"y.i{k}_amount IS NOT NULL AND y.i{k}_rate <> 0", f"y.step{k}_channel",
+                 f"y.step{k}_partner", "'commission'", f"y.h{k}_timing", f"y.i{k}_rate",
+                 f"y.i{k}_base", f"CASE WHEN y.h{k}_with_services THEN 'software_and_services'"
+                 f" ELSE {basis_of} END", f"y.i{k}_amount", "'rate_x_base'")
+        closer_kind = "CASE WHEN y.collects THEN 'wholesale_margin' ELSE 'commission' END"
+        main_rate = "CASE WHEN y.collects OR NOT y.ladder_applies THEN y.c_rate ELSE y.ladder_rate END"
+        main_base = "CASE WHEN y.collects THEN y.basis ELSE y.c_base END"
+        main_base_of = ("CASE WHEN y.collects THEN 'software_list' WHEN y.with_services THEN"
+                        " 'software_and_services' ELSE 'software' END")
+        main_is = ("CASE WHEN y.collects AND y.spread <> 0 THEN 'spread' WHEN NOT y.collects AND"
+                   " y.ladder_applies AND y.l_slices THEN 'slices' ELSE 'rate_x_base' END")
+        line(MAX_STEPS, "y.has_main AND y.split IS NULL", "y.closer_channel", "y.closer_partner",
+             closer_kind, "y.closer_timing", main_rate, main_base, main_base_of,
+             "y.main_amount", main_is)
+        line(MAX_STEPS + 1, "y.has_rebate", "y.closer_channel", "y.closer_partner", "'rebate'",
+             "y.closer_timing", "y.ladder_rate", "y.l_base", "'wholesale_price'",
+             "y.ladder_amount", "CASE WHEN y.l_slices THEN 'slices' ELSE 'rate_x_base' END")
+        line(MAX_STEPS + 2, "y.has_trueup", "y.closer_channel", "y.closer_partner", "'true_up'",
+             "'one_time'", "y.trueup_rate", "y.before", "'earlier_volume'", "y.trueup_amount",
+             "'rate_x_base'")
+        line(MAX_STEPS + 3, "y.has_mdf", "y.closer_channel", "y.closer_partner", "'mdf'",
+             "'recurring'", "y.mdf", "y.basis", basis_of, "y.mdf_amount", "'rate_x_base'")
+        timing = "CASE WHEN y.has_main THEN y.closer_timing ELSE 'recurring' END"
+        for i in range(1, width + 1):
+            amount_is = ("CASE WHEN y.collects AND y.spread <> 0 THEN 'spread' ELSE 'allocated'"
+                         " END")
+            line(MAX_STEPS + 3 + i, f"y.split{i}_pays", "y.closer_channel", "y.closer_partner",
+                 closer_kind, timing, f"y.share{i}", "y.pool", "'split_pool'",
+                 f"CASE WHEN y.collects THEN y.part{i} + y.spread ELSE y.part{i} END",
+                 amount_is)
+        return "\nUNION ALL\n".join(selects)
+
+
+def _settlement(kind: str) -> str:
+    from charter.economics.kinds import PayoutKind
+
+    return f"CASE {kind} " + " ".join(
+        f"WHEN {q(k.value)} THEN {q(k.settlement.value)}" for k in PayoutKind) + " END"
+
+
+def _bool(value: bool) -> str:
+    return "TRUE" if value else "FALSE"
+
+
+def _pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _period(reset: str) -> str:
+    """The threshold period of the close date (`charter.economics.thresholds.same_period`)."""
+    if reset == "quarter":
+        return "EXTRACT(YEAR FROM d.close_date) * 10 + EXTRACT(QUARTER FROM d.close_date)"
+    if reset in ("calendar_year", "fiscal_year"):
+        return "EXTRACT(YEAR FROM d.close_date)"
+    return "0"
+
+
+def round_to(x: str, digits: int, mode: str) -> str:
+    """``x`` (a DECIMAL) to ``digits`` decimals with a `charter.economics.money` mode."""
+    if mode == "half_up":
+        return f"ROUND({x}, {digits})"
+    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+    if mode == "half_even":
+        r = (f"CASE WHEN {y} - FLOOR({y}) > 0.5 OR ({y} - FLOOR({y}) = 0.5 AND"
+             f" FLOOR({y}) % 2 <> 0) THEN FLOOR({y}) + 1 ELSE FLOOR({y}) END")
+    elif mode == "down":
+        r = f"CASE WHEN {y} < 0 THEN CEIL({y}) ELSE FLOOR({y}) END"
+    elif mode == "up":
+        r = f"CASE WHEN {y} < 0 THEN FLOOR({y}) ELSE CEIL({y}) END"
+    else:  # pragma: no cover - the model admits only these modes
+        raise ValueError(f"rounding mode {mode}")
+    if digits == 0:
+        return f"({r})"
+    return (f"(CAST({r} AS DECIMAL(30, 0)) * CAST({Decimal(1).scaleb(-digits):f} AS"
+            f" DECIMAL({digits + 1}, {digits})))")
+
+
+def floor_to(x: str, digits: int) -> str:
+    """``x`` rounded toward minus infinity to ``digits`` decimals (ROUND_FLOOR)."""
+    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+    if digits == 0:
+        return f"FLOOR({y})"
+    return (f"(CAST(FLOOR({y}) AS DECIMAL(30, 0)) * CAST({Decimal(1).scaleb(-digits):f} AS"
+            f" DECIMAL({digits + 1}, {digits})))")
+
+
+_UNIT = Decimal("0.000001")
+_HALF = Decimal("0.0000005")
+
+
+def _ratio_le(t: str, num: str, g: Decimal, basis: str) -> str:
+    """Whether ratio(num, basis) (half-even to 1e-6) <= g, a multiple of 1e-6, exactly:
+    num/basis < g + 5e-7, or equal to it and g even at 1e-6 (ties go to the even one)."""
+    h = g + _HALF
+    even = int((g / _UNIT).to_integral_value()) % 2 == 0
+    hb = f"CAST(CAST({h:f} AS DECIMAL(9, 7)) * {basis} AS DECIMAL(38, 7))"
+    tie = f" OR {num} = {hb}" if even else ""
+    return f"({basis} = 0 AND {g:f} >= 0 OR {basis} > 0 AND ({num} < {hb}{tie}))"
+
+
+def _ratio_below(t: str, num: str, floor: Decimal) -> str:
+    """ratio(num, basis) < floor: ratio <= (floor rounded up to 1e-6) − 1e-6."""
+    from decimal import ROUND_CEILING
+    g = floor.quantize(_UNIT, ROUND_CEILING) - _UNIT
+    return _ratio_le(t, num, g, f"{t}.basis")
+
+
+def _ratio_at_most_var(t: str, num: str, cap: str) -> str:
+    """ratio(num, basis) <= cap, for a per-row cap (a rate with at most 6 decimals is checked
+    by the constants): the same test with g = cap."""
+    h = f"CAST({cap} + CAST(0.0000005 AS DECIMAL(8, 7)) AS DECIMAL(9, 7))"
+    even = f"CAST({cap} * CAST(1000000 AS DECIMAL(7, 0)) AS DECIMAL(20, 0)) % 2 = 0"
+    hb = f"CAST({h} * {t}.basis AS DECIMAL(38, 7))"
+    return (f"({t}.basis = 0 AND {cap} >= 0 OR {t}.basis > 0 AND ({num} < {hb} OR ({num} = {hb}"
+            f" AND {even})))")
+
+
+def statements(constants: Constants, table: str = "deals") -> list[tuple[str, str]]:
+    """The named SELECTs of ``constants``' commission run over ``table`` (DuckDB dialect)."""
+    return Gen(constants, table).statements()

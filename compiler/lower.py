@@ -274,7 +274,14 @@ def parse_split(block: s.Block, ctx: Ctx) -> m.Split:
         share = ctx.reader.share(attrs[0].values[0])
         if share is not None:
             shares.append((key, share, attrs[0].span))
-    return m.Split(block_name(block, ctx), tuple(shares), v.text("when"), block.span)
+    name = block_name(block, ctx)
+    if shares and not any(share for _k, share, _s in shares):
+        # a split of nothing divides by zero: there is no proportion to give anyone
+        ctx.reporter.error("CH-E111", f"split `{name}` gives every party 0%", block.span,
+                           label="no party has a share",
+                           help=("give the parties shares that add up to 100%, e.g."
+                                 " `direct: 70%; partner: 30%`",))
+    return m.Split(name, tuple(shares), v.text("when"), block.span)
 
 
 def parse_handover(block: s.Block, ctx: Ctx) -> m.Handover | None:

@@ -131,17 +131,24 @@ class Brief:
             return None
         blocks: list = []
         for c in channels:
-            blocks.append(Items(((c["name"], f"{words(c['model'])}; pays "
-                                  f"{self.words.schedule(c['payout']['years'])}"),)))
+            blocks.append(Items(((c["name"], f"{words(c['model'])}; pays {self._pays(c)}"),)))
             blocks += [Para(t) for t in paragraphs(c["doc"])]
             blocks += self._comparison(c)
         return Section("benchmarks", "Internal benchmarks", tuple(blocks))
+
+    def _pays(self, channel: dict) -> str:
+        """The channel's payout schedule, or each tier's when it pays by tier."""
+        if channel["payout"] is not None:
+            return self.words.schedule(channel["payout"]["years"])
+        tiers = [f"{t['name']}: {self.words.schedule(t['payout']['years'])}"
+                 for t in channel["tiers"] if t.get("payout")]
+        return "; ".join(tiers) if tiers else "nothing of its own"
 
     def _comparison(self, benchmark: dict) -> list:
         """The recruitment pitch's comparison: what the headline deal's reseller keeps each
         year against what the benchmark program would pay on the same deal."""
         headline = _headline_request(self.config)
-        if headline is None:
+        if headline is None or not headline.route:  # a direct deal has no reseller to compare
             return []
         years = guide.numbers.YEARS_SHOWN
         ours = self._quote(headline._replace(years=years))

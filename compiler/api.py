@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from charter.diagnostics import Diagnostic, Reporter, Severity
 from charter.discovery import discover  # noqa: F401  (part of the library API)
-from charter.source import SourceFile
+from charter.source import Recovery, SourceFile
 
 if TYPE_CHECKING:  # the model is imported where a program is compiled, not at start-up
     from charter.loader import ParseCache
@@ -55,17 +55,17 @@ def compile_file(path: str | Path, reporter: Reporter | None = None, root: Path 
     reporter = reporter or Reporter()
     path = Path(path)
     loader = Loader(reporter, cache)
+    earlier = len(reporter.items)
     items = loader.load(path, root or project_root(path))
     display = next(iter(loader.sources), str(path))
-    recovered = frozenset((f, line) for f, src in loader.sources.items()
-                          for line in src.recovered_lines)
-    program = assemble(items, reporter, display, tuple(loader.sources), recovered) \
+    recovery = Recovery.of(loader.sources.values(), partial=_base_missing(reporter.items[earlier:]))
+    program = assemble(items, reporter, display, tuple(loader.sources), recovery) \
         if display in loader.sources else None
     if program is not None:
-        resolve(program, reporter, _damage_test(recovered))
+        resolve(program, reporter, recovery)
         if checks:
             run_checks(program, reporter)
-    _drop_recovery_noise(reporter, recovered)
+    _drop_recovery_noise(reporter, recovery)
     return program, reporter, loader.sources
 
 
@@ -78,12 +78,12 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
     reporter = Reporter()
     source = SourceFile(name, text)
     items = parse_source(source, reporter)
-    recovered = frozenset((name, line) for line in source.recovered_lines)
-    program = assemble(items, reporter, name, (name,), recovered)
+    recovery = Recovery.of([source])
+    program = assemble(items, reporter, name, (name,), recovery)
     if program is not None:
-        resolve(program, reporter, _damage_test(recovered))
+        resolve(program, reporter, recovery)
         run_checks(program, reporter)
-    _drop_recovery_noise(reporter, recovered)
+    _drop_recovery_noise(reporter, recovery)
     return program, reporter
 
 
@@ -115,15 +115,21 @@ def run_checks(program: Program, reporter: Reporter, today: date | None = None) 
         run_policies(program, reporter, today)
 
 
-def _damage_test(recovered: frozenset):
-    return lambda span: any(f == span.file and span.line <= line <= span.end_line
-                            for f, line in recovered)
+# What loading reports when an `extends:` base cannot be read (the parser reports none of
+# these): the program is then partial, and what it leaves out may be in the missing base.
+_BASE_FAILURES = frozenset(("CH-E106", "CH-E201", "CH-E202", "CH-E203", "CH-E205", "CH-E206",
+                            "CH-E207", "CH-E208", "CH-E012"))
 
 
-def _drop_recovery_noise(reporter: Reporter, recovered: frozenset) -> None:
+def _base_missing(loading: list[Diagnostic]) -> bool:
+    """Whether loading (whose diagnostics these are) failed to read an `extends:` base."""
+    return any(d.code in _BASE_FAILURES for d in loading)
+
+
+def _drop_recovery_noise(reporter: Reporter, recovery: Recovery) -> None:
     """Lines rewritten by syntax recovery only carry their syntax error, not its echoes."""
     reporter.items = [d for d in reporter.items if d.span is None or d.code.startswith("CH-E0")
-                      or (d.span.file, d.span.line) not in recovered]
+                      or (d.span.file, d.span.line) not in recovery.lines]
 
 
 def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResult:

@@ -1,35 +1,70 @@
 """Assembling the typed `Program` from a file's merged top-level items."""
 from __future__ import annotations
 
+from collections import Counter
+
 from charter import lower as lw
 from charter import model as m
 from charter import syntax as s
 from charter.diagnostics import Reporter
-from charter.source import Span
-from charter.values import Reader
+from charter.source import Recovery, Span
+from charter.values import BOOLS, Reader
 from charter.view import TOP, Ctx, View
 
 
 def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
-             files: tuple[str, ...], recovered: frozenset = frozenset()) -> m.Program | None:
-    """Lower every top-level construct; None when there is no `program` header at all."""
+             files: tuple[str, ...], recovery: Recovery | None = None) -> m.Program | None:
+    """Lower every top-level construct; None when there is no `program` header at all.
+
+    ``recovery`` (what could not be read) gains the names of blocks lowering cannot read."""
+    recovery = recovery if recovery is not None else Recovery()
     top = s.Block(TOP, _file_span(path), (), None, items, False, _file_span(path))
-    ctx = Ctx(reporter, Reader(reporter, None), recovered)
+    ctx = Ctx(reporter, Reader(reporter, None), recovery)
     view = View(top, ctx, ("extends",), lw.TOP_LEVEL)
     header_block = view.child("program")
-    if header_block is None and reporter.has_errors:
-        return None  # the file did not parse far enough to judge its structure
-    if header_block is None:
-        reporter.error("CH-E204", "file has no `program` block", _file_span(path),
-                       label="program header missing",
-                       help=("start the file with `program my_program { currency: IDR ... }`",))
+    if header_block is None or header_block.span.file != path and _abstract(header_block):
+        _no_header(items, header_block, reporter, path, recovery)
         return None
     header = lw.parse_header(header_block, ctx)
     ctx.reader.currency = header.currency or None
     _warn_empty(items, reporter, ctx)
     _check_internal(items, reporter)
     _warn_precision(items, header.currency, header.minor_units, reporter)
-    return m.Program(header=header, files=files, **_constructs(view, ctx))
+    program = m.Program(header=header, files=files, **_constructs(view, ctx))
+    declared = next((a.values[0].span for a in header_block.attributes() if a.key == "currency"),
+                    None)
+    ctx.reader.report_currency(declared)
+    return program
+
+
+def _no_header(items: tuple[s.Item, ...], inherited: s.Block | None, reporter: Reporter,
+               path: str, recovery: Recovery) -> None:
+    """CH-E204, unless the file did not parse far enough to judge (its syntax error says it).
+
+    An abstract base's `program` block is the base's own: being abstract is never inherited,
+    so a file extending it without a `program` of its own would silently become an unchecked
+    base."""
+    if any(f == path for f, _ in recovery.lines) or (not items and reporter.has_errors):
+        return
+    currency = _likely_currency(items)
+    notes = (f"the `program` block of {inherited.span.file} is an abstract base's; a file"
+             " that extends it needs one of its own",) if inherited is not None else ()
+    reporter.error("CH-E204", "file has no `program` block", _file_span(path),
+                   label="program header missing", notes=notes,
+                   help=(f"start the file with `program my_program {{ currency: {currency}"
+                         " ... }`",))
+
+
+def _abstract(block: s.Block) -> bool:
+    """Whether a `program` block says `abstract: yes`."""
+    return any(a.key == "abstract" and isinstance(a.values[0], s.Name)
+               and BOOLS.get(a.values[0].value.lower(), False) for a in block.attributes())
+
+
+def _likely_currency(items: tuple[s.Item, ...]) -> str:
+    """The currency most of the file's amounts are written in (IDR when it has none)."""
+    counts = Counter(money.value.currency for money in _money_nodes(items))
+    return counts.most_common(1)[0][0] if counts else "IDR"
 
 
 def _constructs(view: View, ctx: Ctx) -> dict:

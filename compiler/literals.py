@@ -26,6 +26,51 @@ CURRENCIES: dict[str, str] = {
     "A$": "AUD", "INR": "INR", "₹": "INR", "MYR": "MYR", "RM": "MYR", "JPY": "JPY", "¥": "JPY",
 }
 
+# How an example amount is spelt in each currency, so that help speaks the program's own
+# currency: the prefix, about how many units make one US dollar (an example keeps a plausible
+# size) and the scale words, largest first (a new currency needs a row here too).
+_EN_SCALES = ((" billion", Decimal(10) ** 9), (" million", Decimal(10) ** 6),
+              ("K", Decimal(10) ** 3))
+EXAMPLE_STYLES: dict[str, tuple[str, Decimal, tuple[tuple[str, Decimal], ...]]] = {
+    "USD": ("$", Decimal(1), _EN_SCALES), "EUR": ("€", Decimal(1), _EN_SCALES),
+    "GBP": ("£", Decimal(1), _EN_SCALES), "SGD": ("S$", Decimal(1), _EN_SCALES),
+    "AUD": ("A$", Decimal(1), _EN_SCALES), "MYR": ("RM ", Decimal(5), _EN_SCALES),
+    "INR": ("₹", Decimal(100), _EN_SCALES), "JPY": ("¥", Decimal(100), _EN_SCALES),
+    "IDR": ("Rp ", Decimal(10_000), ((" Miliar", Decimal(10) ** 9),
+                                     (" juta", Decimal(10) ** 6), ("K", Decimal(10) ** 3))),
+}
+# Examples in help text are written in rupiah (`Rp 5 Miliar`) and respelt by `localise`.
+_EXAMPLE_MONEY = re.compile(r"Rp ?[0-9][0-9_.,]*(?: ?(?:K|rb|ribu|jt|juta|Miliar|miliar|T|"
+                            r"triliun))?(?![A-Za-z0-9_])")
+
+
+def example_amount(dollars: Decimal | int, currency: str) -> str:
+    """An example amount of about ``dollars`` US dollars, as a literal in ``currency``
+    (`$500K`, `Rp 5 Miliar`, `€2.5K`): the largest scale word that leaves at most one
+    decimal, so the literal is never ambiguous (CH-E005)."""
+    prefix, per_dollar, scales = EXAMPLE_STYLES.get(currency, EXAMPLE_STYLES["USD"])
+    value = Decimal(dollars) * per_dollar
+    for word, size in scales:
+        scaled = value / size
+        if value >= size and scaled == scaled.quantize(Decimal("0.1")):
+            return f"{prefix}{_plain(scaled, currency)}{word}"
+    return f"{prefix}{_plain(value, currency)}"
+
+
+def _plain(value: Decimal, currency: str) -> str:
+    text = f"{_normal(value):f}"
+    return text.replace(".", ",") if currency == "IDR" else text
+
+
+def localise(text: str, currency: str | None) -> str:
+    """``text`` with each rupiah example amount respelt, at the same size, in ``currency``."""
+    if not currency or currency == "IDR" or "Rp" not in text:
+        return text
+    rupiah = EXAMPLE_STYLES["IDR"][1]
+    return _EXAMPLE_MONEY.sub(
+        lambda m: example_amount(parse_money(m.group()).amount / rupiah, currency), text)
+
+
 MONEY_RE = re.compile(r"(?P<cur>Rp|IDR|USD|US\$|\$|EUR|€|GBP|£|SGD|S\$|AUD|A\$|INR|₹|MYR|RM|JPY|¥)"
                     r" ?(?P<num>[0-9][0-9_.,]*)(?: ?(?P<scale>[A-Za-z]+))?$")
 

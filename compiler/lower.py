@@ -15,7 +15,7 @@ from charter import syntax as s
 from charter.view import Ctx, View, block_name, check_choice, suggest
 from charter.literals import MONEY_RE, CURRENCIES, SCALES, parse_number
 from charter.source import Span
-from charter.values import Rate, Reader
+from charter.values import Duration, Rate, Reader
 
 if TYPE_CHECKING:  # the registry is imported where a `policy` block is read (parse_policy)
     from charter.policies.base import Param, Policy
@@ -31,10 +31,11 @@ ROUNDINGS = ("half_up", "half_even", "down", "up")
 MINOR_UNITS = {"IDR": 0, "JPY": 0}  # what is actually paid; everything else in cents
 # The block kinds that only appear inside another block (each read by its parent's parse_*).
 NESTED_KINDS = ("tier", "thresholds", "support", "white_label", "service", "split", "step",
-                "item", "condition", "dimension", "band", "expect")
+                "item", "condition", "dimension", "band", "expect", "case", "activity")
 EXPECT_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
                   "unit_price", "wholesale_unit_price",
-                  "vendor_receives", "partner_margin", "commission", "mdf", "partner_gross",
+                  "vendor_receives", "partner_margin", "commission", "influence", "mdf",
+                  "partner_gross",
                   "partner_share", "combined_rate", "vendor_cogs", "vendor_net_margin",
                   "decision")
 
@@ -259,9 +260,34 @@ def parse_attribution(block: s.Block, ctx: Ctx) -> m.Attribution:
         conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
                           default="first_to_register") or "",
         unregistered_rate=v.one("unregistered_rate", Reader.share),
-        influenced_rate=v.one("influenced_rate", Reader.share),
+        influenced_rate=_influenced_rate(v.attr("influenced_rate"), ctx),
         no_double_dipping=v.flag("no_double_dipping"),
-        splits=tuple(parse_split(b, ctx) for b in v.children("split")), span=block.span)
+        splits=tuple(parse_split(b, ctx) for b in v.children("split")), span=block.span,
+        influenced_of_sourced=_of_sourced(v.attr("influenced_rate")))
+
+
+def _of_sourced(attr: s.Attribute | None) -> bool:
+    """`influenced_rate: 50% of sourced`: a share of the influencer's own sourced rate."""
+    if attr is None or not isinstance(attr.values[0], s.Phrase):
+        return False
+    words = attr.values[0].atoms[1:]
+    return [getattr(w, "value", None) for w in words] == ["of", "sourced"]
+
+
+def _influenced_rate(attr: s.Attribute | None, ctx: Ctx) -> Decimal | None:
+    """`influenced_rate: 2%` (of the deal's basis) or `50% of sourced`."""
+    if attr is None:
+        return None
+    value = attr.values[0]
+    if isinstance(value, s.Phrase):
+        if not _of_sourced(attr):
+            ctx.reporter.error("CH-E106", "`influenced_rate` is a share of the deal"
+                               " (`influenced_rate: 2%`) or of the influencer's own sourced"
+                               " rate (`influenced_rate: 50% of sourced`)", value.span,
+                               label="not a rate the language reads")
+            return None
+        value = value.atoms[0]
+    return ctx.reader.share(value)
 
 
 def parse_split(block: s.Block, ctx: Ctx) -> m.Split:
@@ -342,26 +368,70 @@ def _words(v: View, key: str) -> tuple[str, ...]:
     return tuple(w for w in (v.reader.name(x) for x in flat) if w)
 
 
+REGISTRATION_ATTRS = ("window", "extension", "extension_condition", "approval_sla", "on_lapse",
+                      "auto_approve", "conflict", "unregistered_rate", "no_double_dipping",
+                      "excludes")
+LAPSES = ("auto_approve", "auto_reject")          # what happens when `approval_sla` lapses
+EXCLUSIONS = ("inbound_leads", "direct_pipeline")  # leads a partner cannot register
+
+
 def parse_registration(block: s.Block, ctx: Ctx) -> m.Registration:
-    """`registration { window, extension, approval_sla, auto_approve, conflict, ... }`."""
-    v = View(block, ctx, ("window", "extension", "extension_condition", "approval_sla",
-                          "auto_approve", "conflict", "unregistered_rate", "no_double_dipping"))
+    """`registration { window, extension, approval_sla, on_lapse, excludes, conflict, ... }`."""
+    v = View(block, ctx, REGISTRATION_ATTRS)
+    sla = v.one("approval_sla", Reader.duration)
     return m.Registration(
         window=v.one("window", Reader.duration, "90 days"),
         extension=v.one("extension", Reader.duration),
         extension_condition=v.text("extension_condition"),
-        approval_sla=v.one("approval_sla", Reader.duration), auto_approve=v.flag("auto_approve"),
+        approval_sla=sla, auto_approve=v.flag("auto_approve"),
         conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
                           default="first_to_register") or "",
         unregistered_rate=v.one("unregistered_rate", Reader.share),
-        no_double_dipping=v.flag("no_double_dipping"), span=block.span)
+        no_double_dipping=v.flag("no_double_dipping"), span=block.span,
+        on_lapse=_on_lapse(v, sla), excludes=_checked_words(v, "excludes", EXCLUSIONS,
+                                                            "registration exclusion"),
+        spans=_spans(v))
+
+
+def _on_lapse(v: View, sla: object) -> str | None:
+    """What happens when the approval SLA lapses. `auto_approve: yes` with an `approval_sla`
+    is the older spelling of `on_lapse: auto_approve`; writing both is CH-E104, and an
+    `on_lapse` without an SLA to lapse is CH-E111."""
+    from charter.diagnostics import Label
+
+    attr, older = v.attr("on_lapse"), v.attr("auto_approve")
+    lapse = v.choice("on_lapse", LAPSES)
+    if attr is None:
+        return "auto_approve" if sla is not None and v.flag("auto_approve") else None
+    if older is not None:
+        v.reporter.error("CH-E104", "`auto_approve` and `on_lapse` both say what happens when"
+                         " the approval SLA lapses", older.key_span, label="said again here",
+                         labels=(Label(attr.key_span, "`on_lapse` says it here"),),
+                         help=("remove `auto_approve`: `on_lapse: auto_approve` is its newer"
+                               " spelling",))
+    if lapse is not None and not v.has("approval_sla"):
+        v.reporter.error("CH-E111", f"`on_lapse: {lapse}` needs an `approval_sla`: without"
+                         " one nothing lapses", attr.span, label="no approval SLA to lapse",
+                         help=("add `approval_sla: 48 hours`, or remove `on_lapse`",))
+    return lapse
+
+
+def _checked_words(v: View, key: str, choices: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """`key: a, b` where each word is one of ``choices`` (CH-E108 with "did you mean")."""
+    found = []
+    for value in _flat(v.attr(key)):
+        word = v.reader.name(value)
+        if word is not None and check_choice(v.ctx, value, word, choices, what) is not None:
+            found.append(word)
+    return tuple(found)
 
 
 def parse_clawback(block: s.Block, ctx: Ctx) -> m.Clawback:
-    """`clawback cancellation { event, rule: 0 days .. 30 days -> 100% }`."""
-    v = View(block, ctx, ("event", "rule"), repeated=("rule",))
+    """`clawback fraud { event, rule: any_time -> 100%, action: termination }`."""
+    v = View(block, ctx, ("event", "rule", "action"), repeated=("rule",))
     rules = tuple(r for r in (_clawback_rule(ctx.reader, a) for a in v.all("rule")) if r)
-    return m.Clawback(block_name(block, ctx), v.text("event"), rules, v.doc, block.span)
+    return m.Clawback(block_name(block, ctx), v.text("event"), rules, v.doc, block.span,
+                      action=_words(v, "action"))
 
 
 def _clawback_rule(reader: Reader, attr: s.Attribute) -> m.ClawbackRule | None:
@@ -445,11 +515,31 @@ def parse_band(block: s.Block, ctx: Ctx) -> m.Band | None:
 
 
 def parse_process(block: s.Block, ctx: Ctx) -> m.Process:
-    """`process dispute_resolution { title, step X { within, limit, owner, final } }`."""
-    v = View(block, ctx, ("title",), ("step",))
+    """`process partner_qbr { title, cadence, tiers, step X { within, limit, owner, final } }`."""
+    v = View(block, ctx, ("title", "cadence", "tiers"), ("step",))
     steps = tuple(parse_step(b, ctx) for b in v.children("step"))
     return m.Process(block_name(block, ctx), v.text("title"), steps, v.doc, block.span,
-                     internal=block.internal)
+                     internal=block.internal, cadence=v.choice("cadence", CADENCES),
+                     tiers=_tier_scope(v), spans=_spans(v))
+
+
+def _tier_scope(v: View) -> tuple[m.TierScope, ...]:
+    """`tiers: Gold, Platinum`, `tiers: Silver and up` or `tiers: Silver+` (CH-E106 for
+    anything else; which channel has the tier is resolved against the program)."""
+    return tuple(e for e in (_scope_entry(v.reader, x) for x in _flat(v.attr("tiers"))) if e)
+
+
+def _scope_entry(reader: Reader, value: s.Value) -> m.TierScope | None:
+    if isinstance(value, s.Name):
+        return m.TierScope(value.value, False, value.span)
+    pair = value.atoms if isinstance(value, s.Phrase) else \
+        value.items if isinstance(value, s.AllOf) else ()
+    if len(pair) == 2 and isinstance(pair[0], s.Name) and (
+            isinstance(pair[1], s.Plus) if isinstance(value, s.Phrase)
+            else isinstance(pair[1], s.Name) and pair[1].value == "up"):
+        return m.TierScope(pair[0].value, True, pair[0].span)
+    reader.wrong(value, "tier names, or a tier and the tiers above it", "Silver and up")
+    return None
 
 
 def parse_step(block: s.Block, ctx: Ctx) -> m.Step:
@@ -471,6 +561,203 @@ def parse_enablement_item(block: s.Block, ctx: Ctx) -> m.EnablementItem:
     v = View(block, ctx, ("title", "cadence"))
     return m.EnablementItem(block_name(block, ctx), v.text("title", '"What is provided"'),
                             v.choice("cadence", CADENCES), v.doc, block.span)
+
+
+def _unique(ctx: Ctx, kind: str, blocks: list[s.Block], names: list[str]) -> None:
+    """CH-E105 for a name given twice among one block's ``kind`` children."""
+    from charter.diagnostics import Label
+
+    first: dict[str, s.Block] = {}
+    for block, name in zip(blocks, names):
+        if name and name in first:
+            ctx.reporter.error("CH-E105", f"{kind} `{name}` is defined twice", block.kind_span,
+                               label="defined again here",
+                               labels=(Label(first[name].kind_span, "first defined here"),),
+                               help=("rename one, or merge them",))
+        first.setdefault(name, block)
+
+
+def parse_conflicts(block: s.Block, ctx: Ctx) -> tuple[m.ConflictCase, ...]:
+    """`conflicts { case two_partners { scenario, resolution, within, owner, action } ... }`:
+    the channel-conflict table, one `case` per row."""
+    v = View(block, ctx, (), ("case",))
+    blocks = v.children("case")
+    cases = tuple(parse_conflict_case(b, ctx) for b in blocks)
+    _unique(ctx, "case", blocks, [c.name for c in cases])
+    return cases
+
+
+DEADLINE_WORDS = ("immediately", "same_day")
+
+
+def parse_conflict_case(block: s.Block, ctx: Ctx) -> m.ConflictCase:
+    """`case two_partners { scenario: "..."; resolution: "..."; within: 24 hours }`."""
+    v = View(block, ctx, ("scenario", "resolution", "within", "owner", "action"))
+    return m.ConflictCase(
+        block_name(block, ctx), v.text("scenario", '"Two partners on the same account"'),
+        v.text("resolution", '"First to register wins; the second is notified"'),
+        v.one("within", _deadline), v.text("owner"), _sequence(v, "action"), v.doc,
+        block.span, spans=_spans(v))
+
+
+def _deadline(reader: Reader, value: s.Value):
+    """`24 hours`, `immediately` or `same_day`."""
+    if isinstance(value, s.Name):
+        return check_choice(Ctx(reader.reporter, reader), value, value.value, DEADLINE_WORDS,
+                            "deadline (a duration, `immediately` or `same_day`)")
+    return reader.duration(value)
+
+
+def _sequence(v: View, key: str) -> tuple[str, ...]:
+    """`warning -> probation -> termination`: steps in order (or one word)."""
+    value = v.one(key, lambda _r, x: x)
+    if value is None:
+        return ()
+    items = value.items if isinstance(value, s.Arrow) else (value,)
+    if not all(isinstance(x, s.Name) for x in items):
+        v.reader.wrong(value, "a word, or words in order joined by `->`",
+                       "warning -> probation -> termination")
+        return ()
+    return tuple(x.value for x in items)
+
+
+EFFORTS = ("none", "low", "moderate", "high")
+
+
+def parse_co_marketing(block: s.Block, ctx: Ctx) -> tuple[m.CoMarketingActivity, ...]:
+    """`co_marketing { activity joint_webinar { vendor_share, partner_share, ... } ... }`."""
+    v = View(block, ctx, (), ("activity",))
+    blocks = v.children("activity")
+    activities = tuple(parse_activity(b, ctx) for b in blocks)
+    _unique(ctx, "activity", blocks, [a.name for a in activities])
+    return activities
+
+
+def parse_activity(block: s.Block, ctx: Ctx) -> m.CoMarketingActivity:
+    """`activity joint_webinar { title, vendor_share: 50%, partner_share: 50%, mdf_funded,
+    partner_effort, cadence, tiers }`; the two shares add up to 100% (one alone implies the
+    other)."""
+    v = View(block, ctx, ("title", "vendor_share", "partner_share", "mdf_funded",
+                          "partner_effort", "cadence", "tiers"))
+    vendor, partner = _cost_shares(v)
+    return m.CoMarketingActivity(
+        block_name(block, ctx), v.text("title"), vendor, partner, v.flag("mdf_funded"),
+        v.choice("partner_effort", EFFORTS), v.choice("cadence", CADENCES), _tier_scope(v),
+        v.doc, block.span, spans=_spans(v))
+
+
+def _cost_shares(v: View) -> tuple[Decimal | None, Decimal | None]:
+    """The vendor's and the partner's share of the cost: both or neither, adding up to 100%
+    (CH-E111 at the second otherwise); one written alone leaves the rest to the other."""
+    vendor, partner = v.one("vendor_share", Reader.share), v.one("partner_share", Reader.share)
+    if vendor is None and partner is None:
+        return None, None
+    if vendor is None or partner is None:
+        if v.has("vendor_share") and v.has("partner_share"):
+            return None, None  # one of them was unreadable (reported)
+        return (vendor, 1 - vendor) if vendor is not None else (1 - partner, partner)
+    if vendor + partner != 1:
+        total = f"{((vendor + partner) * 100).normalize():f}%"
+        rest = f"{((1 - vendor) * 100).normalize():f}%"
+        v.reporter.error("CH-E111", f"the cost shares add up to {total}, not 100%: the vendor"
+                         " and the partner pay the whole cost between them",
+                         v.attr("partner_share").values[0].span, label=f"adds up to {total}",
+                         help=(f"write `partner_share: {rest}`, or change `vendor_share`",))
+        return None, None
+    return vendor, partner
+
+
+def parse_unit_economics(block: s.Block, ctx: Ctx) -> m.UnitEconomics:
+    """`unit_economics { recruitment_cost, enablement_cost, management_cost, break_even,
+    break_even_deals }`: what one partner costs and when it pays back. Always internal."""
+    v = View(block, ctx, ("recruitment_cost", "enablement_cost", "management_cost",
+                          "break_even", "break_even_deals"))
+    management = v.one("management_cost", _amounts_per_period)
+    return m.UnitEconomics(
+        recruitment_cost=v.one("recruitment_cost", _amounts),
+        enablement_cost=v.one("enablement_cost", _amounts),
+        management_cost=management[0] if management else None,
+        management_period=management[1] if management else None,
+        break_even=v.one("break_even", _durations), break_even_deals=v.one("break_even_deals",
+                                                                           _counts),
+        doc=v.doc, span=block.span, spans=_spans(v))
+
+
+def _ends(reader: Reader, value: s.Value, read: Callable, expected: str, example: str,
+          key: Callable = lambda x: x):
+    """One value or a range `low .. high` of them, as (low, high); CH-E111 if it runs
+    backwards."""
+    if not isinstance(value, s.Range):
+        one = read(value)
+        return (one, one) if one is not None else None
+    if value.low is None or value.high is None:
+        reader.wrong(value, expected + " (a range needs both ends)", example)
+        return None
+    low, high = read(value.low), read(value.high)
+    if low is None or high is None:
+        return None
+    if key(low) is not None and key(high) is not None and key(low) > key(high):
+        reader.reporter.error("CH-E111", f"`{s.render_value(value)}` runs backwards: the low"
+                              " end is above the high end", value.span,
+                              label="low end above high end",
+                              help=(f"write the low end first, e.g. `{example}`",))
+        return None
+    return (low, high)
+
+
+def _amounts(reader: Reader, value: s.Value):
+    """`$5,000` or `$2,000 .. $5,000`."""
+    return _ends(reader, value, reader.money, "an amount or a range of amounts",
+                 "$2,000 .. $5,000", key=lambda x: x.amount)
+
+
+def _amounts_per_period(reader: Reader, value: s.Value):
+    """`$500 per quarter` or `$500 .. $1,500 per quarter` (the period written once, at the
+    end, or on both ends): ((low, high), period)."""
+    expected, example = "an amount per period, or a range of them", "$500 .. $1,500 per quarter"
+    high = value.high if isinstance(value, s.Range) else value
+    if high is None or not isinstance(high, s.Phrase):
+        reader.wrong(value, expected, example)
+        return None
+    rate = reader.rate(high)
+    if rate is None:
+        return None
+    if rate.period is None or rate.unit is not None:
+        reader.wrong(value, expected, example)
+        return None
+
+    def one(end: s.Value):
+        if isinstance(end, s.Phrase):
+            other = reader.rate(end)
+            if other is not None and (other.period, other.unit) != (rate.period, None):
+                reader.wrong(end, f"an amount per {rate.period}", example)
+                return None
+            return other.money if other is not None else None
+        return reader.money(end)
+    amounts = _ends(reader, value, one, expected, example, key=lambda x: x.amount)
+    return (amounts, rate.period) if amounts else None
+
+
+def _durations(reader: Reader, value: s.Value):
+    """`6 months` or `6 months .. 9 months` (or `6 .. 9 months`: the unit written once)."""
+    from charter.units import in_hours
+
+    if isinstance(value, s.Range) and isinstance(value.low, s.Number) \
+            and isinstance(value.high, s.Phrase):
+        high = reader.duration(value.high)
+        if high is None:
+            return None
+        low = Duration(value.low.value, high.unit, high.business)
+        return _ends(reader, value, lambda x: low if x is value.low else high,
+                     "a duration or a range of durations", "6 months .. 9 months",
+                     key=in_hours)
+    return _ends(reader, value, reader.duration, "a duration or a range of durations",
+                 "6 months .. 9 months", key=in_hours)
+
+
+def _counts(reader: Reader, value: s.Value):
+    """`3` or `2 .. 3`."""
+    return _ends(reader, value, reader.integer, "a whole number or a range of them", "2 .. 3")
 
 
 def parse_ship_gate(block: s.Block, ctx: Ctx) -> tuple[m.GateCondition, ...]:
@@ -697,13 +984,29 @@ def _partner(reader: Reader, value: s.Value) -> tuple[str, str, Span] | None:
     return None
 
 
+# Metrics that add up over contract years, so `expect total` can state them.
+TOTAL_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
+                 "vendor_receives", "partner_margin", "commission", "influence", "mdf",
+                 "partner_gross", "vendor_cogs")
+
+
 def parse_expect(block: s.Block, ctx: Ctx) -> list[m.Expectation]:
-    """`expect [year N] [Party] { metric: value }`; `~value` matches to its written precision."""
+    """`expect [year N | total] [Party] { metric: value }`; `~value` matches to its written
+    precision; `total` states the sum over every contract year ("total if the customer
+    retains: $7,200")."""
     v = View(block, ctx, EXPECT_METRICS)
-    year, party = _expect_header(block, ctx)
+    year, party, total = _expect_header(block, ctx)
     found = []
     for attr in block.attributes():
         if attr.key not in EXPECT_METRICS:
+            continue
+        if total and attr.key not in TOTAL_METRICS:
+            ctx.reporter.error("CH-E110", f"`{attr.key}` does not add up over contract years,"
+                               " so `expect total` cannot state it", attr.key_span,
+                               label="not a sum", help=(
+                                   "state it per year (`expect year 1 { ... }`) or for every"
+                                   " year (`expect { ... }`); `expect total` takes "
+                                   + ", ".join(TOTAL_METRICS),))
             continue
         raw = attr.values[0]
         approx = isinstance(raw, s.Approx)
@@ -711,24 +1014,28 @@ def parse_expect(block: s.Block, ctx: Ctx) -> list[m.Expectation]:
         value = _expected_value(ctx.reader, attr.key, inner)
         if value is not None:
             found.append(m.Expectation(attr.key, party, year, value, approx, s.render_value(raw),
-                                       attr.span, _written_quantum(inner) if approx else None))
+                                       attr.span, _written_quantum(inner) if approx else None,
+                                       total))
     del v
     return found
 
 
-def _expect_header(block: s.Block, ctx: Ctx) -> tuple[int | None, str | None]:
+def _expect_header(block: s.Block, ctx: Ctx) -> tuple[int | None, str | None, bool]:
     words = list(block.header)
     year = party = None
+    total = False
     if len(words) >= 2 and isinstance(words[0], s.Name) and words[0].value == "year" \
             and isinstance(words[1], s.Number):
         year = int(words[1].value)
         words = words[2:]
+    elif words and isinstance(words[0], s.Name) and words[0].value == "total":
+        total, words = True, words[1:]
     if len(words) == 1 and isinstance(words[0], s.Name):
         party = words[0].value
     elif words:
-        ctx.reporter.error("CH-E110", "an expectation header is `expect [year N] [Party] {`",
-                           words[0].span, label="unexpected here")
-    return year, party
+        ctx.reporter.error("CH-E110", "an expectation header is `expect [year N | total]"
+                           " [Party] {`", words[0].span, label="unexpected here")
+    return year, party, total
 
 
 def _written_quantum(value: s.Value) -> Decimal | None:
@@ -795,6 +1102,11 @@ CONSTRUCTS = (
     Construct("example", "examples", parse_example, gate=True),
     Construct("policy", "policy_settings", parse_policy, named="policy"),
     Construct("waiver", "waivers", parse_waiver),
+    Construct("conflicts", "conflicts", parse_conflicts, many=False, named=None, absent=()),
+    Construct("co_marketing", "co_marketing", parse_co_marketing, many=False, named=None,
+              absent=()),
+    Construct("unit_economics", "unit_economics", parse_unit_economics, many=False,
+              named=None),
 )
 TOP_LEVEL = tuple(c.kind for c in CONSTRUCTS)
 BLOCK_KINDS = frozenset(TOP_LEVEL + NESTED_KINDS)

@@ -285,6 +285,17 @@ class Attribution:
     no_double_dipping: bool
     splits: tuple[Split, ...]
     span: Span
+    influenced_of_sourced: bool = False  # `50% of sourced`: a share of the influencer's own rate
+
+    def influence_rate(self, channel: "Channel") -> Decimal | None:
+        """What an influencer from ``channel`` earns on the deal's year-1 basis: the stated
+        rate, or that share of the channel's own sourced (year-1) commission; None when the
+        program pays no influence or the channel has no single sourced rate."""
+        if self.influenced_rate is None:
+            return None
+        if not self.influenced_of_sourced:
+            return self.influenced_rate
+        return None if channel.commission is None else self.influenced_rate * channel.commission
 
 
 @dataclass(frozen=True)
@@ -348,6 +359,9 @@ class Registration:
     unregistered_rate: Decimal | None
     no_double_dipping: bool
     span: Span
+    on_lapse: str | None = None          # when `approval_sla` lapses: auto_approve / auto_reject
+    excludes: tuple[str, ...] = ()       # leads that cannot be registered: `inbound_leads`, ...
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -369,6 +383,7 @@ class Clawback:
     rules: tuple[ClawbackRule, ...]
     doc: str
     span: Span
+    action: tuple[str, ...] = ()   # what follows besides the money: `termination`
 
 
 @dataclass(frozen=True)
@@ -441,6 +456,68 @@ class Process:
     doc: str
     span: Span
     internal: bool = False   # `internal process`: the vendor's own playbook, never shown
+    cadence: str | None = None            # `cadence: quarterly`: how often it runs
+    tiers: tuple["TierScope", ...] = ()   # `tiers: Silver and up`: whom it runs with (): all
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TierScope:
+    """One entry of a tier scope (`tiers: Silver and up`, `tiers: Gold, Platinum`): a tier
+    named in any channel, and with ``and_up`` every tier ranked above it in that channel too
+    (`Program.scoped_tiers` resolves it)."""
+
+    tier: str
+    and_up: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class ConflictCase:
+    """A row of the channel-conflict table: a scenario, its resolution and deadline."""
+
+    name: str
+    scenario: str
+    resolution: str
+    within: Duration | str | None   # a duration, or `immediately` / `same_day`
+    owner: str
+    action: tuple[str, ...]         # the escalation in order: warning -> probation -> termination
+    doc: str
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class CoMarketingActivity:
+    """A joint marketing activity: who pays which share of its cost, and with whom it runs."""
+
+    name: str
+    title: str
+    vendor_share: Decimal | None     # both or neither: they add up to 100%
+    partner_share: Decimal | None
+    mdf_funded: bool                 # paid from the partner's MDF
+    partner_effort: str | None
+    cadence: str | None
+    tiers: tuple[TierScope, ...]
+    doc: str
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class UnitEconomics:
+    """INTERNAL: what one partner costs the vendor and when it pays back. Each amount is a
+    range (`low == high` when one amount is written); never partner-facing."""
+
+    recruitment_cost: tuple[MoneyValue, MoneyValue] | None
+    enablement_cost: tuple[MoneyValue, MoneyValue] | None   # in the partner's first year
+    management_cost: tuple[MoneyValue, MoneyValue] | None   # per `management_period`
+    management_period: str | None
+    break_even: tuple[Duration, Duration] | None
+    break_even_deals: tuple[int, int] | None
+    doc: str
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -545,6 +622,7 @@ class Expectation:
     text: str
     span: Span
     quantum: Decimal | None = None
+    total: bool = False      # `expect total`: the sum over every contract year
 
 
 @dataclass(frozen=True)
@@ -580,6 +658,9 @@ class Program:
     files: tuple[str, ...]
     policy_settings: tuple[PolicySetting, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    conflicts: tuple[ConflictCase, ...] = ()
+    co_marketing: tuple[CoMarketingActivity, ...] = ()
+    unit_economics: UnitEconomics | None = None
 
     def channel(self, name: str) -> Channel | None:
         """The channel called ``name``, if any (the first, if defined twice)."""
@@ -592,6 +673,19 @@ class Program:
     def handover(self, source: str, target: str) -> Handover | None:
         """The handover declared from channel ``source`` to channel ``target``, if any."""
         return self._index[2].get((source, target))
+
+    def scoped_tiers(self, scope: tuple[TierScope, ...]) -> tuple[tuple[Channel, Tier], ...]:
+        """The (channel, tier) pairs a tier scope covers, in program and rank order: each
+        named tier in every channel that has one, and with `and_up` the tiers ranked above it
+        there. An empty scope covers no tier in particular (everyone); a name no channel has
+        covers nothing (CH-E109 says so)."""
+        pairs = []
+        for channel in self.channels:
+            named = [(entry, channel.tier(entry.tier)) for entry in scope]
+            pairs += [(channel, tier) for tier in sorted(channel.tiers, key=lambda t: t.rank)
+                      if any(n is not None and (tier is n or (e.and_up and tier.rank > n.rank))
+                             for e, n in named)]
+        return tuple(pairs)
 
     @cached_property
     def _index(self) -> tuple[dict, dict, dict]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from charter.diagnostics import Diagnostic, Reporter, Severity
+from charter.diagnostics import Diagnostic, Label, Reporter, Severity
+from charter.literals import localise
 from charter.source import SourceFile, Span
 from charter.syntax import Item, SyntaxBuilder
 
@@ -112,11 +115,17 @@ def build_grammar() -> Lark:
 
 
 def parse_source(source: SourceFile, reporter: Reporter) -> tuple[Item, ...]:
-    """Parse one file into syntax items; every problem goes to ``reporter``."""
+    """Parse one file into syntax items; every problem goes to ``reporter``.
+
+    Each syntax error is reported once and the text is repaired so parsing can go on (`_fix`);
+    what a repair rewrote is recorded on ``source`` (`recovered_lines`, `lost_names`), so later
+    stages do not report the repair's echoes as mistakes of their own.
+    """
     if not _precheck(source, reporter):
         return ()
     text: str | None = source.text
-    touched: set[int] = set()
+    touched: set[int] = set()   # lines a repair blanked: a new error there gives up
+    softened: set[int] = set()  # lines a gentle repair kept: a new error there blanks them
     for _ in range(MAX_SYNTAX_ERRORS):
         try:
             tree = grammar().parse(text + "\n")
@@ -124,17 +133,45 @@ def parse_source(source: SourceFile, reporter: Reporter) -> tuple[Item, ...]:
             line = getattr(err, "line", -1)
             if line in touched:
                 return ()  # an error on a line we rewrote: the rest would be noise
-            diagnostic = explain_error(err, source, text)
-            reporter.report(diagnostic)
-            new_text = _recover(text, err, diagnostic.code)
-            if new_text is None:
+            fix = _fix(err, source, text, gentle=line not in softened)
+            reporter.report(fix.diagnostic)
+            if fix.text is None or fix.text == text:
                 return ()
-            touched.add(line)
-            source.recovered_lines.update(_changed_lines(text, new_text))
-            text = new_text
+            if fix.kind == "line":
+                touched.add(line)
+            elif fix.kind == "gentle":
+                softened.add(line)
+            source.recovered_lines.update(_changed_lines(text, fix.text) | fix.region)
+            source.lost_names.update(fix.lost)
+            text = fix.text
             continue
         return SyntaxBuilder(source, reporter).transform(tree)
     return ()
+
+
+class _Fix(NamedTuple):
+    """A syntax error's diagnostic and the repaired text (None: give up)."""
+
+    diagnostic: Diagnostic
+    text: str | None
+    kind: str = "line"                       # line | gentle | layout
+    region: frozenset[int] = frozenset()     # lines the repair made meaningless
+    lost: frozenset[str] = frozenset()       # names of definitions the repair removed ("*": any)
+
+
+def _fix(err: UnexpectedInput, source: SourceFile, text: str, gentle: bool) -> _Fix:
+    """The most plausible reading of one syntax error, and the repair that follows from it."""
+    layout = _docstring_fix(err, source, text) or _layout_fix(err, source, text)
+    if layout is not None:
+        return layout
+    if gentle and isinstance(err, UnexpectedToken):
+        semicolon = _missing_semicolon(err, source, text)
+        if semicolon is not None:
+            return semicolon
+    diagnostic = explain_error(err, source, text)
+    new_text = _recover(text, err, diagnostic.code)
+    lost = _lost_names(text, new_text) if new_text is not None else frozenset()
+    return _Fix(diagnostic, new_text, "line", lost=lost)
 
 
 def _changed_lines(old: str, new: str) -> set[int]:
@@ -256,7 +293,7 @@ def explain_error(err: UnexpectedInput, source: SourceFile, text: str) -> Diagno
     opener = _open_bracket(err, text)
     if opener is not None:
         return _unclosed_bracket(source, *opener)
-    expected = _expected(err)
+    expected = localise(_expected(err), _declared_currency(text))
     if labelled and labelled[0] == "CH-E014" and not _starts_block(err, text):
         labelled = ("CH-E008", "missing `:` after attribute name")
     if labelled:
@@ -351,7 +388,6 @@ def _unclosed_bracket(source: SourceFile, char: str, offset: int) -> Diagnostic:
 
 
 def _unclosed(source: SourceFile, text: str) -> Diagnostic:
-    from charter.diagnostics import Label
     stack = _open_stack(text)
     if not stack:
         return Diagnostic("CH-E001", Severity.ERROR, "unexpected end of file", source.eof_span(),
@@ -396,6 +432,15 @@ def _describe_token(token) -> str:
     return f"`{text}`" if text and token.type not in ("STRING", "DOCSTRING") else name or text
 
 
+_CURRENCY_LINE = re.compile(r"^[ \t]*currency[ \t]*:[ \t]*([A-Z]{3})\b", re.M)
+
+
+def _declared_currency(text: str) -> str | None:
+    """The `currency:` the file declares, so help speaks it (the parser has no model yet)."""
+    match = _CURRENCY_LINE.search(text)
+    return match.group(1) if match else None
+
+
 def _expected(err: UnexpectedToken) -> str:
     names = sorted({TOKEN_NAMES.get(t, t.lower()) for t in err.accepts or err.expected
                     if not t.startswith("__")})
@@ -423,7 +468,8 @@ def _recover(text: str, err: UnexpectedInput, code: str) -> str | None:
     """Rewrite ``text`` so parsing can resume after ``err`` (None: give up)."""
     if isinstance(err, UnexpectedEOF) or _at_end(err, text) or code == "CH-E016":
         return _close_at_end(text)
-    if code == "CH-E014":  # the header lacks its `{`: supply it and parse the body normally
+    if code == "CH-E014" and _has_stray_closer(text):
+        # the header lacks its `{` (its body's `}` closes nothing): supply it, parse the body
         lines = text.split("\n")
         lines[err.line - 1] += " {"
         return "\n".join(lines)
@@ -438,13 +484,391 @@ def _neutralise(text: str, err: UnexpectedInput) -> str | None:
     lines = text.split("\n")
     if line > len(lines):
         return None
-    old = lines[line - 1]
-    code = re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", old)
+    token = getattr(err, "token", None)
+    last = line  # a doc string runs over several lines: all of them go
+    if getattr(token, "type", "") == "DOCSTRING":
+        last = min(max(token.end_line or line, line), len(lines))
+    old = "\n".join(lines[line - 1:last])
+    code = re.sub(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*', "", old)
     opens = code.count("{") - code.count("}")
-    if getattr(getattr(err, "token", None), "type", "") == "RBRACE" and opens < 0:
+    kind = getattr(token, "type", "")
+    if kind == "RBRACE" and opens < 0:
         opens += 1  # the stray `}` is the error itself: drop it
+    elif kind == "LBRACE" and opens > 0 and any(c == "{" for c, _ in _open_stack(text)):
+        opens -= 1  # a `{` the file never closes is the error itself: drop it
     new = (f"{RECOVERED}{{" * opens) if opens > 0 else ("};" * -opens)
     if new == old.strip() or (not new and not old.strip()):
         return None
-    lines[line - 1] = new
+    lines[line - 1:last] = [new] + [""] * (last - line)
     return "\n".join(lines)
+
+
+# ---- layout: a lost `}` or a lost block header, found by indentation --------------------------
+# A deleted `}` makes the parser run on to the end of the file, and a deleted header line
+# (`program x {`) leaves a body no block opens; either way the parser's own error is far from
+# the mistake, and the file's indentation says where the mistake is. The layout is only
+# trusted where the braces really do not balance, and only for blocks that are indented.
+
+_LAYOUT = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*'
+                     r'|\\[\t \f]*\n|\n[\t \f]*|[{}\[\]()]|[^\n{}\[\]()"#\\]+|.', re.S)
+_STRINGS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
+@dataclass
+class _Open:
+    """A `{` still open during the layout scan."""
+
+    offset: int
+    line: int
+    indent: int               # of the line the `{` is on
+    body: int | None = None   # of the block's first statement, once seen
+
+    @property
+    def indented(self) -> bool:
+        """Whether the block's body is indented deeper than its header (else: not judged)."""
+        return self.body is not None and self.body > self.indent
+
+
+class _Unclosed(NamedTuple):
+    """A `{` whose `}` is missing: it belongs before line ``before`` (None: the file's end)."""
+
+    opener: int
+    line: int
+    before: int | None
+
+
+class _Headless(NamedTuple):
+    """Lines indented like a block's body, from ``start`` to the `}` that ends them, that no
+    block header opens (the header line was deleted)."""
+
+    start: int
+    closer: int
+    closer_line: int
+
+
+def _layout_problem(text: str) -> _Unclosed | _Headless | None:
+    """The first place where the braces and the indentation disagree."""
+    stack: list[_Open] = []
+    starts: list[tuple[int, int]] = []   # (line, indentation) of each statement
+    line, indent, at_start, nesting = 1, 0, True, 0
+    for match in _LAYOUT.finditer(text):
+        token = match.group()
+        if token[0] == "\n" or token[0] == "\\" and token[-1] == "\n":
+            line += 1
+            indent, at_start = (len(token) - 1, True) if token[0] == "\n" else (indent, False)
+            continue
+        if token[0] == "#" or token.isspace():
+            continue
+        if at_start and not nesting:
+            problem = _judge(stack, starts, line, indent, token, match.start())
+            if problem is not None:
+                return problem
+            starts.append((line, indent))
+        at_start = False
+        if stack and stack[-1].body is None and stack[-1].line == line and token != "}":
+            stack[-1].body = indent + 1  # its body starts on the header's line, after the `{`
+        if token == "{":
+            stack.append(_Open(match.start(), line, indent))
+        elif token == "}" and stack:
+            stack.pop()
+        elif token in ("[", "("):
+            nesting += 1
+        elif token in ("]", ")"):
+            nesting = max(0, nesting - 1)
+        line += token.count("\n")  # a doc string over several lines
+    return _Unclosed(stack[-1].offset, stack[-1].line, None) if stack else None
+
+
+def _judge(stack: list[_Open], starts: list[tuple[int, int]], line: int, indent: int,
+           token: str, offset: int) -> _Unclosed | _Headless | None:
+    """Judge one statement's first token against the innermost open block."""
+    top = stack[-1] if stack else None
+    if top is not None and top.body is None and token != "}":
+        top.body = indent
+    if token != "}":
+        if top is not None and top.indented and indent <= top.indent:
+            return _Unclosed(top.offset, top.line, line)  # a statement where its `}` belongs
+        return None
+    if top is not None and top.indented and indent < top.indent:
+        return _Unclosed(top.offset, top.line, line)      # an outer block's `}`
+    if top is None or top.indented and indent > top.indent:
+        start = _body_start(starts, indent, top.line if top else 0)
+        return _Headless(start, offset, line) if start is not None else None
+    return None
+
+
+def _body_start(starts: list[tuple[int, int]], indent: int, floor: int) -> int | None:
+    """The first line of the statements just above that are indented deeper than ``indent``."""
+    first = None
+    for line, depth in reversed(starts):
+        if depth <= indent or line <= floor:
+            break
+        first = line
+    return first
+
+
+def _layout_fix(err: UnexpectedInput, source: SourceFile, text: str) -> _Fix | None:
+    """A repair guided by the layout, when the error is a consequence of a lost `}` or header."""
+    at_end = isinstance(err, UnexpectedEOF) or _at_end(err, text)
+    if not at_end and (getattr(err, "line", None) is None or _inline_closer(err, text)):
+        return None
+    opened = _open_stack(text)
+    unclosed, stray = any(char == "{" for char, _ in opened), _has_stray_closer(text)
+    if not unclosed and not stray:
+        return None  # the braces balance: the layout has nothing to say
+    problem = _layout_problem(text)
+    if problem is None:
+        return None
+    first = problem.start if isinstance(problem, _Headless) else problem.before
+    if not at_end and (first is None or err.line < first):
+        return None  # the layout's problem comes later: this error is a mistake of its own
+    if isinstance(problem, _Unclosed) and problem.before is not None and unclosed:
+        # the header's line counts as repaired: the block (and those around it) may be partial
+        return _Fix(_unclosed_before(source, text, problem), _insert_closer(text, problem.before),
+                    "layout", frozenset({problem.line}))
+    if isinstance(problem, _Headless) and stray:
+        region = frozenset(range(problem.start, problem.closer_line + 1))
+        return _Fix(_headless(source, problem), _open_recovered(text, problem.start), "layout",
+                    region, frozenset({"*"}))
+    return None
+
+
+def _inline_closer(err: UnexpectedInput, text: str) -> bool:
+    """Whether the error is a `}` after other code on its line: that `}` is the mistake."""
+    token = getattr(err, "token", None)
+    if getattr(token, "type", "") != "RBRACE" or not token.line:
+        return False
+    return bool(text.split("\n")[token.line - 1][:token.column - 1].strip())
+
+
+def _has_stray_closer(text: str) -> bool:
+    """Whether some `}` closes nothing (more `}` than `{` so far, somewhere in the file)."""
+    depth = 0
+    for match in _OPENERS.finditer(text):
+        token = match.group()
+        depth += (token == "{") - (token == "}")
+        if depth < 0:
+            return True
+    return False
+
+
+def _statement_span(source: SourceFile, line: int) -> Span:
+    """The text of ``line`` without its indentation (or the line's start when it is blank)."""
+    text = source.line_text(line)
+    start = len(text) - len(text.lstrip())
+    return source.span_at(line, start + 1, line, len(text.rstrip()) + 1)
+
+
+def _unclosed_before(source: SourceFile, text: str, problem: _Unclosed) -> Diagnostic:
+    head = _header_words(text, problem.opener)
+    return Diagnostic(
+        "CH-E003", Severity.ERROR, f"`{head}` on line {problem.line} is never closed",
+        _char_span(source, text, problem.opener),
+        label="this `{` has no `}`",
+        labels=(Label(_statement_span(source, problem.before),
+                      "the indentation says the block ends before this line"),),
+        help=(f"add the missing `}}` before line {problem.before}",))
+
+
+def _headless(source: SourceFile, problem: _Headless) -> Diagnostic:
+    closer = _statement_span(source, problem.closer_line)
+    closer = source.span(closer.start, closer.start + 1)
+    return Diagnostic(
+        "CH-E011", Severity.ERROR, f"`}}` on line {problem.closer_line} closes a block that"
+        " was never opened: its header line is missing", closer,
+        label="no header opens this block",
+        labels=(Label(_statement_span(source, problem.start),
+                      "indented like a block's body from here"),),
+        help=(f"restore the block's header line (`kind Name {{`) above line {problem.start},"
+              " or remove this `}`",))
+
+
+def _char_span(source: SourceFile, text: str, offset: int) -> Span:
+    """The span of the one character of ``text`` at ``offset``, by line and column (recovery
+    keeps every line where it was)."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return source.span_at(line, column, line, column + 1)
+
+
+def _header_words(text: str, opener: int) -> str:
+    """`service {`, `tier Elite {`: the header of the block a `{` opens, as written."""
+    start = text.rfind("\n", 0, opener) + 1
+    head = re.sub(r'"(?:[^"\\\n]|\\.)*"', '"…"', text[start:opener])
+    words = re.split(r"[;{}]", head)[-1].split()
+    return " ".join(words[-4:] + ["{"])
+
+
+def _blank_above(lines: list[str], index: int) -> int | None:
+    """The blank line nearest above line ``index`` (0-based), with only comments between."""
+    for above in range(index - 1, -1, -1):
+        stripped = lines[above].strip()
+        if not stripped:
+            return above
+        if not stripped.startswith("#"):
+            return None
+    return None
+
+
+def _insert_closer(text: str, before: int) -> str:
+    """Add a `}` just before line ``before`` without moving any other token: on a blank line
+    above, in the line's own indentation, or after the code of the line above."""
+    lines = text.split("\n")
+    index = before - 1
+    blank = _blank_above(lines, index)
+    own = lines[index]
+    depth = len(own) - len(own.lstrip())
+    if blank is not None:
+        lines[blank] += "}"
+    elif depth:
+        lines[index] = own[:depth - 1] + "}" + own[depth:]
+    else:
+        lines[index] = "} " + own
+    return "\n".join(lines)
+
+
+def _open_recovered(text: str, start: int) -> str:
+    """Open a recovered block (`_ {`, dropped by the builder) just above line ``start``."""
+    lines = text.split("\n")
+    blank = _blank_above(lines, start - 1)
+    if blank is not None:
+        lines[blank] += f"{RECOVERED}{{"
+    else:
+        lines[start - 1] = f"{RECOVERED}{{ " + lines[start - 1]
+    return "\n".join(lines)
+
+
+# ---- a missing `;` between two attributes on one line ------------------------------------------
+
+_BEFORE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*:([^:;{}]*?\S)(\s+)"
+                         r"([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+def _missing_semicolon(err: UnexpectedToken, source: SourceFile, text: str) -> _Fix | None:
+    """`margin: 35% mdf: 2%`: the `:` of a second attribute met inside the first one's value.
+    The `;` is put in (the space before the key becomes `;`), so the line keeps its meaning."""
+    token = err.token
+    if token.type != "COLON" or not token.line:
+        return None
+    lines = text.split("\n")
+    row = lines[token.line - 1]
+    prefix = re.sub(r'"(?:[^"\\\n]|\\.)*"', lambda m: "x" * len(m.group()), row[:token.column - 1])
+    match = _BEFORE_KEY.search(prefix)
+    if match is None:
+        return None
+    first, key = match.group(1), match.group(4)
+    gap = match.end(3) - 1   # the last space before the key becomes the `;`
+    lines[token.line - 1] = row[:gap] + ";" + row[gap + 1:]
+    span = source.span_at(token.line, match.start(4) + 1, token.line, match.end(4) + 1)
+    value = row[match.start(2):match.end(2)].strip()
+    diagnostic = Diagnostic(
+        "CH-E001", Severity.ERROR, f"missing `;` before `{key}`: two attributes on one line",
+        span, label=f"`{key}:` starts a new attribute",
+        help=(f"separate attributes on one line with `;`: `{first}: {value}; {key}: …`",))
+    return _Fix(diagnostic, "\n".join(lines), "gentle")
+
+
+# ---- what a repair lost ------------------------------------------------------------------------
+
+_HEADER = re.compile(r"(?:^|[{;])\s*(?:internal\s+)?([A-Za-z_][A-Za-z0-9_]*)\s+"
+                     r"([A-Za-z_][A-Za-z0-9_]*)[^{};:]*\{")
+
+
+def _lost_names(old: str, new: str) -> frozenset[str]:
+    """Names of blocks whose header line a repair blanked (`tier Gold { … }` → `Gold`):
+    references to them are echoes of the syntax error, not unknown names."""
+    from charter.lower import BLOCK_KINDS
+    lost: set[str] = set()
+    for before, after in zip(old.split("\n"), new.split("\n")):
+        if before != after:
+            code = re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", before)
+            lost.update(name for kind, name in _HEADER.findall(code) if kind in BLOCK_KINDS)
+    return frozenset(lost)
+
+
+# ---- a doc string whose opening or closing `"""` was lost ---------------------------------------
+# Without its closing `"""` a doc string runs on to the next `"""`, and every string after it
+# pairs the wrong way round: code is read as text and text as code. A doc string holding a
+# block's `}` or a block header is that mistake; the text it should have held ends before its
+# first line of code.
+
+_BLOCK_LINE = re.compile(r"^[ \t]*(?:\}|(?:internal[ \t]+)?([a-z_]+)\b[^{}\n\"]*\{)[ \t]*(?:#.*)?$")
+_CODE_LINE = re.compile(r"^[ \t]*(?:\}|[A-Za-z_][A-Za-z0-9_]*[ \t]*:[ \t]*\S|.*\{[ \t]*(?:#.*)?$)")
+
+
+def _docstrings(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every doc string token, as the lexer pairs the quotes."""
+    return [m.span() for m in _STRINGS.finditer(text) if m.group().startswith('"""')]
+
+
+def _runs_into_code(text: str, start: int, end: int) -> int | None:
+    """The 0-based line (of ``text``) where a doc string's text turns into code, if it holds a
+    block's `}` or a block header (strong evidence), else None."""
+    from charter.lower import BLOCK_KINDS
+    lines = text[start:end].split("\n")[1:-1]
+    strong = any((m := _BLOCK_LINE.match(line))
+                 and (m.group(1) is None or m.group(1) in BLOCK_KINDS) for line in lines)
+    if not strong:
+        return None
+    first = text.count("\n", 0, start)
+    return next(first + 1 + i for i, line in enumerate(lines) if _CODE_LINE.match(line))
+
+
+def _docstring_fix(err: UnexpectedInput, source: SourceFile, text: str) -> _Fix | None:
+    """A repair for a doc string that lost its closing (or opening) `\"\"\"`."""
+    line = getattr(err, "line", None)
+    if not isinstance(line, int) or '"""' not in text:
+        return None
+    lines = text.split("\n")
+    limit = sum(len(row) + 1 for row in lines[:line])   # the end of the error's line
+    for start, end in _docstrings(text):
+        if start >= limit:
+            break
+        code = _runs_into_code(text, start, end)
+        if code is not None:
+            lines[code - 1] += '"""'
+            return _Fix(_unclosed_doc(source, text, start, code), "\n".join(lines), "layout")
+    return _unopened_docstring(err, source, text, line)
+
+
+def _unopened_docstring(err: UnexpectedInput, source: SourceFile, text: str,
+                        line: int) -> _Fix | None:
+    """Text read as code up to a `\"\"\"` that ends a line: that `\"\"\"` closed a doc string whose
+    opening was lost (and now opens one that runs into code)."""
+    offset = source.offset(line, 1)
+    after = next(((s, e) for s, e in _docstrings(text) if s >= offset), None)
+    if after is None or _runs_into_code(text, *after) is None:
+        return None
+    lines = text.split("\n")
+    closer = text.count("\n", 0, after[0])          # 0-based line of the stray `"""`
+    first = closer
+    while first > 0 and not _CODE_LINE.match(lines[first - 1]) and lines[first - 1].strip():
+        first -= 1
+    if not first <= line - 1 <= closer:
+        return None
+    depth = len(lines[first]) - len(lines[first].lstrip())
+    lines[first] = lines[first][:depth] + '"""' + lines[first][depth:]
+    return _Fix(_unopened_doc(source, first + 1, closer + 1), "\n".join(lines), "layout")
+
+
+def _unclosed_doc(source: SourceFile, text: str, start: int, code: int) -> Diagnostic:
+    opener = text.count("\n", 0, start) + 1
+    return Diagnostic(
+        "CH-E002", Severity.ERROR, f"doc string opened on line {opener} is not closed before"
+        f" the code on line {code + 1}", _char_span(source, text, start).to(
+            _char_span(source, text, start + 2)),
+        label='this `"""` is never closed',
+        labels=(Label(_statement_span(source, code + 1), "code, read as part of the doc string"),),
+        help=(f'close the doc string with `"""` at the end of its text (line {code})',))
+
+
+def _unopened_doc(source: SourceFile, first: int, closer: int) -> Diagnostic:
+    text = source.line_text(closer)
+    end = text.rfind('"""') + 1
+    return Diagnostic(
+        "CH-E002", Severity.ERROR, f"doc string has no opening `\"\"\"`: its text on lines"
+        f" {first}–{closer} is read as code", _statement_span(source, first),
+        label='the doc string should open here',
+        labels=(Label(source.span_at(closer, end, closer, end + 3),
+                      'this `"""` closes a doc string that was never opened'),),
+        help=(f'add `"""` before the text on line {first}',))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Iterable
 
 
 @dataclass(frozen=True, order=True)
@@ -31,6 +32,7 @@ class SourceFile:
     text: str
     _starts: list[int] = field(default_factory=list, repr=False)
     recovered_lines: set[int] = field(default_factory=set, repr=False)
+    lost_names: set[str] = field(default_factory=set, repr=False)  # "*": unknown which
 
     def __post_init__(self) -> None:
         if "\r" in self.text:  # CRLF and a lone CR (classic Mac) are line breaks, as LF is
@@ -78,3 +80,48 @@ class SourceFile:
         """A zero-width span at the end of the last non-empty line."""
         end = len(self.text.rstrip())
         return self.span(end, end)
+
+
+@dataclass
+class Recovery:
+    """What of one program could not be read as written, so later stages do not report its
+    echoes as mistakes of their own.
+
+    ``lines``: (file, line) pairs that syntax recovery rewrote; ``lost``: names of definitions
+    that could not be read (a header recovery removed, a block of an unknown kind), `*` for a
+    block whose name is unknown; lowering adds to it. ``partial``: an `extends:` base could not
+    be loaded, so anything the program leaves out may be in it.
+    """
+
+    lines: frozenset[tuple[str, int]] = frozenset()
+    lost: set[str] = field(default_factory=set)
+    partial: bool = False
+
+    def __post_init__(self) -> None:
+        by_file: dict[str, list[int]] = {}
+        for file, line in self.lines:
+            by_file.setdefault(file, []).append(line)
+        self._by_file = {f: sorted(lines) for f, lines in by_file.items()}
+
+    @classmethod
+    def of(cls, sources: Iterable[SourceFile], partial: bool = False) -> "Recovery":
+        """The recovery of every file of one program."""
+        sources = list(sources)
+        return cls(frozenset((s.path, line) for s in sources for line in s.recovered_lines),
+                   {name for s in sources for name in s.lost_names}, partial)
+
+    def damaged(self, span: Span) -> bool:
+        """Whether ``span`` holds a line that recovery rewrote (its content is partial)."""
+        lines = self._by_file.get(span.file, ())
+        index = bisect.bisect_left(lines, span.line)
+        return index < len(lines) and lines[index] <= span.end_line
+
+    def may_define(self, name: str) -> bool:
+        """Whether ``name`` may be defined in what could not be read."""
+        return self.partial or name in self.lost or "*" in self.lost
+
+    @property
+    def unknown_parts(self) -> bool:
+        """Whether a part of the program that cannot be named is missing: a base, or a block
+        whose header line was lost (its body may have completed any block of the program)."""
+        return self.partial or "*" in self.lost

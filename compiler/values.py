@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Union
 
 from charter import syntax as s
-from charter.diagnostics import Reporter
-from charter.literals import MoneyValue
+from charter.diagnostics import Label, Reporter
+from charter.literals import MoneyValue, localise
 from charter.source import Span
 from charter.units import BUSINESS_WORDS, DURATION_UNITS, PERIODS
 
+FOLD_MISMATCHES = 3  # this many amounts in one other currency: the `currency:` line is wrong
 BOOLS = {"yes": True, "true": True, "ya": True, "no": False, "false": False, "tidak": False}
 
 
@@ -73,11 +74,13 @@ class Reader:
     def __init__(self, reporter: Reporter, currency: str | None):
         self.reporter = reporter
         self.currency = currency
+        self.mismatched: dict[Span, s.Money] = {}  # amounts in another currency (CH-E107)
 
     def wrong(self, value: s.Value, expected: str, example: str = "") -> None:
         """Report CH-E106: ``value`` is not of the ``expected`` type."""
         found = describe(value)
-        help = (f"write {expected}, e.g. `{example}`",) if example else ()
+        help = (f"write {expected}, e.g. `{localise(example, self.currency)}`",) \
+            if example else ()
         self.reporter.error("CH-E106", f"expected {expected}, found {found}"
                             f" `{s.render_value(value)}`", s.span_of(value),
                             label=f"this is {found}", help=help)
@@ -93,11 +96,42 @@ class Reader:
 
     def _currency(self, value: s.Money) -> MoneyValue:
         if self.currency and value.value.currency != self.currency:
-            self.reporter.error("CH-E107", f"amount in {value.value.currency}, but the"
-                                f" program's currency is {self.currency}", value.span,
-                                label=f"this is {value.value.currency}",
-                                help=(f"write the amount in {self.currency}",))
+            self.mismatched[value.span] = value  # reported together: `report_currency`
         return value.value
+
+    def report_currency(self, declared: Span | None) -> None:
+        """CH-E107 for the amounts read in another currency than the program's. Many amounts
+        in one other currency are one mistake, the program's `currency:` (``declared``), and
+        are reported once there; a few are each reported where they are written."""
+        groups: dict[str, list[s.Money]] = {}
+        for money in sorted(self.mismatched.values(), key=lambda m: (m.span.file, m.span.start)):
+            groups.setdefault(money.value.currency, []).append(money)
+        self.mismatched = {}
+        for other, amounts in groups.items():
+            if len(amounts) >= FOLD_MISMATCHES and declared is not None:
+                self._currency_disagrees(other, amounts, declared)
+                continue
+            for money in amounts:
+                self.reporter.error("CH-E107", f"amount in {other}, but the program's currency"
+                                    f" is {self.currency}", money.span, label=f"this is {other}",
+                                    help=(f"write the amount in {self.currency}",))
+
+    def _currency_disagrees(self, other: str, amounts: list[s.Money], declared: Span) -> None:
+        here = declared.file in {m.span.file for m in amounts}
+        span = declared if here else amounts[0].span
+        shown = amounts[:3] if here else amounts[1:3]
+        labels = [Label(m.span, f"in {other}") for m in shown]
+        if not here:
+            labels.insert(0, Label(declared, f"the program's currency: {self.currency}"))
+        rows = list(dict.fromkeys(m.span.line for m in amounts))
+        lines = ", ".join(map(str, rows[:12])) + (", …" if len(rows) > 12 else "")
+        self.reporter.error(
+            "CH-E107", f"the program's currency is {self.currency}, but {len(amounts)} amounts"
+            f" are in {other}", span, labels=labels,
+            label=f"{len(amounts)} amounts disagree with this" if here else f"this is {other}",
+            notes=(f"amounts in {other} on lines {lines}",),
+            help=(f"if the program is priced in {other}, write `currency: {other}`; otherwise"
+                  f" write every amount in {self.currency}",))
 
     def percent(self, value: s.Value) -> Decimal | None:
         """A percentage, as a fraction."""
@@ -129,6 +163,20 @@ class Reader:
         if isinstance(inner, s.Percent):
             return self.share(value)
         return self.percent_or_money(value)
+
+    def share_money_or_rate(self, value: s.Value) -> Decimal | MoneyValue | Rate | None:
+        """A share of a base, a fixed amount, or an amount per period (`$5_000 per year`):
+        what an MDF may be."""
+        inner = _unwrap(value)
+        if not (isinstance(inner, s.Phrase) and isinstance(inner.atoms[0], s.Money)):
+            return self.share_or_money(value)
+        atoms = inner.atoms
+        parts = _rate_parts(atoms)
+        if parts is None or parts[0] is not None or parts[1] is None:
+            self.wrong(value, "a percentage, an amount or an amount per period",
+                       "Rp 50 juta per year")
+            return None
+        return Rate(self._currency(atoms[0]), None, parts[1])  # type: ignore[arg-type]
 
     def number(self, value: s.Value) -> Decimal | None:
         """A plain number."""

@@ -6,12 +6,13 @@ once (CH-E101/CH-E102, with "did you mean"), duplicates are CH-E104, missing req
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
 
 from charter import syntax as s
 from charter.diagnostics import Label, Reporter
-from charter.source import Span
+from charter.literals import localise
+from charter.source import Recovery, Span
 from charter.values import Reader
 
 T = TypeVar("T")
@@ -32,19 +33,79 @@ def suggest(word: str, choices: Iterable[str]) -> tuple[str, ...]:
     return ()
 
 
+# Attributes that mean something on one construct only, and a line showing them there: the
+# help of CH-E102 when one is written where it has no meaning. (The deal's attributes, which
+# only an `example` states, come from the request-field table, `charter.economics.fields`.)
+# tests/test_one_mistake.py holds each row to its construct's schema.
+BELONGS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("currency", "locales", "rounding", "minor_units", "effective", "status",
+                     "abstract", "version"), ("program", "program my_program { currency: IDR }")),
+    **{key: ("tier", f"tier Standard {{ {line} }}") for key, line in (
+        ("margin", "margin: 20%"), ("margin_y2", "margin_y2: 20%"), ("mdf", "mdf: 2%"),
+        ("mdf_claim", 'mdf_claim: "co-marketing, on proof"'),
+        ("quota", "quota: Rp 5 Miliar per year"),
+        ("qualify", "qualify: revenue >= Rp 5 Miliar per year"), ("rank", "rank: 1"),
+        ("tier_up", "tier_up: revenue >= Rp 5 Miliar per year -> Gold"),
+        ("revenue_band", "revenue_band: Rp 0 .. Rp 5 Miliar"),
+        ("downgrade_to", "downgrade_to: Silver"),
+        ("grace", "grace: 1 quarter"), ("review", "review: annual"),
+        ("certified_people", "certified_people: 2"), ("benefits", 'benefits: "Priority queue"'))},
+    **{key: ("channel", f"channel VAD {{ {line} }}") for key, line in (
+        ("model", "model: wholesale"), ("owner", "owner: partner"),
+        ("lead_protection", "lead_protection: 90 days"),
+        ("commission_base", "commission_base: software"),
+        ("payment", "payment: recurring"), ("eligibility", 'eligibility: "certified partners"'),
+        ("barrier", "barrier: low"), ("certification", "certification: sales, technical"))},
+    **{key: ("economics", f"economics {{ {line} }}") for key, line in (
+        ("cogs", "cogs: 3%"), ("margin_floor", "margin_floor: 60%"),
+        ("gm_target", "gm_target: 70%"),
+        ("mdf_counts_against_margin", "mdf_counts_against_margin: no"))},
+    **{key: ("handover", f"handover Referral -> VAD {{ {line} }}") for key, line in (
+        ("introducer_rate", "introducer_rate: 5%"), ("allowed_tiers", "allowed_tiers: Standard"),
+        ("combined_cap", "combined_cap: 40%"), ("cap_year", "cap_year: 1"))},
+    **{key: ("thresholds", f"thresholds volume {{ {line} }}") for key, line in (
+        ("bracket", "bracket: Rp 0 .. Rp 3 Miliar -> 10%"), ("semantics", "semantics: forward"),
+        ("reset", "reset: calendar_year"), ("basis", "basis: referred_software_revenue"))},
+    "influenced_rate": ("attribution", "attribution { influenced_rate: 2% }"),
+    "enforcement": ("mitigation", "mitigation certification_gate { enforcement: gate }"),
+}
+
+
+def belongs_elsewhere(key: str, kind: str, currency: str | None = None) -> tuple[str, ...]:
+    """Where an attribute written on a ``kind`` block that does not take it belongs, as help."""
+    deal = _deal_fields()
+    if key in deal and kind != "example":
+        return (f"`{key}` is a field of a deal (a quote request): in an `example` block write"
+                f" `{localise(deal[key], currency)}`",)
+    home, line = BELONGS.get(key, (kind, ""))
+    if home == kind:
+        return ()
+    if key == "currency" and currency:
+        line = line.replace("IDR", currency)
+    article = "the" if home in ("program", "economics", "attribution") else "a"
+    return (f"`{key}` belongs in {article} `{home}` block: `{localise(line, currency)}`",)
+
+
+def _deal_fields() -> dict[str, str]:
+    """Each deal attribute with the line that writes it (read on first use: the table lives
+    in the economics package, which a program without mistakes never needs here)."""
+    from charter.economics.fields import REQUEST_FIELDS
+
+    return {f.attribute: f.form for f in REQUEST_FIELDS if f.attribute}
+
+
 @dataclass
 class Ctx:
     """What lowering needs: where to report and how to read typed values."""
 
     reporter: Reporter
     reader: Reader
-    recovered: frozenset[tuple[str, int]] = frozenset()
+    recovery: Recovery = field(default_factory=Recovery)
 
     def damaged(self, block: s.Block) -> bool:
-        """True if a syntax error was recovered inside ``block`` (its content is partial)."""
-        span = block.span
-        return any(f == span.file and span.line <= line <= span.end_line
-                   for f, line in self.recovered)
+        """True if ``block`` may be incomplete: a syntax error was recovered inside it, or a
+        part of the program that could have completed it was not read."""
+        return self.recovery.unknown_parts or self.recovery.damaged(block.span)
 
 
 class View:
@@ -77,7 +138,8 @@ class View:
         for key, attrs in self.attrs.items():
             if key not in self.allowed:
                 where = f"in {self.block.kind}" if self.block.kind != TOP else "at top level"
-                help = suggest(key, self.allowed)
+                help = belongs_elsewhere(key, self.block.kind, self.reader.currency) \
+                    or suggest(key, self.allowed)
                 self.suggested.update(w.split("`")[1] for w in help if w.startswith("did you"))
                 for attr in attrs:
                     self.reporter.error("CH-E102", f"unknown attribute `{key}` {where}",
@@ -92,6 +154,7 @@ class View:
     def _check_blocks(self) -> None:
         for child in self.block.blocks():
             if child.kind not in self.kinds:
+                self.ctx.recovery.lost.update(defined_names(child))  # not read: not "unknown"
                 where = f"in {self.block.kind}" if self.block.kind != TOP else "at top level"
                 self.reporter.error("CH-E101", f"unknown block `{child.kind}` {where}",
                                     child.kind_span, label="unknown block kind",
@@ -122,12 +185,26 @@ class View:
         return self.block.kind_span.to(last)
 
     def missing(self, key: str, example: str) -> None:
-        """Report a required attribute that is absent (not in blocks damaged by a syntax error)."""
-        if self.ctx.damaged(self.block) or key in self.suggested:
+        """Report a required attribute that is absent (not in a block that may be incomplete:
+        damaged by a syntax error, or named like a block that could not be read)."""
+        if self.ctx.damaged(self.block) or key in self.suggested \
+                or self.block.name in self.ctx.recovery.lost:
             return
         self.reporter.error("CH-E103", f"{self.block.kind} `{self.block.name or ''}` is missing"
                             f" `{key}`".replace(" `` ", " "), self.header_span,
-                            label=f"needs `{key}`", help=(f"add `{key}: {example}`",))
+                            label=f"needs `{key}`", labels=self._merged_from(key),
+                            help=(f"add `{key}: {localise(example, self.reader.currency)}`",))
+
+    def _merged_from(self, key: str) -> tuple[Label, ...]:
+        """Where the block's base (another file, merged by `extends:`) is, if it has one: the
+        attribute may be missing from either file."""
+        here = self.block.span.file
+        other = next((i for i in self.block.items if s.span_of(i).file != here), None)
+        if other is None:
+            return ()
+        name = f"{self.block.kind} {self.block.name}" if self.block.name else self.block.kind
+        return (Label(s.span_of(other), f"merged with the base's `{name}`, which does not set"
+                                        f" `{key}` either"),)
 
     def one(self, key: str, read: Callable[[Reader, s.Value], T], required: str | None = None,
             default: T | None = None) -> T | None:
@@ -187,6 +264,14 @@ class View:
     def doc(self) -> str:
         """The block's doc string."""
         return self.block.doc.value if self.block.doc else ""
+
+
+def defined_names(block: s.Block) -> set[str]:
+    """The names a block and the blocks inside it define (`channel VAD { tier Elite {} }`)."""
+    names = {block.name} if block.name else set()
+    for child in block.blocks():
+        names |= defined_names(child)
+    return names
 
 
 def check_choice(ctx: Ctx, value: s.Value, word: str, choices: Iterable[str], what: str) -> str | None:

@@ -1,12 +1,13 @@
 """The `brief` target: `internal-brief.md`, for the program's commercial owner.
 
-The owner reads the mitigations first, then the economics, then handover safety; then the
-policy results with the policy parameters in effect (set in the program or defaults), the
-waivers (owner, reason, expiry; days left only when the build is stamped with a date, `--stamp
-YYYY-MM-DD`, so an unstamped brief is the same on every day), the ship gate, and finally
-everything the partner guide says, as partners read it. Internal: it reads the full config (its `internal`
-section: the vendor's economics on every route, internal channels and examples) and quotes
-deals in the engine's internal view.
+The owner reads the mitigations first, then the economics (unit economics per partner
+included), then handover safety; then the policy results with the policy parameters in effect
+(set in the program or defaults), the waivers (owner, reason, expiry; days left only when the
+build is stamped with a date, `--stamp YYYY-MM-DD`, so an unstamped brief is the same on every
+day), the ship gate, and finally everything the partner guide says, as partners read it.
+Internal: it reads the full config (its `internal` section: the vendor's economics on every
+route, the cost of a partner, internal channels and examples) and quotes deals in the
+engine's internal view.
 """
 from __future__ import annotations
 
@@ -79,8 +80,8 @@ class Brief:
     def economics(self) -> Section:
         """The vendor's economics: the margin line, every route worst first, internal channels
         and the pitch's comparison, and the internal worked examples."""
-        subs = [s for s in (self._line(), self._routes(), self._benchmarks(),
-                            self._examples()) if s is not None]
+        subs = [s for s in (self._line(), self._unit_economics(), self._routes(),
+                            self._benchmarks(), self._examples()) if s is not None]
         return Section("economics", "Economics", (), tuple(subs))
 
     def _line(self) -> Section:
@@ -101,6 +102,28 @@ class Brief:
             blocks += [Para("Walk rules:"), Items(tuple(("", r) for r in econ["walk"]))]
         blocks += [Para(t) for t in paragraphs(econ["doc"])]
         return Section("line", "Vendor economics", tuple(blocks))
+
+    def _unit_economics(self) -> Section | None:
+        """What one partner costs the vendor and when it pays back (`unit_economics`)."""
+        u, w = self.internal["unit_economics"], self.words
+        if u is None:
+            return None
+
+        def span(pair: dict | None, spell) -> str:
+            if pair is None:
+                return ""
+            low, high = spell(pair["from"]), spell(pair["up_to"])
+            return low if low == high else f"{low} – {high}"
+        management = span(u["management_cost"], w.money)
+        rows = (("Recruitment cost", span(u["recruitment_cost"], w.money)),
+                ("Enablement cost (first year)", span(u["enablement_cost"], w.money)),
+                ("Ongoing management", management and
+                 f"{management} per {u['management_cost']['per_period']}"),
+                ("Break-even", span(u["break_even"], w.duration)),
+                ("Break-even deals", span(u["break_even_deals"], w.number)))
+        blocks = [Items(tuple((k, v) for k, v in rows if v))]
+        blocks += [Para(t) for t in paragraphs(u["doc"])]
+        return Section("unit-economics", "Unit economics per partner", tuple(blocks))
 
     def _routes(self) -> Section:
         """Vendor net margin on every route (a nominal deal, each contract year), worst first."""

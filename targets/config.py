@@ -8,11 +8,11 @@ margin in each contract year, a commission's steps, a handover's introducer fee,
 unit price) comes from the economics engine, never recomputed here: the engine is the one
 home of how a rate applies.
 
-Everything internal (the `internal economics` block, internal channels and what names them,
-policy settings and waivers, the ship gate, the engine's vendor margin on every route) sits in
-one top-level `internal` section; `partner_projection` removes it. Both shapes are checked
-against their schemas (`charter.targets.config_schema`): a mismatch is a compiler bug and
-raises `ConfigSchemaError`. docs/targets.md documents the shape.
+Everything internal (the `internal economics` and `unit_economics` blocks, internal channels
+and what names them, policy settings and waivers, the ship gate, the engine's vendor margin on
+every route) sits in one top-level `internal` section; `partner_projection` removes it. Both
+shapes are checked against their schemas (`charter.targets.config_schema`): a mismatch is a
+compiler bug and raises `ConfigSchemaError`. docs/targets.md documents the shape.
 """
 from __future__ import annotations
 
@@ -380,6 +380,7 @@ def _attribution(w: _Writer, a: m.Attribution | None) -> dict | None:
     return {"default": a.default, "conflict": a.conflict,
             "unregistered_rate": rate(a.unregistered_rate),
             "influenced_rate": rate(a.influenced_rate),
+            "influenced_of": "sourced" if a.influenced_of_sourced else None,
             "no_double_dipping": a.no_double_dipping,
             "splits": [{"id": f"split:{s.name}", "name": s.name, "when": s.when or None,
                         "shares": [{"party": _party(p, w.program), "share": rate(share)}
@@ -393,8 +394,10 @@ def _registration(w: _Writer, r: m.Registration | None) -> dict | None:
     return {"window": duration(r.window), "extension": duration(r.extension),
             "extension_condition": r.extension_condition or None,
             "approval_sla": duration(r.approval_sla), "auto_approve": r.auto_approve,
+            "on_lapse": r.on_lapse,
             "conflict": r.conflict, "unregistered_rate": rate(r.unregistered_rate),
-            "no_double_dipping": r.no_double_dipping, **w.source(r.span)}
+            "no_double_dipping": r.no_double_dipping, "excludes": list(r.excludes),
+            **w.source(r.span, r.spans)}
 
 
 def _mitigation(w: _Writer, x: m.Mitigation) -> dict:
@@ -411,7 +414,7 @@ def _clawback(w: _Writer, x: m.Clawback) -> dict:
             "rules": [{"from": duration(r.low), "up_to": duration(r.high),
                        "share": r.share if isinstance(r.share, str) else rate(r.share),
                        **w.source(r.span)} for r in x.rules],
-            "doc": x.doc, **w.source(x.span)}
+            "action": list(x.action), "doc": x.doc, **w.source(x.span)}
 
 
 def _spiff(w: _Writer, x: m.Spiff) -> dict:
@@ -441,13 +444,36 @@ def _scoring(w: _Writer, x: m.Scoring) -> dict:
                       for b in x.bands], "doc": x.doc, **w.source(x.span)}
 
 
+def _scope(w: _Writer, scope: tuple[m.TierScope, ...], internal: bool = False) -> list[str]:
+    """The tiers a tier scope covers, as ids (`tier:Reseller/Silver`); a partner-facing
+    entity never names the tiers of an internal channel."""
+    return [tier_id(c.name, t.name) for c, t in w.program.scoped_tiers(scope)
+            if internal or c.name not in w.internal_channels]
+
+
 def _process(w: _Writer, x: m.Process) -> dict:
     return {"id": f"process:{x.name}", "name": x.name, "title": x.title or None,
+            "cadence": x.cadence, "tiers": _scope(w, x.tiers, x.internal),
             "steps": [{"id": f"step:{x.name}/{s.name}", "name": s.name,
                        "title": s.title or None, "within": duration(s.within),
                        "when": s.when or None, "limit": s.limit, "owner": s.owner or None,
                        "final": s.final, "doc": s.doc, **w.source(s.span)} for s in x.steps],
-            "doc": x.doc, **w.source(x.span)}
+            "doc": x.doc, **w.source(x.span, x.spans)}
+
+
+def _conflict(w: _Writer, x: m.ConflictCase) -> dict:
+    within = x.within if isinstance(x.within, str) else duration(x.within)
+    return {"id": f"conflict:{x.name}", "name": x.name, "scenario": x.scenario,
+            "resolution": x.resolution, "within": within, "owner": x.owner or None,
+            "action": list(x.action), "doc": x.doc, **w.source(x.span, x.spans)}
+
+
+def _co_marketing(w: _Writer, x: m.CoMarketingActivity) -> dict:
+    return {"id": f"co_marketing:{x.name}", "name": x.name, "title": x.title or None,
+            "vendor_share": rate(x.vendor_share), "partner_share": rate(x.partner_share),
+            "mdf_funded": x.mdf_funded, "partner_effort": x.partner_effort,
+            "cadence": x.cadence, "tiers": _scope(w, x.tiers), "doc": x.doc,
+            **w.source(x.span, x.spans)}
 
 
 def _enablement(w: _Writer, x: m.EnablementItem) -> dict:
@@ -478,7 +504,8 @@ def _example(w: _Writer, x: m.Example) -> dict:
     return {"id": f"example:{x.name}", "name": x.name, "deal": _deal(w, x.deal),
             "expect": [{"metric": e.metric,
                         "party": None if e.party is None else channel_id(e.party),
-                        "year": e.year, "value": w.value(e.value), "approx": e.approx,
+                        "year": e.year, "total": e.total, "value": w.value(e.value),
+                        "approx": e.approx,
                         **w.source(e.span)} for e in x.expectations],
             "doc": x.doc, **w.source(x.span)}
 
@@ -514,6 +541,24 @@ def _economics(w: _Writer) -> dict | None:
             "gm_target": rate(e.gm_target),
             "mdf_counts_against_margin": e.mdf_counts_against_margin, "walk": list(e.walk),
             "doc": e.doc, **w.source(e.span)}
+
+
+def _unit_economics(w: _Writer) -> dict | None:
+    """What one partner costs the vendor and when it pays back (internal only)."""
+    u = w.program.unit_economics
+    if u is None:
+        return None
+
+    def span(pair, spell):
+        return None if pair is None else {"from": spell(pair[0]), "up_to": spell(pair[1])}
+    management = span(u.management_cost, w.money)
+    return {"id": "unit_economics", "recruitment_cost": span(u.recruitment_cost, w.money),
+            "enablement_cost": span(u.enablement_cost, w.money),
+            "management_cost": None if management is None else
+            {**management, "per_period": u.management_period},
+            "break_even": span(u.break_even, duration),
+            "break_even_deals": span(u.break_even_deals, lambda n: n),
+            "doc": u.doc, **w.source(u.span, u.spans)}
 
 
 def route_id(route) -> str:
@@ -566,7 +611,7 @@ def _internal(w: _Writer, examples: list[m.Example], handovers: list[m.Handover]
     p = w.program
     floor = p.economics.margin_floor if p.economics else None
     return {
-        "economics": _economics(w),
+        "economics": _economics(w), "unit_economics": _unit_economics(w),
         "channels": [_channel(w, c) for c in p.channels if c.internal],
         "handovers": [_handover(w, h) for h in handovers],
         "processes": [_process(w, x) for x in p.processes if x.internal],
@@ -600,7 +645,9 @@ def build_config(program: m.Program, quoter: Quoter | None = None,
         "spiffs": [_spiff(w, x) for x in program.spiffs],
         "scorings": [_scoring(w, x) for x in program.scorings],
         "processes": [_process(w, x) for x in program.processes if not x.internal],
+        "conflicts": [_conflict(w, x) for x in program.conflicts],
         "enablement": [_enablement(w, x) for x in program.enablement],
+        "co_marketing": [_co_marketing(w, x) for x in program.co_marketing],
         "examples": [_example(w, x) for x in program.examples if x not in inner_examples],
         "internal": _internal(w, inner_examples, inner_handovers)}
     _check(config, "config", program.header.id)

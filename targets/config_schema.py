@@ -198,7 +198,8 @@ def _attribution() -> dict:
     split = obj({"id": ident("split"), "name": STR, "when": NSTR,
                  "shares": array(obj({"party": STR, "share": RATE}))}, entity=True)
     return nullable(obj({"default": STR, "conflict": STR, "unregistered_rate": NRATE,
-                         "influenced_rate": NRATE, "no_double_dipping": BOOL,
+                         "influenced_rate": NRATE, "influenced_of": NSTR,
+                         "no_double_dipping": BOOL,
                          "splits": array(split)}, entity=True))
 
 
@@ -206,8 +207,11 @@ def _registration() -> dict:
     return nullable(obj({"window": nullable(ref("duration")),
                          "extension": nullable(ref("duration")), "extension_condition": NSTR,
                          "approval_sla": nullable(ref("duration")), "auto_approve": BOOL,
+                         "on_lapse": nullable({"enum": ["auto_approve", "auto_reject"]}),
                          "conflict": STR, "unregistered_rate": NRATE,
-                         "no_double_dipping": BOOL}, entity=True))
+                         "no_double_dipping": BOOL,
+                         "excludes": array({"enum": ["inbound_leads", "direct_pipeline"]})},
+                        entity=True))
 
 
 def _mitigation() -> dict:
@@ -222,7 +226,7 @@ def _clawback() -> dict:
     rule = obj({"from": nullable(ref("duration")), "up_to": nullable(ref("duration")),
                 "share": {"oneOf": [RATE, {"const": "prorated"}]}}, entity=True)
     return obj({"id": ident("clawback"), "name": STR, "event": STR, "rules": array(rule),
-                "doc": STR}, entity=True)
+                "action": STRS, "doc": STR}, entity=True)
 
 
 def _spiff() -> dict:
@@ -245,8 +249,26 @@ def _process() -> dict:
     step = obj({"id": ident("step"), "name": STR, "title": NSTR,
                 "within": nullable(ref("duration")), "when": NSTR, "limit": NINT,
                 "owner": NSTR, "final": BOOL, "doc": STR}, entity=True)
-    return obj({"id": ident("process"), "name": STR, "title": NSTR, "steps": array(step),
-                "doc": STR}, entity=True)
+    return obj({"id": ident("process"), "name": STR, "title": NSTR, "cadence": NSTR,
+                "tiers": array(ident("tier")), "steps": array(step), "doc": STR}, entity=True)
+
+
+def _conflict() -> dict:
+    within = nullable({"oneOf": [ref("duration"), {"enum": ["immediately", "same_day"]}]})
+    return obj({"id": ident("conflict"), "name": STR, "scenario": STR, "resolution": STR,
+                "within": within, "owner": NSTR, "action": STRS, "doc": STR},
+               "A row of the channel-conflict table: the scenario, how it is resolved, by"
+               " when, and the escalation in order (`action`).", entity=True)
+
+
+def _co_marketing() -> dict:
+    return obj({"id": ident("co_marketing"), "name": STR, "title": NSTR,
+                "vendor_share": NRATE, "partner_share": NRATE, "mdf_funded": BOOL,
+                "partner_effort": nullable({"enum": ["none", "low", "moderate", "high"]}),
+                "cadence": NSTR, "tiers": array(ident("tier")), "doc": STR},
+               "A co-marketing activity: the vendor's and the partner's share of its cost"
+               " (adding up to 100%, or both null), and the tiers it runs with (empty: all).",
+               entity=True)
 
 
 def _enablement() -> dict:
@@ -267,7 +289,7 @@ def _example() -> dict:
         "price_approved": BOOL, "certified": BOOL, "registered": BOOL,
         "split": nullable(ident("split")), "influenced": array(ident("channel"))})
     expect = obj({"metric": STR, "party": nullable(ident("channel")), "year": NINT,
-                  "value": nullable(ref("value")), "approx": BOOL}, entity=True)
+                  "total": BOOL, "value": nullable(ref("value")), "approx": BOOL}, entity=True)
     return obj({"id": ident("example"), "name": STR, "deal": deal, "expect": array(expect),
                 "doc": STR}, "A worked example as written: its deal and the numbers it"
                              " must produce (`charter check` verifies them).", entity=True)
@@ -295,12 +317,25 @@ def _internal() -> dict:
                               "expires": NDATE}, entity=True))})
     gate = obj({"id": ident("gate"), "name": STR, "title": STR, "see": NSTR,
                 "requires": STRS, "doc": STR}, entity=True)
-    return obj({"economics": nullable(economics), "channels": array(ref("channel")),
+    money_range = nullable(obj({"from": ref("money"), "up_to": ref("money")}))
+    unit_economics = obj({
+        "id": {"const": "unit_economics"}, "recruitment_cost": money_range,
+        "enablement_cost": money_range,
+        "management_cost": nullable(obj({"from": ref("money"), "up_to": ref("money"),
+                                         "per_period": STR})),
+        "break_even": nullable(obj({"from": ref("duration"), "up_to": ref("duration")})),
+        "break_even_deals": nullable(obj({"from": INT, "up_to": INT})), "doc": STR},
+        "What one partner costs the vendor (recruitment; enablement in its first year;"
+        " management per period) and when it pays back; a single amount is a range with"
+        " equal ends.", entity=True)
+    return obj({"economics": nullable(economics),
+                "unit_economics": nullable(unit_economics), "channels": array(ref("channel")),
                 "handovers": array(ref("handover")), "processes": array(_process()),
                 "routes": array(route),
                 "examples": array(ref("example")), "policies": policies,
                 "ship_gate": array(gate)},
-               "INTERNAL: the vendor's economics, internal channels and processes and"
+               "INTERNAL: the vendor's economics and unit economics per partner, internal"
+               " channels and processes and"
                " everything that names them, policy settings and waivers, the ship gate. Never"
                " shown to partners.")
 
@@ -314,7 +349,8 @@ def _top(view: str) -> dict:
         "handovers": array(ref("handover")), "mitigations": array(_mitigation()),
         "clawbacks": array(_clawback()), "spiffs": array(_spiff()),
         "scorings": array(_scoring()), "processes": array(_process()),
-        "enablement": array(_enablement()), "examples": array(ref("example"))}
+        "conflicts": array(_conflict()), "enablement": array(_enablement()),
+        "co_marketing": array(_co_marketing()), "examples": array(ref("example"))}
     if view == "config":
         props["internal"] = _internal()
     top = obj(props)

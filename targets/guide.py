@@ -2,7 +2,7 @@
 
 Two readers: a prospect reads the economics first (what a partner earns, how long it lasts,
 how to grow), then enablement; an existing partner starts from the quick reference
-(registration, co-sell, handover, escalation, disputes).
+(registration, co-sell, handover, escalation, disputes, channel conflicts).
 
 Confidentiality by construction: the guide is rendered from the partner projection of the
 config (`ctx.partner`, no internal section, schema-checked), never from the model or the
@@ -34,7 +34,8 @@ def economics(p: Projection) -> Section:
 def sections(p: Projection) -> tuple[Section, ...]:
     """The guide's outline: quick reference, why, economics, enablement, then the rules."""
     found = (rules.quick_reference(p), rules.why(p), economics(p), rules.enablement(p),
-             rules.registration(p), rules.handovers(p), rules.service(p),
+             rules.co_marketing(p), rules.registration(p), rules.conflicts(p),
+             rules.handovers(p), rules.service(p),
              rules.commitments(p), rules.procedures(p), rules.scoring(p),
              rules.clawbacks_and_incentives(p))
     return tuple(s for s in found if s is not None)

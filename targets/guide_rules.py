@@ -1,6 +1,7 @@
-"""The partner guide's rules: registration, handovers, service commitments, the partner's
-commitments (the mitigations), procedures (co-sell, disputes), enablement, and the quick
-reference an existing partner starts from. Everything is read from the partner projection.
+"""The partner guide's rules: registration, channel conflicts, handovers, service
+commitments, the partner's commitments (the mitigations), procedures (co-sell, disputes, QBRs),
+enablement, co-marketing, and the quick reference an existing partner starts from. Everything
+is read from the partner projection.
 """
 from __future__ import annotations
 
@@ -71,16 +72,55 @@ def _registration_rules(p: Projection) -> list:
         cond = f" ({r['extension_condition']})" if r["extension_condition"] else ""
         items.append(("Extension", w.duration(r["extension"]) + cond))
     if r["approval_sla"]:
-        auto = "; auto-approved after that" if r["auto_approve"] else ""
-        items.append(("Approval", f"within {w.duration(r['approval_sla'])}{auto}"))
+        items.append(("Approval", f"within {w.duration(r['approval_sla'])}"
+                      + LAPSE.get(r["on_lapse"], "")))
+    elif r["auto_approve"]:
+        items.append(("Approval", "automatic on submission"))
     items.append(("Conflicts", words(r["conflict"])))
     if r["unregistered_rate"]:
         items.append(("Unregistered deals", f"earn {w.percent(r['unregistered_rate'])} flat"
                       " instead of the full rate"))
     if r["no_double_dipping"]:
-        items.append(("No double-dipping", "a lead already in the vendor's CRM cannot be"
-                      " registered"))
+        items.append(("No double-dipping", "one registration pays one partner"))
+    if r["excludes"]:
+        items.append(("You cannot register", "; ".join(EXCLUDED[x] for x in r["excludes"])))
     return [Items(tuple(items))]
+
+
+# What happens when the approval SLA lapses, and the leads a partner cannot register.
+LAPSE = {"auto_approve": "; if it is not decided by then, it is approved automatically",
+         "auto_reject": "; if it is not decided by then, it is rejected automatically"}
+EXCLUDED = {"inbound_leads": "deals from inbound leads already in the vendor's CRM",
+            "direct_pipeline": "deals already in the vendor's direct sales pipeline"}
+
+
+# ---- channel conflicts ---------------------------------------------------------------------
+
+def conflicts(p: Projection) -> Section | None:
+    """The channel-conflict table: each scenario, its resolution, by when, the escalation."""
+    cases = p.data["conflicts"]
+    if not cases:
+        return None
+    escalation = any(c["action"] for c in cases)
+    owner = any(c["owner"] for c in cases)
+    rows = tuple((c["scenario"], " ".join(x for x in (c["resolution"], partner_prose(c["doc"]))
+                                          if x), deadline(p, c["within"]))
+                 + ((" → ".join(words(a) for a in c["action"]) or "—",) if escalation else ())
+                 + ((c["owner"] or "—",) if owner else ()) for c in cases)
+    head = ("Scenario", "Resolution", "By when") + (("Escalation",) if escalation else ()) \
+        + (("Who decides",) if owner else ())
+    return Section("conflicts", "Channel conflicts", (
+        Table(head, rows, "How a conflict between partners, or with the vendor's own sales"
+                          " team, is settled"),))
+
+
+def deadline(p: Projection, within: dict | str | None) -> str:
+    """`within 24 hours`, `immediately`, `the same day`, or `—`."""
+    if within is None:
+        return "—"
+    if isinstance(within, str):
+        return {"immediately": "immediately", "same_day": "the same day"}.get(within, within)
+    return f"within {p.words.duration(within)}"
 
 
 def _attribution(p: Projection) -> list:
@@ -91,7 +131,8 @@ def _attribution(p: Projection) -> list:
     items = [("Attribution", f"{words(a['default'])}: {default}"),
              ("When two partners claim a lead", words(a["conflict"]))]
     if a["influenced_rate"]:
-        items.append(("Influence", f"{w.percent(a['influenced_rate'])} for a partner that"
+        of = " of the partner's own sourced rate" if a.get("influenced_of") == "sourced" else ""
+        items.append(("Influence", f"{w.percent(a['influenced_rate'])}{of} for a partner that"
                       " influenced a deal it did not source"))
     blocks: list = [Items(tuple(items))]
     if a["splits"]:
@@ -237,7 +278,34 @@ def procedure(p: Projection, x: dict) -> Section:
     """One process as a titled section of numbered steps."""
     steps = tuple((_title(s), _step_text(p, s)) for s in x["steps"])
     blocks = [Para(t) for t in (partner_prose(d) for d in paragraphs(x["doc"])) if t]
+    runs = _runs(x)
+    if runs:
+        blocks.insert(0, Para(runs))
     return Section(f"procedure-{x['name']}", _title(x), tuple(blocks) + (Items(steps, True),))
+
+
+def _runs(x: dict) -> str:
+    """`Quarterly, with Reseller partners at Silver, Gold and Platinum.` (or less)."""
+    cadence = words(x["cadence"]).capitalize() if x["cadence"] else ""
+    scope = tier_scope(x["tiers"])
+    if cadence and scope:
+        return f"{cadence}, with {scope}."
+    return f"{cadence}." if cadence else f"With {scope}." if scope else ""
+
+
+def tier_scope(tiers: list[str], everyone: str = "") -> str:
+    """`Reseller partners at Silver, Gold and Platinum` from tier ids; ``everyone`` when the
+    scope names no tier."""
+    by_channel: dict[str, list[str]] = {}
+    for ident in tiers:
+        channel, tier = ident.split(":", 1)[1].rsplit("/", 1)
+        by_channel.setdefault(channel, []).append(tier)
+    return "; ".join(f"{channel} partners at {_and(names)}"
+                     for channel, names in by_channel.items()) or everyone
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _step_text(p: Projection, s: dict) -> str:
@@ -266,6 +334,33 @@ def enablement(p: Projection) -> Section | None:
     return Section("enablement", "Enablement: what the vendor provides", (Items(items),))
 
 
+def co_marketing(p: Projection) -> Section | None:
+    """The joint marketing activities: who pays which share of the cost, and for whom."""
+    w, activities = p.words, p.data["co_marketing"]
+    if not activities:
+        return None
+    columns = [("Cost share (vendor / you)", lambda a: _shares(w, a)),
+               ("Your effort", lambda a: words(a["partner_effort"] or "—")),
+               ("How often", lambda a: words(a["cadence"] or "—")),
+               ("Open to", lambda a: tier_scope(a["tiers"], "all partners"))]
+    used = [(head, cell) for head, cell in columns
+            if any(cell(a) not in ("—", "all partners") for a in activities)]
+    rows = tuple((_title(a),) + tuple(cell(a) for _head, cell in used) for a in activities)
+    blocks: list = [Table(("Activity",) + tuple(h for h, _c in used), rows,
+                          "Co-marketing activities and who pays for them")]
+    notes = tuple((_title(a), text) for a in activities if (text := partner_prose(a["doc"])))
+    if notes:
+        blocks.append(Items(notes))
+    return Section("co-marketing", "Co-marketing", tuple(blocks))
+
+
+def _shares(w, a: dict) -> str:
+    shares = f"{w.percent(a['vendor_share'])} / {w.percent(a['partner_share'])}" \
+        if a["vendor_share"] is not None else ""
+    funded = "paid from your MDF" if a["mdf_funded"] else ""
+    return ", ".join(x for x in (shares, funded) if x) or "—"
+
+
 # ---- scoring, clawbacks, incentives --------------------------------------------------------
 
 def scoring(p: Projection) -> Section | None:
@@ -288,16 +383,29 @@ def clawbacks_and_incentives(p: Projection) -> Section | None:
     """Clawback rules and time-boxed incentives (spiffs)."""
     w, items = p.words, []
     for c in p.data["clawbacks"]:
-        rules = "; ".join(f"{w.duration(r['from'])} – {w.duration(r['up_to'])}: "
+        rules = "; ".join(f"{_window(w, r)}: "
                           f"{r['share'] if r['share'] == 'prorated' else w.percent(r['share'])}"
                           for r in c["rules"])
-        items.append((f"Clawback on {words(c['event'])}", rules or "—"))
+        then = " or ".join(words(a) for a in c["action"])
+        items.append((f"Clawback on {words(c['event'])}",
+                      "; ".join(x for x in (rules, f"and {then}" if then else "") if x) or "—"))
     for s in p.data["spiffs"]:
         items.append((words(s["name"]), f"{s['trigger']}: {w.value(s['reward'])}"
                       + (f" for {w.duration(s['duration'])}" if s["duration"] else "")))
     if not items:
         return None
     return Section("clawbacks", "Clawbacks and incentives", (Items(tuple(items)),))
+
+
+def _window(w, rule: dict) -> str:
+    """`0 days – 30 days`, `from 90 days`, `up to 30 days` or `any time`."""
+    low, high = rule["from"], rule["up_to"]
+    if low is None and high is None:
+        return "any time"
+    if high is None:
+        return f"from {w.duration(low)}"
+    return f"up to {w.duration(high)}" if low is None else \
+        f"{w.duration(low)} – {w.duration(high)}"
 
 
 # ---- the quick reference -------------------------------------------------------------------
@@ -311,6 +419,10 @@ def quick_reference(p: Projection) -> Section:
     rows.append(("Hand a deal over", _handover_text(p), "Handovers between channels"))
     rows.append(("Escalate", _escalation_text(p), "Your commitments"))
     rows += _process_rows(p, "disputes", "Dispute a payout")
+    if p.data["conflicts"]:
+        rows.append(("Settle a channel conflict", "; ".join(
+            f"{c['scenario']}: {c['resolution']} ({deadline(p, c['within'])})"
+            for c in p.data["conflicts"]), "Channel conflicts"))
     return Section("quick-reference", "Quick reference",
                    (Table(("Task", "What to do", "See"), tuple(rows)),))
 
@@ -324,7 +436,11 @@ def _register_text(p: Projection) -> str:
         parts.append(f"protection: {protection_summary(p)}")
     r = p.data["registration"]
     if r and r["approval_sla"]:
-        parts.append(f"approved within {p.words.duration(r['approval_sla'])}")
+        lapse = {"auto_approve": ", else automatically",
+                 "auto_reject": ", else rejected"}.get(r["on_lapse"], "")
+        parts.append(f"approved within {p.words.duration(r['approval_sla'])}{lapse}")
+    if r and r["excludes"]:
+        parts.append("not for " + " or ".join(EXCLUDED[x] for x in r["excludes"]))
     return "; ".join(parts) or "—"
 
 

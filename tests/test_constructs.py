@@ -1142,7 +1142,8 @@ def test_registration(compile_src: CompileSrc, header: str) -> None:
         window=dur("90", "day"), extension=dur("30", "day"),
         extension_condition="with justification", approval_sla=dur("48", "hour"),
         auto_approve=True, conflict="first_to_register", unregistered_rate=Decimal("0.10"),
-        no_double_dipping=True, span=registration.span)
+        no_double_dipping=True, span=registration.span,
+        on_lapse="auto_approve")  # `auto_approve: yes` with an SLA: the older `on_lapse` spelling
     assert registration.span.line == line_of(source, "registration {")
 
 

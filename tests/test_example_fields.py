@@ -339,7 +339,7 @@ def test_a_rate_on_a_fixed_rate_channel_is_e302():
     ("start: soon", "soon", "`2026-01-01`"),
     ("cumulative: Referral $60K as of soon", "soon", "`2026-01-01`"),
     ("cumulative: Referral $60K since 2026-01-31", "Referral $60K since 2026-01-31",
-     "`Referral Rp 2 Miliar as of 2026-01-31`"),
+     "`Referral $200K as of 2026-01-31`"),   # the program's currency (USD), not rupiah
 ])
 def test_a_bad_value_is_e106_at_its_span_with_an_example(lines, found, hint):
     source = PROGRAM + example("e", lines)

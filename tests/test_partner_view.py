@@ -110,3 +110,39 @@ def test_the_partner_schema_is_the_internal_one_without_internal_fields():
             return all(closed(v) for v in node.values())
         return all(closed(v) for v in node) if isinstance(node, list) else True
     assert closed(partner)
+
+
+def unit_economics(prog, low: str, high: str, months: int) -> m.UnitEconomics:
+    """Internal unit economics per partner in the program's currency (amounts ``low``-``high``)."""
+    from charter.literals import MoneyValue
+    from charter.values import Duration
+
+    cur = prog.header.currency
+    pair = (MoneyValue(Decimal(low), cur), MoneyValue(Decimal(high), cur))
+    return m.UnitEconomics(pair, pair, pair, "quarter",
+                           (Duration(Decimal(months), "month"),) * 2, (months, months + 1),
+                           "internal: what a partner costs us", prog.header.span)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_partner_outputs_are_blind_to_unit_economics(name):
+    """What a partner costs the vendor (`unit_economics`) is in the config's internal section
+    and nowhere a partner reads: the partner projection and the partner guide are the same
+    whatever it says, and none of its amounts or words appear in them."""
+    from charter.targets import guide
+    from charter.targets.base import BuildContext
+
+    prog = program(name)
+    one = BuildContext(dataclasses.replace(prog, unit_economics=unit_economics(
+        prog, "123457", "234568", 7)))
+    other = BuildContext(dataclasses.replace(prog, unit_economics=unit_economics(
+        prog, "345679", "456781", 11)))
+    assert one.config["internal"]["unit_economics"] != other.config["internal"]["unit_economics"]
+    assert one.partner == other.partner
+    assert "unit_economics" not in json.dumps(one.partner)
+    files = guide.build(one)
+    assert files == guide.build(other)
+    for data in files.values():
+        text = data.decode()
+        assert not [w for w in ("123457", "123,457", "123.457", "234568", "234,568",
+                                "what a partner costs us") if w in text]

@@ -34,12 +34,12 @@ SHIPPED = REPO / "targets" / "schemas"
 CONCRETE = ("ejourney", "saas-reseller", "elision")
 TOP_KEYS = ["$schema", "schema_version", "program", "products", "channels", "attribution",
             "registration", "handovers", "mitigations", "clawbacks", "spiffs", "scorings",
-            "processes", "enablement", "examples", "internal"]
+            "processes", "conflicts", "enablement", "co_marketing", "examples", "internal"]
 RATE_RE = re.compile(r"^-?[0-9]+\.[0-9]{6}$")
 RATE_KEYS = {"rate", "margin", "margin_y2", "commission", "commission_y2", "mdf", "share",
              "introducer_rate", "unregistered_rate", "influenced_rate", "cogs",
              "margin_floor", "gm_target", "vendor_net_margin", "combined_rate",
-             "worst_vendor_net_margin", "headroom"}
+             "worst_vendor_net_margin", "headroom", "vendor_share", "partner_share"}
 
 
 @lru_cache(maxsize=None)

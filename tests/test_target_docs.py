@@ -114,18 +114,26 @@ def _numbers(value, out: set[Decimal]) -> set[Decimal]:
     return out
 
 
-def _kinds(value, money: set, rates: set, texts: set) -> None:
-    """Split the internal section's values: amounts, rates (and numbers), sentences."""
+DURATION = {"value", "unit", "business"}
+
+
+def _kinds(value, money: set, rates: set, texts: set, durations: set | None = None) -> None:
+    """Split the internal section's values: amounts, rates (and numbers), sentences, and
+    durations (as `(value, unit)`: a bare `9` of `9 months` would match any list number)."""
+    durations = set() if durations is None else durations
     if isinstance(value, dict):
         if set(value) == {"amount", "currency"}:
             money.add(Decimal(value["amount"]))
             return
+        if set(value) == DURATION:
+            durations.add((value["value"], value["unit"]))
+            return
         for key, item in value.items():
             if key not in ("id", "name", "year", "from_year", "to_year"):
-                _kinds(item, money, rates, texts)
+                _kinds(item, money, rates, texts, durations)
     elif isinstance(value, list):
         for item in value:
-            _kinds(item, money, rates, texts)
+            _kinds(item, money, rates, texts, durations)
     elif isinstance(value, str) and (RATE.match(value) or NUMBER.match(value)):
         rates.add(Decimal(value))
     elif isinstance(value, str) and len(value.split()) >= 3:
@@ -194,11 +202,14 @@ def leaks(stem: str, files: dict[str, bytes]) -> list[str]:
     allowed = _numbers(partner, set())
     for answer in recorder.answers:
         _numbers(answer, allowed)
-    money, rates, texts = set(), set(), set()
-    _kinds(config["internal"], money, rates, texts)
+    money, rates, texts, durations, shown = set(), set(), set(), set(), set()
+    _kinds(config["internal"], money, rates, texts, durations)
+    _kinds(partner, set(), set(), set(), shown)
     w = Words.of(config)
     forms = {f: f"amount {v}" for v in money - allowed if v for f in money_forms(w, v)}
     forms.update({f: f"rate {v}" for v in rates - allowed if v for f in rate_forms(w, v)})
+    forms.update({w.duration({"value": v, "unit": u}): f"duration {v} {u}"
+                  for v, u in durations - shown})
     # what the program's authors wrote in partner-visible text is not a leak either
     partner_text = "\n".join(_strings(partner))
     forms = {f: why for f, why in forms.items() if not _found(f, partner_text)}

@@ -234,12 +234,18 @@ class Quoter:
         if plan.split is not None and plan.closer is not None:
             payouts, credit = self._split(plan, payouts, basis, spread)
         if year == 1 and request.influenced and self.influenced_rate is not None:
-            rate = self.influenced_rate
-            payouts += [Payout(name, PayoutKind.INFLUENCE, money(basis * rate), rate, basis,
-                               "influenced credit", _basis_of(collects), Timing.ONE_TIME)
-                        for name in request.influenced]
+            payouts += [self._influence(name, basis, collects) for name in request.influenced]
         return self._totals(plan, year, dates, software_list, software, services, payouts,
                             credit, basis, spread)
+
+    def _influence(self, name: str, basis: Decimal, collects: bool) -> Payout:
+        """An influencer's one-time fee (the request checked it has a rate: request.py)."""
+        attribution = self.program.attribution
+        rate = attribution.influence_rate(self.program.channel(name))
+        why = "influenced credit" + (f": {pct(attribution.influenced_rate)} of {name}'s sourced"
+                                     f" rate" if attribution.influenced_of_sourced else "")
+        return Payout(name, PayoutKind.INFLUENCE, self.rounding.money(basis * rate), rate, basis,
+                      why, _basis_of(collects), Timing.ONE_TIME)
 
     def _role_payouts(self, role: Role, year: int, basis: Decimal, services: Decimal,
                       collects: bool, spread: Decimal, before: dict[str, Decimal],

@@ -18,7 +18,8 @@ from charter.economics.request import (DealRequest, RequestError, effect_problem
                                        known_influencer, read_step, request_from_deal)
 from charter.source import Span
 
-PARTY_METRICS = ("wholesale_price", "partner_margin", "commission", "mdf", "partner_gross",
+PARTY_METRICS = ("wholesale_price", "partner_margin", "commission", "influence", "mdf",
+                 "partner_gross",
                  "partner_share", "wholesale_unit_price")
 QUOTE_METRICS = ("decision", "unit_price", "wholesale_unit_price")
 
@@ -142,12 +143,37 @@ def _check(program: m.Program, example: m.Example, quote: Quote, expectation: m.
         _not_applicable(example, expectation, reporter,
                         f"the deal has {len(quote.years)} year(s), not {expectation.year}")
         return
+    if expectation.total:
+        _check_total(program, example, quote, expectation, party, reporter)
+        return
     years = quote.years if expectation.year is None else (quote.years[expectation.year - 1],)
     for year in years:
         computed = computed_value(quote, year, expectation.metric, party)
         if not _matches(expectation, computed):
             _mismatch(program, example, quote, year, expectation, party, computed, reporter)
             return
+
+
+def _check_total(program: m.Program, example: m.Example, quote: Quote,
+                 expectation: m.Expectation, party: str | None, reporter: Reporter) -> None:
+    """`expect total`: the metric summed over every contract year of the deal."""
+    values = [computed_value(quote, year, expectation.metric, party) for year in quote.years]
+    computed = None if all(v is None for v in values) else sum((v or ZERO for v in values), ZERO)
+    if _matches(expectation, computed):
+        return
+    metric = expectation.metric
+    who = f"{party} " if metric in PARTY_METRICS + ("commission",) and party else ""
+    years = len(quote.years)
+    shown = _show(program, metric, computed)
+    reporter.error(
+        "CH-E301", f"example `{example.name}`: {who}{metric} over {years} year(s) computes to"
+                   f" {shown}, not {expectation.text.lstrip('~')}", expectation.span,
+        label=f"expected {expectation.text}",
+        labels=tuple(Label(s.span, "on this route") for s in example.deal.route[:1]),
+        notes=tuple(f"year {y.year}: {_show(program, metric, v)}"
+                    for y, v in zip(quote.years, values)),
+        help=("if the program is right, write the number it computes; otherwise fix the rule"
+              " behind the year that differs",))
 
 
 def computed_value(quote: Quote, year: YearQuote, metric: str, party: str | None) -> object:
@@ -180,6 +206,7 @@ _YEAR_METRICS = {
     "vendor_receives": lambda y, p: y.vendor_receives,
     "partner_margin": lambda y, p: y.amount(p, PayoutKind.WHOLESALE_MARGIN, PayoutKind.SPLIT),
     "commission": lambda y, p: y.amount(p, PayoutKind.COMMISSION, PayoutKind.TRUE_UP),
+    "influence": lambda y, p: y.amount(p, PayoutKind.INFLUENCE),
     "mdf": lambda y, p: y.amount(p, PayoutKind.MDF),
     "combined_rate": lambda y, p: y.combined_rate,
     "vendor_cogs": lambda y, p: y.vendor_cogs,

@@ -374,6 +374,12 @@ def _check_influenced(request: DealRequest, program: m.Program, closer: str | No
         elif name in seen:
             errors.append(RequestError(path, f"`{name}` is listed twice: an influencer is paid"
                                        " once"))
+        elif channel is not None and program.attribution is not None \
+                and program.attribution.influence_rate(channel) is None \
+                and program.attribution.influenced_rate is not None:
+            errors.append(RequestError(path, f"`{name}` has no single sourced rate (no flat"
+                                       " `commission:`), and `influenced_rate` is a share of"
+                                       " the influencer's sourced rate"))
         seen.add(name)
 
 
@@ -477,10 +483,24 @@ def read_step(raw: dict, index: int, program: m.Program, errors: list[RequestErr
         errors.append(_unknown(path + ".tier", f"tier of {channel.name}", tier, names)
                       if names else RequestError(path + ".tier",
                                                  f"channel `{channel.name}` has no tiers"))
+    elif tier is not None and isinstance(channel.tier(tier).mdf, m.MoneyValue):
+        errors.append(_fixed_mdf(path + ".tier", channel, channel.tier(tier)))
     parsed_rate = Decimal(rate[:-1]) / 100 if rate else None
     if channel is not None:
         _check_rate(channel, parsed_rate, path, errors)
     return Step(raw["channel"], tier, parsed_rate, raw.get("partner"))
+
+
+def _fixed_mdf(path: str, channel: m.Channel, tier: m.Tier) -> RequestError:
+    """A tier whose MDF is an amount per period cannot be quoted yet: the engine accrues MDF
+    as a share of a deal's revenue, and leaving the amount out would understate the cost."""
+    amount = f"{tier.mdf.currency} {tier.mdf.amount:,f}" if isinstance(tier.mdf, m.MoneyValue) \
+        else str(tier.mdf)
+    per = f" per {tier.mdf_period}" if tier.mdf_period else " (a fund, not a share of the deal)"
+    return RequestError(path, f"tier `{tier.name}` of {channel.name} funds MDF of {amount}{per},"
+                              " which deal quotes do not accrue yet (only a"
+                              " share of the deal's revenue); state it as a percentage, e.g."
+                              " `mdf: 2%`, to quote this tier")
 
 
 def _check_rate(channel: m.Channel, rate: Decimal | None, path: str,

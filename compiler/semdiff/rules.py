@@ -71,9 +71,11 @@ ORDERS: dict[str, tuple] = {
     "channels[].payment": ("one_time", "recurring"),
     "handovers[].introducer_payment": ("one_time", "recurring"),
     "channels[].thresholds.mode": ("forward", "marginal", "retroactive"),  # crossing deals
+    "registration.on_lapse": ("auto_reject", "auto_approve"),
 }
 # Lists where an empty list means "all" (no restriction): emptying one widens it.
-ALL_WHEN_EMPTY = frozenset(("handovers[].allowed_tiers",))
+ALL_WHEN_EMPTY = frozenset(("handovers[].allowed_tiers", "processes[].tiers",
+                            "internal.processes[].tiers", "co_marketing[].tiers"))
 
 _TIER = "channels[].tiers[]"
 _CH = "channels[]"
@@ -226,6 +228,8 @@ RULES: tuple[Rule, ...] = (
     _rule("unregistered-rate-increased", "attribution.unregistered_rate "
           "registration.unregistered_rate attribution.influenced_rate", f"{UP} {ADDED}", F,
           "unregistered or influence rate raised", True),
+    _rule("influence-basis-changed", "attribution.influenced_of", ANY, U,
+          "influence fee now measured on another basis", True),
     _rule("unregistered-rate-decreased", "attribution.unregistered_rate "
           "registration.unregistered_rate attribution.influenced_rate", ANY, U,
           "unregistered or influence rate cut", True),
@@ -237,6 +241,10 @@ RULES: tuple[Rule, ...] = (
           "registration.auto_approve", f"{UP} {ADDED}", F, "registration relaxed"),
     _rule("registration-faster", "registration.approval_sla", f"{DOWN} {ADDED}", F,
           "registration approved sooner"),
+    _rule("registration-lapse-approves", "registration.on_lapse", UP, F,
+          "a registration not decided in time is now approved, not rejected"),
+    _rule("registration-exclusions-relaxed", "registration.excludes", f"{DOWN} {REMOVED}", F,
+          "fewer leads excluded from registration"),
     _rule("registration-removed", "registration", REMOVED, F, "registration removed"),
     _rule("registration-stricter", "registration registration.*", ANY, U,
           "registration stricter or changed"),
@@ -275,6 +283,19 @@ RULES: tuple[Rule, ...] = (
     _rule("enablement-removed", "enablement[] enablement[].cadence", ANY, U,
           "enablement removed or changed"),
     _rule("process-changed", "processes[] processes[].*", ANY, U, "procedure changed"),
+    _rule("conflict-resolution-faster", "conflicts[].within", DOWN, F,
+          "a channel conflict resolved sooner"),
+    _rule("conflict-rule-changed", "conflicts[] conflicts[].*", ANY, U,
+          "channel-conflict rule added, removed or changed"),
+    _rule("co-marketing-added", "co_marketing[]", ADDED, F, "co-marketing activity added"),
+    _rule("co-marketing-cheaper", "co_marketing[].partner_share", DOWN, F,
+          "partner pays a smaller share of a co-marketing activity"),
+    _rule("co-marketing-cheaper", "co_marketing[].vendor_share", UP, F,
+          "vendor pays a larger share of a co-marketing activity"),
+    _rule("co-marketing-widened", "co_marketing[].tiers", UP, F,
+          "co-marketing activity offered to more tiers"),
+    _rule("co-marketing-changed", "co_marketing[] co_marketing[].*", ANY, U,
+          "co-marketing activity removed or changed"),
     # ---- internal (never in the partner view) --------------------------------------------
     _rule("cogs-increased", "internal.economics.cogs", f"{UP} {ADDED}", V, "COGS raised"),
     _rule("margin-floor-lowered", "internal.economics.margin_floor", f"{DOWN} {REMOVED}", V,
@@ -290,6 +311,12 @@ RULES: tuple[Rule, ...] = (
           "margin-death line raised (more deals walk)", True),
     _rule("economics-tightened", "internal.economics internal.economics.*", ANY, I,
           "internal economics stricter (COGS down, a walk rule added, a higher target)"),
+    _rule("unit-economics-worse", "internal.unit_economics.recruitment_cost "
+          "internal.unit_economics.enablement_cost internal.unit_economics.management_cost "
+          "internal.unit_economics.break_even internal.unit_economics.break_even_deals", UP, V,
+          "a partner costs more or pays back later"),
+    _rule("unit-economics-changed", "internal.unit_economics internal.unit_economics.*", ANY, I,
+          "unit economics per partner changed"),
     _rule("headroom-decreased", "internal.routes[].headroom", DOWN, V,
           "less headroom to the margin-death line"),
     _rule("", "internal.routes[] internal.routes[].*", ANY, E,

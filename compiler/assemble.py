@@ -68,21 +68,19 @@ def _likely_currency(items: tuple[s.Item, ...]) -> str:
 
 
 def _constructs(view: View, ctx: Ctx) -> dict:
-    each = lambda kind, fn: tuple(x for b in view.children(kind) if (x := fn(b, ctx)) is not None)  # noqa: E731
-    single = lambda kind, fn: fn(b, ctx) if (b := view.child(kind)) is not None else None  # noqa: E731
-    return dict(
-        products=each("product", lw.parse_product), channels=each("channel", lw.parse_channel),
-        attribution=single("attribution", lw.parse_attribution),
-        handovers=each("handover", lw.parse_handover),
-        economics=single("economics", lw.parse_economics),
-        mitigations=each("mitigation", lw.parse_mitigation),
-        registration=single("registration", lw.parse_registration),
-        clawbacks=each("clawback", lw.parse_clawback), spiffs=each("spiff", lw.parse_spiff),
-        scorings=each("scoring", lw.parse_scoring), processes=each("process", lw.parse_process),
-        enablement=single("enablement", lw.parse_enablement) or (),
-        ship_gate=single("ship_gate", lw.parse_ship_gate) or (),
-        examples=each("example", lw.parse_example),
-        policy_settings=each("policy", lw.parse_policy), waivers=each("waiver", lw.parse_waiver))
+    """Every `Program` field but the header, lowered as the construct table says."""
+    fields = {}
+    for c in lw.CONSTRUCTS:
+        if c.kind == "program":
+            continue
+        if c.many:
+            fields[c.field] = tuple(x for b in view.children(c.kind)
+                                    if (x := c.lower(b, ctx)) is not None)
+        else:
+            block = view.child(c.kind)
+            value = c.lower(block, ctx) if block is not None else None
+            fields[c.field] = c.absent if value is None else value
+    return fields
 
 
 def _warn_empty(items: tuple[s.Item, ...], reporter: Reporter, ctx: Ctx) -> None:

@@ -33,12 +33,16 @@ class BuildResult:
     stale: list[tuple[str, str]] = field(default_factory=list)  # --check: (path, why)
     clashes: list[str] = field(default_factory=list)      # program ids that cannot be built
     refusals: list[str] = field(default_factory=list)     # "program: target: why" not built
+    named: bool = False                                   # the targets were named (--target)
     partial: bool = False                                 # only some targets were chosen
 
     @property
     def ok(self) -> bool:
         """No program failed, no internal error and nothing stale."""
-        return not self.failed and not self.stale and not self.clashes and not self.refusals and \
+        # A target declining a program fails the build only when it was asked for by name:
+        # building "everything" builds what can be built faithfully and says what was not.
+        refused = self.refusals and self.named
+        return not self.failed and not self.stale and not self.clashes and not refused and \
             not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
@@ -72,7 +76,8 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
     from charter.loader import ParseCache
 
     chosen = select_targets(names)
-    result = BuildResult(partial=names is not None and len(chosen) < len(select_targets(None)))
+    result = BuildResult(partial=names is not None and len(chosen) < len(select_targets(None)),
+                         named=names is not None)
     origin: dict[str, str] = {}
     cache = ParseCache()  # each file parsed once per build, however many programs extend it
     for path in discover(paths):

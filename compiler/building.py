@@ -60,7 +60,7 @@ def _report(result, out: str, check_only: bool) -> None:
     for clash in result.clashes:
         click.echo(f"{clash}; nothing was written", err=True)
     for refusal in result.refusals:
-        click.echo(refusal, err=True)
+        click.echo(("error: " if result.named else "warning: ") + refusal, err=True)
     for name, why in result.stale:
         click.echo(f"{out}/{name}: {why}", err=True)
     verb = "checked" if check_only else "built"

@@ -1080,6 +1080,11 @@ class Construct:
     named: str | None = "name"     # the model attribute that names it (None: no duplicates)
     gate: bool = False             # a ship gate may `requires:` the program to have one
     absent: object = None          # the field's value without a block (one-block kinds)
+    noun: str = ""                 # how diagnostics name one ("policy setting"); default kind
+
+    def __post_init__(self) -> None:
+        if not self.noun:
+            object.__setattr__(self, "noun", self.kind)
 
 
 CONSTRUCTS = (
@@ -1100,7 +1105,7 @@ CONSTRUCTS = (
               absent=()),
     Construct("ship_gate", "ship_gate", parse_ship_gate, many=False, named=None, absent=()),
     Construct("example", "examples", parse_example, gate=True),
-    Construct("policy", "policy_settings", parse_policy, named="policy"),
+    Construct("policy", "policy_settings", parse_policy, named="policy", noun="policy setting"),
     Construct("waiver", "waivers", parse_waiver),
     Construct("conflicts", "conflicts", parse_conflicts, many=False, named=None, absent=()),
     Construct("co_marketing", "co_marketing", parse_co_marketing, many=False, named=None,

@@ -18,13 +18,12 @@ def resolve(program: m.Program, reporter: Reporter, recovery: Recovery | None = 
     judged where a syntax error was recovered or a base is missing, and a reference to a name
     that the unreadable part may define is not "unknown".
     """
-    for kind, nodes in (("product", program.products), ("channel", program.channels),
-                        ("mitigation", program.mitigations), ("example", program.examples),
-                        ("process", program.processes), ("scoring", program.scorings),
-                        ("clawback", program.clawbacks), ("spiff", program.spiffs),
-                        ("waiver", program.waivers)):
-        _duplicates(kind, [(n.name, n.span) for n in nodes], reporter)
-    _duplicates("policy setting", [(p.policy, p.span) for p in program.policy_settings], reporter)
+    from charter.lower import CONSTRUCTS
+
+    for c in CONSTRUCTS:  # every construct defined by name, from the one table
+        if c.many and c.named:
+            _duplicates(c.noun, [(getattr(n, c.named), n.span) for n in getattr(program, c.field)],
+                        reporter)
     recovery = recovery if recovery is not None else Recovery()
     refs = References(recovery)
     for channel in program.channels:

@@ -3,22 +3,16 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from charter import lower as lw
 from charter import model as m
 from charter.diagnostics import Label, Severity
 from charter.policies.base import Finding, Policy, PolicyContext
 
 NAME = "ship_gate"
-# construct kinds a condition may require, and whether the program has one
-CONSTRUCTS = {
-    "attribution": lambda p: p.attribution is not None,
-    "clawback": lambda p: bool(p.clawbacks),
-    "enablement": lambda p: bool(p.enablement),
-    "example": lambda p: bool(p.examples),
-    "handover": lambda p: bool(p.handovers),
-    "mitigation": lambda p: bool(p.mitigations),
-    "process": lambda p: bool(p.processes),
-    "registration": lambda p: p.registration is not None,
-}
+# construct kinds a condition may require, and whether the program has one: the constructs
+# the construct table marks `gate` (charter.lower.CONSTRUCTS)
+CONSTRUCTS = {c.kind: (lambda p, field=c.field: bool(getattr(p, field)))
+              for c in sorted(lw.CONSTRUCTS, key=lambda c: c.kind) if c.gate}
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:

@@ -98,6 +98,7 @@ class Tier:
     commission: Decimal | None = None
     commission_y2: Decimal | None = None
     mdf: Decimal | None = None          # a percentage (fraction); None when absent or an amount
+    mdf_fund: bool = False              # MDF as an amount (a fund): deal quotes refuse the tier
 
 
 @dataclass
@@ -575,6 +576,7 @@ def tiers(draw, env: Env, channel: Channel, count: int, margins: bool) -> list[B
                 tier.mdf = Decimal(mdfs[i]) / 100
                 attrs.append(Attr("mdf", percent_text(env.rng, tier.mdf)))
             else:
+                tier.mdf_fund = True
                 attrs.append(Attr("mdf", money_text(env, amount_value(draw, env))))
             attrs.append(Attr("mdf_claim", string(env.rng)))
         qualify = join("revenue", ">=", rate_text(env, quotas[i], None, "year"))
@@ -1160,12 +1162,18 @@ def _routes(env: Env) -> list[list[str]]:
     return chains
 
 
+def _quotable(channel) -> bool:
+    return not channel.tiers or any(not t.mdf_fund for t in channel.tiers)
+
+
 @st.composite
 def route(draw, env: Env, single: bool = False) -> tuple[str, list[Step]]:
     """`direct`, `CH`, `CH TIER`, `OEM at 45%`, `A -> B TIER`: each tiered channel with a
     tier, each channel with a discount range with a rate inside it (``single``: one
     channel)."""
-    chains = [c for c in _routes(env) if len(c) == 1 or not single]
+    # A tier whose MDF is a fund (an amount) cannot be quoted (CH-E302): deals avoid it.
+    chains = [c for c in _routes(env) if (len(c) == 1 or not single)
+              and all(_quotable(env.channel(n)) for n in c)]
     # No direct deal beside an internal channel: the internal brief's benchmark comparison
     # cannot start from one (test_known_bug_direct_headline_with_a_benchmark_breaks_the_brief).
     benchmark = any(c.internal for c in env.channels)
@@ -1175,7 +1183,8 @@ def route(draw, env: Env, single: bool = False) -> tuple[str, list[Step]]:
     steps, texts = [], []
     for name in chain:
         channel = env.channel(name)
-        tier = draw(st.sampled_from(channel.tiers)) if channel.tiers else None
+        tiers = [t for t in channel.tiers if not t.mdf_fund]
+        tier = draw(st.sampled_from(tiers)) if tiers else None
         rate = None
         words = [name] + ([tier.name] if tier else [])
         if channel.ranged:

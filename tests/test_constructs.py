@@ -1870,3 +1870,18 @@ def test_literal_longer_than_max_digits_is_a_diagnostic_not_a_crash(compile_src,
     _, diagnostics = compile_src(header + "product P {\n    layer: software\n"
                                  "    list_price: Rp 1" + "0" * 30 + " per user per month\n}\n")
     assert [d.code for d in diagnostics] == ["CH-E007"]
+
+
+def test_the_construct_table_covers_every_program_field():
+    """A construct is declared once (charter.lower.CONSTRUCTS): every `Program` field is filled
+    from a row of the table, and every top-level kind the parser knows comes from it."""
+    from dataclasses import fields
+
+    from charter import lower, model
+
+    filled = {c.field for c in lower.CONSTRUCTS}
+    assert {f.name for f in fields(model.Program)} - {"files"} == filled
+    assert lower.TOP_LEVEL == tuple(c.kind for c in lower.CONSTRUCTS)
+    assert set(lower.TOP_LEVEL) <= lower.BLOCK_KINDS
+    from charter.policies.ship_gate import CONSTRUCTS as GATE
+    assert set(GATE) == {c.kind for c in lower.CONSTRUCTS if c.gate}

@@ -41,14 +41,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import Phase, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import PROGRAMS, REPO
 from program_strategy import ALL_CONSTRUCTS, constructs_in, programs
 
 NAME = "generated.charter"
+# No shrinking: a failure reports the program as drawn (shrinking a build can take longer
+# than the whole suite may); derandomized, so CI draws the same programs every run.
 COMMON = dict(deadline=None, derandomize=True, database=None,
+              phases=(Phase.explicit, Phase.reuse, Phase.generate),
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                      HealthCheck.large_base_example])
 COMPILE_EXAMPLES = 100     # about 7 s (CPU)

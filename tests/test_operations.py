@@ -14,36 +14,26 @@ Each section: the construct parses to its model, a typical mistake gives the rig
 config carries it (and the partner projection does not carry the internal one), and the
 partner guide or the internal brief renders it.
 
-The three new top-level blocks are lowered here through their row of `lower.CONSTRUCTS` (what
-assembling a program does with each row). Tests marked `xfail(strict=True)` need a line outside
-lowering (assembly of `Program` from `CONSTRUCTS`, `internal` on `unit_economics`, the tier
-scope reference check in `resolve`): they start passing once it is there, and the marker must
-then be removed.
+Tests marked `xfail(strict=True)` need a line outside lowering (`internal` on
+`unit_economics` in `assemble.INTERNAL_KINDS`, the tier-scope reference check in `resolve`):
+they start passing once it is there, and the marker must then be removed.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from decimal import Decimal
 
 import pytest
 
 from charter import model as m
-from charter import syntax as s
 from charter.api import compile_text
-from charter.diagnostics import Diagnostic, Reporter
+from charter.diagnostics import Diagnostic
 from charter.literals import MoneyValue
-from charter.source import SourceFile
 from charter.targets import brief, guide
 from charter.targets.base import BuildContext
 from charter.targets.config import partner_projection
-from charter.values import Duration, Reader
-from charter.view import Ctx
+from charter.values import Duration
 
-NOT_ASSEMBLED = pytest.mark.xfail(
-    strict=True, reason="assemble.py builds `Program` from a fixed list, not from"
-    " `lower.CONSTRUCTS`: `conflicts`, `co_marketing` and `unit_economics` are accepted and"
-    " not lowered (one loop over CONSTRUCTS in `assemble._constructs`)")
 NOT_INTERNAL = pytest.mark.xfail(
     strict=True, reason="`internal unit_economics` is CH-E113 until `assemble.INTERNAL_KINDS`"
     " lists `unit_economics`")
@@ -100,29 +90,10 @@ def the(diagnostics: list[Diagnostic], code: str) -> Diagnostic:
 
 
 def lowered(text: str, kind: str):
-    """The first top-level ``kind`` block of ``text`` lowered through its `CONSTRUCTS` row
-    (as assembling a program does), with the diagnostics of parsing and lowering."""
-    from charter.lower import CONSTRUCTS
-    from charter.parser import parse_source
-
-    reporter = Reporter()
-    items = parse_source(SourceFile("ops.charter", text), reporter)
-    row = next(c for c in CONSTRUCTS if c.kind == kind)
-    block = next(i for i in items if isinstance(i, s.Block) and i.kind == kind)
-    value = row.lower(block, Ctx(reporter, Reader(reporter, "USD")))
-    return value, reporter.sorted()
-
-
-def with_operations(program: m.Program, text: str) -> m.Program:
-    """``program`` with the `conflicts`, `co_marketing` and `unit_economics` of ``text``
-    lowered into it (each must lower without a diagnostic)."""
-    fields = {}
-    for kind in ("conflicts", "co_marketing", "unit_economics"):
-        if f"\n{kind} {{" in text or text.startswith(f"{kind} {{"):
-            value, diagnostics = lowered(text, kind)
-            assert diagnostics == [], show(diagnostics)
-            fields[kind] = value
-    return dataclasses.replace(program, **fields)
+    """The program's ``kind`` field (`conflicts`, `co_marketing`, `unit_economics`) and the
+    language's diagnostics."""
+    program, diagnostics = compiled(text)
+    return (getattr(program, kind) if program is not None else None), diagnostics
 
 
 def dur(amount: str, unit: str) -> Duration:
@@ -529,7 +500,6 @@ def test_a_unit_economics_mistake(written, code, message):
 
 # ---- the new top-level blocks in a whole program --------------------------------------------
 
-@NOT_ASSEMBLED
 def test_a_program_carries_its_conflicts_co_marketing_and_unit_economics():
     program = clean(HEADER + CONFLICTS + CO_MARKETING + UNIT_ECONOMICS)
     assert [c.name for c in program.conflicts] == ["partner_vs_direct", "partner_poaching",
@@ -539,14 +509,12 @@ def test_a_program_carries_its_conflicts_co_marketing_and_unit_economics():
     assert program.unit_economics is not None
 
 
-@NOT_ASSEMBLED
 def test_a_program_reports_a_mistake_in_a_new_block():
     _, diagnostics = compiled(HEADER + CO_MARKETING.replace("partner_share: 50%",
                                                             "partner_share: 40%"))
     assert codes(diagnostics) == ["CH-E111"]
 
 
-@NOT_ASSEMBLED
 def test_at_most_one_of_each_new_block():
     _, diagnostics = compiled(HEADER + CONFLICTS + CONFLICTS)
     assert the(diagnostics, "CH-E105").message == "`conflicts` is defined twice in the file"
@@ -564,8 +532,7 @@ EVERYTHING = HEADER + REGISTRATION + QBR + FRAUD + CONFLICTS + CO_MARKETING + UN
 
 @pytest.fixture(scope="module")
 def ctx() -> BuildContext:
-    program = with_operations(clean(HEADER + REGISTRATION + QBR + FRAUD), EVERYTHING)
-    return BuildContext(program)
+    return BuildContext(clean(EVERYTHING))
 
 
 def test_config_carries_registration_process_and_clawback(ctx):
@@ -678,7 +645,6 @@ def test_saas_reseller_states_the_framework_registration_rules():
     assert "Recruitment" not in program.header.doc and "$2,000" not in program.header.doc
 
 
-@NOT_ASSEMBLED
 def test_saas_reseller_keeps_its_unit_economics_internal():
     from conftest import PROGRAMS
     from charter.api import compile_file

@@ -95,7 +95,7 @@ def _warn_empty(items: tuple[s.Item, ...], reporter: Reporter, ctx: Ctx) -> None
 
 # Blocks that `internal` changes: kept out of every partner-facing output. (`economics` is
 # always internal; it may say so.)
-INTERNAL_KINDS = ("channel", "process", "economics")
+INTERNAL_KINDS = ("channel", "process", "economics", "unit_economics")
 
 
 def _check_internal(items: tuple[s.Item, ...], reporter: Reporter) -> None:

@@ -65,7 +65,8 @@ _ENTRIES = [
      " `discount` or `margin` on a commission channel, a `commission` on a channel that buys at"
      " wholesale. It would be silently ignored, so it is an error."),
     ("CH-E113", "internal has no effect", "`internal` on a block kind that it does not keep out"
-     " of partner-facing outputs (it applies to `channel`, `process` and `economics`)."),
+     " of partner-facing outputs (it applies to `channel`, `process`, `economics` and"
+     " `unit_economics`)."),
     # --- files and programs (E2xx)
     ("CH-E201", "import not found", "An `extends:` path does not exist."),
     ("CH-E202", "import outside project", "An `extends:` path leaves the project directory."),

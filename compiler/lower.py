@@ -378,22 +378,22 @@ EXCLUSIONS = ("inbound_leads", "direct_pipeline")  # leads a partner cannot regi
 def parse_registration(block: s.Block, ctx: Ctx) -> m.Registration:
     """`registration { window, extension, approval_sla, on_lapse, excludes, conflict, ... }`."""
     v = View(block, ctx, REGISTRATION_ATTRS)
-    sla = v.one("approval_sla", Reader.duration)
+    sla, auto = v.one("approval_sla", Reader.duration), v.flag("auto_approve")
     return m.Registration(
         window=v.one("window", Reader.duration, "90 days"),
         extension=v.one("extension", Reader.duration),
         extension_condition=v.text("extension_condition"),
-        approval_sla=sla, auto_approve=v.flag("auto_approve"),
+        approval_sla=sla, auto_approve=auto,
         conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
                           default="first_to_register") or "",
         unregistered_rate=v.one("unregistered_rate", Reader.share),
         no_double_dipping=v.flag("no_double_dipping"), span=block.span,
-        on_lapse=_on_lapse(v, sla), excludes=_checked_words(v, "excludes", EXCLUSIONS,
+        on_lapse=_on_lapse(v, sla, auto), excludes=_checked_words(v, "excludes", EXCLUSIONS,
                                                             "registration exclusion"),
         spans=_spans(v))
 
 
-def _on_lapse(v: View, sla: object) -> str | None:
+def _on_lapse(v: View, sla: object, auto: bool) -> str | None:
     """What happens when the approval SLA lapses. `auto_approve: yes` with an `approval_sla`
     is the older spelling of `on_lapse: auto_approve`; writing both is CH-E104, and an
     `on_lapse` without an SLA to lapse is CH-E111."""
@@ -402,7 +402,7 @@ def _on_lapse(v: View, sla: object) -> str | None:
     attr, older = v.attr("on_lapse"), v.attr("auto_approve")
     lapse = v.choice("on_lapse", LAPSES)
     if attr is None:
-        return "auto_approve" if sla is not None and v.flag("auto_approve") else None
+        return "auto_approve" if sla is not None and auto else None
     if older is not None:
         v.reporter.error("CH-E104", "`auto_approve` and `on_lapse` both say what happens when"
                          " the approval SLA lapses", older.key_span, label="said again here",

@@ -32,6 +32,7 @@ def resolve(program: m.Program, reporter: Reporter, recovery: Recovery | None = 
         _check_rate_effects(channel, reporter)
     _check_handovers(program, refs)
     _check_mitigations(program, refs)
+    _check_tier_scopes(program, refs)
     _check_examples(program, refs)
     _check_splits(program, refs)
     _check_policy_names(program, reporter)
@@ -172,6 +173,18 @@ def _check_handovers(program: m.Program, refs: References) -> None:
             if tier not in tiers:
                 refs.unknown("tier", tier, handover.spans["allowed_tiers"], tiers,
                              f" of channel {target.name}", scope=target.name)
+
+
+def _check_tier_scopes(program: m.Program, refs: "References") -> None:
+    """`tiers: Silver and up` on a process or a co-marketing activity names a tier of some
+    channel."""
+    tiers = {t.name: t.spans.get("header", t.span) for c in program.channels for t in c.tiers}
+    scopes = [(f" in process {x.name}", x.tiers) for x in program.processes] + \
+        [(f" in co-marketing activity {a.name}", a.tiers) for a in program.co_marketing]
+    for where, scope in scopes:
+        for entry in scope:
+            if entry.tier not in tiers:
+                refs.unknown("tier", entry.tier, entry.span, tiers, where, scope="")
 
 
 def _check_mitigations(program: m.Program, refs: References) -> None:

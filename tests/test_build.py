@@ -66,7 +66,7 @@ def test_concrete_programs_are_built_and_abstract_bases_are_not(registry, tmp_pa
         "elision/nested/channels.txt", "practice/echo.json", "practice/nested/channels.txt",
         "saas_reseller/echo.json",
         "saas_reseller/nested/channels.txt", "schema/shared.txt"]
-    assert "built 3 program(s), 7 file(s)" in result.output
+    assert "built 4 program(s), 9 file(s)" in result.output
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging left over
 
 

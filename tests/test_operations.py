@@ -13,10 +13,6 @@ partner program, beyond its payouts.
 Each section: the construct parses to its model, a typical mistake gives the right code, the
 config carries it (and the partner projection does not carry the internal one), and the
 partner guide or the internal brief renders it.
-
-Tests marked `xfail(strict=True)` need a line outside lowering (`internal` on
-`unit_economics` in `assemble.INTERNAL_KINDS`, the tier-scope reference check in `resolve`):
-they start passing once it is there, and the marker must then be removed.
 """
 from __future__ import annotations
 
@@ -34,12 +30,6 @@ from charter.targets.base import BuildContext
 from charter.targets.config import partner_projection
 from charter.values import Duration
 
-NOT_INTERNAL = pytest.mark.xfail(
-    strict=True, reason="`internal unit_economics` is CH-E113 until `assemble.INTERNAL_KINDS`"
-    " lists `unit_economics`")
-NO_SCOPE_CHECK = pytest.mark.xfail(
-    strict=True, reason="tier scopes are resolved against the program's channels in"
-    " `resolve` (`_check_tier_scopes`), which does not exist yet")
 
 HEADER = """program ops {
     title: "Ops"
@@ -266,7 +256,6 @@ def test_a_misspelt_cadence_is_e108():
     assert the(diagnostics, "CH-E108").help == ("did you mean `quarterly`?",)
 
 
-@NO_SCOPE_CHECK
 def test_a_scope_naming_no_tier_is_e109():
     source = HEADER + QBR.replace("Silver+", "Silvr+")
     _, diagnostics = compiled(source)
@@ -520,7 +509,6 @@ def test_at_most_one_of_each_new_block():
     assert the(diagnostics, "CH-E105").message == "`conflicts` is defined twice in the file"
 
 
-@NOT_INTERNAL
 def test_unit_economics_may_say_it_is_internal():
     clean(HEADER + "internal " + UNIT_ECONOMICS.lstrip())
 
@@ -655,3 +643,27 @@ def test_saas_reseller_keeps_its_unit_economics_internal():
     unit = ctx.config["internal"]["unit_economics"]
     assert unit["break_even"]["up_to"] == {"value": "9", "unit": "month", "business": False}
     assert "unit_economics" not in json.dumps(ctx.partner)
+
+
+def test_saas_reseller_states_the_framework_conflicts_and_co_marketing():
+    from conftest import PROGRAMS
+    from charter.api import compile_file
+
+    program, reporter, _ = compile_file(PROGRAMS / "saas-reseller.charter")
+    assert program is not None and not reporter.has_errors
+    assert [(c.name, c.within) for c in program.conflicts] == [
+        ("partner_vs_direct", dur("48", "hour")), ("two_partners", dur("24", "hour")),
+        ("partner_poaching", "immediately"), ("direct_targets_partner_account", "same_day")]
+    assert program.conflicts[2].action == ("warning", "probation", "termination")
+    webinar = program.co_marketing[0]
+    assert (webinar.title, webinar.vendor_share, webinar.partner_share) == \
+           ("Joint webinar", Decimal("0.5"), Decimal("0.5"))
+    # the approximations they replace are gone
+    assert not [x.name for x in program.processes if "conflict" in x.name or "poaching" in x.name]
+    assert program.enablement == ()
+
+
+def test_a_bad_auto_approve_is_reported_once():
+    _, diagnostics = compiled(HEADER + REGISTRATION.replace("on_lapse: auto_approve",
+                                                            "auto_approve: maybe"))
+    assert codes(diagnostics) == ["CH-E106"]

@@ -75,6 +75,10 @@ class References:
         key = (kind, name, where if scope is None else scope)
         self._uses.setdefault(key, []).append((span, where, defined))
 
+    def scope_of(self, kind: str, name: str) -> str | None:
+        """The scope ``name`` is already unknown in, if any (one mistake is one error)."""
+        return next((key[2] for key in self._uses if key[:2] == (kind, name)), None)
+
     def report(self, reporter: Reporter) -> None:
         """Report each unknown name once, at its first use."""
         for (kind, name, _scope), uses in self._uses.items():
@@ -183,8 +187,9 @@ def _check_tier_scopes(program: m.Program, refs: "References") -> None:
         [(f" in co-marketing activity {a.name}", a.tiers) for a in program.co_marketing]
     for where, scope in scopes:
         for entry in scope:
-            if entry.tier not in tiers:
-                refs.unknown("tier", entry.tier, entry.span, tiers, where, scope="")
+            if entry.tier not in tiers:  # counted with the channel's own uses, if it has some
+                refs.unknown("tier", entry.tier, entry.span, tiers, where,
+                             scope=refs.scope_of("tier", entry.tier) or "")
 
 
 def _check_mitigations(program: m.Program, refs: References) -> None:

@@ -42,17 +42,8 @@ def _raise_stopped(signum: int, frame: object) -> None:
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """Raise Stopped on SIGINT/SIGTERM/SIGHUP inside the block (no-op outside the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
+    with _handling(_raise_stopped):
         yield
-        return
-    previous = {}
-    try:
-        for signum in SIGNALS:
-            previous[signum] = signal.signal(signum, _raise_stopped)
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def worker_signals() -> None:
@@ -67,14 +58,22 @@ def worker_signals() -> None:
 @contextmanager
 def signals_ignored() -> Iterator[None]:
     """Ignore SIGINT/SIGTERM/SIGHUP inside the block (cleanup that must not be cut short)."""
+    with _handling(signal.SIG_IGN):
+        yield
+
+
+@contextmanager
+def _handling(handler) -> Iterator[None]:
+    """``handler`` for each of `SIGNALS` inside the block, the previous ones restored after;
+    signal handlers can only be set from the main thread, elsewhere this does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {}
     try:
         for signum in SIGNALS:
-            previous[signum] = signal.signal(signum, signal.SIG_IGN)
+            previous[signum] = signal.signal(signum, handler)
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, handler_before in previous.items():
+            signal.signal(signum, handler_before)

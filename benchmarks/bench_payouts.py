@@ -29,17 +29,7 @@ BIN = Path(sys.executable).parent / "charter"
 PROGRAM = "programs/ejourney.charter"
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from make_deals import deal  # noqa: E402
-
-
-def write_deals(path: Path, count: int) -> None:
-    import json
-    import random
-
-    rng = random.Random(7)
-    with open(path, "w", encoding="utf-8") as out:
-        for number in range(1, count + 1):
-            out.write(json.dumps(deal(rng, number), separators=(",", ":")) + "\n")
+from bench_quote import write_deals  # noqa: E402  (the same deals, the same bytes)
 
 
 def timed(args: list[str]) -> float:

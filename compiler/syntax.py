@@ -397,7 +397,9 @@ def _unquote(text: str, quotes: int) -> str:
 
 def _dedent(text: str) -> str:
     import textwrap
-    lines = text.strip("\n").splitlines()
+    # "\n" only: `splitlines` also breaks at U+2028, U+0085 or a form feed, which the text
+    # keeps as they are (the source's line ends are already "\n": charter.source)
+    lines = text.strip("\n").split("\n")
     if not lines:
         return ""
     first, rest = lines[0].strip(), textwrap.dedent("\n".join(lines[1:]))

@@ -372,12 +372,8 @@ def test_a_direct_headline_with_a_benchmark_builds_the_brief(tmp_path: Path):
     check_or_build(text, "brief", tmp_path)
 
 
-@pytest.mark.xfail(raises=AssertionError, strict=True,
-                   reason="a doc string is read with str.splitlines(), which also breaks at"
-                          " U+2028, U+0085, \\x0c…: the character becomes a new line, the"
-                          " text is not dedented, and fmt refuses the file as an internal"
-                          " error")
-def test_known_bug_doc_string_with_a_unicode_line_separator(fmt):
+def test_a_doc_string_keeps_a_unicode_line_separator(fmt):
+    """Found by the generator: `str.splitlines()` broke doc strings at U+2028."""
     text = ('program t {\n  """First line\n  second\u2028third"""\n  title: "T"\n'
             "  currency: IDR\n  status: draft\n}\n")
     program, _reporter = _compile(text)

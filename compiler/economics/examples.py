@@ -161,19 +161,10 @@ def _check_total(program: m.Program, example: m.Example, quote: Quote,
     computed = None if all(v is None for v in values) else sum((v or ZERO for v in values), ZERO)
     if _matches(expectation, computed):
         return
-    metric = expectation.metric
-    who = f"{party} " if metric in PARTY_METRICS + ("commission",) and party else ""
-    years = len(quote.years)
-    shown = _show(program, metric, computed)
-    reporter.error(
-        "CH-E301", f"example `{example.name}`: {who}{metric} over {years} year(s) computes to"
-                   f" {shown}, not {expectation.text.lstrip('~')}", expectation.span,
-        label=f"expected {expectation.text}",
-        labels=tuple(Label(s.span, "on this route") for s in example.deal.route[:1]),
-        notes=tuple(f"year {y.year}: {_show(program, metric, v)}"
-                    for y, v in zip(quote.years, values)),
-        help=("if the program is right, write the number it computes; otherwise fix the rule"
-              " behind the year that differs",))
+    notes = [f"year {y.year}: {_show(program, expectation.metric, v)}"
+             for y, v in zip(quote.years, values)]
+    _report(program, example, expectation, party, computed, f" over {len(quote.years)} year(s)",
+            notes, "behind the year that differs", reporter)
 
 
 def computed_value(quote: Quote, year: YearQuote, metric: str, party: str | None) -> object:
@@ -242,18 +233,27 @@ def _show(program: m.Program, metric: str, value: object) -> str:
 def _mismatch(program: m.Program, example: m.Example, quote: Quote, year: YearQuote,
               expectation: m.Expectation, party: str | None, computed: object,
               reporter: Reporter) -> None:
+    when = "" if expectation.metric in QUOTE_METRICS else f" in year {year.year}"
+    _report(program, example, expectation, party, computed, when,
+            _arithmetic(program, quote, year, party, expectation.metric),
+            "the note points at", reporter)
+
+
+def _report(program: m.Program, example: m.Example, expectation: m.Expectation,
+            party: str | None, computed: object, when: str, notes: list[str], fix: str,
+            reporter: Reporter) -> None:
+    """CH-E301: the number ``expectation`` states is not what the program computes."""
     metric = expectation.metric
     who = f"{party} " if metric in PARTY_METRICS + ("commission",) and party else ""
-    when = "" if metric in QUOTE_METRICS else f" in year {year.year}"
     shown = _show(program, metric, computed)
     reporter.error(
         "CH-E301", f"example `{example.name}`: {who}{metric}{when} computes to {shown},"
                    f" not {expectation.text.lstrip('~')}", expectation.span,
         label=f"expected {expectation.text}",
         labels=tuple(Label(s.span, "on this route") for s in example.deal.route[:1]),
-        notes=tuple(_arithmetic(program, quote, year, party, metric)),
+        notes=tuple(notes),
         help=("if the program is right, write the number it computes; otherwise fix the rule"
-              " the note points at",))
+              f" {fix}",))
 
 
 def _arithmetic(program: m.Program, quote: Quote, year: YearQuote, party: str | None,

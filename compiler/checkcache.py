@@ -63,21 +63,19 @@ def code_files() -> tuple[list[Path], str]:
     (entry point, value, distribution and version): everything a check result depends on
     besides the program and the date."""
     import importlib.util
-    from importlib.metadata import entry_points
 
     import charter
+    from charter.packs import packs
 
     # The policies' folder is found without importing the package (which imports the model).
     policies = importlib.util.find_spec("charter.policies").submodule_search_locations or []
     files = [path for folder in sorted({*charter.__path__, *policies})
              for path in sorted(Path(folder).rglob("*")) if path.suffix in (".py", ".lark", ".json")]
-    packs = []
-    for entry in sorted(entry_points(group="charter.policies"), key=lambda e: e.name):
-        dist = getattr(entry, "dist", None)
-        version = f"{dist.name}=={dist.version}" if dist is not None else "-"
-        packs.append(f"{entry.name}={entry.value} {version}")
-        files += _module_files(entry.module)
-    return files, "\n".join(packs)
+    lines = []
+    for pack in packs():
+        lines.append(f"{pack.name}={pack.value} {pack.dist}")
+        files += _module_files(pack.module)
+    return files, "\n".join(lines)
 
 
 def _module_files(module: str) -> list[Path]:
@@ -108,6 +106,30 @@ def is_clean(cache_key: str) -> bool:
 def mark_clean(cache_key: str) -> None:
     """Record a clean check; failures to write are ignored (the cache is an optimisation)."""
     write_entry("checks", cache_key, _entry(cache_key))
+
+
+def seal(body: dict) -> bytes:
+    """A JSON entry for ``body`` with a sha256 over its text: `unseal` gives ``body`` back."""
+    import json
+
+    text = json.dumps(body, sort_keys=True, ensure_ascii=True)
+    return json.dumps({"body": text, "seal": hashlib.sha256(text.encode()).hexdigest()},
+                      sort_keys=True).encode()
+
+
+def unseal(data: bytes) -> dict | None:
+    """The body of an entry written by `seal`, or None when it is not one (or was altered)."""
+    import json
+
+    try:
+        outer = json.loads(data)
+        text = outer["body"]
+        if hashlib.sha256(text.encode()).hexdigest() != outer["seal"]:
+            return None
+        body = json.loads(text)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def read_entry(folder_name: str, name: str, max_size: int) -> bytes | None:

@@ -59,8 +59,11 @@ def grammar() -> Lark:
     return build_grammar()
 
 
-GRAMMAR_OPTIONS = dict(parser="lalr", lexer="basic", propagate_positions=True,
-                       maybe_placeholders=False)
+GRAMMAR_OPTIONS = dict(parser="lalr", lexer="basic", maybe_placeholders=False)
+
+# The one builder, embedded in the parser: nodes are built as rules are reduced (no tree is
+# built and walked again; spans come from the tokens). Bound to a file for each parse.
+BUILDER = SyntaxBuilder()
 
 
 def build_grammar() -> Lark:
@@ -85,7 +88,7 @@ def build_grammar() -> Lark:
 
     def build(cache: str | bool) -> Lark:
         return Lark.open_from_package("charter.grammar", "charter.lark", cache=cache,
-                                      **GRAMMAR_OPTIONS)
+                                      transformer=BUILDER, **GRAMMAR_OPTIONS)
 
     folder = cachedir.private("grammar")
     if folder is None:
@@ -127,8 +130,12 @@ def parse_source(source: SourceFile, reporter: Reporter) -> tuple[Item, ...]:
     touched: set[int] = set()   # lines a repair blanked: a new error there gives up
     softened: set[int] = set()  # lines a gentle repair kept: a new error there blanks them
     for _ in range(MAX_SYNTAX_ERRORS):
+        # Literal errors are kept apart per attempt: an attempt that ends in a syntax error
+        # is parsed again after the repair, and would report them twice.
+        attempt = Reporter()
         try:
-            tree = grammar().parse(text + "\n")
+            with BUILDER.bound(source, attempt):
+                items = grammar().parse(text + "\n")
         except UnexpectedInput as err:
             line = getattr(err, "line", -1)
             if line in touched:
@@ -145,7 +152,9 @@ def parse_source(source: SourceFile, reporter: Reporter) -> tuple[Item, ...]:
             source.lost_names.update(fix.lost)
             text = fix.text
             continue
-        return SyntaxBuilder(source, reporter).transform(tree)
+        for diagnostic in attempt.items:
+            reporter.report(diagnostic)
+        return items
     return ()
 
 
@@ -315,7 +324,8 @@ def _example_states() -> dict:
     for label, snippets in EXAMPLES.items():
         for snippet in snippets:
             try:
-                grammar().parse(snippet)
+                with BUILDER.bound(SourceFile("<example>", snippet), Reporter()):
+                    grammar().parse(snippet)
             except UnexpectedToken as err:
                 table.setdefault((err.state.position, err.token.type), label)
             except UnexpectedInput:

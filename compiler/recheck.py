@@ -85,6 +85,7 @@ def run_key(files: list[Path], options: tuple) -> str | None:
     third of a replay); installing or removing a package changes its folder on `sys.path`,
     whose modification time is in the key instead."""
     from charter import __version__, cachedir, clock
+    from charter.packs import path_stamps
 
     if cachedir.disabled():
         return None
@@ -94,18 +95,8 @@ def run_key(files: list[Path], options: tuple) -> str | None:
         return None
     digest = hashlib.sha256(f"{_FORMAT}\n{__version__}\n{clock.today()}\n".encode())
     digest.update(json.dumps([here, [str(f) for f in files], list(options),
-                              _path_stamps()]).encode())
+                              path_stamps()]).encode())
     return digest.hexdigest()
-
-
-def _path_stamps() -> list:
-    stamps = []
-    for entry in sys.path:
-        try:
-            stamps.append([entry, os.stat(entry or ".").st_mtime_ns])
-        except OSError:
-            stamps.append([entry, None])
-    return stamps
 
 
 def replay(key: str) -> Replay | None:
@@ -133,29 +124,21 @@ def record(key: str, texts: Mapping[str, str], replay_: Replay) -> None:
         deps.append([str(path), os.path.realpath(path), digest])
     body = {"format": _FORMAT, "key": key, "deps": deps, "stdout": replay_.stdout,
             "stderr": replay_.stderr, "exit": replay_.exit_code}
-    checkcache.write_entry(FOLDER, key, _seal(body))
-
-
-def _seal(body: dict) -> bytes:
-    text = json.dumps(body, sort_keys=True, ensure_ascii=True)
-    return json.dumps({"body": text, "seal": hashlib.sha256(text.encode()).hexdigest()},
-                      sort_keys=True).encode()
+    checkcache.write_entry(FOLDER, key, checkcache.seal(body))
 
 
 def _unseal(data: bytes, key: str) -> dict | None:
     """The entry's body when it is well formed, sealed, and for this key; else None."""
+    from charter.checkcache import unseal
+
+    body = unseal(data)
     try:
-        outer = json.loads(data)
-        text = outer["body"]
-        if hashlib.sha256(text.encode()).hexdigest() != outer["seal"]:
-            return None
-        body = json.loads(text)
-        valid = (body["format"] == _FORMAT and body["key"] == key
+        valid = (body is not None and body["format"] == _FORMAT and body["key"] == key
                  and isinstance(body["exit"], int) and isinstance(body["stdout"], str)
                  and isinstance(body["stderr"], str)
                  and all(isinstance(d, list) and len(d) == 3 and all(isinstance(x, str) for x in d)
                          for d in body["deps"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError):
         return None
     return body if valid else None
 

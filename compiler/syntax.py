@@ -6,13 +6,13 @@ literal exactly (see `charter.literals`) and reporting malformed ones without st
 from __future__ import annotations
 
 import datetime as _dt
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Union
+from typing import Iterator, Union
 
-import re
-
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer
 
 from charter.diagnostics import Reporter
 from charter.literals import LiteralError, MoneyValue, parse_date, parse_money, parse_number, parse_percent
@@ -244,12 +244,27 @@ def _render_compound(value: Value) -> str:
 
 
 class SyntaxBuilder(Transformer):
-    """Builds syntax nodes from lark's tree; literal errors go to the reporter."""
+    """Builds syntax nodes as the parser reduces each rule (lark's embedded transformer: no
+    parse tree is built and walked again); literal errors go to the reporter.
 
-    def __init__(self, source: SourceFile, reporter: Reporter):
+    One builder is embedded in the one parser (`charter.parser.grammar`), so it is bound to
+    the file being parsed for the length of a parse (`bound`).
+    """
+
+    def __init__(self) -> None:
         super().__init__()
-        self.source = source
-        self.reporter = reporter
+        self.source: SourceFile = SourceFile("<unbound>", "")
+        self.reporter: Reporter = Reporter()
+
+    @contextmanager
+    def bound(self, source: SourceFile, reporter: Reporter) -> Iterator[None]:
+        """Build nodes of ``source`` and report to ``reporter`` until the block ends."""
+        previous = self.source, self.reporter
+        self.source, self.reporter = source, reporter
+        try:
+            yield
+        finally:
+            self.source, self.reporter = previous
 
     def _span(self, token: Token) -> Span:
         # Line/column, not offsets: recovery may have rewritten other lines of the text.
@@ -358,19 +373,14 @@ class SyntaxBuilder(Transformer):
 
     last_attribute = attribute
 
-    @v_args(meta=True)
-    def block(self, meta, children):
+    def block(self, children):
         internal = isinstance(children[0], Token) and children[0].type == "INTERNAL"
-        rest = children[1:] if internal else children
+        rest = children[1:-1] if internal else children[:-1]  # the last child is the `}`
         kind, rest = rest[0], rest[1:]
         header = tuple(c for c in rest if isinstance(c, (Name, Str, Number, Bad)))
         doc = next((c.node for c in rest if isinstance(c, _Doc)), None)
-        items = _items(rest)
-        start = self.source.offset(meta.line, meta.column)
-        stop = self.source.offset(meta.end_line, meta.end_column)
-        end = self.source.text.rfind("}", start, stop) + 1 or stop
-        span = self.source.span(start, end)
-        return Block(str(kind), self._span(kind), header, doc, items, internal, span)
+        span = self._span(children[0]).to(self._span(children[-1]))
+        return Block(str(kind), self._span(kind), header, doc, _items(rest), internal, span)
 
     def start(self, children):
         return _items(children)

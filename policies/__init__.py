@@ -9,9 +9,9 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 
+from charter.packs import GROUP as ENTRY_POINT_GROUP
 from charter.policies.base import Finding, Policy, PolicyContext
 
-ENTRY_POINT_GROUP = "charter.policies"
 BUILTIN = (
     "margin_death_line", "combined_cap", "no_step_down", "acyclic_attribution", "tier_ladder",
     "threshold_brackets", "msrp_floor", "flipper_mitigations", "commission_base",
@@ -40,11 +40,11 @@ def _builtin(name: str) -> Policy | None:
 
 
 def _plugins() -> list[Policy]:
-    from importlib.metadata import entry_points
+    from charter.packs import packs
 
     out = []
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        loaded = entry.load()
+    for pack in packs():
+        loaded = pack.load()
         out.append(loaded if isinstance(loaded, Policy) else loaded.POLICY)
     return out
 

@@ -60,3 +60,44 @@ HEADER = 'program t {\n    title: "T"\n    currency: IDR\n    status: draft\n}\n
 def header() -> str:
     """A minimal valid program header to prepend to snippets."""
     return HEADER
+
+
+@pytest.fixture
+def fake_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Install a policy pack for real: a module and a ``.dist-info`` folder with its entry
+    point, in a folder put first on `sys.path`. Returns ``install(module_source, version)``;
+    calling it again upgrades the pack in place. The lookups are reset before and after."""
+    import importlib
+    import sys
+
+    import charter.policies as registry
+    from charter import packs
+
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+
+    def reset() -> None:
+        packs.packs.cache_clear()
+        registry.all_policies.cache_clear()
+        importlib.invalidate_caches()
+        sys.modules.pop("charter_test_pack", None)
+
+    def install(source: str, version: str = "1.0") -> Path:
+        (site / "charter_test_pack.py").write_text(source, encoding="utf-8")
+        for old in site.glob("*.dist-info"):
+            for file in old.iterdir():
+                file.unlink()
+            old.rmdir()
+        info = site / f"charter_test_pack-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: charter-test-pack\n"
+                                       f"Version: {version}\n", encoding="utf-8")
+        (info / "entry_points.txt").write_text(
+            "[charter.policies]\ntest_pack = charter_test_pack:POLICY\n", encoding="utf-8")
+        reset()
+        return site
+
+    reset()
+    yield install
+    reset()

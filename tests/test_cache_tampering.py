@@ -182,32 +182,17 @@ def test_only_1_true_yes_turn_the_cache_off(broken, monkeypatch, policy_runs, va
     assert len(policy_runs) == (2 if off else 1)
 
 
-def test_a_policy_pack_upgrade_changes_the_key(monkeypatch, tmp_path):
+def test_a_policy_pack_upgrade_changes_the_key(fake_pack):
     """The key covers each pack's distribution version and its module's code."""
-    import importlib.metadata as md
-    import sys
-
     from charter import checkcache
 
-    module = tmp_path / "charter_test_pack.py"
-    module.write_text("POLICY = None\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-
-    class Dist:
-        name, version = "charter-test-pack", "1.0"
-
-    class Entry:
-        name, value, module = "pack", "charter_test_pack:POLICY", "charter_test_pack"
-        dist = Dist()
-
-    monkeypatch.setattr(md, "entry_points", lambda group=None: [Entry()])
+    fake_pack("POLICY = None\n", "1.0")
     first = checkcache.code_digest()
-    Dist.version = "1.1"
+    fake_pack("POLICY = None\n", "1.1")
     second = checkcache.code_digest()
-    module.write_text("POLICY = 'changed'\n", encoding="utf-8")
+    fake_pack("POLICY = 'changed'\n", "1.1")
     third = checkcache.code_digest()
     assert len({first, second, third}) == 3
-    sys.modules.pop("charter_test_pack", None)
 
 
 # ---- lark's grammar cache ----------------------------------------------------------------------

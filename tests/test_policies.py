@@ -174,40 +174,34 @@ def test_waiver_expiry_is_judged_on_today():
     assert ("CH-E402", "error") in expired and expired.count(("CH-P003", "error")) == 2
 
 
-def test_policy_packs_load_from_entry_points(monkeypatch):
-    import importlib.metadata as md
+PACK_SOURCE = '''
+from charter.diagnostics import Severity
+from charter.policies.base import Finding, Policy
 
+
+def check(program, ctx):
+    """Every channel named `Legacy` is reported."""
+    for channel in program.channels:
+        if channel.name == "Legacy":
+            yield Finding("no channel may be called Legacy", channel.span, channel.name)
+
+
+POLICY = Policy("CH-P900", "no_legacy", "No Legacy channel", Severity.WARNING, "why", "what",
+                "channel Legacy { model: referral; owner: vendor }",
+                "channel Modern { model: referral; owner: vendor }", check)
+'''
+
+
+def test_policy_packs_load_from_entry_points(fake_pack):
+    """A pack installed as a distribution with an entry point runs with the built-ins."""
     import charter.policies as registry
-    from charter.diagnostics import Severity
-    from charter.policies.base import Finding, Policy
 
-    def check(program, ctx):
-        """Every channel named `Legacy` is reported."""
-        for channel in program.channels:
-            if channel.name == "Legacy":
-                yield Finding("no channel may be called Legacy", channel.span, channel.name)
-
-    pack = Policy("CH-P900", "no_legacy", "No Legacy channel", Severity.WARNING, "why", "what",
-                  "channel Legacy { model: referral; owner: vendor }",
-                  "channel Modern { model: referral; owner: vendor }", check)
-
-    class Entry:
-        name = "no_legacy"
-
-        def load(self):
-            return pack
-
-    real = md.entry_points
-    monkeypatch.setattr(md, "entry_points", lambda group=None, **kw:
-                        [Entry()] if group == registry.ENTRY_POINT_GROUP else real(group=group, **kw))
-    registry.all_policies.cache_clear()
-    try:
-        assert registry.find("CH-P900") is pack and registry.find("no_legacy") is pack
-        text = HEADER.replace("IDR", "USD") + "channel Legacy {\n    model: referral\n" \
-            "    owner: vendor\n    lead_protection: 30 days\n}\n"
-        assert ("CH-P900", "warning") in _codes(text)
-    finally:
-        registry.all_policies.cache_clear()
+    fake_pack(PACK_SOURCE)
+    pack = registry.find("CH-P900")
+    assert pack is not None and registry.find("no_legacy") is pack
+    text = HEADER.replace("IDR", "USD") + "channel Legacy {\n    model: referral\n" \
+        "    owner: vendor\n    lead_protection: 30 days\n}\n"
+    assert ("CH-P900", "warning") in _codes(text)
 
 
 def test_cli_lists_and_explains_policies():

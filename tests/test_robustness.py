@@ -96,3 +96,44 @@ def test_cli_never_prints_a_traceback(tmp_path):
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text", ["x: []\n", "channel A { x: [] }\n", "a: [\n]\n",
+                                  "program p { locales: [] }\n"])
+def test_an_empty_list_is_a_value_not_a_traceback(text):
+    """`[]` used to raise IndexError while building its span."""
+    from charter.parser import parse_source
+    from charter.diagnostics import Reporter
+    from charter.source import SourceFile
+    from charter.syntax import Block, ListValue
+
+    source = SourceFile("t.charter", text)
+    items = parse_source(source, Reporter())
+    item = items[0]
+    attribute = item.attributes()[0] if isinstance(item, Block) else item
+    value = attribute.values[0]
+    assert isinstance(value, ListValue) and value.items == ()
+    assert text[value.span.start:value.span.end].replace("\n", "") == "[]"
+    check_text(text)  # and the whole pipeline answers with diagnostics
+
+
+def test_a_literal_error_is_reported_once_when_a_later_line_is_repaired():
+    """The parser builds nodes as it goes; an attempt that ends in a syntax error is parsed
+    again after the repair, and must not report the literal errors before it twice."""
+    text = "a: 1,2.3.4\nb: 5 5 :\nc: 2\n"
+    codes = [d.code for d in check_text(text)]
+    assert codes.count("CH-E007") == 1, codes
+    assert any(c.startswith("CH-E0") and c != "CH-E007" for c in codes), codes
+
+
+def test_block_spans_run_from_the_first_word_to_the_closing_brace():
+    from charter.diagnostics import Reporter
+    from charter.parser import parse_source
+    from charter.source import SourceFile
+
+    text = "internal channel A {\n  x: 1\n}\nchannel B { tier T { y: 2 } }\n"
+    first, second = parse_source(SourceFile("t.charter", text), Reporter())
+    assert text[first.span.start:first.span.end] == "internal channel A {\n  x: 1\n}"
+    assert text[second.span.start:second.span.end] == "channel B { tier T { y: 2 } }"
+    inner = second.blocks()[0]
+    assert text[inner.span.start:inner.span.end] == "tier T { y: 2 }"

@@ -137,3 +137,31 @@ def test_block_spans_run_from_the_first_word_to_the_closing_brace():
     assert text[second.span.start:second.span.end] == "channel B { tier T { y: 2 } }"
     inner = second.blocks()[0]
     assert text[inner.span.start:inner.span.end] == "tier T { y: 2 }"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_check_leaves_the_garbage_collector_as_it_found_it(tmp_path, enabled):
+    """`check_paths` pauses the cyclic collector for speed; a library caller's setting is
+    restored, also when the check fails."""
+    import gc
+
+    from charter.api import check_paths
+
+    (tmp_path / "bad.charter").write_text("program {\n", encoding="utf-8")
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert not check_paths([tmp_path]).ok
+        assert gc.isenabled() is enabled
+        with pytest.raises(FileNotFoundError):
+            _raise_inside()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+
+
+def _raise_inside():
+    from charter.api import _collector_paused
+
+    with _collector_paused():
+        assert not __import__("gc").isenabled()
+        raise FileNotFoundError

@@ -63,10 +63,41 @@ _ENTRIES = [
      " inconsistent."),
     ("CH-E112", "attribute has no effect", "A rate the channel's model never pays: a"
      " `discount` or `margin` on a commission channel, a `commission` on a channel that buys at"
-     " wholesale. It would be silently ignored, so it is an error."),
+     " wholesale, written fixed or `negotiable`; a `negotiable discount` on a channel whose"
+     " every tier pays its own margin. It would be silently ignored, so it is an error."),
     ("CH-E113", "internal has no effect", "`internal` on a block kind that it does not keep out"
      " of partner-facing outputs (it applies to `channel`, `process`, `economics` and"
      " `unit_economics`)."),
+    ("CH-E114", "window ends before it starts", "A SPIFF's `until` is earlier than its"
+     " `from`: no deal could ever close inside the window."),
+    ("CH-E115", "contradictory registration rules", "`registered_bonus` and"
+     " `unregistered_rate` both say what an unregistered deal earns: the bonus pays it the"
+     " base rate, the flat rate pays it that rate. Keep one."),
+    # negotiable terms (`negotiable commission { range: 10% .. 20%; default: 10% }`)
+    ("CH-E120", "negotiable default outside its range", "A `negotiable` term's `default` lies"
+     " outside its `range`: a deal that negotiates nothing would get a value no deal may"
+     " agree to. Move the default into the range, or widen the range."),
+    ("CH-E121", "negotiable range runs backwards", "A `negotiable` term's `range` has its low"
+     " end above its high end (`20% .. 10%`). Write the low end first."),
+    ("CH-E122", "negotiable term in the wrong unit", "A `negotiable` term's `range` or"
+     " `default` is in another unit than the term: an amount or a duration for a percentage"
+     " term (`commission`, `discount`, `margin`), a percentage for a duration term"
+     " (`lead_protection`)."),
+    ("CH-E123", "term both fixed and negotiable", "A term is written as a fixed attribute"
+     " (`commission: 10%`) and as a `negotiable` block in the same channel or tier. Neither"
+     " wins silently: remove the fixed attribute and let the negotiable block's `default` say"
+     " what a deal gets unless agreed."),
+    # MDF as a fixed fund, and payment terms
+    ("CH-E130", "MDF cap below one period's fund", "A tier's `mdf_cap` allows less in a year"
+     " than one period of its fixed fund (`mdf: $5_000 per quarter` with `mdf_cap: $4K per"
+     " year`): the fund could never be paid in full even once. Raise the cap or lower the"
+     " fund."),
+    ("CH-E131", "MDF term without a fund", "`mdf_cap`, `mdf_claim_deadline` or `mdf_approval`"
+     " on a tier that funds no MDF (no `mdf`, or 0), or `mdf_cap` on an MDF that is a share of"
+     " revenue rather than a fixed fund. It would be silently ignored, so it is an error."),
+    ("CH-E132", "payment term has no effect", "A `payment_terms` entry for `wholesale_margin`:"
+     " the reselling partner keeps its margin out of what the customer pays, so the vendor"
+     " pays nothing that could fall due."),
     # --- files and programs (E2xx)
     ("CH-E201", "import not found", "An `extends:` path does not exist."),
     ("CH-E202", "import outside project", "An `extends:` path leaves the project directory."),
@@ -97,6 +128,9 @@ _ENTRIES = [
     ("CH-W101", "precision finer than currency", "An amount has more decimals than the"
      " currency's minor unit (IDR has none); it will be rounded when paid."),
     ("CH-W102", "empty block", "A block with nothing in it has no effect."),
+    ("CH-W130", "payout without a payment term", "The program states `payment_terms` but not"
+     " for a kind of payout it makes (a rebate, an MDF accrual, an introducer's commission…);"
+     " quotes say that line's due date is not stated. Add a term for it."),
     ("CH-W301", "example input has no effect", "A worked example states something its deal"
      " does not use (a cumulative volume for a channel that is not the partner of record); the"
      " same input in a quote request is warned about."),

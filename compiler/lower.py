@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 from charter import model as m
 from charter import syntax as s
 from charter.view import Ctx, View, block_name, check_choice, suggest
-from charter.literals import MONEY_RE, CURRENCIES, SCALES, parse_number
+from charter.literals import MONEY_RE, CURRENCIES, SCALES, localise, parse_number
 from charter.source import Span
 from charter.values import Duration, Rate, Reader
 
@@ -24,18 +24,19 @@ OWNERS = ("vendor", "partner", "shared")
 PARTIES = ("vendor", "partner")
 CADENCES = ("weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual")
 SEMANTICS = ("forward", "marginal", "retroactive")
-RESETS = ("calendar_year", "fiscal_year", "quarter", "contract_year", "never")
+RESETS = ("calendar_year", "fiscal_year", "quarter", "month", "contract_year", "never")
 ENFORCEMENTS = ("gate", "periodic_review", "contractual_sla", "escalation_path")
 STATUSES = ("draft", "locked")
 ROUNDINGS = ("half_up", "half_even", "down", "up")
 MINOR_UNITS = {"IDR": 0, "JPY": 0}  # what is actually paid; everything else in cents
 # The block kinds that only appear inside another block (each read by its parent's parse_*).
 NESTED_KINDS = ("tier", "thresholds", "support", "white_label", "service", "split", "step",
-                "item", "condition", "dimension", "band", "expect", "case", "activity")
+                "item", "condition", "dimension", "band", "expect", "case", "activity",
+                "negotiable")
 EXPECT_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
                   "unit_price", "wholesale_unit_price",
                   "vendor_receives", "partner_margin", "commission", "influence", "mdf",
-                  "partner_gross",
+                  "partner_gross", "renewal_fee", "spiff", "credit",
                   "partner_share", "combined_rate", "vendor_cogs", "vendor_net_margin",
                   "decision")
 
@@ -110,8 +111,10 @@ def _money_band(reader: Reader, value: s.Value):
 
 def parse_channel(block: s.Block, ctx: Ctx) -> m.Channel:
     """`channel VAD { model, owner, commission_base, lead_protection, ..., tier X {...} }`."""
-    v = View(block, ctx, CHANNEL_ATTRS, ("tier", "thresholds", "support", "white_label"))
+    v = View(block, ctx, CHANNEL_ATTRS, ("tier", "thresholds", "support", "white_label",
+                                         "negotiable"))
     model_ = v.choice("model", m.CHANNEL_MODELS, "wholesale") or ""   # the table's names
+    terms = _negotiables(v, ctx, "channel")
     thresholds = v.child("thresholds")
     support, white = v.child("support"), v.child("white_label")
     tiers = tuple(parse_tier(b, ctx, i + 1) for i, b in enumerate(v.children("tier")))
@@ -119,31 +122,61 @@ def parse_channel(block: s.Block, ctx: Ctx) -> m.Channel:
         name=block_name(block, ctx), model=model_, owner=v.choice("owner", OWNERS, "partner") or "",
         commission_base=v.choice("commission_base", ("software", "software_and_services"),
                                  default="software") or "software",
-        lead_protection=v.one("lead_protection", Reader.duration),
-        lead_protection_extension=v.one("lead_protection_extension", Reader.duration),
+        lead_protection=_term(v, terms, "lead_protection", Reader.duration),
+        lead_protection_extension=_term(v, terms, "lead_protection_extension", Reader.duration),
         eligibility=v.text("eligibility"),
         barrier=v.choice("barrier", ("low", "medium", "high")),
         certification=v.many("certification", Reader.name),
         certification_renewal=v.one("certification_renewal", Reader.duration),
         payment=v.choice("payment", ("one_time", "recurring"), default="recurring") or "recurring",
-        commission=v.one("commission", Reader.share),
-        commission_y2=v.one("commission_y2", Reader.share),
+        commission=_term(v, terms, "commission", Reader.share),
+        commission_y2=_term(v, terms, "commission_y2", Reader.share),
         commission_years=v.one("commission_years", Reader.integer),
-        discount=v.one("discount", _percent_range), best_for=v.text("best_for"),
+        discount=_discount(v, terms), best_for=v.text("best_for"),
         effort=v.text("effort"), tiers=tiers,
         thresholds=parse_thresholds(thresholds, ctx) if thresholds else None,
         support=parse_support(support, ctx) if support else None,
         white_label=parse_white_label(white, ctx) if white else None,
-        doc=v.doc, internal=block.internal, span=block.span, spans=_spans(v))
+        doc=v.doc, internal=block.internal, span=block.span, spans=_term_spans(v),
+        negotiable=terms, **_renewal_fee(v))
+
+
+# The conditions a payout may be paid on, each a yes/no field of the quote request (and of
+# an example's deal) that states whether the deal meets it.
+CONDITIONS = ("renewal_influenced",)
+
+
+def _renewal_fee(v: View) -> dict:
+    """`renewal_fee: 5% when renewal_influenced`: a fee from contract year 2 on, paid only
+    when the deal meets the condition. The condition is required: an unconditional year-2+
+    rate is the channel's own `commission_y2` (and judged by no_step_down as one)."""
+    attr = v.attr("renewal_fee")
+    if attr is None:
+        return {}
+    value = attr.values[0]
+    atoms = value.atoms if isinstance(value, s.Phrase) else ()
+    if len(atoms) != 3 or not isinstance(atoms[1], s.Name) or atoms[1].value != "when" \
+            or not isinstance(atoms[2], s.Name):
+        v.reporter.error("CH-E106", "a renewal fee is a rate and the condition it is paid on",
+                         value.span, label="expected `RATE when CONDITION`",
+                         help=("write `renewal_fee: 5% when renewal_influenced`; a year-2 rate"
+                               " paid on every renewal is `commission_y2`",))
+        return {}
+    rate = v.reader.share(atoms[0])
+    condition = check_choice(v.ctx, atoms[2], atoms[2].value, CONDITIONS, "payout condition")
+    if rate is None or condition is None:
+        return {}
+    return {"renewal_fee": rate, "renewal_condition": condition}
 
 
 CHANNEL_ATTRS = ("model", "owner", "commission_base", "lead_protection",
                  "lead_protection_extension", "eligibility", "barrier", "certification",
                  "certification_renewal", "payment", "commission", "commission_y2",
-                 "commission_years", "discount", "best_for", "effort")
+                 "commission_years", "discount", "best_for", "effort", "renewal_fee")
 TIER_ATTRS = ("rank", "label", "quota", "qualify", "revenue_band", "margin", "margin_y2",
               "commission", "commission_y2", "mdf", "mdf_claim", "tier_up", "review", "grace",
-              "downgrade_to", "options", "benefits", "certified_people")
+              "downgrade_to", "options", "benefits", "certified_people", "mdf_cap",
+              "mdf_claim_deadline", "mdf_approval")
 
 
 def _spans(v: View) -> dict:
@@ -151,25 +184,275 @@ def _spans(v: View) -> dict:
     return {"header": v.header_span, **{key: attrs[0].span for key, attrs in v.attrs.items()}}
 
 
+# ---- negotiable terms (`negotiable commission { range: 10% .. 20%; default: 10% }`) ---------
+
+def _negotiables(v: View, ctx: Ctx, holder: str) -> tuple[m.Negotiable, ...]:
+    """A channel's or tier's `negotiable TERM { range; default }` blocks: each term once
+    (CH-E105) and never also written as a fixed attribute (CH-E123)."""
+    blocks = v.children("negotiable")
+    found = tuple(n for n in (parse_negotiable(b, ctx, holder) for b in blocks) if n)
+    _unique(ctx, "negotiable", blocks, [b.name or "" for b in blocks])
+    for block in blocks:
+        if block.name in m.NEGOTIABLE_TERMS[holder] and v.has(block.name):
+            _fixed_and_negotiable(v, block)
+    return found
+
+
+def _fixed_and_negotiable(v: View, block: s.Block) -> None:
+    """CH-E123: one term, fixed and negotiable. Neither may win silently: a fixed rate read as
+    the default (or the reverse) pays a deal what nobody agreed to."""
+    from charter.diagnostics import Label
+
+    fixed = v.attr(block.name)
+    written = " ".join(s.render_value(x) for x in fixed.values)
+    holder = f"{v.block.kind} `{v.block.name}`" if v.block.name else v.block.kind
+    v.reporter.error("CH-E123", f"`{block.name}` on {holder} is both fixed and negotiable",
+                     fixed.key_span, label="fixed here",
+                     labels=(Label(_header_span(block), "negotiable here"),),
+                     help=(f"remove `{block.name}: {written}`: the negotiable block's `default`"
+                           " is what a deal gets unless it agrees another value",))
+
+
+def _header_span(block: s.Block) -> Span:
+    """A block's kind and header words: `negotiable commission`."""
+    return block.kind_span.to(block.header[-1].span) if block.header else block.kind_span
+
+
+def _term(v: View, terms: tuple[m.Negotiable, ...], key: str, read: Callable):
+    """A term's value: the fixed attribute, else its negotiable block's default (what a deal
+    that negotiates nothing gets; `Negotiable` says why the field holds it)."""
+    if v.has(key):
+        return v.one(key, read)
+    return next((n.default for n in terms if n.term == key), None)
+
+
+def _discount(v: View, terms: tuple[m.Negotiable, ...]):
+    """`discount: 40% .. 60%` as written, or a negotiable discount's default as a fixed
+    discount (a range whose ends are equal: no deal states a `rate` for it)."""
+    default = _term(v, terms, "discount", _percent_range)
+    return (default, default) if isinstance(default, Decimal) else default
+
+
+def _term_spans(v: View) -> dict:
+    """`_spans`, plus each negotiable term at its block's header when no fixed attribute is
+    written: where the term is set, for the checks that point at a rate."""
+    spans = _spans(v)
+    for block in v.children("negotiable"):
+        if block.name in m.NEGOTIABLE_TERMS[v.block.kind] and block.name not in spans:
+            spans[block.name] = _header_span(block)
+    return spans
+
+
+def parse_negotiable(block: s.Block, ctx: Ctx, holder: str) -> m.Negotiable | None:
+    """`negotiable commission { range: 10% .. 20%; default: 10% }` in a ``holder`` (channel or
+    tier): a term each deal may set within the range (whose high end may be open, `25% ..`);
+    the default applies when a deal sets nothing. Both are required."""
+    v = View(block, ctx, ("range", "default"))
+    term = _negotiable_term(block, ctx, holder)
+    durations = term in m.DURATION_TERMS
+    rng = v.one("range", lambda _r, x: x, "30 days .. 60 days" if durations else "10% .. 20%")
+    written = v.one("default", lambda _r, x: x, "30 days" if durations else "10%")
+    if term is None or rng is None or written is None:
+        return None
+    ends, default = _negotiable_range(ctx, term, rng), _term_value(ctx, term, written)
+    if ends is None or default is None:
+        return None
+    term_ = m.Negotiable(term, ends[0], ends[1], default, v.doc, block.span,
+                         spans={"header": v.header_span, "range": rng.span,
+                                "default": s.span_of(written)})
+    if not term_.admits(default):
+        _default_outside(ctx, term_)
+    return term_
+
+
+def _negotiable_term(block: s.Block, ctx: Ctx, holder: str) -> str | None:
+    """The term a `negotiable` block names, if ``holder`` may negotiate it (CH-E108 if not,
+    saying where a term of the other holder is written)."""
+    name = block_name(block, ctx)
+    allowed = m.NEGOTIABLE_TERMS[holder]
+    if not name or name in allowed:
+        return name or None
+    other = "tier" if holder == "channel" else "channel"
+    if name not in m.NEGOTIABLE_TERMS[other]:
+        check_choice(ctx, block.header[0], name, allowed, f"negotiable term of a {holder}")
+        return None
+    inside = "inside a tier: `tier Gold { negotiable margin { ... } }`" if other == "tier" \
+        else "in the channel: `channel VAD { negotiable lead_protection { ... } }`"
+    ctx.reporter.error("CH-E108", f"`{name}` is not negotiable on a {holder}",
+                       block.header[0].span, label=f"a term of a {other}",
+                       help=(f"a {other} negotiates `{name}`: write the block {inside}",))
+    return None
+
+
+def _negotiable_range(ctx: Ctx, term: str, value: s.Value):
+    """(low, high) of `range: 10% .. 20%` (high None for `25% ..`; `30 .. 60 days` writes the
+    unit once); CH-E121 when it runs backwards."""
+    if not isinstance(value, s.Range) or value.low is None:
+        ctx.reader.wrong(value, "a range with its low end (the high end may be open)",
+                         "30 days .. 60 days" if term in m.DURATION_TERMS else "10% .. 20%")
+        return None
+    if _wrong_unit(ctx, term, value, (value.low, value.high)):
+        return None  # one mistake: reported once, at the whole range
+    high = _term_value(ctx, term, value.high) if value.high is not None else None
+    if isinstance(value.low, s.Number) and isinstance(high, Duration):
+        low = Duration(value.low.value, high.unit, high.business)   # `30 .. 60 days`
+    else:
+        low = _term_value(ctx, term, value.low)
+    if low is None or (value.high is not None and high is None):
+        return None
+    if high is not None and m.term_measure(low) > m.term_measure(high):
+        ctx.reporter.error("CH-E121", f"the negotiable range of `{term}` runs backwards:"
+                           f" {m.show_term(low)} is above {m.show_term(high)}", value.span,
+                           label="low end above high end",
+                           help=(f"write the low end first: `range: {m.show_term(high)} .."
+                                 f" {m.show_term(low)}`",))
+        return None
+    return low, high
+
+
+def _term_value(ctx: Ctx, term: str, value: s.Value) -> m.TermValue | None:
+    """A value of ``term``: a share (0–100%) or a duration; CH-E122 for an amount or a
+    duration where a percentage belongs (or the reverse)."""
+    if _wrong_unit(ctx, term, value, (value,)):
+        return None
+    return ctx.reader.duration(value) if term in m.DURATION_TERMS else ctx.reader.share(value)
+
+
+def _wrong_unit(ctx: Ctx, term: str, value: s.Value, parts: tuple) -> bool:
+    """CH-E122 at ``value`` when any of its ``parts`` is a quantity of another unit than
+    ``term`` (an amount or a duration for a percentage term, or the reverse)."""
+    wanted = "a duration" if term in m.DURATION_TERMS else "a percentage"
+    found = next((f for f in map(_unit_written, filter(None, parts)) if f not in (None, wanted)),
+                 None)
+    if found is None:
+        return False
+    example = "30 days .. 60 days" if term in m.DURATION_TERMS else "10% .. 20%"
+    what = "is" if len(parts) == 1 else "holds"
+    ctx.reporter.error("CH-E122", f"`{term}` is {wanted}, but `{s.render_value(value)}`"
+                       f" {what} {found}", s.span_of(value), label=f"not {wanted}",
+                       help=(f"write `{term}`'s range and default as {wanted[2:]}s, e.g."
+                             f" `range: {example}`",))
+    return True
+
+
+def _unit_written(value: s.Value) -> str | None:
+    """What kind of quantity a literal is, when it is one: a percentage, an amount (money or
+    a rate) or a duration (a number and a word); None for anything else (a name, a number)."""
+    inner = value.inner if isinstance(value, s.Approx) else value
+    first = inner.atoms[0] if isinstance(inner, s.Phrase) else inner
+    if isinstance(inner, s.Percent):
+        return "a percentage"
+    if isinstance(first, s.Money):
+        return "an amount"
+    if isinstance(inner, s.Phrase) and isinstance(first, s.Number):
+        return "a duration"
+    return None
+
+
+def _default_outside(ctx: Ctx, term: m.Negotiable) -> None:
+    """CH-E120: a deal that negotiates nothing would get a value no deal may agree to."""
+    from charter.diagnostics import Label
+
+    ctx.reporter.error(
+        "CH-E120", f"the default {m.show_term(term.default)} of negotiable `{term.term}` is"
+        f" outside its range {term.range_text}", term.spans["default"],
+        label=f"outside {term.range_text}", labels=(Label(term.spans["range"], "the range"),),
+        help=(f"set `default` within the range, e.g. `default: {m.show_term(term.low)}` (its"
+              " low end), or widen `range`",))
+
+
 def parse_tier(block: s.Block, ctx: Ctx, position: int) -> m.Tier:
     """`tier Elite { quota, margin, margin_y2, mdf, tier_up, service {...}, ... }`."""
-    v = View(block, ctx, TIER_ATTRS, ("service",))
+    v = View(block, ctx, TIER_ATTRS, ("service", "negotiable"))
     service = v.child("service")
+    terms = _negotiables(v, ctx, "tier")
     mdf = v.one("mdf", Reader.share_money_or_rate)   # `2%`, `$10K` or `$5_000 per year`
     return m.Tier(
         name=block_name(block, ctx), rank=v.one("rank", Reader.integer, default=position) or position,
         label=v.text("label"), quota=_quota(v), qualify=_qualify(v),
         revenue_band=v.one("revenue_band", _money_band),
-        margin=v.one("margin", Reader.share), margin_y2=v.one("margin_y2", Reader.share),
-        commission=v.one("commission", Reader.share),
-        commission_y2=v.one("commission_y2", Reader.share),
+        margin=_term(v, terms, "margin", Reader.share),
+        margin_y2=_term(v, terms, "margin_y2", Reader.share),
+        commission=_term(v, terms, "commission", Reader.share),
+        commission_y2=_term(v, terms, "commission_y2", Reader.share),
         mdf=mdf.money if isinstance(mdf, Rate) else mdf, mdf_claim=v.text("mdf_claim"),
         tier_up=v.one("tier_up", _tier_up), review=v.choice("review", CADENCES),
         grace=v.one("grace", Reader.duration), downgrade_to=v.one("downgrade_to", Reader.name),
         options=v.many("options", Reader.name), benefits=v.many("benefits", Reader.string),
         certified_people=v.one("certified_people", Reader.integer),
         service=parse_service(service, ctx) if service else None, doc=v.doc, span=block.span,
-        spans=_spans(v), mdf_period=mdf.period if isinstance(mdf, Rate) else None)
+        spans=_term_spans(v), mdf_period=mdf.period if isinstance(mdf, Rate) else None,
+        negotiable=terms, **_mdf_terms(v, mdf.money if isinstance(mdf, Rate) else mdf,
+                                       mdf.period if isinstance(mdf, Rate) else None))
+
+
+def _mdf_terms(v: View, mdf, period: str | None) -> dict:
+    """A fixed fund's cap, claim deadline and approval path (`mdf_cap`, `mdf_claim_deadline`,
+    `mdf_approval`), checked against the tier's `mdf`: terms of a fund the tier does not
+    have would be silently ignored (CH-E131), and a cap below one period of the fund would
+    never let it be paid in full (CH-E130)."""
+    cap = v.one("mdf_cap", _amount_per_period)
+    terms = {"mdf_cap": cap[0] if cap else None, "mdf_cap_period": cap[1] if cap else None,
+             "mdf_claim_deadline": v.one("mdf_claim_deadline", Reader.duration),
+             "mdf_approval": v.text("mdf_approval")}
+    written = [key for key in ("mdf_cap", "mdf_claim_deadline", "mdf_approval") if v.has(key)]
+    if v.has("mdf") and mdf is None:
+        return terms  # the `mdf` itself could not be read (reported): judge nothing against it
+    funded = mdf is not None and (mdf.amount if isinstance(mdf, m.MoneyValue) else mdf) > 0
+    for key in written if not funded else ():
+        _mdf_term_without_fund(v, key, "funds no MDF")
+    if funded and not isinstance(mdf, m.MoneyValue) and "mdf_cap" in written:
+        _mdf_term_without_fund(v, "mdf_cap", f"funds MDF as a share of revenue"
+                               f" (`{s.render_value(v.attr('mdf').values[0])}`), not a fund")
+    elif funded and cap is not None:
+        _cap_below_one_period(v, mdf, period, cap)
+    return terms
+
+
+def _amount_per_period(reader: Reader, value: s.Value):
+    """`$15K per year` or `$15K` (a year): (amount, period or None)."""
+    if isinstance(value, s.Money):
+        money = reader.money(value)
+        return (money, None) if money is not None else None
+    if not isinstance(value, s.Phrase):
+        reader.wrong(value, "an amount per period", "Rp 150 juta per year")
+        return None
+    rate = reader.rate(value)
+    if rate is not None and rate.unit is not None:
+        reader.wrong(value, "an amount per period", "Rp 150 juta per year")
+        return None
+    return (rate.money, rate.period) if rate is not None else None
+
+
+def _mdf_term_without_fund(v: View, key: str, why: str) -> None:
+    """CH-E131 at ``key``: a fund's term on a tier without the fund it would apply to."""
+    name = block_name(v.block, v.ctx, required=False) or "tier"
+    cap = key == "mdf_cap"
+    fund = localise("`mdf: Rp 50 juta per quarter`", v.reader.currency)
+    v.reporter.error("CH-E131", f"`{key}` has no effect: tier `{name}` {why}",
+                     v.attr(key).key_span,
+                     label="no fixed fund to cap" if cap else "no MDF to claim",
+                     help=(f"give the tier a fixed fund, e.g. {fund}, or remove `{key}`",) + (
+                         ("a share of revenue is held to a budget by `policy mdf_cap { max:"
+                          " 5% }`",) if cap and "share" in why else ()))
+
+
+def _cap_below_one_period(v: View, mdf: m.MoneyValue, period: str | None, cap: tuple) -> None:
+    """CH-E130 when the cap allows less in a year than one period of the fund."""
+    from charter.diagnostics import Label
+    from charter.units import periods_per_year
+
+    amount, cap_period = cap
+    if amount.amount * periods_per_year(cap_period) >= mdf.amount:
+        return
+    fund, limit = v.attr("mdf").values[0], v.attr("mdf_cap").values[0]
+    one = f"one {period}'s" if period else "one year's"
+    least = s.render_value(fund.atoms[0] if isinstance(fund, s.Phrase) else fund)
+    v.reporter.error("CH-E130", f"`mdf_cap: {s.render_value(limit)}` is below {one} fund"
+                     f" (`mdf: {s.render_value(fund)}`): the fund could never be paid in full",
+                     limit.span, label=f"less in a year than {one} fund",
+                     labels=(Label(fund.span, "the fund"),),
+                     help=(f"raise `mdf_cap` to at least `{least} per year`, or lower `mdf`",))
 
 
 def _quota(v: View):
@@ -207,33 +490,74 @@ def parse_service(block: s.Block, ctx: Ctx) -> m.ServiceLevel:
 
 
 def parse_thresholds(block: s.Block, ctx: Ctx) -> m.Thresholds:
-    """`thresholds name { basis, semantics, reset, bracket: lo .. hi -> rate }` (no defaults)."""
+    """`thresholds name { basis, semantics, reset, bracket: lo .. hi -> rate }` (no defaults).
+    Bounds are amounts, or whole numbers of deals (a count ladder)."""
     v = View(block, ctx, ("basis", "semantics", "reset", "bracket", "override"),
              repeated=("bracket",))
-    brackets = tuple(b for b in (_bracket(ctx.reader, a) for a in v.all("bracket")) if b)
+    attrs = v.all("bracket")
+    counts = bool(attrs) and _counted(attrs[0])
+    brackets = tuple(b for b in (_bracket(ctx.reader, a, counts) for a in attrs) if b)
     if not v.has("bracket"):
         v.missing("bracket", "Rp 0 .. Rp 3 Miliar -> 10%")
-    return m.Thresholds(
+    thresholds = m.Thresholds(
         name=block_name(block, ctx, required=False) or "volume",
         basis=v.one("basis", Reader.name, "referred_software_revenue") or "",
         semantics=v.choice("semantics", SEMANTICS, "forward") or "",
         reset=v.choice("reset", RESETS, "calendar_year") or "", brackets=brackets,
         override=v.text("override"), span=block.span)
+    if counts and thresholds.semantics not in ("forward", ""):
+        _count_semantics(ctx, thresholds, v.attr("semantics"))
+    return thresholds
 
 
-def _bracket(reader: Reader, attr: s.Attribute) -> m.Bracket | None:
+def _counted(attr: s.Attribute) -> bool:
+    """Whether a bracket's lower bound is a plain number (a count ladder)."""
     value = attr.values[0]
+    return (isinstance(value, s.Arrow) and isinstance(value.items[0], s.Range)
+            and isinstance(value.items[0].low, s.Number))
+
+
+def _count_semantics(ctx: Ctx, thresholds: m.Thresholds, attr: s.Attribute | None) -> None:
+    # A deal is one unit of a count, so it never straddles brackets (marginal is forward),
+    # and re-rating the period's earlier deals needs their value, which a count does not
+    # carry: refused rather than computed from a number the program never gave.
+    span = attr.span if attr is not None else thresholds.span
+    ctx.reporter.error(
+        "CH-E111", f"a count ladder's `semantics` must be `forward`, not"
+        f" `{thresholds.semantics}`", span, label="counts deals, not money",
+        help=("each deal is one unit of the count, so its place in the period's count picks"
+              " its bracket: write `semantics: forward`; to re-rate a period by volume, give"
+              " the brackets amounts (`$0 .. $100K -> 20%`)",))
+
+
+def _bracket(reader: Reader, attr: s.Attribute, counts: bool = False) -> m.Bracket | None:
+    value = attr.values[0]
+    example = "1 .. 11 -> 30%" if counts else "Rp 0 .. Rp 3 Miliar -> 10%"
     if not (isinstance(value, s.Arrow) and len(value.items) == 2
             and isinstance(value.items[0], s.Range) and value.items[0].low is not None):
-        reader.wrong(value, "a bracket", "Rp 0 .. Rp 3 Miliar -> 10%")
+        reader.wrong(value, "a bracket", example)
         return None
     rng, rate_value = value.items
-    low = reader.money(rng.low)
-    high = reader.money(rng.high) if rng.high is not None else None
+    bound = _count_bound if counts else (lambda r, b: r.money(b))
+    low = bound(reader, rng.low)
+    high = bound(reader, rng.high) if rng.high is not None else None
     rate = reader.share(rate_value)
     if low is None or rate is None or (rng.high is not None and high is None):
         return None
     return m.Bracket(low, high, rate, attr.span)
+
+
+def _count_bound(reader: Reader, value: s.Value) -> Decimal | None:
+    """A count ladder's bound: a whole number of deals, not negative."""
+    if isinstance(value, s.Money):
+        reader.wrong(value, "a number of deals (the first bracket counts deals)", "11")
+        return None
+    number = reader.integer(value)
+    if number is not None and number < 0:
+        reader.reporter.error("CH-E111", f"a count of deals cannot be negative ({number})",
+                              s.span_of(value), label="below zero")
+        return None
+    return None if number is None else Decimal(number)
 
 
 def parse_support(block: s.Block, ctx: Ctx) -> m.Support:
@@ -254,7 +578,7 @@ def parse_white_label(block: s.Block, ctx: Ctx) -> m.WhiteLabel:
 def parse_attribution(block: s.Block, ctx: Ctx) -> m.Attribution:
     """`attribution { default, conflict, unregistered_rate, influenced_rate, split X {...} }`."""
     v = View(block, ctx, ("default", "conflict", "unregistered_rate", "influenced_rate",
-                          "no_double_dipping"), ("split",))
+                          "no_double_dipping", "sourced_credit", "influenced_credit"), ("split",))
     return m.Attribution(
         default=v.choice("default", ("single", "split"), "single") or "single",
         conflict=v.choice("conflict", ("first_to_register", "first_touch", "manual"),
@@ -263,7 +587,9 @@ def parse_attribution(block: s.Block, ctx: Ctx) -> m.Attribution:
         influenced_rate=_influenced_rate(v.attr("influenced_rate"), ctx),
         no_double_dipping=v.flag("no_double_dipping"),
         splits=tuple(parse_split(b, ctx) for b in v.children("split")), span=block.span,
-        influenced_of_sourced=_of_sourced(v.attr("influenced_rate")))
+        influenced_of_sourced=_of_sourced(v.attr("influenced_rate")),
+        sourced_credit=v.one("sourced_credit", Reader.share),
+        influenced_credit=v.one("influenced_credit", Reader.share))
 
 
 def _of_sourced(attr: s.Attribute | None) -> bool:
@@ -295,7 +621,7 @@ def parse_split(block: s.Block, ctx: Ctx) -> m.Split:
     v = View(block, ctx, (), free_attrs=True)
     shares = []
     for key, attrs in v.attrs.items():
-        if key == "when":
+        if key in ("when", "settles"):
             continue
         share = ctx.reader.share(attrs[0].values[0])
         if share is not None:
@@ -307,7 +633,8 @@ def parse_split(block: s.Block, ctx: Ctx) -> m.Split:
                            label="no party has a share",
                            help=("give the parties shares that add up to 100%, e.g."
                                  " `direct: 70%; partner: 30%`",))
-    return m.Split(name, tuple(shares), v.text("when"), block.span)
+    settles = v.choice("settles", ("cash", "credit"), default="cash") or "cash"
+    return m.Split(name, tuple(shares), v.text("when"), block.span, settles)
 
 
 def parse_handover(block: s.Block, ctx: Ctx) -> m.Handover | None:
@@ -370,7 +697,7 @@ def _words(v: View, key: str) -> tuple[str, ...]:
 
 REGISTRATION_ATTRS = ("window", "extension", "extension_condition", "approval_sla", "on_lapse",
                       "auto_approve", "conflict", "unregistered_rate", "no_double_dipping",
-                      "excludes")
+                      "excludes", "registered_bonus")
 LAPSES = ("auto_approve", "auto_reject")          # what happens when `approval_sla` lapses
 EXCLUSIONS = ("inbound_leads", "direct_pipeline")  # leads a partner cannot register
 
@@ -390,7 +717,7 @@ def parse_registration(block: s.Block, ctx: Ctx) -> m.Registration:
         no_double_dipping=v.flag("no_double_dipping"), span=block.span,
         on_lapse=_on_lapse(v, sla, auto), excludes=_checked_words(v, "excludes", EXCLUSIONS,
                                                             "registration exclusion"),
-        spans=_spans(v))
+        spans=_spans(v), registered_bonus=v.one("registered_bonus", Reader.share))
 
 
 def _on_lapse(v: View, sla: object, auto: bool) -> str | None:
@@ -426,6 +753,85 @@ def _checked_words(v: View, key: str, choices: tuple[str, ...], what: str) -> tu
     return tuple(found)
 
 
+def parse_payment_terms(block: s.Block, ctx: Ctx) -> m.PaymentTerms:
+    """`payment_terms { commission: net 30 days; rebate: quarterly; mdf: 15 days after
+    claim_approval }`: when each payout kind falls due. The keys are the payout kinds of
+    `charter.economics.kinds` (imported here, so a program without terms never loads it)."""
+    from charter.economics.kinds import PayoutKind, Settlement
+
+    kinds = {k.value: k for k in PayoutKind}
+    v = View(block, ctx, tuple(kinds))
+    terms = []
+    for key in (k for k in v.attrs if k in kinds):
+        if kinds[key].settlement is Settlement.PARTNER_RETAINS:
+            _retained_term(ctx, v.attr(key), key)
+            continue
+        term = v.one(key, lambda reader, value: _payment_term(reader, value, key))
+        if term is not None:
+            terms.append(term)
+    return m.PaymentTerms(tuple(terms), v.doc, block.span, v.header_span,
+                          tuple(k for k in v.attrs if k in kinds))
+
+
+def _retained_term(ctx: Ctx, attr: s.Attribute, kind: str) -> None:
+    """CH-E132: a term for a payout the partner keeps out of the customer's payment."""
+    ctx.reporter.error("CH-E132", f"a payment term for `{kind}` has no effect: the partner"
+                       " keeps it out of what the customer pays, so the vendor pays nothing",
+                       attr.key_span, label="nothing falls due",
+                       help=(f"remove `{kind}`; terms apply to what the vendor pays, e.g."
+                             " `rebate: quarterly`",))
+
+
+def _payment_term(reader: Reader, value: s.Value, kind: str) -> m.PaymentTerm | None:
+    """`net 30 days`, `quarterly`, `quarterly net 15 days` or `15 days after claim_approval`."""
+    atoms = list(value.atoms) if isinstance(value, s.Phrase) else [value]
+    words = [a.value if isinstance(a, s.Name) else None for a in atoms]
+    period = m.PAYMENT_PERIODS.get(words[0] or "")
+    rule, event, days_at = None, None, None
+    if period is not None and (len(atoms) == 1 or (len(atoms) > 2 and words[1] == "net")):
+        rule, days_at = "period_end", (atoms[2:] if len(atoms) > 2 else None)
+    elif words[0] == "net" and len(atoms) > 1:
+        rule, days_at = "net", atoms[1:]
+    elif len(atoms) > 2 and words[-2] == "after" and words[-1] is not None:
+        rule, days_at = "after_event", atoms[:-2]
+        event = check_choice(Ctx(reader.reporter, reader), atoms[-1], words[-1],
+                             m.PAYMENT_EVENTS, "payment event")
+        if event is None:
+            return None
+    if rule is None:
+        reader.wrong(value, "a payment term", "net 30 days")
+        return None
+    days = _term_days(reader, days_at) if days_at else 0
+    if days is None:
+        return None
+    return m.PaymentTerm(kind, rule, days, period, event, s.render_value(value), value.span)
+
+
+MAX_TERM_DAYS = 365   # a year: later than that is a deferral, and dates stay within 9999
+
+
+def _term_days(reader: Reader, atoms: list) -> int | None:
+    """The whole calendar days of `30 days` (or `2 weeks`) in a payment term."""
+    value = atoms[0] if len(atoms) == 1 else \
+        s.Phrase(tuple(atoms), atoms[0].span.to(atoms[-1].span))
+    duration = reader.duration(value)
+    if duration is None:
+        return None
+    days = duration.amount * (7 if duration.unit == "week" else 1)
+    problem = ("is counted in business time, which depends on holidays a quote cannot know"
+               if duration.business else f"is counted in {duration.unit}s, not days"
+               if duration.unit not in ("day", "week") else "is not a whole number of days"
+               if days != days.to_integral_value() else f"is more than {MAX_TERM_DAYS} days"
+               if days > MAX_TERM_DAYS else None)
+    if problem is None:
+        return int(days)
+    reader.reporter.error("CH-E111", f"a payment term of `{s.render_value(value)}` {problem}",
+                          value.span, label="not a term in calendar days",
+                          help=(f"write calendar days, from 0 to {MAX_TERM_DAYS}, e.g."
+                                " `net 30 days`",))
+    return None
+
+
 def parse_clawback(block: s.Block, ctx: Ctx) -> m.Clawback:
     """`clawback fraud { event, rule: any_time -> 100%, action: termination }`."""
     v = View(block, ctx, ("event", "rule", "action"), repeated=("rule",))
@@ -454,12 +860,81 @@ def _clawback_rule(reader: Reader, attr: s.Attribute) -> m.ClawbackRule | None:
     return m.ClawbackRule(low, high, share, attr.span) if share is not None else None
 
 
+SPIFF_ATTRS = ("trigger", "reward", "duration", "products", "channels", "minimum", "from",
+               "until")
+
+
 def parse_spiff(block: s.Block, ctx: Ctx) -> m.Spiff:
-    """`spiff activation { trigger, reward, duration }`."""
-    v = View(block, ctx, ("trigger", "reward", "duration"))
-    return m.Spiff(block_name(block, ctx), v.text("trigger", '"first deal closed"'),
-                   v.one("reward", _reward, "$500"), v.one("duration", Reader.duration),
-                   v.doc, block.span)
+    """`spiff q3_launch { trigger, reward, products, channels, minimum, from, until |
+    duration }`: what earns it, and the window a deal must close in to claim it."""
+    v = View(block, ctx, SPIFF_ATTRS)
+    duration, starts = v.one("duration", Reader.duration), v.one("from", Reader.date)
+    name = block_name(block, ctx)
+    return m.Spiff(name, v.text("trigger", '"first deal closed"'),
+                   v.one("reward", _reward, "$500"), duration, v.doc, block.span,
+                   products=v.many("products", Reader.name),
+                   channels=v.many("channels", Reader.name),
+                   minimum=v.one("minimum", Reader.money), starts=starts,
+                   ends=_window_end(v, name, starts, duration), spans=_spans(v))
+
+
+def _window_end(v: View, name: str, starts, duration: Duration | None):
+    """The window's last day: `until`, or `from` + `duration` − 1 day. `until` and
+    `duration` both say when it ends (CH-E104); an end before the start is CH-E114."""
+    from charter.diagnostics import Label
+
+    until, attr = v.one("until", Reader.date), v.attr("until")
+    if attr is not None and v.has("duration"):
+        v.reporter.error("CH-E104", "`duration` and `until` both say when the SPIFF ends",
+                         attr.key_span, label="said again here",
+                         labels=(Label(v.attr("duration").key_span, "`duration` says it here"),),
+                         help=("keep one: `until: 2026-09-30` names the last day",))
+    if attr is not None and starts is None:
+        v.missing("from", "2026-07-01")
+        return None
+    if until is None and starts is not None and duration is not None:
+        until = _calendar_end(v, starts, duration)
+    if until is not None and starts is not None and until < starts:
+        v.reporter.error("CH-E114", f"SPIFF `{name}`'s window ends on {until}, before it"
+                         f" starts on {starts}", attr.values[0].span, label="before `from`",
+                         labels=(Label(v.attr("from").values[0].span, "the window starts here"),),
+                         help=(f"write an `until` on or after {starts}, or correct `from`",))
+        return None
+    return until
+
+
+_DAYS = {"day": 1, "week": 7}
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def _calendar_end(v: View, starts, duration: Duration):
+    """`from` + `duration` − 1 day, in calendar time (a month from 31 January ends on the
+    last day of February, as a contract year from 29 February ends on 28 February); CH-E111
+    for a duration that is not whole calendar units."""
+    import datetime as _dt
+
+    whole = duration.amount == duration.amount.to_integral_value()
+    if duration.business or not whole or duration.unit not in {**_DAYS, **_MONTHS}:
+        v.reporter.error("CH-E111", f"a SPIFF window of {duration} has no calendar end",
+                         v.attr("duration").values[0].span, label="not whole calendar units",
+                         help=("write whole days, weeks, months, quarters or years"
+                               " (`duration: 90 days`), or the last day: `until: 2026-09-30`",))
+        return None
+    count = int(duration.amount)
+    if duration.unit in _DAYS:
+        return starts + _dt.timedelta(days=count * _DAYS[duration.unit] - 1)
+    months = starts.month - 1 + count * _MONTHS[duration.unit]
+    year, month = starts.year + months // 12, months % 12 + 1
+    last = _month_days(year, month)
+    if starts.day > last:  # no such day that month: the window runs to its last day
+        return _dt.date(year, month, last)
+    return _dt.date(year, month, starts.day) - _dt.timedelta(days=1)
+
+
+def _month_days(year: int, month: int) -> int:
+    import calendar
+
+    return calendar.monthrange(year, month)[1]
 
 
 def _reward(reader: Reader, value: s.Value):
@@ -917,7 +1392,9 @@ def _deal(v: View, block: s.Block) -> m.Deal:
         unit_price=v.one("unit_price", Reader.money), price_approved=v.flag("price_approved"),
         certified=v.flag("certified", default=True), registered=v.flag("registered", default=True),
         split=v.one("split", Reader.name), influenced=v.many("influenced", _influencer),
-        partners=v.many("partners", _partner), span=block.span, spans=_spans(v))
+        partners=v.many("partners", _partner), terms=v.many("terms", _negotiated),
+        span=block.span, spans=_spans(v),
+        renewal_influenced=v.flag("renewal_influenced"), spiffs=v.many("spiffs", _spiff_name))
 
 
 def _route(reader: Reader, value: s.Value) -> tuple[m.RouteStep, ...] | None:
@@ -949,17 +1426,19 @@ def _route_step(reader: Reader, item: s.Value) -> m.RouteStep | None:
 
 
 def _cumulative(reader: Reader, value: s.Value) -> tuple | None:
-    """`Referral Rp 2 Miliar [as of 2026-01-31]`: volume already booked this period, by channel
-    (a 4-tuple: channel, amount, span, the date it was measured or None)."""
+    """`Referral Rp 2 Miliar [as of 2026-01-31]` (or `Affiliate 10`, deals on a count ladder):
+    volume already booked this period, by channel (a 4-tuple: channel, amount or count, span,
+    the date it was measured or None)."""
     atoms = value.atoms if isinstance(value, s.Phrase) else ()
     words = [a.value if isinstance(a, s.Name) else None for a in atoms[2:-1]]
     dated = len(atoms) > 2 and words in (["as", "of"], ["as_of"])
     if len(atoms) >= 2 and isinstance(atoms[0], s.Name) and (len(atoms) == 2 or dated):
-        money = reader.money(atoms[1])
+        # an amount, or on a count ladder the number of deals before this one
+        volume = atoms[1].value if isinstance(atoms[1], s.Number) else reader.money(atoms[1])
         as_of = reader.date(atoms[-1]) if dated else None
-        if money is None or (dated and as_of is None):
+        if volume is None or (dated and as_of is None):
             return None
-        return (atoms[0].value, money, value.span, as_of)
+        return (atoms[0].value, volume, value.span, as_of)
     reader.wrong(value, "a channel and an amount, optionally `as of DATE`",
                  "Referral Rp 2 Miliar as of 2026-01-31" if len(atoms) > 2
                  else "Referral Rp 2 Miliar")
@@ -972,6 +1451,32 @@ def _influencer(reader: Reader, value: s.Value) -> tuple[str, Span] | None:
         return (value.value, value.span)
     reader.wrong(value, "channel names separated by commas", "CoSell, Referral")
     return None
+
+
+def _spiff_name(reader: Reader, value: s.Value) -> tuple[str, Span] | None:
+    """One SPIFF of `spiffs: q3_launch, multi_product`, with its span."""
+    if isinstance(value, s.Name):
+        return (value.value, value.span)
+    reader.wrong(value, "SPIFF names separated by commas", "q3_launch, multi_product")
+    return None
+
+
+def _negotiated(reader: Reader, value: s.Value) -> tuple | None:
+    """`Referral commission 15%`, `VAD lead_protection 45 days`: a term a channel on the
+    route negotiated on this deal (channel, term, value, span)."""
+    atoms = value.atoms if isinstance(value, s.Phrase) else ()
+    if len(atoms) < 3 or not all(isinstance(a, s.Name) for a in atoms[:2]):
+        reader.wrong(value, "a channel, a negotiable term and its value",
+                     "Referral commission 15%")
+        return None
+    term, rest = atoms[1].value, atoms[2:]
+    terms = m.PERCENT_TERMS + m.DURATION_TERMS
+    if check_choice(Ctx(reader.reporter, reader), atoms[1], term, terms,
+                    "negotiable term") is None:
+        return None
+    written = rest[0] if len(rest) == 1 else s.Phrase(rest, rest[0].span.to(rest[-1].span))
+    agreed = reader.duration(written) if term in m.DURATION_TERMS else reader.share(written)
+    return None if agreed is None else (atoms[0].value, term, agreed, value.span)
 
 
 def _partner(reader: Reader, value: s.Value) -> tuple[str, str, Span] | None:
@@ -987,7 +1492,7 @@ def _partner(reader: Reader, value: s.Value) -> tuple[str, str, Span] | None:
 # Metrics that add up over contract years, so `expect total` can state them.
 TOTAL_METRICS = ("software_list", "customer_pays", "services", "wholesale_price",
                  "vendor_receives", "partner_margin", "commission", "influence", "mdf",
-                 "partner_gross", "vendor_cogs")
+                 "partner_gross", "vendor_cogs", "renewal_fee", "spiff", "credit")
 
 
 def parse_expect(block: s.Block, ctx: Ctx) -> list[m.Expectation]:
@@ -1112,6 +1617,7 @@ CONSTRUCTS = (
               absent=()),
     Construct("unit_economics", "unit_economics", parse_unit_economics, many=False,
               named=None),
+    Construct("payment_terms", "payment_terms", parse_payment_terms, many=False, named=None),
 )
 TOP_LEVEL = tuple(c.kind for c in CONSTRUCTS)
 BLOCK_KINDS = frozenset(TOP_LEVEL + NESTED_KINDS)

@@ -68,6 +68,77 @@ class ServiceLevel:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
+# The terms a deal may negotiate within a range, where each may be written, and its unit: the
+# one home of these words (lowering accepts exactly these, a quote request names them, the
+# targets spell them). Percentage terms are payout rates; duration terms pay nothing.
+PERCENT_TERMS = ("commission", "commission_y2", "discount", "margin", "margin_y2")
+DURATION_TERMS = ("lead_protection", "lead_protection_extension")
+NEGOTIABLE_TERMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "channel": ("commission", "commission_y2", "discount", "lead_protection",
+                "lead_protection_extension"),
+    "tier": ("commission", "commission_y2", "margin", "margin_y2")})
+
+TermValue = Union[Decimal, Duration]
+
+
+def term_measure(value: TermValue) -> Decimal:
+    """A term value on one scale, for comparing: a percentage as it is, a duration in hours
+    (`30 days .. 2 months` compares across units)."""
+    from charter.units import in_hours
+
+    return in_hours(value) if isinstance(value, Duration) else value
+
+
+def show_term(value: TermValue) -> str:
+    """A term value as programs write it: `15%`, `45 days`."""
+    if isinstance(value, Duration):
+        return str(value)
+    return f"{(value * 100).normalize():f}%"
+
+
+@dataclass(frozen=True)
+class Negotiable:
+    """A term each deal may set within a range: `negotiable commission { range: 10% .. 20%;
+    default: 10% }`. A deal that negotiates nothing gets the default, which is also the value
+    of the holder's own field (`Channel.commission` is 10% here): a reader that knows nothing
+    of negotiation sees what such a deal is paid. Percentages are Decimal fractions, durations
+    `Duration`s; ``high`` is None for an open range (`25% ..`)."""
+
+    term: str
+    low: TermValue
+    high: TermValue | None
+    default: TermValue
+    doc: str
+    span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def is_duration(self) -> bool:
+        """A duration term (`lead_protection`), which pays nothing."""
+        return self.term in DURATION_TERMS
+
+    @property
+    def top(self) -> TermValue | None:
+        """The most a deal may agree to: the high end; for an open range of a percentage,
+        100% (a payout rate is never more than its base); None for an open duration."""
+        if self.high is not None or self.is_duration:
+            return self.high
+        return Decimal(1)
+
+    @property
+    def range_text(self) -> str:
+        """The range in a message: `10%–20%`, `25% or more`, `30 days–60 days`."""
+        low = show_term(self.low)
+        return f"{low}–{show_term(self.high)}" if self.high is not None else f"{low} or more"
+
+    def admits(self, value: TermValue) -> bool:
+        """Whether a deal may agree to ``value``: low ≤ value ≤ high (durations in hours)."""
+        if isinstance(value, Duration) != self.is_duration:
+            return False
+        above = term_measure(value) >= term_measure(self.low)
+        return above and (self.high is None or term_measure(value) <= term_measure(self.high))
+
+
 @dataclass(frozen=True)
 class TierUp:
     """A promotion rule: criterion and target tier."""
@@ -106,16 +177,44 @@ class Tier:
     span: Span
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
     mdf_period: str | None = None   # `mdf: $5_000 per year`: the amount is per this period
+    negotiable: tuple[Negotiable, ...] = ()   # terms a deal may set (their defaults above)
+    # A fixed fund's terms: `mdf_cap: $15K per year` (the most it pays in a year, per its
+    # period), `mdf_claim_deadline: 60 days` and `mdf_approval: "channel manager"`.
+    mdf_cap: MoneyValue | None = None
+    mdf_cap_period: str | None = None
+    mdf_claim_deadline: Duration | None = None
+    mdf_approval: str = ""
+
+    @property
+    def mdf_fund(self) -> bool:
+        """Whether the tier's MDF is a fixed fund (an amount per period), not a share."""
+        return isinstance(self.mdf, MoneyValue)
 
 
 @dataclass(frozen=True)
 class Bracket:
-    """One step of a threshold ladder: [low, high) earns ``rate``."""
+    """One step of a threshold ladder: [low, high) earns ``rate``. The bounds are amounts of
+    money, or whole numbers of deals on a count ladder (`1 .. 11 -> 30%`)."""
 
-    low: MoneyValue
-    high: MoneyValue | None
+    low: MoneyValue | Decimal
+    high: MoneyValue | Decimal | None
     rate: Decimal
     span: Span
+
+    @property
+    def low_amount(self) -> Decimal:
+        """The lower bound as a number (an amount, or a count of deals)."""
+        return self.low.amount if isinstance(self.low, MoneyValue) else self.low
+
+    @property
+    def high_amount(self) -> Decimal | None:
+        """The upper bound as a number, or None for an open bracket."""
+        return self.high.amount if isinstance(self.high, MoneyValue) else self.high
+
+    @property
+    def counts(self) -> bool:
+        """True when the bounds count deals rather than measure money."""
+        return not isinstance(self.low, MoneyValue)
 
 
 @dataclass(frozen=True)
@@ -129,6 +228,12 @@ class Thresholds:
     brackets: tuple[Bracket, ...]
     override: str
     span: Span
+
+    @property
+    def counts(self) -> bool:
+        """A count ladder: the brackets count the partner's deals in the period (`basis:
+        referrals`, `1 .. 11 -> 30%`), and a deal's own place in that count picks its rate."""
+        return bool(self.brackets) and self.brackets[0].counts
 
 
 @dataclass(frozen=True)
@@ -226,10 +331,33 @@ class Channel:
     internal: bool
     span: Span
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # `renewal_fee: 5% when renewal_influenced`: paid from contract year 2 on, only on a deal
+    # whose request states the condition (a conditional payout, not the partner's commission)
+    renewal_fee: Decimal | None = None
+    renewal_condition: str | None = None
+    negotiable: tuple[Negotiable, ...] = ()   # terms a deal may set (their defaults above)
 
     def tier(self, name: str) -> Tier | None:
         """The tier called ``name``, if any."""
         return next((t for t in self.tiers if t.name == name), None)
+
+    def negotiable_term(self, term: str, tier: Tier | None = None) -> Negotiable | None:
+        """The negotiable block that sets ``term`` on a deal closed at ``tier``, if any: the
+        tier's own, unless the tier fixes the term (its fixed value is what the engine pays);
+        else the channel's. A channel's discount is never paid where the tier has a margin."""
+        if tier is not None:
+            own = next((n for n in tier.negotiable if n.term == term), None)
+            if own is not None or getattr(tier, term, None) is not None:
+                return own
+            if term == "discount" and tier.margin is not None:
+                return None
+        return next((n for n in self.negotiable if n.term == term), None)
+
+    def negotiable_terms(self, tier: Tier | None = None) -> tuple[Negotiable, ...]:
+        """Every term a deal closed at ``tier`` may negotiate, in `NEGOTIABLE_TERMS` order."""
+        terms = dict.fromkeys(NEGOTIABLE_TERMS["channel"] + NEGOTIABLE_TERMS["tier"])
+        found = (self.negotiable_term(term, tier) for term in terms)
+        return tuple(n for n in found if n is not None)
 
     @property
     def channel_model(self) -> ChannelModel | None:
@@ -266,12 +394,15 @@ class Channel:
 
 @dataclass(frozen=True)
 class Split:
-    """A declared split of credit between parties (direct team or channels)."""
+    """A declared split between parties (direct team or channels): of the partner of record's
+    payout (``settles`` "cash"), or of the deal's credit only (``settles`` "credit": reporting
+    and tier qualification; the payout is not divided)."""
 
     name: str
     shares: tuple[tuple[str, Decimal, Span], ...]
     when: str
     span: Span
+    settles: str = "cash"
 
 
 @dataclass(frozen=True)
@@ -286,6 +417,8 @@ class Attribution:
     splits: tuple[Split, ...]
     span: Span
     influenced_of_sourced: bool = False  # `50% of sourced`: a share of the influencer's own rate
+    sourced_credit: Decimal | None = None     # credit (not cash) to the partner of record
+    influenced_credit: Decimal | None = None  # credit (not cash) to each influencer
 
     def influence_rate(self, channel: "Channel") -> Decimal | None:
         """What an influencer from ``channel`` earns on the deal's year-1 basis: the stated
@@ -362,6 +495,7 @@ class Registration:
     on_lapse: str | None = None          # when `approval_sla` lapses: auto_approve / auto_reject
     excludes: tuple[str, ...] = ()       # leads that cannot be registered: `inbound_leads`, ...
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    registered_bonus: Decimal | None = None  # a registered deal earns the base rate + this
 
 
 @dataclass(frozen=True)
@@ -388,7 +522,9 @@ class Clawback:
 
 @dataclass(frozen=True)
 class Spiff:
-    """A time-boxed incentive."""
+    """A time-boxed incentive. With a window (`from`, and `until` or `duration`) a quote
+    request may claim it (`"spiffs": ["q3_launch"]`): a deal of one of its `products`, closed
+    by one of its `channels`, of at least its `minimum`, inside the window, earns its reward."""
 
     name: str
     trigger: str
@@ -396,6 +532,17 @@ class Spiff:
     duration: Duration | None
     doc: str
     span: Span
+    products: tuple[str, ...] = ()     # () : any product
+    channels: tuple[str, ...] = ()     # () : any channel (the partner of record's)
+    minimum: MoneyValue | None = None  # the deal's year-1 software value, at least
+    starts: _dt.date | None = None     # the first day of the window (`from`)
+    ends: _dt.date | None = None       # its last day: `until`, or `from` + `duration` − 1 day
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def claimable(self) -> bool:
+        """Whether a quote can pay it: a window and one amount or percentage as reward."""
+        return self.starts is not None and isinstance(self.reward, (Decimal, MoneyValue))
 
 
 @dataclass(frozen=True)
@@ -594,7 +741,7 @@ class Deal:
     route: tuple[RouteStep, ...]
     services_one_time: MoneyValue | None
     services_per_year: MoneyValue | None
-    cumulative: tuple[tuple[str, MoneyValue, Span], ...]
+    cumulative: tuple[tuple[str, MoneyValue | Decimal, Span], ...]  # an amount, or deals
     close_date: _dt.date | None
     cumulative_as_of: _dt.date | None = None
     unit_price: MoneyValue | None = None
@@ -607,7 +754,11 @@ class Deal:
     influenced: tuple[tuple[str, Span], ...] = ()  # channels that influenced the deal
     partners: tuple[tuple[str, str, Span], ...] = ()  # (channel, partner id, span)
     cumulative_dates: tuple[tuple[str, _dt.date], ...] = ()  # per-channel `as of` dates
+    # `terms: Referral commission 15%`: (channel, term, negotiated value, span)
+    terms: tuple[tuple[str, str, TermValue, Span], ...] = ()
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    renewal_influenced: bool = False   # the partner influenced the renewal (`renewal_fee`)
+    spiffs: tuple[tuple[str, Span], ...] = ()  # the SPIFFs the deal claims
 
 
 @dataclass(frozen=True)
@@ -636,6 +787,45 @@ class Example:
     span: Span
 
 
+# When a payment term's days start to count (`PaymentTerm.rule`): the contract year's invoice
+# (its first day: `net 30 days`), the end of the calendar period the year starts in
+# (`quarterly net 15 days`), or an event a quote cannot date (`15 days after claim_approval`).
+PAYMENT_PERIODS: Mapping[str, str] = MappingProxyType({
+    "monthly": "month", "quarterly": "quarter", "semiannual": "half_year", "annual": "year"})
+PAYMENT_EVENTS = ("claim_approval", "customer_payment", "partner_invoice")
+
+
+@dataclass(frozen=True)
+class PaymentTerm:
+    """When one payout kind falls due: ``days`` after the year's invoice (rule `net`), after
+    the end of the calendar ``period`` the year starts in (`period_end`), or after ``event``
+    (`after_event`, no date a quote could know)."""
+
+    kind: str               # a payout kind (`charter.economics.kinds.PayoutKind`)
+    rule: str               # net | period_end | after_event
+    days: int
+    period: str | None      # a value of PAYMENT_PERIODS (rule period_end)
+    event: str | None       # one of PAYMENT_EVENTS (rule after_event)
+    text: str               # as written: `net 30 days`
+    span: Span
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    """`payment_terms { commission: net 30 days; mdf: 15 days after claim_approval }`: when
+    each kind of payout falls due, once for the whole program."""
+
+    terms: tuple[PaymentTerm, ...]
+    doc: str
+    span: Span
+    header: Span | None = None   # the `payment_terms` word: where a missing term is reported
+    written: tuple[str, ...] = ()   # every kind written, a term that could not be read too
+
+    def term(self, kind: str) -> PaymentTerm | None:
+        """The term stated for payout ``kind``, if any."""
+        return next((t for t in self.terms if t.kind == kind), None)
+
+
 @dataclass(frozen=True)
 class Program:
     """A whole resolved program."""
@@ -661,6 +851,7 @@ class Program:
     conflicts: tuple[ConflictCase, ...] = ()
     co_marketing: tuple[CoMarketingActivity, ...] = ()
     unit_economics: UnitEconomics | None = None
+    payment_terms: PaymentTerms | None = None
 
     def channel(self, name: str) -> Channel | None:
         """The channel called ``name``, if any (the first, if defined twice)."""

@@ -34,10 +34,13 @@ def resolve(program: m.Program, reporter: Reporter, recovery: Recovery | None = 
     _check_mitigations(program, refs)
     _check_tier_scopes(program, refs)
     _check_examples(program, refs)
+    _check_spiffs(program, refs)
     _check_splits(program, refs)
+    _check_registration_rules(program, reporter)
     _check_policy_names(program, reporter)
     refs.report(reporter)
     _check_completeness(program, reporter, recovery)
+    _check_payment_terms(program, reporter, recovery)
 
 
 def _duplicates(kind: str, named: list[tuple[str, Span]], reporter: Reporter) -> None:
@@ -132,20 +135,50 @@ def _check_tiers(channel: m.Channel, refs: References) -> None:
 # Rates only one kind of channel is paid by: margins for channels that buy at wholesale,
 # commissions for the others (charter.economics.plan reads them the same way).
 _MARGIN_ONLY = ("discount", "margin", "margin_y2")
-_COMMISSION_ONLY = ("commission", "commission_y2", "commission_years")
+_COMMISSION_ONLY = ("commission", "commission_y2", "commission_years", "renewal_fee")
 
 
 def _check_rate_effects(channel: m.Channel, reporter: Reporter) -> None:
     """A rate that the channel's model never pays is CH-E112, never silently ignored."""
     if channel.channel_model is None:
         return  # the model word itself was wrong (CH-E108); nothing more to say
-    holders = [(channel.spans, channel.name)] + [(t.spans, f"{channel.name} {t.name}")
-                                                   for t in channel.tiers]
+    holders = [(channel, channel.name)] + [(t, f"{channel.name} {t.name}")
+                                             for t in channel.tiers]
     wrong = _COMMISSION_ONLY if channel.buys_wholesale else _MARGIN_ONLY
-    for spans, who in holders:
+    for holder, who in holders:
         for attr in wrong:
-            if attr in spans:
-                _no_effect(channel, attr, spans[attr], who, reporter)
+            if attr in holder.spans:
+                _no_effect(channel, _as_written(holder, attr), holder.spans[attr], who,
+                           reporter)
+    _unpaid_negotiable(channel, reporter)
+
+
+def _as_written(holder: m.Channel | m.Tier, attr: str) -> str:
+    """`negotiable commission` when the rate is set by a `negotiable` block, else `commission`."""
+    span = holder.spans[attr]
+    return f"negotiable {attr}" if any(n.term == attr and n.spans.get("header") == span
+                                       for n in holder.negotiable) else attr
+
+
+def _unpaid_negotiable(channel: m.Channel, reporter: Reporter) -> None:
+    """CH-E112 for a negotiable rate the engine never pays on this channel: a discount where
+    every tier pays its own margin, a commission where a threshold ladder sets it."""
+    terms = {n.term: n for n in channel.negotiable}
+    if "discount" in terms and channel.buys_wholesale and channel.tiers \
+            and all(t.margin is not None for t in channel.tiers):
+        why, fix = "each of its tiers pays its own margin", (
+            "negotiate a tier's margin instead: `tier Gold { negotiable margin { range: 20% .."
+            " 30%; default: 20% } }`")
+        term = terms["discount"]
+    elif "commission" in terms and channel.thresholds is not None \
+            and not channel.buys_wholesale:
+        why, fix = (f"its thresholds `{channel.thresholds.name}` set the commission",
+                    "remove the block, or the thresholds if each deal negotiates its rate")
+        term = terms["commission"]
+    else:
+        return
+    reporter.error("CH-E112", f"`negotiable {term.term}` on {channel.name} pays nothing: {why}",
+                   term.spans["header"], label="has no effect on this channel", help=(fix,))
 
 
 def _no_effect(channel: m.Channel, attr: str, span: Span, who: str,
@@ -212,7 +245,8 @@ def _check_examples(program: m.Program, refs: References) -> None:
         for step in deal.route:
             _check_route_step(program, step, channels, refs)
         named = [(c, s) for c, _amount, s in deal.cumulative] + list(deal.influenced) \
-            + [(c, s) for c, _partner, s in deal.partners]
+            + [(c, s) for c, _partner, s in deal.partners] \
+            + [(c, s) for c, _term, _value, s in deal.terms]
         for name, span in named:
             if program.channel(name) is None:
                 refs.unknown("channel", name, span, channels)
@@ -220,6 +254,55 @@ def _check_examples(program: m.Program, refs: References) -> None:
             if expectation.party and program.channel(expectation.party) is None:
                 refs.unknown("channel", expectation.party, expectation.span, channels)
         _check_example_split(program, example, refs)
+
+
+def _check_spiffs(program: m.Program, refs: References) -> None:
+    """A SPIFF's trigger names products and channels of the program; an example claims
+    SPIFFs the program declares."""
+    products = {p.name: p.spans.get("header", p.span) for p in program.products}
+    channels = _channels(program)
+    for spiff in program.spiffs:
+        for kind, names, known in (("product", spiff.products, products),
+                                   ("channel", spiff.channels, channels)):
+            for name in names:
+                if name not in known:
+                    refs.unknown(kind, name, spiff.spans.get(f"{kind}s", spiff.span), known,
+                                 f" in spiff {spiff.name}", scope="")
+    spiffs = {x.name: x.spans.get("header", x.span) for x in program.spiffs}
+    for example in program.examples:
+        for name, span in example.deal.spiffs:
+            if name not in spiffs:
+                refs.unknown("spiff", name, span, spiffs)
+
+
+def _check_registration_rules(program: m.Program, reporter: Reporter) -> None:
+    """CH-E115: `registered_bonus` pays an unregistered deal the base rate; an
+    `unregistered_rate` (in `registration` or `attribution`) pays it a flat rate instead."""
+    registration = program.registration
+    if registration is None or registration.registered_bonus is None:
+        return
+    holders = [(registration.spans.get("unregistered_rate"), "registration")]
+    if program.attribution is not None and program.attribution.unregistered_rate is not None:
+        holders.append((program.attribution.span, "attribution"))
+    for span, where in holders:
+        if span is None:
+            continue
+        bonus = _pct(registration.registered_bonus)
+        reporter.error(
+            "CH-E115", f"`registered_bonus` and the {where}'s `unregistered_rate` both say what"
+            " an unregistered deal earns", span, label="a flat rate for unregistered deals",
+            labels=(Label(registration.spans["registered_bonus"],
+                          "pays unregistered deals the base rate"),),
+            notes=(f"with `registered_bonus: {bonus}` a registered deal earns its tier's or"
+                   f" channel's rate + {bonus} and an unregistered deal the rate alone",),
+            help=("keep one: remove `unregistered_rate` to pay unregistered deals the base rate,"
+                  " or remove `registered_bonus` to pay them the flat rate",))
+
+
+def _pct(value) -> str:
+    from charter.numbers import pct
+
+    return pct(value)
 
 
 def _check_example_split(program: m.Program, example: m.Example, refs: References) -> None:
@@ -283,3 +366,28 @@ def _check_completeness(program: m.Program, reporter: Reporter, recovery: Recove
                     and not recovery.damaged(tier.span) and tier.name not in recovery.lost:
                 reporter.error("CH-E103", f"tier `{tier.name}` of {channel.name} has no margin",
                                tier.span, label="needs `margin`", help=("add `margin: 20%`",))
+
+
+# A term to suggest for a kind the program's `payment_terms` leaves out.
+_SUGGESTED_TERM = {"mdf": "15 days after claim_approval", "rebate": "quarterly net 30 days"}
+
+
+def _check_payment_terms(program: m.Program, reporter: Reporter, recovery: Recovery) -> None:
+    """CH-W130 for each kind of payout the program makes that its `payment_terms` leaves
+    out: a quote could only say that no term is stated for it. A program without the block
+    is not judged (its quotes say `not_stated` on every line); nor is an abstract base,
+    which its programs complete."""
+    terms = program.payment_terms
+    if terms is None or program.header.abstract or recovery.unknown_parts \
+            or recovery.damaged(terms.span):
+        return
+    from charter.economics.payment import paid_kinds  # loaded only for a program with terms
+
+    for kind, why in paid_kinds(program).items():
+        if kind.value not in terms.written:  # one written but unreadable is reported already
+            reporter.warning(
+                "CH-W130", f"`payment_terms` states no term for `{kind}`, which the program"
+                f" pays ({why}): its quote lines cannot say when it falls due",
+                terms.header or terms.span, label=f"no `{kind}` term",
+                help=(f"add `{kind}: {_SUGGESTED_TERM.get(kind.value, 'net 30 days')}` (or"
+                      " the term the partner agreement states)",))

@@ -50,13 +50,26 @@ class Percentage(Decimal):
 
 
 @dataclass(frozen=True)
+class Count:
+    """A number of events in each period: `10 per month` (referrals, deals, partners)."""
+
+    amount: Decimal
+    period: str
+
+    def __str__(self) -> str:
+        return f"{self.amount.normalize():f} per {self.period}"
+
+
+@dataclass(frozen=True)
 class Metric:
-    """One comparison in a criterion: `revenue >= Rp 5 Miliar per year`."""
+    """One comparison in a criterion: `revenue >= Rp 5 Miliar per year`; ``window`` is a
+    rolling window the metric is measured over (`arr >= $1M over trailing 12 months`)."""
 
     metric: str
     op: str
     value: object
     span: Span
+    window: Duration | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +279,14 @@ class Reader:
             self.wrong(value, "a percentage or an amount", "3%")
         return None
 
+    def _count(self, value: s.Phrase) -> Count | None:
+        """`10 per month`: a number of events per period (None when it is not one)."""
+        atoms = value.atoms
+        if (len(atoms) == 3 and isinstance(atoms[1], s.Name) and atoms[1].value.lower() == "per"
+                and isinstance(atoms[2], s.Name) and PERIODS.get(atoms[2].value.lower())):
+            return Count(atoms[0].value, PERIODS[atoms[2].value.lower()])  # type: ignore[attr-defined]
+        return None
+
     def criteria(self, value: s.Value) -> Criteria | Metric | None:
         """`revenue >= Rp 5 Miliar per year and certified_people >= 2`, or `none`."""
         if isinstance(value, (s.AllOf, s.AnyOf)):
@@ -275,13 +296,42 @@ class Reader:
             op = "all" if isinstance(value, s.AllOf) else "any"
             return Criteria(op, tuple(items), value.span)  # type: ignore[arg-type]
         if isinstance(value, s.Compare) and isinstance(value.left, s.Name):
-            right = self.measure(value.right)
-            return None if right is None else Metric(value.left.value, value.op, right, value.span)
+            right, window = self._windowed(value.right)
+            if right is None:
+                return None
+            measure = self.measure(right)
+            if measure is None or window is False:
+                return None
+            return Metric(value.left.value, value.op, measure, value.span, window or None)
         self.wrong(value, "a criterion", "revenue >= Rp 5 Miliar per year")
         return None
 
+    def _windowed(self, value: s.Value) -> tuple[s.Value | None, Duration | None | bool]:
+        """Split `$1M over trailing 12 months` into the measure and its rolling window
+        (False: the window was reported as unreadable)."""
+        atoms = value.atoms if isinstance(value, s.Phrase) else ()
+        at = next((i for i, a in enumerate(atoms)
+                   if isinstance(a, s.Name) and a.value.lower() == "over"), None)
+        if at is None:
+            return value, None
+        head, tail = atoms[:at], atoms[at + 1:]
+        if any(isinstance(a, s.Bad) for a in atoms):
+            return None, False  # the literal's own error says what is wrong
+        span = tail[0].span.to(tail[-1].span) if tail else atoms[at].span
+        if not head or not tail or not (isinstance(tail[0], s.Name)
+                                        and tail[0].value.lower() == "trailing"):
+            self.wrong(value, "a measure over a rolling window",
+                       "revenue >= Rp 5 Miliar over trailing 12 months")
+            return None, False
+        length = s.Phrase(tuple(tail[1:]), span) if len(tail) > 2 else \
+            (tail[1] if len(tail) == 2 else tail[0])
+        window = self.duration(length)
+        measure = head[0] if len(head) == 1 else s.Phrase(tuple(head), head[0].span.to(head[-1].span))
+        return measure, (window if window is not None else False)
+
     def measure(self, value: s.Value) -> object | None:
-        """The right side of a criterion: a number, percentage, amount, rate or duration."""
+        """The right side of a criterion: a number, percentage, amount, rate, count per
+        period (`10 per month`) or duration."""
         value = _unwrap(value)
         for kind, read in ((s.Number, lambda v: v.value),
                            (s.Percent, lambda v: Percentage(v.value)),
@@ -291,7 +341,7 @@ class Reader:
         if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Money):
             return self.rate(value)
         if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Number):
-            return self.duration(value)
+            return self._count(value) or self.duration(value)
         if not isinstance(value, s.Bad):
             self.wrong(value, "a number, percentage or amount", "Rp 5 Miliar per year")
         return None

@@ -43,6 +43,9 @@ BELONGS: dict[str, tuple[str, str]] = {
     **{key: ("tier", f"tier Standard {{ {line} }}") for key, line in (
         ("margin", "margin: 20%"), ("margin_y2", "margin_y2: 20%"), ("mdf", "mdf: 2%"),
         ("mdf_claim", 'mdf_claim: "co-marketing, on proof"'),
+        ("mdf_cap", "mdf_cap: Rp 150 juta per year"),
+        ("mdf_claim_deadline", "mdf_claim_deadline: 60 days"),
+        ("mdf_approval", 'mdf_approval: "channel manager"'),
         ("quota", "quota: Rp 5 Miliar per year"),
         ("qualify", "qualify: revenue >= Rp 5 Miliar per year"), ("rank", "rank: 1"),
         ("tier_up", "tier_up: revenue >= Rp 5 Miliar per year -> Gold"),

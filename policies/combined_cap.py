@@ -9,6 +9,7 @@ from charter import model as m
 from charter.diagnostics import Label, Severity
 from charter.economics.engine import Quoter, YearQuote, granted
 from charter.economics.kinds import ReasonCode
+from charter.economics.negotiation import judged_at_top
 from charter.economics.money import ratio
 from charter.economics.routes import Route, quotable, routes
 from charter.numbers import pct
@@ -30,7 +31,7 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
         if handover is None or handover.combined_cap is None:
             continue
         year = handover.cap_year or 1
-        request = route.request(priced, years=year)
+        request = route.request(priced, years=year, worst_case=True)
         if request is None:
             continue
         quote = quoter.quote(request)
@@ -71,7 +72,7 @@ def _finding(program: m.Program, route: Route, year: YearQuote, max_span: Span |
         f" {whose} {pct(handover.combined_cap)} cap",
         span or handover.spans.get("introducer_rate", handover.span), route.text,
         label="allows a tier over the cap" if span else "introducer fee",
-        labels=tuple(labels),
+        labels=tuple(labels), notes=judged_at_top(program.channel(closer), tier),
         help=(f"remove {tier.name} from `allowed_tiers`" if tier else
               "lower the introducer rate", "or lower the introducer rate or raise "
               + ("the policy's `max`" if by_policy else "the cap")))

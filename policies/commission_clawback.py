@@ -16,6 +16,16 @@ def _positive(rate: Decimal | None) -> bool:
     return rate is not None and rate > 0
 
 
+def _most(holder: m.Channel | m.Tier, key: str) -> tuple[Decimal | None, str]:
+    """The most ``holder`` may pay as ``key``, and how to say it: a negotiable rate's top (a
+    deal may agree it even when the default is 0%), else the fixed rate."""
+    negotiable = next((n for n in holder.negotiable if n.term == key), None)
+    if negotiable is None:
+        rate = getattr(holder, key)
+        return rate, pct(rate) if rate is not None else ""
+    return negotiable.top, f"up to {pct(negotiable.top)} negotiable"
+
+
 def commission_paid(program: m.Program, channel: m.Channel) -> tuple[Span, str] | None:
     """Where ``channel`` first pays commission, and what it pays; None if it pays none.
 
@@ -23,19 +33,19 @@ def commission_paid(program: m.Program, channel: m.Channel) -> tuple[Span, str] 
     brackets, its tiers' `commission` and `commission_y2`, and a `handover` that pays it
     an introducer rate."""
     for key in ("commission", "commission_y2"):
-        rate = getattr(channel, key)
+        rate, what = _most(channel, key)
         if _positive(rate):
-            return channel.spans.get(key, channel.span), f"{pct(rate)} `{key}`"
+            return channel.spans.get(key, channel.span), f"{what} `{key}`"
     thresholds = channel.thresholds
     if thresholds is not None and any(b.rate > 0 for b in thresholds.brackets):
         top = max(b.rate for b in thresholds.brackets)
         return thresholds.span, f"up to {pct(top)} through thresholds `{thresholds.name}`"
     for tier in channel.tiers:
         for key in ("commission", "commission_y2"):
-            rate = getattr(tier, key)
+            rate, what = _most(tier, key)
             if _positive(rate):
                 return (tier.spans.get(key, tier.span),
-                        f"{pct(rate)} `{key}` at tier `{tier.name}`")
+                        f"{what} `{key}` at tier `{tier.name}`")
     for handover in program.handovers:
         if handover.source == channel.name and handover.introducer_rate > 0:
             return (handover.spans.get("introducer_rate", handover.span),

@@ -27,7 +27,7 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
         return
     program_wide = _registration_label(registration)
     for channel in program.channels:
-        window = channel.lead_protection
+        window, low_end = _shortest(channel)
         if channel.internal or _protects(window, minimum):
             continue
         if window is None:
@@ -44,10 +44,19 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
                 label="a window of zero", labels=program_wide, help=_help(minimum, "set"))
         else:
             yield Finding(
-                f"channel `{channel.name}`'s lead_protection of {window} is shorter than the"
-                f" {minimum} the program requires",
+                f"channel `{channel.name}`'s lead_protection of {window}{low_end} is shorter"
+                f" than the {minimum} the program requires",
                 channel.spans.get("lead_protection", channel.span), channel.name,
                 label=f"shorter than {minimum}", labels=program_wide, help=_help(minimum, "set"))
+
+
+def _shortest(channel: m.Channel) -> tuple[Duration | None, str]:
+    """The shortest window a lead of ``channel`` may get: a negotiable window's low end (a
+    deal may agree it), else the fixed one; and the words that say which it is."""
+    negotiable = channel.negotiable_term("lead_protection")
+    if negotiable is None:
+        return channel.lead_protection, ""
+    return negotiable.low, " (the low end of its negotiable range)"
 
 
 def _registration_label(registration: m.Registration | None) -> tuple[Label, ...]:
@@ -81,7 +90,9 @@ POLICY = Policy(
     explain="Every channel that is not `internal` must have a `lead_protection` window above "
             "zero and at least `minimum` long when the program sets one, unless the "
             "program has a `registration` block whose `window` meets the same test and so "
-            "protects every registered deal. Durations are compared in hours (a month is 730 "
+            "protects every registered deal. A window each deal may negotiate (`negotiable "
+            "lead_protection { range: 30 days .. 60 days; ... }`) is judged by its low end, the "
+            "shortest a deal may agree. Durations are compared in hours (a month is 730 "
             "hours; business and calendar units count the same). The finding is at the "
             "channel (or at its `lead_protection`). Internal channels are benchmarks, not "
             "offers.",

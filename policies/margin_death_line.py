@@ -9,7 +9,8 @@ from charter import model as m
 from charter.diagnostics import Label, Severity
 from charter.economics.engine import Quoter
 from charter.economics.kinds import ReasonCode
-from charter.economics.routes import Route, is_permitted, quotable, routes
+from charter.economics.negotiation import judged_at_top, payout_terms
+from charter.economics.routes import Route, is_permitted, quotable, routes, small_deal
 from charter.numbers import pct
 from charter.policies.base import SHARE, Finding, Param, Policy, PolicyContext
 from charter.source import Span
@@ -42,15 +43,29 @@ def _below_the_line(program: m.Program, judged: m.Program,
     quoter = ctx.quoter if priced is program else Quoter(priced)
     failing = []
     for route in routes(program):
-        request = route.request(priced)
-        if request is None:
-            continue
-        quote = quoter.quote(request)
-        reasons = {r.code: r for r in quote.reasons}
-        if ReasonCode.MARGIN_FLOOR in reasons and is_permitted(set(reasons)):
-            worst = min(y.vendor_net_margin for y in quote.years)
-            failing.append((worst, route, reasons[ReasonCode.MARGIN_FLOOR].message))
+        # A tier with a fixed MDF fund is judged on its smallest committed volume too: the
+        # fund does not shrink with the deal (one finding per route: the nominal deal first).
+        for candidate in (route, small_deal(program, route)):
+            found = _walks(candidate, priced, quoter) if candidate is not None else None
+            if found is not None:
+                failing.append(found)
+                break
     return failing
+
+
+def _walks(route: Route, priced: m.Program,
+           quoter: Quoter) -> tuple[Decimal, Route, str] | None:
+    """(worst-year margin, route, the engine's reason) when the engine walks ``route``'s
+    deal at the margin floor (a route a handover rule refuses is not an offer: not judged)."""
+    request = route.request(priced, worst_case=True)
+    if request is None:
+        return None
+    quote = quoter.quote(request)
+    reasons = {r.code: r for r in quote.reasons}
+    if ReasonCode.MARGIN_FLOOR not in reasons or not is_permitted(set(reasons)):
+        return None
+    worst = min(y.vendor_net_margin for y in quote.years)
+    return worst, route, reasons[ReasonCode.MARGIN_FLOOR].message
 
 
 def _judged(program: m.Program, floor: Decimal | None) -> m.Program:
@@ -98,14 +113,23 @@ def _finding(program: m.Program, route: Route, why: str, count: int, line: list[
     return Finding(
         f"route {route.text} crosses the margin-death line: {why}", span, route.text,
         label=f"{what} on this route", labels=tuple(labels),
-        notes=(f"{count} allowed route(s) are below the floor; the worst is listed first",),
-        help=("lower this rate, exclude the tier from the handover (`allowed_tiers`), or "
-              f"revisit {revisit}",))
+        notes=(f"{count} allowed route(s) are below the floor; the worst is listed first",)
+        + judged_at_top(channel, tier),
+        help=(("lower the top of the negotiable range" if payout_terms(channel, tier)
+               else "lower this rate") + ", exclude the tier from the handover"
+              f" (`allowed_tiers`), or revisit {revisit}",) if route.volume is None else
+        ("lower the fund or cap it (`mdf_cap`), raise the tier's `quota`, or revisit"
+         f" {revisit}",))
 
 
 def _rate_span(channel: m.Channel, tier: m.Tier | None, route: Route):
+    if route.volume is not None and tier is not None and "mdf" in tier.spans:
+        return tier.spans["mdf"], "this fixed MDF fund"
     if route.bracket is not None:
         return route.bracket.span, "this bracket's rate"
+    paid = payout_terms(channel, tier)
+    if paid:  # judged at the range's top, which is what a deal may agree to
+        return paid[0].spans["range"], f"the top of this negotiable {paid[0].term}"
     if tier is not None and "margin" in tier.spans:
         return tier.spans["margin"], "this margin"
     if tier is not None and "commission" in tier.spans:
@@ -133,12 +157,23 @@ POLICY = Policy(
             "the floor is never kept off zero: a route where every payout, MDF included, "
             "leaves the vendor less than nothing is reported too. Every route whose margin "
             "falls under the line in some year is reported, worst first, with the "
-            "arithmetic. Internal channels (benchmarks, not offers) are not routes. The line "
+            "arithmetic. A rate each deal may negotiate (`negotiable commission { range: "
+            "10% .. 20%; default: 10% }`) is judged at the top of its range (an open range at "
+            "100%), never at its default: the default may be safe where the top is not. "
+            "The deal is the worst case: registered (with any `registered_bonus`), every "
+            "payout condition met (a `renewal_fee` paid), and every SPIFF that can pay on "
+            "the route claimed as if their windows overlapped (time-limited, but a route "
+            "that crosses the line while one runs loses money on each such deal). "
+            "Internal channels (benchmarks, not offers) are not routes. The line "
             "is the program's `internal economics { margin_floor }` (where every deal walks "
             "in `charter quote`); `floor` can only raise it for this check, e.g. to demand "
             "headroom above the walk line (a `floor` below `margin_floor` is a warning and "
             "the routes are judged by `margin_floor`). A program without `internal "
-            "economics` is judged only when `floor` is set, with no COGS.",
+            "economics` is judged only when `floor` is set, with no COGS. A tier that "
+            "funds a fixed MDF fund (`mdf: $5_000 per quarter`) is judged again on a deal of "
+            "the smallest yearly volume it commits to (its `quota`, else the low end of its "
+            "`revenue_band`) when the nominal deal passes: the fund is the partner's whatever "
+            "it sells, so a partner selling only its minimum takes all of it on that volume.",
     failing='''product Growth { layer: software; list_price: $100 per user per month }
 channel Reseller {
     model: wholesale

@@ -5,15 +5,21 @@ from decimal import Decimal
 from typing import Iterator
 
 from charter import model as m
+from charter import numbers
 from charter.diagnostics import Label, Severity
+from charter.economics.engine import Quoter
+from charter.economics.kinds import PayoutKind
+from charter.economics.money import ratio
+from charter.economics.routes import Route, quotable, small_deal
 from charter.numbers import pct
 from charter.policies.base import SHARE, Finding, Param, Policy, PolicyContext
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
     """Report each tier of a partner-facing channel whose `mdf` share is above `max` (no cap,
-    nothing reported, until the program sets one). An MDF written as an amount is a fund,
-    not a share of deals, and is not judged."""
+    nothing reported, until the program sets one). A fixed fund is judged as the share it is
+    of the smallest yearly volume the tier commits to (its quota or revenue band), quoted by
+    the engine; a fund on a tier that commits to no volume is not judged."""
     cap = ctx.param("max")
     if cap is None:
         return
@@ -21,7 +27,9 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
         if channel.internal:
             continue
         for tier in channel.tiers:
-            if isinstance(tier.mdf, Decimal) and tier.mdf > cap:
+            if tier.mdf_fund:
+                yield from _fund_over_cap(program, channel, tier, cap, ctx)
+            elif isinstance(tier.mdf, Decimal) and tier.mdf > cap:
                 who = f"{channel.name} {tier.name}"
                 yield Finding(
                     f"tier `{who}` funds MDF of {pct(tier.mdf)} of customer-paid software"
@@ -32,6 +40,33 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
                     help=(f"lower `mdf` to {pct(cap)} or less (a richer tier can earn more"
                           " through its margin or commission)",
                           "or raise `max` in `policy mdf_cap` if this MDF is intended"))
+
+
+def _fund_over_cap(program: m.Program, channel: m.Channel, tier: m.Tier, cap: Decimal,
+                   ctx: PolicyContext) -> Iterator[Finding]:
+    """A fixed fund above `max` of the tier's smallest committed volume: the engine quotes a
+    deal of that volume on the tier and its year-1 MDF line is measured on the vendor basis."""
+    route = small_deal(program, Route(((channel.name, tier.name),)))
+    priced = quotable(program)
+    request = route.request(priced) if route is not None else None
+    if request is None:
+        return
+    quoter = ctx.quoter if priced is program else Quoter(priced)
+    year = quoter.quote(request).years[0]
+    share = ratio(year.amount(channel.name, PayoutKind.MDF), year.vendor_basis)
+    if share <= cap:
+        return
+    who, header = f"{channel.name} {tier.name}", program.header
+    volume = numbers.money(year.vendor_basis, header.currency,
+                           numbers.locale_of(header.locales), header.minor_units)
+    yield Finding(
+        f"tier `{who}` funds a fixed MDF fund that is {pct(share)} of {volume} a year, the"
+        f" smallest volume it commits to, above the program's {pct(cap)} cap",
+        tier.spans.get("mdf", tier.span), who, label=f"above {pct(cap)} of the tier's volume",
+        labels=(Label(ctx.param_span("max"), "the cap"),) if ctx.param_span("max") else (),
+        help=(f"lower the fund, cap it (`mdf_cap`) at {pct(cap)} of the tier's volume or less,"
+              " or raise the tier's `quota`",
+              "or raise `max` in `policy mdf_cap` if this MDF is intended"))
 
 
 POLICY = Policy(
@@ -47,8 +82,11 @@ POLICY = Policy(
     explain="Once the program sets `max` (`policy mdf_cap { max: 5% }`), every tier of a "
             "channel that is not `internal` whose `mdf` is a percentage must accrue at most "
             "`max` of customer-paid software revenue. The finding is at the tier's `mdf` "
-            "(subject `CHANNEL TIER`). An MDF written as an amount (`mdf: $25K`) is a fixed "
-            "fund, not a share of deals, and is not judged; without `max` nothing is.",
+            "(subject `CHANNEL TIER`). An MDF written as an amount (`mdf: $5_000 per "
+            "quarter`) is a fixed fund, not a share of deals: it is judged as the share it is "
+            "of the smallest yearly volume the tier commits to (its `quota`, else the low end "
+            "of its `revenue_band`), quoted by the engine with `mdf_cap` applied; a fund on a "
+            "tier that commits to no volume is not judged. Without `max` nothing is.",
     failing='''channel VAD {
     model: wholesale
     owner: partner

@@ -74,7 +74,17 @@ def _drop(channel: m.Channel, tier: m.Tier | None, first: Decimal, later: Decima
         if allowed else (),
         help=(fix + ("" if channel.partner_owns_customer else
                      ", or make the channel `payment: one_time` if the partner does not own the"
-                     " renewal"), _waive(who, f"{what} steps down in year {year + 1}")))
+                     " renewal" + _renewal_hint(channel, later)),
+              _waive(who, f"{what} steps down in year {year + 1}")))
+
+
+def _renewal_hint(channel: m.Channel, later: Decimal) -> str:
+    """A year-2 rate paid only for influencing the renewal is a conditional fee, not a
+    step-down: say how to write it (for a channel that has none yet)."""
+    if channel.renewal_fee is not None or not later:
+        return ""
+    return (f"; if the year-2 {pct(later)} is owed only when the partner influences the"
+            f" renewal, write it as `renewal_fee: {pct(later)} when renewal_influenced`")
 
 
 def _ends(channel: m.Channel) -> Finding:
@@ -111,8 +121,13 @@ POLICY = Policy(
             "no year may pay less than the year before by more than `max_step_down` "
             "(percentage points, 0% unless the program sets it): a `margin_y2` below "
             "`margin`, a `commission_y2` below `commission`, a recurring commission that "
-            "stops after `commission_years`. When the agreed terms do step down on purpose "
-            "(a renewal-influence fee on a customer the vendor owns, an internal benchmark), "
+            "stops after `commission_years`. A conditional `renewal_fee` (`renewal_fee: 5% "
+            "when renewal_influenced`: a fee from year 2 on a customer the vendor owns, paid "
+            "only when the partner influences the renewal) is not the partner's own "
+            "commission stepping down: it is a payout of its own, for separate work, and is "
+            "not judged here; with it, the commission itself is a finder fee "
+            "(`payment: one_time`). When the agreed terms do step down on purpose "
+            "(an internal benchmark), "
             "keep them and record a `waiver` with the subject the finding names, a reason, "
             "an owner and an expiry: `waiver vad_gold_step_down { policy: no_step_down; "
             "subject: VAD Gold; reason: \"agreed transition terms\"; owner: \"channel chief\"; "

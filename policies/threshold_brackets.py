@@ -17,9 +17,14 @@ from charter.policies.base import Finding, Policy, PolicyContext
 
 
 
+def _v(program: m.Program, bound: m.MoneyValue | Decimal) -> str:
+    """A bound as written: an amount, or a number of deals on a count ladder."""
+    return program_money(program, bound) if isinstance(bound, m.MoneyValue) else f"{bound:f}"
+
+
 def _range(program: m.Program, b: m.Bracket) -> str:
-    high = f" {program_money(program, b.high)}" if b.high is not None else ""
-    return f"`{program_money(program, b.low)} ..{high}`"
+    high = f" {_v(program, b.high)}" if b.high is not None else ""
+    return f"`{_v(program, b.low)} ..{high}`"
 
 
 def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
@@ -52,25 +57,27 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
         if not 0 <= b.rate <= 1:
             yield at(b, f"bracket {_range(program, b)} pays {pct(b.rate)}, outside 0%–100%",
                      "rate out of range", help="write a rate between 0% and 100%")
-        if b.high is not None and b.high.amount <= b.low.amount:
+        if b.high is not None and b.high_amount <= b.low_amount:
             yield at(b, f"bracket {_range(program, b)} is empty: its high end is not above its"
                         " low end", "empty bracket", help="write the bracket `low .. high`")
             continue
         usable.append(b)
     for prev, b in zip(usable, usable[1:]):
-        if b.low.amount < prev.low.amount:
+        if b.low_amount < prev.low_amount:
             yield at(b, f"bracket {_range(program, b)} comes after {_range(program, prev)}:"
                         " brackets must be sorted by their low end", "out of order", prev,
                      "written before it", "write the brackets from the lowest volume up")
-    ladder = sorted(usable, key=lambda x: x.low.amount)
+    ladder = sorted(usable, key=lambda x: x.low_amount)
     if not ladder:
         return
     first = ladder[0]
-    if first.low.amount != 0:
-        yield at(first, f"the first bracket starts at {program_money(program, first.low)}, not at 0:"
-                        " volume below it earns no rate", "does not start at 0",
-                 help=f"start the first bracket at 0 (`{program_money(program, first.low)}` →"
-                      f" `{_zero(program, first.low)}`)")
+    if first.low_amount > (1 if first.counts else 0):  # deal 1 is a count ladder's first
+        start = "deal 1" if first.counts else "0"
+        yield at(first, f"the first bracket starts at {_v(program, first.low)}, not at {start}:"
+                        f" {'deals below it earn' if first.counts else 'volume below it earns'} no rate",
+                 f"does not start at {start}",
+                 help=f"start the first bracket at {start} (`{_v(program, first.low)}` →"
+                      f" `{'1' if first.counts else _zero(program, first.low)}`)")
     reach = first              # the bracket that reaches highest so far (open = all the way)
     flagged: set[int] = set()  # open-ended brackets already reported as not the top one
     for prev, b in zip(ladder, ladder[1:]):
@@ -81,17 +88,17 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
                                 f" it overlaps {_range(program, b)}", "open-ended, but not the top",
                          b, "a bracket above it",
                          help="only the top bracket may be open; give this one a high end")
-        elif reach.high.amount < b.low.amount:
-            yield at(b, f"gap between {program_money(program, reach.high)} and"
-                        f" {program_money(program, b.low)}: volume in it earns no rate",
+        elif reach.high_amount < b.low_amount:
+            yield at(b, f"gap between {_v(program, reach.high)} and {_v(program, b.low)}:"
+                        f" {'those deals earn' if b.counts else 'volume in it earns'} no rate",
                      "starts above the bracket below's end", reach, "ends here",
-                     help=f"start this bracket at {program_money(program, reach.high)}")
-        elif reach.high.amount > b.low.amount:
+                     help=_gap_help(program, reach, b))
+        elif reach.high_amount > b.low_amount:
             yield at(b, f"bracket {_range(program, b)} overlaps {_range(program, reach)}"
-                        f" (from {program_money(program, b.low)} to"
-                        f" {program_money(program, _lesser(reach.high, b.high))})",
+                        f" (from {_v(program, b.low)} to"
+                        f" {_v(program, _lesser(reach.high, b.high))})",
                      "starts below the bracket below's end", reach, "ends here",
-                     help=f"start this bracket at {program_money(program, reach.high)} (the high end"
+                     help=f"start this bracket at {_v(program, reach.high)} (the high end"
                           " is excluded, so the brackets meet exactly)")
         if b.rate < prev.rate:
             yield at(b, f"bracket {_range(program, b)} pays {pct(b.rate)}, less than the"
@@ -99,17 +106,31 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
                      f"pays {pct(prev.rate)}",
                      help="a higher volume should not earn a lower rate; if intended, waive it",
                      severity=Severity.WARNING)
-        if reach.high is not None and (b.high is None or b.high.amount > reach.high.amount):
+        if reach.high is not None and (b.high is None or b.high_amount > reach.high_amount):
             reach = b
     if reach.high is not None:
-        yield at(reach, f"the top bracket ends at {program_money(program, reach.high)}: volume above it"
-                        " earns no rate", "no open-ended bracket",
-                 help=f"leave the top bracket open: `{program_money(program, reach.low)} .. ->"
+        yield at(reach, f"the top bracket ends at {_v(program, reach.high)}:"
+                        f" {'deals above it earn' if reach.counts else 'volume above it earns'} no rate",
+                 "no open-ended bracket",
+                 help=f"leave the top bracket open: `{_v(program, reach.low)} .. ->"
                       f" {pct(reach.rate)}`")
 
 
-def _lesser(a: m.MoneyValue, b: m.MoneyValue | None) -> m.MoneyValue:
-    return a if b is None or a.amount <= b.amount else b
+def _gap_help(program: m.Program, reach: m.Bracket, b: m.Bracket) -> str:
+    if not b.counts:
+        return f"start this bracket at {_v(program, reach.high)}"
+    # "1-10 referrals: 30%; 11-25: 35%" written as `1 .. 10`, `11 .. 25` leaves deal 10 out
+    return (f"start this bracket at {_v(program, reach.high)}, or end the one below at"
+            f" {_v(program, b.low)}: the high end is excluded, so deals 1-10 are `1 .. 11`")
+
+
+def _lesser(a: m.MoneyValue | Decimal, b: m.MoneyValue | Decimal | None
+            ) -> m.MoneyValue | Decimal:
+    if b is None:
+        return a
+    a_amount = a.amount if isinstance(a, m.MoneyValue) else a
+    b_amount = b.amount if isinstance(b, m.MoneyValue) else b
+    return a if a_amount <= b_amount else b
 
 
 def _zero(program: m.Program, like: m.MoneyValue) -> str:

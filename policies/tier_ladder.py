@@ -14,7 +14,7 @@ from charter.diagnostics import Label, Severity
 from charter.numbers import pct, program_money
 from charter.policies.base import Finding, Policy, PolicyContext
 from charter.units import in_hours, periods_per_year
-from charter.values import Criteria, Duration, Metric, Rate
+from charter.values import Count, Criteria, Duration, Metric, Rate
 
 # How often, from most to least frequent (the cadence words of language.md §1.3).
 CADENCE_ORDER = ("weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual")
@@ -38,12 +38,13 @@ def _measure(program: m.Program, value: object) -> str:
         return _rate(program, value)
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
-    return str(value)
+    return str(value)  # a duration or a count per period spells itself
 
 
 def _criteria(program: m.Program, c: m.Condition, nested: bool = False) -> str:
     if isinstance(c, Metric):
-        return f"{c.metric} {OPS.get(c.op, c.op)} {_measure(program, c.value)}"
+        over = f" over trailing {c.window}" if c.window is not None else ""
+        return f"{c.metric} {OPS.get(c.op, c.op)} {_measure(program, c.value)}{over}"
     text = (" and " if c.op == "all" else " or ").join(_criteria(program, i, True)
                                                        for i in c.items)
     return f"({text})" if nested else text
@@ -69,13 +70,16 @@ def _value_key(value: object) -> object:
         return ("r", _value_key(value.money), value.unit, value.period)
     if isinstance(value, Duration):
         return ("d", value.amount.normalize(), value.unit, value.business)
+    if isinstance(value, Count):
+        return ("c", value.amount.normalize(), value.period)
     return ("?", repr(value))
 
 
 def _canon(c: m.Condition) -> tuple:
     """A criterion without spans; `and`/`or` operands in a fixed order."""
     if isinstance(c, Metric):
-        return ("m", c.metric, OPS.get(c.op, c.op), _value_key(c.value))
+        window = _value_key(c.window) if c.window is not None else None
+        return ("m", c.metric, OPS.get(c.op, c.op), _value_key(c.value), window)
     assert isinstance(c, Criteria)
     return (c.op, tuple(sorted((_canon(i) for i in c.items), key=repr)))
 

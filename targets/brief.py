@@ -383,7 +383,7 @@ def route_text(route: dict, w: Words) -> str:
     text = " → ".join(" ".join(x for x in (local(s["channel"]), local(s["tier"])) if x)
                       for s in route["steps"])
     if route["bracket_from"]:
-        text += f" (bracket from {w.money(route['bracket_from'])})"
+        text += f" (bracket from {w.bound(route['bracket_from'])})"
     if route["rate"]:
         text += f" at {w.percent(route['rate'])}"
     return text

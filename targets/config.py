@@ -28,6 +28,7 @@ from charter import model as m
 from charter.economics import Quoter
 from charter.economics.contract import INTERNAL_YEAR
 from charter.economics.money import spell_rate
+from charter.economics.negotiation import at_low, at_top
 from charter.economics.request import MAX_YEARS, DealRequest, Step, request_from_deal
 from charter.economics.routes import nominal_product, quotable, routes
 from charter.literals import MoneyValue
@@ -35,7 +36,7 @@ from charter.source import Span
 from charter.targets.base import BuildContext, Target
 from charter.targets.config_schema import (CONFIG_ID, PARTNER_ID, SCHEMA_VERSION,
                                            schema_errors)
-from charter.values import Criteria, Duration, Metric, Percentage, Rate
+from charter.values import Count, Criteria, Duration, Metric, Percentage, Rate
 
 # Quote metrics that only the internal view of a quote carries (derived from the contract).
 INTERNAL_METRICS = frozenset(INTERNAL_YEAR)
@@ -139,6 +140,12 @@ class _Writer:
                     "currency": value.currency}
         return {"amount": amount(value, header.minor_units), "currency": header.currency}
 
+    def bound(self, value: MoneyValue | Decimal | None) -> dict | None:
+        """A bracket bound: money, or `{"deals": 11}` on a count ladder."""
+        if value is None or isinstance(value, MoneyValue):
+            return self.money(value)
+        return {"deals": int(value)}
+
     def price(self, value: Rate | None) -> dict | None:
         """`Rp 200K per user per month` -> `{"money": ..., "per_unit": "user",
         "per_period": "month"}` (either may be null)."""
@@ -159,6 +166,9 @@ class _Writer:
             return {"price": self.price(value)}
         if isinstance(value, Duration):
             return {"duration": duration(value)}
+        if isinstance(value, Count):
+            return {"count": {"number": format(value.amount.normalize(), "f"),
+                              "per_period": value.period}}
         if isinstance(value, Percentage):  # written `20%`: a rate, not the number 0.2
             return {"rate": rate(value)}
         if isinstance(value, Decimal):
@@ -173,7 +183,8 @@ class _Writer:
             return None
         if isinstance(value, Criteria):
             return {value.op: [self.criteria(item) for item in value.items]}
-        return {"metric": value.metric, "op": value.op, "value": self.value(value.value)}
+        return {"metric": value.metric, "op": value.op, "value": self.value(value.value),
+                "window": duration(value.window) if value.window is not None else None}
 
     def source(self, span: Span | None, spans: dict | None = None) -> dict:
         """`{"_source": {"file", "line", "attributes": {name: {"file", "line"}}}}` with
@@ -218,14 +229,29 @@ class _Writer:
         role = self.plan_roles((Step(channel.name, tier.name if tier else None),))[-1]
         # A negotiated discount range has no one rate: the engine takes the deal's (`rate`).
         rates = (None,) * MAX_YEARS if tier is None and ranged(channel) else role.rates
+        negotiated = self.negotiated_years(channel, tier)
+        rates = tuple(None if year in negotiated else r for year, r in enumerate(rates))
         return {"kind": role.kind.value, "timing": role.timing.value,
                 "years": self.schedule(rates[:MAX_YEARS]), "mdf": rate(role.mdf),
+                "mdf_fund": self.money(role.fund),
                 "ladder": None if role.ladder is None else thresholds_id(channel)}
+
+    def negotiated_years(self, channel: m.Channel, tier: m.Tier | None) -> frozenset[int]:
+        """The contract years (from 0) whose rate each deal negotiates: those where the
+        engine pays differently with every negotiable payout term at its low end and at its
+        top (a one-time fee's later years pay nothing either way)."""
+        if not any(n.term in m.PERCENT_TERMS for n in channel.negotiable_terms(tier)):
+            return frozenset()
+        step = Step(channel.name, tier.name if tier else None)
+        program = self.engine.program
+        low, top = (self.plan_roles((end(program, step),))[-1].rates for end in (at_low, at_top))
+        return frozenset(year for year, (a, b) in enumerate(zip(low, top)) if a != b)
 
     def wholesale_prices(self, channel: m.Channel, tier: m.Tier | None) -> list[dict]:
         """The engine's wholesale unit price of every priced software product (wholesale
         channels at a fixed margin only; a negotiated range has no one price)."""
-        if not channel.buys_wholesale or (tier is None and ranged(channel)):
+        if not channel.buys_wholesale or (tier is None and ranged(channel)) \
+                or 0 in self.negotiated_years(channel, tier):
             return []
         out = []
         for product in self.program.products:
@@ -238,6 +264,29 @@ class _Writer:
                         "per_unit": product.list_price.unit,
                         "per_period": product.list_price.period})
         return out
+
+
+def fixed(holder: m.Channel | m.Tier, key: str, spell: Any) -> Any:
+    """``holder``'s ``key`` spelt, or None when each deal negotiates it: the field then holds
+    only the default, and a consumer that read it as the rate would pay every negotiated
+    deal the default (the holder's `negotiable` list has the range and the default)."""
+    if any(n.term == key for n in holder.negotiable):
+        return None
+    return spell(getattr(holder, key))
+
+
+def _term_value(value: Decimal | Duration) -> Any:
+    """A negotiable term's value: a rate, or a duration."""
+    return duration(value) if isinstance(value, Duration) else rate(value)
+
+
+def _negotiables(w: _Writer, holder: m.Channel | m.Tier, prefix: str) -> list[dict]:
+    """The terms each deal may set within a range, with the default a deal gets unless it
+    agrees another value; ``prefix`` names the holder in the ids (`VAD/Gold`)."""
+    return [{"id": f"negotiable:{prefix}/{n.term}", "term": n.term, "from": _term_value(n.low),
+             "up_to": None if n.high is None else _term_value(n.high),
+             "default": _term_value(n.default), "doc": n.doc or None,
+             **w.source(n.span, n.spans)} for n in holder.negotiable]
 
 
 def ranged(channel: m.Channel) -> bool:
@@ -281,10 +330,33 @@ def _service(w: _Writer, s: m.ServiceLevel | None) -> dict | None:
             **w.source(s.span, s.spans)}
 
 
-def _mdf(w: _Writer, value) -> dict | None:
-    if value is None:
+def _mdf(w: _Writer, t: m.Tier) -> dict | None:
+    """A tier's MDF: a share (`{"rate"}`) or a fixed fund per period (`{"money",
+    "per_period"}`; no period: a year)."""
+    if t.mdf is None:
         return None
-    return {"money": w.money(value)} if isinstance(value, MoneyValue) else {"rate": rate(value)}
+    if isinstance(t.mdf, MoneyValue):
+        return {"money": w.money(t.mdf), "per_period": t.mdf_period}
+    return {"rate": rate(t.mdf)}
+
+
+def _mdf_fund_terms(w: _Writer, t: m.Tier) -> dict:
+    """A fixed fund's cap (per its period), claim deadline and approval path."""
+    return {"mdf_cap": None if t.mdf_cap is None else {"money": w.money(t.mdf_cap),
+                                                        "per_period": t.mdf_cap_period},
+            "mdf_claim_deadline": duration(t.mdf_claim_deadline),
+            "mdf_approval": t.mdf_approval or None}
+
+
+def _payment_terms(w: _Writer) -> dict | None:
+    """When each kind of payout falls due (`payment_terms`), or None when not stated."""
+    terms = w.program.payment_terms
+    if terms is None:
+        return None
+    return {"terms": [{"id": f"payment_term:{t.kind}", "kind": t.kind, "rule": t.rule,
+                       "days": t.days, "period": t.period, "event": t.event, "text": t.text,
+                       **w.source(t.span)}
+                      for t in terms.terms], "doc": terms.doc, **w.source(terms.span)}
 
 
 def _tier(w: _Writer, c: m.Channel, t: m.Tier) -> dict:
@@ -294,16 +366,19 @@ def _tier(w: _Writer, c: m.Channel, t: m.Tier) -> dict:
         "quota": w.price(t.quota), "qualify": w.criteria(t.qualify),
         "revenue_band": None if band is None else {"from": w.money(band[0]),
                                                    "up_to": w.money(band[1])},
-        "margin": rate(t.margin), "margin_y2": rate(t.margin_y2),
-        "commission": rate(t.commission), "commission_y2": rate(t.commission_y2),
-        "mdf": _mdf(w, t.mdf), "mdf_claim": t.mdf_claim or None,
+        "margin": fixed(t, "margin", rate), "margin_y2": fixed(t, "margin_y2", rate),
+        "commission": fixed(t, "commission", rate),
+        "commission_y2": fixed(t, "commission_y2", rate),
+        "mdf": _mdf(w, t), "mdf_claim": t.mdf_claim or None, **_mdf_fund_terms(w, t),
         "payout": w.payout(c, t), "wholesale_prices": w.wholesale_prices(c, t),
         "tier_up": None if t.tier_up is None else {
             "when": w.criteria(t.tier_up.criteria), "to": tier_id(c.name, t.tier_up.target)},
         "review": t.review, "grace": duration(t.grace),
         "downgrade_to": tier_id(c.name, t.downgrade_to), "options": list(t.options),
         "benefits": list(t.benefits), "certified_people": t.certified_people,
-        "service": _service(w, t.service), "doc": t.doc, **w.source(t.span, t.spans)}
+        "service": _service(w, t.service),
+        "negotiable": _negotiables(w, t, f"{c.name}/{t.name}"), "doc": t.doc,
+        **w.source(t.span, t.spans)}
 
 
 def _thresholds(w: _Writer, c: m.Channel) -> dict | None:
@@ -312,12 +387,12 @@ def _thresholds(w: _Writer, c: m.Channel) -> dict | None:
     if t is None:
         return None
     ident = thresholds_id(c)
-    brackets = sorted(t.brackets, key=lambda b: b.low.amount)
+    brackets = sorted(t.brackets, key=lambda b: b.low_amount)
     return {"id": ident, "name": t.name, "mode": t.semantics, "reset": t.reset,
             "basis": "deal_value" if t.basis == "deal_value" else "cumulative",
             "measure": t.basis, "pays": "rebate" if c.buys_wholesale else "commission",
-            "brackets": [{"id": f"bracket:{c.name}/{t.name}@{amount(b.low.amount, 0)}",
-                          "from": w.money(b.low), "up_to": w.money(b.high),
+            "brackets": [{"id": f"bracket:{c.name}/{t.name}@{amount(b.low_amount, 0)}",
+                          "from": w.bound(b.low), "up_to": w.bound(b.high),
                           "rate": rate(b.rate), **w.source(b.span)} for b in brackets],
             "override": t.override or None, **w.source(t.span)}
 
@@ -329,14 +404,17 @@ def _channel(w: _Writer, c: m.Channel) -> dict:
         "buys_wholesale": c.buys_wholesale, "refers_only": c.refers_only,
         "partner_owns_customer": c.partner_owns_customer,
         "commission_base": c.commission_base, "payment": c.payment,
-        "commission": rate(c.commission), "commission_y2": rate(c.commission_y2),
+        "commission": fixed(c, "commission", rate),
+        "commission_y2": fixed(c, "commission_y2", rate),
         "commission_years": c.commission_years,
-        "discount": None if c.discount is None else {"from": rate(c.discount[0]),
-                                                     "up_to": rate(c.discount[1])},
+        "renewal_fee": None if c.renewal_fee is None else {
+            "rate": rate(c.renewal_fee), "when": c.renewal_condition, "from_year": 2},
+        "discount": fixed(c, "discount", lambda d: None if d is None else
+                          {"from": rate(d[0]), "up_to": rate(d[1])}),
         "payout": w.payout(c, None) if untiered else None,
         "wholesale_prices": w.wholesale_prices(c, None) if untiered else [],
-        "lead_protection": duration(c.lead_protection),
-        "lead_protection_extension": duration(c.lead_protection_extension),
+        "lead_protection": fixed(c, "lead_protection", duration),
+        "lead_protection_extension": fixed(c, "lead_protection_extension", duration),
         "eligibility": c.eligibility or None, "barrier": c.barrier,
         "certification": list(c.certification),
         "certification_renewal": duration(c.certification_renewal),
@@ -346,7 +424,7 @@ def _channel(w: _Writer, c: m.Channel) -> dict:
         "white_label": None if c.white_label is None else {
             "branding": c.white_label.branding, "backend": c.white_label.backend,
             "upgrades": c.white_label.upgrades},
-        "doc": c.doc, **w.source(c.span, c.spans)}
+        "negotiable": _negotiables(w, c, c.name), "doc": c.doc, **w.source(c.span, c.spans)}
 
 
 def _handover(w: _Writer, h: m.Handover) -> dict:
@@ -382,7 +460,10 @@ def _attribution(w: _Writer, a: m.Attribution | None) -> dict | None:
             "influenced_rate": rate(a.influenced_rate),
             "influenced_of": "sourced" if a.influenced_of_sourced else None,
             "no_double_dipping": a.no_double_dipping,
+            "sourced_credit": rate(a.sourced_credit),
+            "influenced_credit": rate(a.influenced_credit),
             "splits": [{"id": f"split:{s.name}", "name": s.name, "when": s.when or None,
+                        "settles": s.settles,
                         "shares": [{"party": _party(p, w.program), "share": rate(share)}
                                    for p, share, _span in s.shares], **w.source(s.span)}
                        for s in a.splits], **w.source(a.span)}
@@ -396,6 +477,7 @@ def _registration(w: _Writer, r: m.Registration | None) -> dict | None:
             "approval_sla": duration(r.approval_sla), "auto_approve": r.auto_approve,
             "on_lapse": r.on_lapse,
             "conflict": r.conflict, "unregistered_rate": rate(r.unregistered_rate),
+            "registered_bonus": rate(r.registered_bonus),
             "no_double_dipping": r.no_double_dipping, "excludes": list(r.excludes),
             **w.source(r.span, r.spans)}
 
@@ -418,9 +500,14 @@ def _clawback(w: _Writer, x: m.Clawback) -> dict:
 
 
 def _spiff(w: _Writer, x: m.Spiff) -> dict:
+    """A SPIFF: what earns it, its window (the last day derived from `duration` when no
+    `until` is written) and whether a quote request can claim it."""
     return {"id": f"spiff:{x.name}", "name": x.name, "trigger": x.trigger,
-            "reward": _reward(w, x.reward), "duration": duration(x.duration), "doc": x.doc,
-            **w.source(x.span)}
+            "reward": _reward(w, x.reward), "duration": duration(x.duration),
+            "products": [f"product:{p}" for p in x.products],
+            "channels": [channel_id(c) for c in x.channels],
+            "minimum": w.money(x.minimum), "from": date(x.starts), "until": date(x.ends),
+            "claimable": x.claimable, "doc": x.doc, **w.source(x.span, x.spans)}
 
 
 def _reward(w: _Writer, value: object) -> dict | None:
@@ -487,17 +574,21 @@ def _deal(w: _Writer, d: m.Deal) -> dict:
     return {
         "product": f"product:{d.product}", "seats": d.seats, "years": d.years,
         "route": [{"channel": channel_id(s.channel), "tier": tier_id(s.channel, s.tier),
-                   "rate": rate(s.rate), "partner": partners.get(s.channel)} for s in d.route],
+                   "rate": rate(s.rate), "partner": partners.get(s.channel),
+                   "terms": {term: _term_value(value) for c, term, value, _span in d.terms
+                             if c == s.channel}} for s in d.route],
         "services": {"one_time": w.money(d.services_one_time),
                      "per_year": w.money(d.services_per_year)},
-        "cumulative": [{"channel": channel_id(c), "amount": w.money(v),
+        "cumulative": [{"channel": channel_id(c), "amount": w.bound(v),
                         "as_of": date(dates.get(c, d.cumulative_as_of))}
                        for c, v, _span in d.cumulative],
         "close_date": date(d.close_date), "start": date(d.start),
         "unit_price": w.money(d.unit_price), "price_approved": d.price_approved,
         "certified": d.certified, "registered": d.registered,
         "split": None if d.split is None else f"split:{d.split}",
-        "influenced": [channel_id(c) for c, _span in d.influenced]}
+        "influenced": [channel_id(c) for c, _span in d.influenced],
+        "renewal_influenced": d.renewal_influenced,
+        "spiffs": [f"spiff:{name}" for name, _span in d.spiffs]}
 
 
 def _example(w: _Writer, x: m.Example) -> dict:
@@ -565,22 +656,24 @@ def route_id(route) -> str:
     """`route:Referral->VAD/Accelerator`, `@3000000000` for a chosen bracket's lower bound,
     `~0.400000` for a negotiated rate."""
     steps = "->".join(f"{c}/{t}" if t else c for c, t in route.steps)
-    bracket = f"@{amount(route.bracket.low.amount, 0)}" if route.bracket else ""
+    bracket = f"@{amount(route.bracket.low_amount, 0)}" if route.bracket else ""
     return f"route:{steps}{bracket}" + (f"~{rate(route.rate)}" if route.rate else "")
 
 
 def _route(w: _Writer, route, floor: Decimal | None) -> dict | None:
     """The engine's vendor economics of a nominal deal on ``route``, with the headroom (the
-    worst year's vendor net margin − the margin floor)."""
+    worst year's vendor net margin − the margin floor), in the worst case CH-P001 judges
+    (every payout condition met, every SPIFF that can pay on the route claimed, every
+    negotiable rate of the partner of record at the top of its range)."""
     program = w.engine.program
-    request = route.request(program)
+    request = route.request(program, worst_case=True)
     if request is None:
         return None
     quote = w.engine.quote(request)
     worst = min(y.vendor_net_margin for y in quote.years)
     return {"id": route_id(route),
             "steps": [{"channel": channel_id(c), "tier": tier_id(c, t)} for c, t in route.steps],
-            "bracket_from": w.money(route.bracket.low) if route.bracket else None,
+            "bracket_from": w.bound(route.bracket.low) if route.bracket else None,
             "rate": rate(route.rate),
             "handover": handover_id(route.handover) if route.handover else None,
             "decision": quote.decision, "reasons": [r.code.value for r in quote.reasons],
@@ -639,6 +732,7 @@ def build_config(program: m.Program, quoter: Quoter | None = None,
         "channels": [_channel(w, c) for c in program.channels if not c.internal],
         "attribution": _attribution(w, program.attribution),
         "registration": _registration(w, program.registration),
+        "payment_terms": _payment_terms(w),
         "handovers": [_handover(w, h) for h in program.handovers if h not in inner_handovers],
         "mitigations": [_mitigation(w, x) for x in program.mitigations],
         "clawbacks": [_clawback(w, x) for x in program.clawbacks],

@@ -85,10 +85,21 @@ def _values() -> dict:
                   "oneOf": [obj({"number": DECIMAL}), obj({"money": ref("money")}),
                             obj({"price": ref("price")}), obj({"duration": ref("duration")}),
                             obj({"rate": RATE}), obj({"text": STR}), obj({"flag": BOOL}),
-                            obj({"range": obj({"from": ref("value"), "up_to": ref("value")})})]},
+                            obj({"range": obj({"from": ref("value"), "up_to": ref("value")})}),
+                            obj({"count": obj({"number": DECIMAL, "per_period": STR},
+                                              "A number of events per period (`10 per"
+                                              " month`).")})]},
+        "bound": {"description": "A threshold bracket's bound: an amount, or on a count"
+                                 " ladder the number of the partner's deal in the period"
+                                 " (`{\"deals\": 11}`: from its 11th deal).",
+                  "oneOf": [ref("money"), obj({"deals": {"type": "integer", "minimum": 0}})]},
         "criteria": {"oneOf": [obj({"all": array(ref("criteria"))}),
                                obj({"any": array(ref("criteria"))}),
-                               obj({"metric": STR, "op": STR, "value": ref("value")})]},
+                               obj({"metric": STR, "op": STR, "value": ref("value"),
+                                    "window": {**nullable(ref("duration")), "description":
+                                               "A rolling window the metric is measured over"
+                                               " (`over trailing 12 months`); null: as"
+                                               " written (e.g. per year)."}})]},
         "years": array(obj({"from_year": {"type": "integer", "minimum": 1},
                             "to_year": {"type": ["integer", "null"], "minimum": 1},
                             "rate": NRATE},
@@ -96,6 +107,17 @@ def _values() -> dict:
                            " at rate (null: set per deal, by a threshold bracket or a"
                            " negotiated rate).")),
         "source": source,
+        "negotiable": obj({
+            "id": ident("negotiable"), "term": {"enum": ["commission", "commission_y2", "discount", "margin", "margin_y2",
+                              "lead_protection", "lead_protection_extension"]},
+            "from": ref("term_value"), "up_to": nullable(ref("term_value")),
+            "default": ref("term_value"), "doc": NSTR},
+            "A term each deal may set within [from, up_to] (up_to null: open); a deal that"
+            " sets nothing gets `default`. The holder's own field for the term is null:"
+            " the rate is the deal's.", entity=True),
+        "term_value": {"description": "A rate (commission, discount, margin) or a duration"
+                                      " (lead protection).",
+                       "oneOf": [RATE, ref("duration")]},
     }
 
 
@@ -120,7 +142,9 @@ def _product() -> dict:
 def _payout() -> dict:
     return obj({"kind": {"enum": ["wholesale_margin", "commission"]},
                 "timing": {"enum": ["one_time", "recurring"]}, "years": ref("years"),
-                "mdf": RATE, "ladder": nullable(ident("thresholds"))},
+                "mdf": RATE, "mdf_fund": {**nullable(ref("money")), "description": "A fixed"
+                                          " MDF fund's amount per contract year, capped."},
+                "ladder": nullable(ident("thresholds"))},
                "What the channel earns as partner of record, by contract year (computed by"
                " the economics engine).")
 
@@ -136,26 +160,31 @@ def _tier() -> dict:
                    "implementation": nullable(ref("duration")), "qbr": BOOL,
                    "onsite": BOOL}, entity=True)
     band = obj({"from": nullable(ref("money")), "up_to": nullable(ref("money"))})
-    mdf = nullable({"oneOf": [obj({"rate": RATE}), obj({"money": ref("money")})]})
+    fund = obj({"money": ref("money"), "per_period": NSTR},
+               "A fixed amount per period (null: per year).")
+    mdf = nullable({"oneOf": [obj({"rate": RATE}), fund]})
     return obj({
         "id": ident("tier"), "name": STR, "rank": INT, "label": STR,
         "quota": nullable(ref("price")), "qualify": nullable(ref("criteria")),
         "revenue_band": nullable(band), "margin": NRATE, "margin_y2": NRATE,
         "commission": NRATE, "commission_y2": NRATE, "mdf": mdf, "mdf_claim": NSTR,
+        "mdf_cap": nullable(fund), "mdf_claim_deadline": nullable(ref("duration")),
+        "mdf_approval": NSTR,
         "payout": ref("payout"), "wholesale_prices": array(ref("wholesale_price")),
         "tier_up": nullable(obj({"when": ref("criteria"), "to": ident("tier")})),
         "review": NSTR, "grace": nullable(ref("duration")),
         "downgrade_to": nullable(ident("tier")), "options": STRS, "benefits": STRS,
-        "certified_people": NINT, "service": nullable(service), "doc": STR}, entity=True)
+        "certified_people": NINT, "service": nullable(service),
+        "negotiable": array(ref("negotiable")), "doc": STR}, entity=True)
 
 
 def _thresholds() -> dict:
-    bracket = obj({"id": ident("bracket"), "from": ref("money"),
-                   "up_to": nullable(ref("money")), "rate": RATE},
+    bracket = obj({"id": ident("bracket"), "from": ref("bound"),
+                   "up_to": nullable(ref("bound")), "rate": RATE},
                   "[from, up_to) earns rate; up_to null is the open top.", entity=True)
     return obj({"id": ident("thresholds"), "name": STR,
                 "mode": {"enum": ["forward", "marginal", "retroactive"]},
-                "reset": {"enum": ["calendar_year", "fiscal_year", "quarter",
+                "reset": {"enum": ["calendar_year", "fiscal_year", "quarter", "month",
                                    "contract_year", "never"]},
                 "basis": {"enum": ["cumulative", "deal_value"]}, "measure": STR,
                 "pays": {"enum": ["commission", "rebate"]}, "brackets": array(bracket),
@@ -171,6 +200,10 @@ def _channel() -> dict:
         "commission_base": {"enum": ["software", "software_and_services"]},
         "payment": {"enum": ["one_time", "recurring"]}, "commission": NRATE,
         "commission_y2": NRATE, "commission_years": NINT,
+        "renewal_fee": nullable(obj({"rate": RATE, "when": {"enum": ["renewal_influenced"]},
+                                     "from_year": INT},
+                                    "A conditional fee from `from_year` on: paid only on a"
+                                    " deal whose request states `when` (true).")),
         "discount": nullable(obj({"from": RATE, "up_to": RATE})),
         "payout": nullable(ref("payout")), "wholesale_prices": array(ref("wholesale_price")),
         "lead_protection": nullable(ref("duration")),
@@ -180,7 +213,8 @@ def _channel() -> dict:
         "tiers": array(ref("tier")), "thresholds": nullable(ref("thresholds")),
         "support": nullable({"type": "object", "additionalProperties": STR,
                              "propertyNames": {"enum": ["L1", "L2", "L3"]}}),
-        "white_label": nullable(white), "doc": STR}, entity=True)
+        "white_label": nullable(white), "negotiable": array(ref("negotiable")), "doc": STR},
+        entity=True)
 
 
 def _handover() -> dict:
@@ -196,11 +230,35 @@ def _handover() -> dict:
 
 def _attribution() -> dict:
     split = obj({"id": ident("split"), "name": STR, "when": NSTR,
+                 "settles": {"enum": ["cash", "credit"], "description": "`cash`: the split"
+                             " divides the partner of record's payout; `credit`: only the"
+                             " deal's credit (reporting, tier qualification)."},
                  "shares": array(obj({"party": STR, "share": RATE}))}, entity=True)
     return nullable(obj({"default": STR, "conflict": STR, "unregistered_rate": NRATE,
                          "influenced_rate": NRATE, "influenced_of": NSTR,
                          "no_double_dipping": BOOL,
+                         "sourced_credit": {**NRATE, "description": "Credit (not cash) to"
+                                            " the partner of record, a share of revenue."},
+                         "influenced_credit": {**NRATE, "description": "Credit (not cash)"
+                                               " to each influencer, a share of revenue."},
                          "splits": array(split)}, entity=True))
+
+
+def _payment_terms() -> dict:
+    from charter.economics.payment import PERIOD_MONTHS
+    from charter.model import PAYMENT_EVENTS
+
+    term = obj({"id": ident("payment_term"), "kind": STR,
+                "rule": {"enum": ["net", "period_end", "after_event"]},
+                "days": {"type": "integer", "minimum": 0},
+                "period": nullable({"enum": list(PERIOD_MONTHS)}),
+                "event": nullable({"enum": list(PAYMENT_EVENTS)}), "text": STR},
+               "When payouts of `kind` fall due: `days` after the contract year's invoice"
+               " (net), after the end of the calendar `period` the year starts in"
+               " (period_end), or after `event` (after_event).", entity=True)
+    return nullable(obj({"terms": array(term), "doc": STR},
+                        "When the vendor pays each kind of payout (null: not stated).",
+                        entity=True))
 
 
 def _registration() -> dict:
@@ -209,6 +267,9 @@ def _registration() -> dict:
                          "approval_sla": nullable(ref("duration")), "auto_approve": BOOL,
                          "on_lapse": nullable({"enum": ["auto_approve", "auto_reject"]}),
                          "conflict": STR, "unregistered_rate": NRATE,
+                         "registered_bonus": {**NRATE, "description": "What a registered"
+                                              " deal earns on top of its rate; an"
+                                              " unregistered deal earns the rate alone."},
                          "no_double_dipping": BOOL,
                          "excludes": array({"enum": ["inbound_leads", "direct_pipeline"]})},
                         entity=True))
@@ -232,6 +293,11 @@ def _clawback() -> dict:
 def _spiff() -> dict:
     return obj({"id": ident("spiff"), "name": STR, "trigger": STR,
                 "reward": nullable(ref("value")), "duration": nullable(ref("duration")),
+                "products": array(ident("product")), "channels": array(ident("channel")),
+                "minimum": nullable(ref("money")), "from": NDATE, "until": NDATE,
+                "claimable": {**BOOL, "description": "A quote request may claim it"
+                                                     " (`spiffs`): it has a window and one"
+                                                     " amount or rate."},
                 "doc": STR}, entity=True)
 
 
@@ -278,16 +344,18 @@ def _enablement() -> dict:
 
 def _example() -> dict:
     step = obj({"channel": ident("channel"), "tier": nullable(ident("tier")), "rate": NRATE,
-                "partner": NSTR})
+                "partner": NSTR, "terms": {"type": "object",
+                                           "additionalProperties": ref("term_value")}})
     deal = obj({
         "product": ident("product"), "seats": INT, "years": INT, "route": array(step),
         "services": obj({"one_time": nullable(ref("money")),
                          "per_year": nullable(ref("money"))}),
-        "cumulative": array(obj({"channel": ident("channel"), "amount": ref("money"),
+        "cumulative": array(obj({"channel": ident("channel"), "amount": ref("bound"),
                                  "as_of": NDATE})),
         "close_date": NDATE, "start": NDATE, "unit_price": nullable(ref("money")),
         "price_approved": BOOL, "certified": BOOL, "registered": BOOL,
-        "split": nullable(ident("split")), "influenced": array(ident("channel"))})
+        "split": nullable(ident("split")), "influenced": array(ident("channel")),
+        "renewal_influenced": BOOL, "spiffs": array(ident("spiff"))})
     expect = obj({"metric": STR, "party": nullable(ident("channel")), "year": NINT,
                   "total": BOOL, "value": nullable(ref("value")), "approx": BOOL}, entity=True)
     return obj({"id": ident("example"), "name": STR, "deal": deal, "expect": array(expect),
@@ -302,7 +370,7 @@ def _internal() -> dict:
     route = obj({
         "id": ident("route"),
         "steps": array(obj({"channel": ident("channel"), "tier": nullable(ident("tier"))})),
-        "bracket_from": nullable(ref("money")), "rate": NRATE,
+        "bracket_from": nullable(ref("bound")), "rate": NRATE,
         "handover": nullable(ident("handover")), "decision": {"enum": ["accept", "walk"]},
         "reasons": STRS,
         "years": array(obj({"year": INT, "vendor_net_margin": RATE, "combined_rate": RATE})),
@@ -346,6 +414,7 @@ def _top(view: str) -> dict:
         "schema_version": {"const": SCHEMA_VERSION}, "program": _program(),
         "products": array(_product()), "channels": array(ref("channel")),
         "attribution": _attribution(), "registration": _registration(),
+        "payment_terms": _payment_terms(),
         "handovers": array(ref("handover")), "mitigations": array(_mitigation()),
         "clawbacks": array(_clawback()), "spiffs": array(_spiff()),
         "scorings": array(_scoring()), "processes": array(_process()),

@@ -11,8 +11,9 @@ request the engine refuses is a scenario too; its answers are the error object
 Scenarios are generated from the program, never hand-listed: its worked examples, every
 channel × tier × priced product alone, every threshold boundary (below, at, above, a deal
 crossing it, a period reset), every handover combination (the disallowed ones walk), multi-year
-deals, splits, influence, and the walk rules a program declares (MSRP floor, wholesale price,
-certification, unregistered deals). Routes come from `charter.economics.routes`; every number
+deals, splits, influence, the walk rules a program declares (MSRP floor, wholesale price,
+certification, unregistered deals), and each negotiable term agreed at the top of its range
+and just past it (refused). Routes come from `charter.economics.routes`; every number
 a scenario is built from (a deal's threshold volume, a floor, a wholesale price) is asked of
 the engine. Nothing reads the clock: every request has an explicit `close_date` (the program's
 `effective` date, else `DEFAULT_CLOSE`), so contract years are dated.
@@ -34,11 +35,13 @@ from charter import model as m
 from charter.economics import Quoter, RequestInvalid, parse_request, request_from_deal
 from charter.economics.contract import CONTRACT_VERSION
 from charter.economics.engine import Quote
+from charter.economics.negotiation import spell
 from charter.economics.request import DealRequest
 from charter.economics.response import errors_to_json, quote_to_json
 from charter.economics.routes import NOMINAL_SEATS, nominal_product, routes
 from charter.economics.thresholds import same_period
 from charter.targets.base import BuildContext, Target
+from charter.values import Duration
 
 # The close date of a program without `effective`: a fixed date, never the clock.
 DEFAULT_CLOSE = _dt.date(2026, 1, 1)
@@ -171,7 +174,8 @@ def request_to_json(request: DealRequest, minor_units: int) -> dict:
     """The JSON request ``request`` stands for (fields at their defaults are left out)."""
     text = lambda v: amount_text(v, minor_units)  # noqa: E731
     out: dict = {"product": request.product, "seats": request.seats, "years": request.years,
-                 "route": [step_json(s.channel, s.tier, s.rate, s.partner) for s in request.route]}
+                 "route": [step_json(s.channel, s.tier, s.rate, s.partner, s.terms)
+                           for s in request.route]}
     if request.services_one_time or request.services_per_year:
         out["services"] = {"one_time": text(request.services_one_time),
                            "per_year": text(request.services_per_year)}
@@ -200,8 +204,8 @@ def _optional_fields(request: DealRequest, text: Callable[[Decimal], str]) -> di
 
 
 def step_json(channel: str, tier: str | None = None, rate: Decimal | None = None,
-              partner: str | None = None) -> dict:
-    """A route step of the request contract."""
+              partner: str | None = None, terms: tuple = ()) -> dict:
+    """A route step of the request contract (``terms``: its negotiated terms)."""
     step: dict = {"channel": channel}
     if tier is not None:
         step["tier"] = tier
@@ -209,13 +213,17 @@ def step_json(channel: str, tier: str | None = None, rate: Decimal | None = None
         step["rate"] = rate_text(rate)
     if partner is not None:
         step["partner"] = partner
+    if terms:
+        step["terms"] = {term: spell(value) for term, value in terms}
     return step
 
 
 def route_text(route: list[dict], arrow: str = " → ") -> str:
     """`Referral → VAD Elite`, `OEM at 40%`: a route for people (and, with `to`, for names)."""
     return arrow.join(" ".join([s["channel"], *([s["tier"]] if "tier" in s else []),
-                                *([f"at {s['rate']}"] if "rate" in s else [])]) for s in route)
+                                *([f"at {s['rate']}"] if "rate" in s else []),
+                                *(f"{k} {v}" for k, v in s.get("terms", {}).items())])
+                      for s in route)
 
 
 def partner_id(channel: str) -> str:
@@ -241,7 +249,8 @@ class Generator:
     def all(self) -> Iterator[Scenario]:
         """Every group, in a fixed order."""
         for group in (self.examples, self.alone, self.thresholds, self.handovers,
-                      self.multi_year, self.splits, self.influence, self.walk_rules):
+                      self.multi_year, self.splits, self.influence, self.walk_rules,
+                      self.negotiated):
             yield from group()
 
     def unpriced(self) -> Iterator[Scenario]:
@@ -346,6 +355,9 @@ class Generator:
                 yield from self._deal_value_ladder(channel, ladder)
                 continue
             for boundary in _boundaries(ladder):
+                if ladder.counts:  # a deal is one unit of a count: it never crosses a bound
+                    yield from self._count_boundary(channel, ladder, int(boundary))
+                    continue
                 yield from self._boundary(channel, ladder, boundary)
                 yield from self._crossing(channel, ladder, boundary)
             yield from self._resets(channel, ladder)
@@ -363,6 +375,20 @@ class Generator:
                 f" volume {self.money(volume)} before the deal, {label} the boundary"
                 f" {self.money(boundary)}.",
                 self.request([self.step(channel)], cumulative={channel.name: self.money(volume)}))
+
+    def _count_boundary(self, channel: m.Channel, ladder: m.Thresholds,
+                        boundary: int) -> Iterator[Scenario]:
+        """On a count ladder: the deal just before ``boundary`` in the period's count, the
+        deal that is number ``boundary``, and the one after it."""
+        for label, place in (("below", boundary - 1), ("at", boundary), ("above", boundary + 1)):
+            if place < 1:
+                continue
+            yield Scenario(
+                f"threshold {channel.name} {ladder.name} deal {place} {label}",
+                f"{channel.name}'s `{ladder.name}` ladder counts deals: this is deal {place} of"
+                f" the period ({place - 1} before it), {label} the bracket that starts at deal"
+                f" {boundary}.",
+                self.request([self.step(channel)], cumulative={channel.name: str(place - 1)}))
 
     def _ladder_volume(self, channel: m.Channel, request: dict) -> Decimal | None:
         """The volume the engine adds to ``channel``'s ladder for ``request``."""
@@ -395,7 +421,8 @@ class Generator:
         if earlier is None or same_period(ladder.reset, earlier, self.close) \
                 or not same_period(ladder.reset, start, self.close):
             return
-        volume = self.money(max(_boundaries(ladder), default=self.quantum))
+        top = max(_boundaries(ladder), default=self.quantum)
+        volume = str(int(top)) if ladder.counts else self.money(top)
         for label, as_of, what in (("reset", earlier, "in the previous period: it resets to 0"),
                                    ("same-period", start, "in this period: it carries")):
             yield Scenario(
@@ -494,6 +521,32 @@ class Generator:
                            f"{influencer.name} influenced a deal {route_text(route)} closes"
                            " alone: a one-time influence fee in year 1.",
                            self.request(route, influenced=[influencer.name]))
+
+    # -- negotiated terms --
+
+    def negotiated(self) -> Iterator[Scenario]:
+        """Each negotiable term of an offered channel (at each tier): the deal agrees the top
+        of its range, and a value just past it (refused, with the range in the message)."""
+        for channel in self.offered:
+            for tier in channel.tiers or (None,):
+                for term in channel.negotiable_terms(tier):
+                    yield from self._negotiated(channel, tier, term)
+
+    def _negotiated(self, channel: m.Channel, tier: m.Tier | None,
+                    term: m.Negotiable) -> Iterator[Scenario]:
+        name = tier.name if tier else None
+        top = term.top if term.top is not None else term.default
+        for label, value, what in (("top", top, "the most its range allows"),
+                                   ("outside", _past(term), "past its range: the answer is"
+                                                            " the refusal")):
+            if value is None:
+                continue
+            step = step_json(channel.name, name, _low_rate(channel), None,
+                             ((term.term, value),))
+            yield Scenario(f"negotiated {channel.name} {name or ''} {term.term} {label}",
+                           f"{route_text([step])} alone: the deal agrees {term.term}"
+                           f" {spell(value)}, {what} ({term.range_text}; default"
+                           f" {spell(term.default)}).", self.request([step]))
 
     # -- the walk rules a program declares --
 
@@ -596,10 +649,20 @@ def _closer_steps(channel: m.Channel) -> list[dict]:
     return [step_json(channel.name, tier, rate) for tier in tiers for rate in rates]
 
 
+def _past(term: m.Negotiable) -> m.TermValue | None:
+    """A value just past ``term``'s range (its top + 1 point, or + 1 of its unit), or None
+    when nothing is past it (an open range, or a top of 100%)."""
+    if term.high is None:
+        return None
+    if isinstance(term.high, Duration):
+        return Duration(term.high.amount + 1, term.high.unit, term.high.business)
+    return term.high + Decimal("0.01") if term.high < 1 else None
+
+
 def _boundaries(ladder: m.Thresholds) -> list[Decimal]:
     """Every bracket bound above zero, ascending (zero has nothing below it)."""
-    bounds = {b.low.amount for b in ladder.brackets} | \
-        {b.high.amount for b in ladder.brackets if b.high is not None}
+    bounds = {b.low_amount for b in ladder.brackets} | \
+        {b.high_amount for b in ladder.brackets if b.high is not None}
     return sorted(b for b in bounds if b > 0)
 
 
@@ -608,6 +671,8 @@ def _period_start(reset: str, day: _dt.date) -> _dt.date | None:
     `charter.economics.thresholds.same_period` is the rule; callers check against it."""
     if reset == "quarter":
         return _dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    if reset == "month":
+        return _dt.date(day.year, day.month, 1)
     if reset in ("calendar_year", "fiscal_year"):
         return _dt.date(day.year, 1, 1)
     return None

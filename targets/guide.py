@@ -27,7 +27,7 @@ def economics(p: Projection) -> Section:
     """The prospect's first read, in the order a prospect asks."""
     subs = (econ.at_a_glance(p), econ.side_by_side(p), econ.products(p),
             econ.wholesale_ladder(p), econ.tiers(p), numbers.brackets(p),
-            numbers.year_by_year(p), numbers.examples(p))
+            numbers.year_by_year(p), econ.payment_terms(p), numbers.examples(p))
     return Section("economics", "Economics", (), tuple(s for s in subs if s is not None))
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from charter.targets import diagram
 from charter.targets.document import Figure, Items, Note, Para, Section, Table, table
+from charter.targets.guide_rules import window
 from charter.targets.projection import Projection, local
 from charter.targets.wording import partner_prose, words
 
@@ -28,21 +29,70 @@ MODE_TEXT = {
 # ---- channel summaries ---------------------------------------------------------------------
 
 def channel_terms(p: Projection, channel: dict) -> str:
-    """What a channel earns, in one line: rates per tier, brackets, or a negotiated range."""
+    """What a channel earns, in one line: rates per tier, brackets, or a negotiated range,
+    and a conditional renewal fee with its condition."""
+    return _own_terms(p, channel) + _renewal_terms(p, channel)
+
+
+# What a partner does to meet each payout condition, in the guide's words.
+CONDITION_WORDS = {"renewal_influenced": "you influence the customer's renewal"}
+
+
+def _renewal_terms(p: Projection, channel: dict) -> str:
+    fee = channel.get("renewal_fee")
+    if not fee:
+        return ""
+    when = CONDITION_WORDS.get(fee["when"], words(fee["when"]))
+    return (f"; plus {p.words.percent(fee['rate'])} a year from contract year"
+            f" {fee['from_year']} only when {when} (say so on the deal)")
+
+
+def _own_terms(p: Projection, channel: dict) -> str:
     w = p.words
     if channel["tiers"]:
         return _tier_terms(p, channel)
+    negotiated = _first_year_term(channel)
+    if negotiated is not None:
+        return _negotiated_terms(p, channel, negotiated)
     if channel["discount"]:
         rng = channel["discount"]
         return f"discount of {w.percent(rng['from'])} – {w.percent(rng['up_to'])} off list," \
                " negotiated per deal"
     if channel["thresholds"]:
-        return f"{words(channel['payout']['kind'])} by volume bracket: " + \
-            "; ".join(_bracket_text(p, b) for b in channel["thresholds"]["brackets"])
+        brackets = channel["thresholds"]["brackets"]
+        by = "deal count" if "deals" in brackets[0]["from"] else "volume bracket"
+        return f"{words(channel['payout']['kind'])} by {by}: " + \
+            "; ".join(_bracket_text(p, b) for b in brackets)
     return _payout_terms(p, channel)
 
 
 BASES = {"software": "software revenue", "software_and_services": "software and services revenue"}
+# The terms that set a channel's or tier's year-1 rate, when a deal negotiates it.
+FIRST_YEAR_TERMS = ("commission", "discount", "margin")
+
+
+def _first_year_term(holder: dict) -> dict | None:
+    """The negotiable entry that sets ``holder``'s year-1 rate, if each deal negotiates it."""
+    return next((n for n in holder.get("negotiable", ()) if n["term"] in FIRST_YEAR_TERMS),
+                None)
+
+
+def _negotiated_terms(p: Projection, channel: dict, entry: dict) -> str:
+    """`commission on software revenue of 10%–20%, negotiated per deal; 10% unless agreed`."""
+    if entry["term"] == "discount":
+        return f"discount off list of {p.words.negotiable(entry)}"
+    base = BASES.get(channel["commission_base"], words(channel["commission_base"]))
+    return f"commission on {base} of {p.words.negotiable(entry)}"
+
+
+def _tier_rate(p: Projection, tier: dict) -> str:
+    """A tier's year-1 rate: `25%`, or a negotiable range `20%–30%` (its default in the
+    tier table)."""
+    entry = _first_year_term(tier)
+    if entry is None:
+        return p.words.percent(tier["payout"]["years"][0]["rate"])
+    low = p.words.term(entry["from"])
+    return f"{low}–{p.words.term(entry['up_to'])}" if entry["up_to"] is not None else f"{low}+"
 
 
 def _payout_terms(p: Projection, channel: dict) -> str:
@@ -58,6 +108,7 @@ def _split_terms(p: Projection, channel: dict) -> str:
     """A channel that pays nothing of its own earns through the splits that name it."""
     splits = (p.data["attribution"] or {}).get("splits", [])
     shares = [f"{p.words.percent(x['share'])} ({words(s['name'])})" for s in splits
+              if s["settles"] == "cash"  # a credit-only split pays nothing
               for x in s["shares"] if x["party"] == channel["id"]]
     return "a share of the deal by split: " + ", ".join(shares) if shares else \
         "no rate stated in the program"
@@ -66,20 +117,50 @@ def _split_terms(p: Projection, channel: dict) -> str:
 def _tier_terms(p: Projection, channel: dict) -> str:
     tiers = channel["tiers"]
     kind = words(tiers[0]["payout"]["kind"])
-    rates = " / ".join(p.words.percent(t["payout"]["years"][0]["rate"]) for t in tiers)
+    rates = " / ".join(_tier_rate(p, t) for t in tiers)
     names = " / ".join(t["name"] for t in tiers)
-    mdf = [t["payout"]["mdf"] for t in tiers]
-    extra = "" if not any(Decimal(m) for m in mdf) else \
-        " plus MDF " + " / ".join(p.words.percent(m) for m in mdf)
+    extra = "" if not any(funds_mdf(t) for t in tiers) else \
+        " plus MDF " + " / ".join(mdf_text(p, t) for t in tiers)
     return f"{kind} {rates} ({names}){extra}"
+
+
+def funds_mdf(tier: dict) -> bool:
+    """Whether the tier funds any MDF: a share above zero, or a fixed fund."""
+    return bool(Decimal(tier["payout"]["mdf"])) or tier["payout"].get("mdf_fund") is not None
+
+
+def mdf_text(p: Projection, tier: dict) -> str:
+    """A tier's MDF in words: `3%` (of the deal), or a fixed fund: `$5,000 per quarter (up to
+    $15,000 per year)`."""
+    mdf = tier.get("mdf") or {}
+    if "money" not in mdf:
+        return p.words.percent(tier["payout"]["mdf"])
+    fund = f"{p.words.money(mdf['money'])} per {words(mdf['per_period'] or 'year')}"
+    cap = tier.get("mdf_cap")
+    return fund if not cap else \
+        f"{fund} (up to {p.words.money(cap['money'])} per {words(cap['per_period'] or 'year')})"
 
 
 def _bracket_text(p: Projection, bracket: dict) -> str:
     w = p.words
+    if "deals" in bracket["from"]:
+        return _count_bracket_text(p, bracket)
     if Decimal(bracket["from"]["amount"]) == 0 and bracket["up_to"]:
         return f"{w.percent(bracket['rate'])} up to {w.money(bracket['up_to'])}"
     top = f" up to {w.money(bracket['up_to'])}" if bracket["up_to"] else ""
     return f"{w.percent(bracket['rate'])} from {w.money(bracket['from'])}{top}"
+
+
+def _count_bracket_text(p: Projection, bracket: dict) -> str:
+    """A count ladder's bracket: `30% on deals 1–10 of the period`, `40% from deal 26`
+    ([from, up_to): the last deal in the bracket is up_to − 1)."""
+    w, low = p.words, bracket["from"]["deals"]
+    if bracket["up_to"] is None:
+        return f"{w.percent(bracket['rate'])} from deal {w.number(low)} of the period"
+    last = bracket["up_to"]["deals"] - 1
+    deals = f"deal {w.number(low)}" if last == low else \
+        f"deals {w.number(low)}–{w.number(last)}"
+    return f"{w.percent(bracket['rate'])} on {deals} of the period"
 
 
 def how_long(p: Projection, channel: dict) -> str:
@@ -98,6 +179,8 @@ def how_long(p: Projection, channel: dict) -> str:
         return "—"
     if flat and channel["partner_owns_customer"]:
         text += ", for as long as the customer renews (no year-2 step-down)"
+    if channel.get("renewal_fee"):  # a conditional fee outlasts a first-year commission
+        text += "; the renewal fee each year from year 2 that you influence the renewal"
     return text
 
 
@@ -115,6 +198,11 @@ def how_to_grow(p: Projection, channel: dict) -> str:
         top = ladder["brackets"][-1]
         ways.append(f"{p.words.percent(top['rate'])} on deals of {p.words.money(top['from'])}"
                     " or more")
+    elif ladder and "deals" in ladder["brackets"][-1]["from"]:
+        top = ladder["brackets"][-1]
+        ways.append(f"{p.words.percent(top['rate'])} from your deal"
+                    f" {p.words.number(top['from']['deals'])} of the period"
+                    f" ({words(ladder['reset'])})")
     elif ladder:
         top = ladder["brackets"][-1]
         ways.append(f"{p.words.percent(top['rate'])} once your volume reaches"
@@ -150,10 +238,8 @@ def _owner(channel: dict) -> str:
 
 
 def _protection(p: Projection, channel: dict) -> str:
-    text = p.words.duration(channel["lead_protection"])
-    if channel["lead_protection_extension"]:
-        text += f" (+ {p.words.duration(channel['lead_protection_extension'])})"
-    return text
+    extension = window(p, channel, "lead_protection_extension")
+    return (window(p, channel) or "—") + (f" (+ {extension})" if extension else "")
 
 
 def _certification(p: Projection, channel: dict) -> str:
@@ -296,8 +382,9 @@ def ladder_graph(p: Projection, channel: dict, key: str) -> diagram.Graph:
 def _tier_lines(p: Projection, tier: dict) -> tuple[str, ...]:
     title = tier["name"] + (f" — {tier['label']}" if tier["label"] else "")
     first = tier["payout"]["years"][0]["rate"]
-    earn = f"{words(tier['payout']['kind'])} {p.words.percent(first)}" if first else ""
-    mdf = f"MDF {p.words.percent(tier['payout']['mdf'])}" if Decimal(tier["payout"]["mdf"]) else ""
+    shown = _tier_rate(p, tier) if first or _first_year_term(tier) else ""
+    earn = f"{words(tier['payout']['kind'])} {shown}" if shown else ""
+    mdf = f"MDF {mdf_text(p, tier)}" if funds_mdf(tier) else ""
     lines = [title, " · ".join(x for x in (earn, mdf) if x)]
     if tier["quota"]:
         lines.append(f"quota {p.words.price(tier['quota'])}")
@@ -308,8 +395,9 @@ def _tier_row(p: Projection, t: dict) -> tuple[str, ...]:
     up = t["tier_up"]
     return (t["name"], t["label"] or "—", p.words.price(t["quota"]) if t["quota"] else "none",
             p.words.criteria(t["qualify"]) if t["qualify"] else "open",
-            p.words.schedule(t["payout"]["years"]),
-            p.words.percent(t["payout"]["mdf"]) if Decimal(t["payout"]["mdf"]) else "—",
+            p.words.negotiable(_first_year_term(t)) if _first_year_term(t)
+            else p.words.schedule(t["payout"]["years"]),
+            mdf_text(p, t) if funds_mdf(t) else "—",
             f"{local(up['to'])} at {p.words.criteria(up['when'])}" if up else "—",
             local(t["downgrade_to"]) or "—", words(t["review"]) if t["review"] else "—")
 
@@ -335,23 +423,77 @@ def _tier_section(p: Projection, channel: dict, index: int) -> Section:
     docs = tuple(Para(named(t["name"], partner_prose(t["doc"]))) for t in channel["tiers"]
                  if partner_prose(t["doc"]) and not t["label"])
     return Section(f"tiers-{index}", f"{channel['name']} tiers",
-                   (figure, table(head, rows)) + _mdf_notes(channel) + docs)
+                   (figure, table(head, rows)) + _mdf_notes(p, channel) + docs)
 
 
-def _mdf_notes(channel: dict) -> tuple:
-    """What MDF is a share of, and how each tier claims it (the program's `mdf_claim`)."""
+def _mdf_notes(p: Projection, channel: dict) -> tuple:
+    """What MDF is (a share of each deal, or a fixed fund per period), and how each tier
+    claims it (the program's `mdf_claim`, `mdf_claim_deadline` and `mdf_approval`)."""
     tiers = [t for t in channel["tiers"] if t.get("mdf")]
     if not tiers:
         return ()
-    claims = [(t["name"], partner_prose(t["mdf_claim"] or "")) for t in tiers]
+    claims = [(t["name"], _claim_text(p, t)) for t in tiers]
+    funds = [t["name"] for t in tiers if "money" in t["mdf"]]
     lines = [Para("MDF (market development funds) accrues on every deal you close, as a share"
-                  " of the deal's software revenue at list price.")]
+                  " of the deal's software revenue at list price.")] \
+        if len(funds) < len(tiers) else []
+    if funds:
+        lines.append(Para(f"MDF at {', '.join(funds)} is a fixed fund: the amount in the table"
+                          " is yours every period at the tier, up to its cap, and is paid"
+                          " against approved claims."))
     stated = [(name, text) for name, text in claims if text]
     if stated and len({text for _n, text in stated}) == 1:
         lines.append(Para(f"Claim rule: {stated[0][1]}"))
     elif stated:
         lines.append(Items(tuple((name, text) for name, text in stated)))
     return tuple(lines)
+
+
+def _claim_text(p: Projection, tier: dict) -> str:
+    """How a tier's MDF is claimed: the rule, the deadline, who approves."""
+    parts = [partner_prose(tier["mdf_claim"] or "")]
+    if tier.get("mdf_claim_deadline"):
+        parts.append(f"claim within {p.words.duration(tier['mdf_claim_deadline'])}")
+    if partner_prose(tier.get("mdf_approval") or ""):
+        parts.append(f"approval: {partner_prose(tier['mdf_approval'])}")
+    return "; ".join(x for x in parts if x)
+
+
+def payment_terms(p: Projection) -> Section:
+    """When the vendor pays each kind of payout (`payment_terms`), or that it is not stated."""
+    terms = (p.data.get("payment_terms") or {}).get("terms", [])
+    if not terms:
+        return Section("payment-terms", "When you are paid", (
+            Para("This program does not state when payouts fall due; ask for the payment"
+                 " terms before you rely on a date."),))
+    items = tuple((KIND_WORDS.get(t["kind"], words(t["kind"])), _term_words(t))
+                  for t in terms)
+    return Section("payment-terms", "When you are paid", (
+        Para("Each contract year is invoiced on its first day. Payouts fall due:"),
+        Items(items)))
+
+
+# A payout kind, and an event a payment waits for, as a partner reads them.
+KIND_WORDS = {"commission": "Commission", "true_up": "Retroactive true-up",
+              "rebate": "Volume rebate", "split": "Split share", "influence": "Influence fee",
+              "mdf": "MDF"}
+EVENT_WORDS = {"claim_approval": "your claim is approved",
+               "customer_payment": "the customer pays", "partner_invoice": "you invoice"}
+PERIOD_WORDS = {"month": "calendar month", "quarter": "calendar quarter",
+                "half_year": "calendar half-year", "year": "calendar year"}
+
+
+def _term_words(term: dict) -> str:
+    """`30 days after the contract year's invoice`, `at the end of the calendar quarter`."""
+    days = term["days"]
+    after = f"{days} day{'' if days == 1 else 's'} after" if days else "on"
+    if term["rule"] == "after_event":
+        return f"{after} {EVENT_WORDS.get(term['event'], words(term['event']))}" if days \
+            else f"when {EVENT_WORDS.get(term['event'], words(term['event']))}"
+    if term["rule"] == "net":
+        return f"{after} the contract year's invoice" if days else "with the invoice"
+    period = PERIOD_WORDS.get(term["period"], words(term["period"]))
+    return f"{after if days else 'at'} the end of the {period} the contract year starts in"
 
 
 def named(name: str, text: str) -> str:

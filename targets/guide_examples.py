@@ -56,7 +56,11 @@ def deal_text(p: Projection, request: dict) -> str:
         parts.append(f"services {p.words.money(services['per_year'])} a year")
     for channel, value in request.get("cumulative", {}).items():
         amount = value["amount"] if isinstance(value, dict) else value
-        parts.append(f"{channel} volume so far {p.words.money(amount)}")
+        ladder = (p.channel(f"channel:{channel}") or {}).get("thresholds") or {}
+        if ladder and "deals" in ladder["brackets"][0]["from"]:
+            parts.append(f"{channel} deals so far this period {p.words.number(amount)}")
+        else:
+            parts.append(f"{channel} volume so far {p.words.money(amount)}")
     return " · ".join(parts + _conditions(p, request))
 
 
@@ -96,13 +100,18 @@ def brackets(p: Projection) -> Section | None:
 def _ladder_section(p: Projection, channel: dict, index: int) -> Section:
     ladder = channel["thresholds"]
     w = p.words
-    rows = tuple((f"{w.money(b['from'])} – {w.money(b['up_to'])}" if b["up_to"] else
+    counts = "deals" in ladder["brackets"][0]["from"]
+    rows = tuple((_count_span(w, b) if counts else
+                  f"{w.money(b['from'])} – {w.money(b['up_to'])}" if b["up_to"] else
                   f"{w.money(b['from'])} and above", w.percent(b["rate"]))
                  for b in ladder["brackets"])
     per_deal = ladder["basis"] == "deal_value"
     measure = "each deal's own value" if per_deal else \
         f"your cumulative {words(ladder['measure'])}, which " + \
         RESET_TEXT.get(ladder["reset"], f"resets every {words(ladder['reset'])}")
+    if counts:
+        measure = f"the deal's place in your count of {words(ladder['measure'])}, which " + \
+            RESET_TEXT.get(ladder["reset"], f"resets every {words(ladder['reset'])}")
     blocks = [Table(("Bracket", words(ladder["pays"]).capitalize()), rows),
               Para(f"The bracket is set by {measure}. " +
                    ("" if per_deal else MODE_TEXT.get(ladder["mode"], "")))]
@@ -111,6 +120,16 @@ def _ladder_section(p: Projection, channel: dict, index: int) -> Section:
     blocks += crossing(p, channel)
     return Section(f"brackets-{index}", f"{channel['name']}: {words(ladder['name'])}",
                    tuple(blocks))
+
+
+def _count_span(w, bracket: dict) -> str:
+    """`deals 1 – 10`, `deal 26 and above` ([from, up_to): the last is up_to − 1)."""
+    low = bracket["from"]["deals"]
+    if bracket["up_to"] is None:
+        return f"deal {w.number(low)} and above"
+    last = bracket["up_to"]["deals"] - 1
+    return f"deal {w.number(low)}" if last == low else \
+        f"deals {w.number(low)} – {w.number(last)}"
 
 
 def _crossing_request(p: Projection, channel: dict) -> dict | None:
@@ -139,7 +158,30 @@ def crossing(p: Projection, channel: dict) -> tuple:
         request.pop(extra, None)
     if ladder["basis"] == "deal_value":
         return _per_deal_crossing(p, channel, request)
+    if "deals" in ladder["brackets"][0]["from"]:
+        return _count_crossing(p, channel, request)
     return _cumulative_crossing(p, channel, request)
+
+
+def _count_crossing(p: Projection, channel: dict, request: dict) -> tuple:
+    """On a count ladder: the last deal before the first threshold and the deal that is the
+    threshold's number, both quoted by the engine."""
+    first = ladder_boundary_deals(channel)
+    rows = []
+    for place in (first - 1, first):
+        quote = p.quote({**request, "cumulative": {channel["name"]: str(place - 1)}})
+        if quote is None:
+            return ()
+        rows.append(_crossing_row(p, channel, f"Deal {p.words.number(place)} of the period",
+                                  quote))
+    return (Para(f"Worked crossing ({deal_text(p, request)}), computed by the engine:"),
+            Table(("Deal", "Deals before", "Deals after", "Bracket applied", "Payout"),
+                  tuple(rows)))
+
+
+def ladder_boundary_deals(channel: dict) -> int:
+    """A count ladder's first threshold: the deal number its second bracket starts at."""
+    return channel["thresholds"]["brackets"][1]["from"]["deals"]
 
 
 def _cumulative_crossing(p: Projection, channel: dict, request: dict) -> tuple:
@@ -192,12 +234,16 @@ def ladder_boundary(channel: dict) -> str:
 def _crossing_row(p: Projection, channel: dict, label: str, quote: dict) -> tuple[str, ...]:
     use = next(u for u in quote["thresholds"] if u["party"] == channel["name"])
     w, bracket = p.words, use["bracket"]
-    span = f"{w.money(bracket['from'])}" + (f" – {w.money(bracket['up_to'])}"
-                                             if bracket["up_to"] else " and above")
+    counts = use.get("measure") == "deals"
+    spell = w.number if counts else w.money
+    span = _count_span(w, {"from": {"deals": int(bracket["from"])}, "up_to": (
+        {"deals": int(bracket["up_to"])} if bracket["up_to"] else None)}) if counts else \
+        f"{spell(bracket['from'])}" + (f" – {spell(bracket['up_to'])}"
+                                       if bracket["up_to"] else " and above")
     lines = [line_text(p, x) for x in quote["years"][0]["payouts"] if x["party"] == channel["name"]]
     before, after = use["cumulative_before"], use["cumulative_after"]
-    return (label, w.money(before) if before is not None else "—",
-            w.money(after) if after is not None else "—",
+    return (label, spell(before) if before is not None else "—",
+            spell(after) if after is not None else "—",
             f"{span} at {w.percent(bracket['rate'])}", "; ".join(lines) or "—")
 
 

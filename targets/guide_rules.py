@@ -42,17 +42,25 @@ def why(p: Projection) -> Section:
 
 def protection_summary(p: Projection) -> str:
     """`Referral 60 days, VAD 90 days`."""
-    return ", ".join(f"{c['name']} {p.words.duration(c['lead_protection'])}"
-                     for c in p.channels if c["lead_protection"])
+    return ", ".join(f"{c['name']} {window(p, c)}" for c in p.channels if window(p, c))
+
+
+def window(p: Projection, c: dict, key: str = "lead_protection") -> str | None:
+    """A channel's lead protection (or its ``key``: the extension) in words: the fixed
+    window, or a negotiable one's range and default; None when it has none."""
+    entry = next((n for n in c.get("negotiable", ()) if n["term"] == key), None)
+    if entry is not None:
+        return p.words.negotiable(entry)
+    return p.words.duration(c[key]) if c[key] else None
 
 
 def registration(p: Projection) -> Section | None:
     """Lead protection per channel, the registration rules and who gets credit."""
     blocks: list = []
-    protected = [c for c in p.channels if c["lead_protection"]]
-    extended = any(c["lead_protection_extension"] for c in protected)
-    rows = tuple((c["name"], p.words.duration(c["lead_protection"]))
-                 + ((p.words.duration(c["lead_protection_extension"]),) if extended else ())
+    protected = [c for c in p.channels if window(p, c)]
+    extended = any(window(p, c, "lead_protection_extension") for c in protected)
+    rows = tuple((c["name"], window(p, c))
+                 + ((window(p, c, "lead_protection_extension") or "—",) if extended else ())
                  for c in protected)
     if rows:
         head = ("Channel", "Lead protection") + (("Extension",) if extended else ())
@@ -80,6 +88,11 @@ def _registration_rules(p: Projection) -> list:
     if r["unregistered_rate"]:
         items.append(("Unregistered deals", f"earn {w.percent(r['unregistered_rate'])} flat"
                       " instead of the full rate"))
+    if r.get("registered_bonus"):
+        bonus = w.percent(r["registered_bonus"])
+        items.append(("Registration bonus", f"a registered deal earns {bonus} on top of its"
+                      f" margin or commission (the rates in this guide include the {bonus});"
+                      " an unregistered deal earns the rate without it"))
     if r["no_double_dipping"]:
         items.append(("No double-dipping", "one registration pays one partner"))
     if r["excludes"]:
@@ -134,13 +147,32 @@ def _attribution(p: Projection) -> list:
         of = " of the partner's own sourced rate" if a.get("influenced_of") == "sourced" else ""
         items.append(("Influence", f"{w.percent(a['influenced_rate'])}{of} for a partner that"
                       " influenced a deal it did not source"))
+    credit = _credit_terms(p, a)
+    if credit:
+        items.append(("Credit (not cash)", credit))
     blocks: list = [Items(tuple(items))]
     if a["splits"]:
         rows = tuple((words(s["name"]), ", ".join(f"{local(x['party'])} {w.percent(x['share'])}"
-                                                   for x in s["shares"]), s["when"] or "—")
+                                                   for x in s["shares"]),
+                      "credit only: the payout is not divided" if s["settles"] == "credit"
+                      else "the payout", s["when"] or "—")
                      for s in a["splits"])
-        blocks.append(Table(("Split", "Shares", "When"), rows, "Declared splits"))
+        blocks.append(Table(("Split", "Shares", "Divides", "When"), rows, "Declared splits"))
     return blocks
+
+
+def _credit_terms(p: Projection, a: dict) -> str:
+    """How much of a deal counts toward a partner's reporting and tier, apart from its pay."""
+    w, parts = p.words, []
+    if a.get("sourced_credit"):
+        parts.append(f"{w.percent(a['sourced_credit'])} of a deal you source")
+    if a.get("influenced_credit"):
+        parts.append(f"{w.percent(a['influenced_credit'])} of a deal you influence")
+    if not parts:
+        return ""
+    verb = "counts" if len(parts) == 1 else "count"
+    return (" and ".join(parts) + f" {verb} toward your reporting and tier qualification;"
+            " credit pays nothing by itself")
 
 
 # ---- handovers -----------------------------------------------------------------------------
@@ -173,8 +205,8 @@ def _channel_lines(p: Projection, c: dict) -> tuple[str, ...]:
     owner = "you own the customer" if c["partner_owns_customer"] else \
         f"customer: {words(c['owner'])}"
     lines = [c["name"], f"{words(c['model'])} · {owner}"]
-    if c["lead_protection"]:
-        lines.append(f"lead protection {p.words.duration(c['lead_protection'])}")
+    if window(p, c):
+        lines.append(f"lead protection {window(p, c)}")
     return tuple(lines)
 
 
@@ -391,10 +423,29 @@ def clawbacks_and_incentives(p: Projection) -> Section | None:
                       "; ".join(x for x in (rules, f"and {then}" if then else "") if x) or "—"))
     for s in p.data["spiffs"]:
         items.append((words(s["name"]), f"{s['trigger']}: {w.value(s['reward'])}"
-                      + (f" for {w.duration(s['duration'])}" if s["duration"] else "")))
+                      + (f" for {w.duration(s['duration'])}" if s["duration"] else "")
+                      + _spiff_terms(p, s)))
     if not items:
         return None
     return Section("clawbacks", "Clawbacks and incentives", (Items(tuple(items)),))
+
+
+def _spiff_terms(p: Projection, spiff: dict) -> str:
+    """Who qualifies for a SPIFF and when, and how to claim it (a claimable one)."""
+    w, parts = p.words, []
+    if spiff.get("products"):
+        parts.append("on " + ", ".join(x.split(":", 1)[1] for x in spiff["products"]))
+    if spiff.get("channels"):
+        parts.append("for " + ", ".join(x.split(":", 1)[1] for x in spiff["channels"])
+                     + " partners")
+    if spiff.get("minimum"):
+        parts.append(f"deals of {w.money(spiff['minimum'])} or more")
+    if spiff.get("from"):
+        parts.append(f"closed {spiff['from']} – {spiff['until'] or 'until further notice'}")
+    text = f" ({'; '.join(parts)})" if parts else ""
+    if spiff.get("claimable"):
+        text += f"; claim it on the deal by its name, {spiff['name']}"
+    return text
 
 
 def _window(w, rule: dict) -> str:

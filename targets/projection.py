@@ -117,7 +117,8 @@ def _percent_text(rate: str) -> str:
 
 
 def _cumulative(item: dict) -> dict | str:
-    amount = item["amount"]["amount"]
+    bound = item["amount"]  # an amount, or `{"deals": n}` on a count ladder
+    amount = str(bound["deals"]) if "deals" in bound else bound["amount"]
     return {"amount": amount, "as_of": item["as_of"]} if item["as_of"] else amount
 
 

@@ -101,6 +101,12 @@ class Words:
 
     # ---- values in words --------------------------------------------------------------------
 
+    def bound(self, value: dict | None) -> str:
+        """A bracket bound in words: an amount, or `deal 11` on a count ladder."""
+        if value is not None and "deals" in value:
+            return f"deal {self.number(value['deals'])}"
+        return self.money(value)
+
     def price(self, price: dict | None) -> str:
         """`Rp200.000 per user per month`."""
         if price is None:
@@ -125,7 +131,11 @@ class Words:
             return f"{self.value(inner['from'])} – {self.value(inner['up_to'])}"
         return {"money": self.money, "price": self.price, "duration": self.duration,
                 "number": self.number, "rate": self.percent, "flag": _yes_no,
-                "text": clean}[kind](inner)
+                "text": clean, "count": self.count}[kind](inner)
+
+    def count(self, value: dict) -> str:
+        """`10 per month`."""
+        return f"{self.number(Decimal(value['number']))} per {clean(value['per_period'])}"
 
     def criteria(self, tree: dict | None) -> str:
         """A criterion in words: `revenue ≥ Rp5 M per year and certified people ≥ 1`."""
@@ -134,8 +144,22 @@ class Words:
         for op, joiner in (("all", " and "), ("any", " or ")):
             if op in tree:
                 return joiner.join(self.criteria(item) for item in tree[op])
+        window = tree.get("window")
+        over = f" over the trailing {self.duration(window)}" if window else ""
         return f"{words(tree['metric'])} {OPS.get(tree['op'], tree['op'])} " \
-               f"{self.value(tree['value'])}"
+               f"{self.value(tree['value'])}{over}"
+
+    def term(self, value: str | dict | None) -> str:
+        """A negotiable term's value: a rate (`"0.150000"`) or a duration (a dict)."""
+        return self.duration(value) if isinstance(value, dict) else self.percent(value)
+
+    def negotiable(self, entry: dict) -> str:
+        """A negotiable term in words: `10%–20%, negotiated per deal; 10% unless agreed`
+        (`25% or more, ...` for an open range)."""
+        low = self.term(entry["from"])
+        span = f"{low}–{self.term(entry['up_to'])}" if entry["up_to"] is not None \
+            else f"{low} or more"
+        return f"{span}, negotiated per deal; {self.term(entry['default'])} unless agreed"
 
     def schedule(self, runs: list[dict], unset: str = "per deal") -> str:
         """A payout's contract-year runs in words: `20% every year`, `5% in year 1, then

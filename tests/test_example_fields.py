@@ -59,6 +59,15 @@ channel Advisor {
     model: referral
     owner: vendor
     commission: 5%
+    renewal_fee: 2% when renewal_influenced
+}
+spiff launch { trigger: "sell Growth"; reward: $500; products: Growth; from: 2026-01-01; until: 2026-12-31 }
+spiff bundle { trigger: "cross-sell"; reward: 5%; from: 2026-01-01; duration: 1 year }
+channel Finder {
+    model: referral
+    owner: vendor
+    negotiable commission { range: 10% .. 20%; default: 10% }
+    negotiable lead_protection { range: 30 .. 60 days; default: 45 days }
 }
 handover Referral -> VAD { introducer_rate: 5% }
 attribution {
@@ -87,6 +96,11 @@ CASES: dict[str, tuple[str, dict]] = {
                         {"route": [{"channel": "Referral", "partner": "r-9"},
                                    {"channel": "VAD", "tier": "Standard",
                                     "partner": "acme-123"}]}),
+    "route[].terms.*": ("route: Finder\n"
+                        "terms: Finder commission 15%, Finder lead_protection 30 days",
+                        {"route": [{"channel": "Finder",
+                                    "terms": {"commission": "15%",
+                                              "lead_protection": "30 days"}}]}),
     "services.one_time": ("services_one_time: $350", {"services": {"one_time": "350"}}),
     "services.per_year": ("services_per_year: $40.50", {"services": {"per_year": "40.50"}}),
     "cumulative.*.amount": ("route: Referral\ncumulative: Referral $60K",
@@ -110,6 +124,12 @@ CASES: dict[str, tuple[str, dict]] = {
     "influenced[]": ("route: VAD Standard\ninfluenced: Advisor, Referral",
                      {"route": [{"channel": "VAD", "tier": "Standard"}],
                       "influenced": ["Advisor", "Referral"]}),
+    "renewal_influenced": ("route: Advisor\nyears: 2\nrenewal_influenced: yes",
+                           {"route": [{"channel": "Advisor"}], "years": 2,
+                            "renewal_influenced": True}),
+    "spiffs[]": ("route: Advisor\nclose_date: 2026-03-01\nspiffs: launch, bundle",
+                 {"route": [{"channel": "Advisor"}], "close_date": "2026-03-01",
+                  "spiffs": ["launch", "bundle"]}),
 }
 
 

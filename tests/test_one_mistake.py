@@ -357,11 +357,15 @@ def test_mdf_per_year_is_read_as_an_amount_per_period(compile_src):
     assert (tier.mdf.amount, tier.mdf.currency, tier.mdf_period) == (5000, "USD", "year")
 
 
-def test_mdf_per_period_is_refused_at_quote_time_not_ignored(compile_src):
-    text = MDF_PROGRAM + "example e {\n    product: P\n    seats: 10\n    route: VAD Standard\n}\n"
-    _program, diagnostics = compile_src(text)
-    (error,) = [d for d in diagnostics if d.code == "CH-E302"]
-    assert "5,000 per year" in error.message and "mdf: 2%" in error.message
+def test_mdf_per_period_is_quoted_as_the_years_fund_not_ignored(compile_src):
+    """A fixed fund was refused at quote time until quotes could accrue it; now its year is
+    an `mdf` line (a wrong expectation is CH-E301, so the number is checked)."""
+    deal = "example e {\n    product: P\n    seats: 10\n    route: VAD Standard\n"
+    _program, diagnostics = compile_src(MDF_PROGRAM + deal + "    expect { mdf: $5_000 }\n}\n")
+    assert not [d for d in diagnostics if d.code in ("CH-E301", "CH-E302")], diagnostics
+    _program, diagnostics = compile_src(MDF_PROGRAM + deal + "    expect { mdf: $48 }\n}\n")
+    (error,) = [d for d in diagnostics if d.code == "CH-E301"]
+    assert "5,000" in error.message
 
 
 def test_mdf_per_unit_is_refused(compile_src):

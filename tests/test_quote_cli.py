@@ -634,9 +634,9 @@ ENCODER_CASES = [
     ("saas-reseller", {"product": "Platform", "seats": 100, "years": 3,
                        "route": [{"channel": "Referral"}], "id": 12345678901234567890}),
     ("saas-reseller", {"product": "Platform", "seats": 100,
-                       "route": [{"channel": "OEM", "rate": "45.000001%"}]}),
+                       "route": [{"channel": "OEM", "terms": {"discount": "45.000001%"}}]}),
     ("saas-reseller", {"product": "Platform", "seats": 1, "unit_price": "0.01",
-                       "route": [{"channel": "OEM", "rate": "40%"}]}),
+                       "route": [{"channel": "OEM", "terms": {"discount": "40%"}}]}),
     ("saas-reseller", {"product": "Platform", "seats": 3, "unit_price": "999.99",
                        "price_approved": True,
                        "route": [{"channel": "Reseller", "tier": "Platinum"}],
@@ -707,7 +707,8 @@ ROUTES = {
     "saas-reseller": [[], [{"channel": "Referral"}], [{"channel": "CoSell"}],
                       [{"channel": "Reseller", "tier": "Registered"}],
                       [{"channel": "Reseller", "tier": "Platinum"}],
-                      [{"channel": "OEM", "rate": "45%"}], [{"channel": "OEM", "rate": "40.5%"}],
+                      [{"channel": "OEM"}], [{"channel": "OEM", "terms": {"discount": "45%"}}],
+                      [{"channel": "Referral", "terms": {"commission": "12.5%"}}],
                       [{"channel": "Referral"}, {"channel": "Reseller", "tier": "Gold"}]]}
 SPLITS = {"ejourney": ["co_sell_70_30"],
           "saas-reseller": ["co_sell_70_30", "co_sell_60_40", "existing_relationship"]}
@@ -719,7 +720,16 @@ BAD_STEPS = st.sampled_from([
     {"channel": "Referral", "tier": "Gold"}, {"channel": "Referral", "rate": "5%"},
     {"channel": "VAD", "tier": "Elite", "rate": "35%"}, {"tier": "Elite"},
     {"channel": "VAD", "tier": "Elite", "extra": 1}, {"channel": "VAD", "tier": 5},
-    {"channel": "VAD", "tier": ""}, {"channel": 5}, {"channel": ""}, {}, "VAD", None, 3])
+    {"channel": "VAD", "tier": ""}, {"channel": 5}, {"channel": ""}, {}, "VAD", None, 3,
+    # negotiated terms (saas-reseller's Referral 10% .. 20%, OEM 40% .. 60%)
+    {"channel": "Referral", "terms": {"commission": "25%"}},
+    {"channel": "Referral", "terms": {"comission": "15%"}},
+    {"channel": "Referral", "terms": {"commission": "45 days"}},
+    {"channel": "Referral", "terms": {"commission": "15%\n"}},
+    {"channel": "Referral", "terms": {"commission": 15}},
+    {"channel": "Referral", "terms": {"lead_protection": "30 days"}},
+    {"channel": "Referral", "terms": {"": "15%"}}, {"channel": "Referral", "terms": []},
+    {"channel": "OEM", "rate": "45%"}, {"channel": "OEM", "terms": {"discount": "61%"}}])
 BAD_NAMES = st.sampled_from(["Grwth", "growth", "", "G" * 201, "PartnerServices", "Platform",
                              "Growth", 5, None])
 BAD_COUNTS = st.sampled_from([0, -1, 11, 10_000_001, True, False, Decimal("2.0"), "2", None])

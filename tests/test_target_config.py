@@ -33,7 +33,8 @@ from conftest import PROGRAMS, REPO
 SHIPPED = REPO / "targets" / "schemas"
 CONCRETE = ("ejourney", "saas-reseller", "elision", "practice")
 TOP_KEYS = ["$schema", "schema_version", "program", "products", "channels", "attribution",
-            "registration", "handovers", "mitigations", "clawbacks", "spiffs", "scorings",
+            "registration", "payment_terms", "handovers", "mitigations", "clawbacks",
+            "spiffs", "scorings",
             "processes", "conflicts", "enablement", "co_marketing", "examples", "internal"]
 RATE_RE = re.compile(r"^-?[0-9]+\.[0-9]{6}$")
 RATE_KEYS = {"rate", "margin", "margin_y2", "commission", "commission_y2", "mdf", "share",
@@ -278,7 +279,10 @@ def test_yearly_rates_come_from_the_engine():
     assert cfg["channels"][0]["payout"]["ladder"] == "thresholds:Referral/referred_revenue"
     oem = next(c for c in config("saas-reseller")["channels"] if c["name"] == "OEM")
     assert oem["payout"]["years"] == [{"from_year": 1, "to_year": None, "rate": None}]
-    assert oem["discount"] == {"from": "0.400000", "up_to": "0.600000"}
+    # a negotiable discount: the range and default in `negotiable`, no fixed discount
+    assert oem["discount"] is None
+    assert [(n["term"], n["from"], n["up_to"], n["default"]) for n in oem["negotiable"]] == [
+        ("discount", "0.400000", "0.600000", "0.400000")]
 
 
 # ---- the internal section ------------------------------------------------------------------

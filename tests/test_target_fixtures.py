@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from charter.api import compile_file
+from charter.economics.contract import CONTRACT_VERSION
 from charter.economics.response import response_schema
 from charter.targets.base import BuildContext
 from charter.targets.fixtures import build, slug
@@ -145,7 +146,7 @@ def test_ejourney_has_at_least_50_fixtures():
 @pytest.mark.parametrize("name", CONCRETE)
 def test_every_concrete_program_yields_indexed_fixtures(name):
     files, idx = built(name), index(name)
-    assert idx["program"] == program(name).header.id and idx["contract_version"] == "2.0"
+    assert idx["program"] == program(name).header.id and idx["contract_version"] == CONTRACT_VERSION
     assert idx["version"] == program(name).header.version
     assert idx["count"] == len(idx["fixtures"]) == len(files) - 1 > 0
     names = [e["name"] for e in idx["fixtures"]]
@@ -282,12 +283,19 @@ def test_every_channel_tier_and_product_is_quoted_alone():
                 assert fxs[name]["expected"]["decision"] == "accept", name
 
 
-def test_ranged_discounts_are_quoted_at_both_ends():
-    fxs = by_name("saas-reseller")
-    for percent, rate in (("40", "0.400000"), ("60", "0.600000")):   # OEM: 40% .. 60%
-        fx = fxs[f"route-oem-at-{percent}pct-platform"]
-        assert fx["request"]["route"][0]["rate"] == f"{percent}%"
-        assert fx["expected"]["request"]["route"][0]["rate"] == rate
+def test_negotiable_discounts_are_quoted_at_the_default_the_top_and_past_it():
+    fxs = by_name("saas-reseller")          # OEM: negotiable discount 40% .. 60%, default 40%
+    default = fxs["route-oem-platform"]
+    assert "rate" not in default["request"]["route"][0]
+    assert default["expected"]["years"][0]["payouts"][0]["rate"] == "0.400000"
+    top = fxs["negotiated-oem-discount-top"]
+    assert top["request"]["route"][0]["terms"] == {"discount": "60%"}
+    assert top["expected"]["request"]["route"][0]["terms"] == {"discount": "0.600000"}
+    assert top["expected"]["years"][0]["payouts"][0]["rate"] == "0.600000"
+    past = fxs["negotiated-oem-discount-outside"]
+    assert past["expected"]["errors"] == [{
+        "path": "$.route[0].terms.discount",
+        "message": "discount 61% is outside OEM's negotiable range 40%–60%"}]
 
 
 def _ladder(fx: dict) -> dict:

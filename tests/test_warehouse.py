@@ -17,12 +17,28 @@ from conftest import PROGRAMS
 BUNDLED = ["ejourney.charter", "saas-reseller.charter", "elision.charter"]
 
 
-def _program(path):
+def _program(path, pin: bool = True):
+    """The program at ``path``; with ``pin``, its negotiable terms fixed at their defaults
+    (`test_warehouse_differential.pinned`: what the SQL covers)."""
     from charter.api import compile_file
+    from test_warehouse_differential import pinned
 
     program, reporter, _ = compile_file(path)
     assert program is not None and not reporter.has_errors
-    return program
+    return pinned(program) if pin else program
+
+
+def test_negotiated_rates_are_declined_by_name_not_paid_at_the_default():
+    """saas-reseller's deals negotiate Referral's commission and OEM's discount: the deal
+    table has no column for them, so the SQL would pay every deal the default."""
+    from charter.warehouse.constants import coverage
+
+    refused = [str(r) for r in coverage(_program(PROGRAMS / "saas-reseller.charter", False))]
+    assert refused == [
+        "channel Referral: negotiable commission (a rate each deal may agree) is not computed"
+        " by the SQL target",
+        "channel OEM: negotiable discount (a rate each deal may agree) is not computed by the"
+        " SQL target"]
 
 
 def _cli(*args):
@@ -53,21 +69,41 @@ def test_spark_and_trino_text_parses_back_in_its_dialect(name):
     check_roundtrip(constants)  # raises on text a dialect cannot read or an unknown function
 
 
+def _usd_build(tmp_path):
+    """The sql target's folder for a small program in USD (cents)."""
+    source = tmp_path / "usd-src" / "usd.charter"
+    source.parent.mkdir()
+    source.write_text('program usd { title: "USD"; currency: USD; status: draft }\n'
+                      "product P { layer: software; list_price: $10 per seat per month }\n"
+                      "channel Referral { model: referral; owner: vendor; commission: 10%;"
+                      " lead_protection: 60 days }\n", encoding="utf-8")
+    result = _cli("build", source, "--out", tmp_path / "usd-out", "--target", "sql")
+    assert result.exit_code == 0, result.output
+    return tmp_path / "usd-out" / "usd"
+
+
 def test_the_target_writes_three_dialects_and_the_table_schemas(tmp_path):
     result = _cli("build", PROGRAMS, "--out", tmp_path, "--target", "sql")
-    # practice.charter pays influence fees, which the SQL declines by name (an error when
-    # the target is asked for by name); the other programs are built
-    assert result.exit_code == 1 and result.output.count("not built") == 1, result.output
+    # practice.charter pays influence fees and saas-reseller's deals negotiate rates, which
+    # the SQL declines by name (an error when the target is asked for by name); the other
+    # programs are built (one line per construct it declines; no other program is declined)
+    declined = [line for line in result.output.splitlines() if "not built" in line]
+    assert result.exit_code == 1 and declined, result.output
+    assert all(line.startswith(("error: practice: ", "error: saas_reseller: "))
+               for line in declined), result.output
     assert "practice: target `sql` not built: the SQL does not cover influenced_rate" \
         in result.output
+    assert "saas_reseller: target `sql` not built: the SQL does not cover channel Referral:" \
+        " negotiable commission" in result.output
     assert not (tmp_path / "practice" / "sql").exists()
+    assert not (tmp_path / "saas_reseller" / "sql").exists()
     files = sorted(p.name for p in (tmp_path / "ejourney" / "sql").iterdir())
     assert files == ["deals.schema.json", "decisions.schema.json", "payouts.duckdb.sql",
                      "payouts.schema.json", "payouts.spark.sql", "payouts.trino.sql",
                      "rejects.schema.json"]
     deals = json.loads((tmp_path / "ejourney" / "sql" / "deals.schema.json").read_text())
     assert deals["properties"]["unit_price"]["x-sql-type"] == "DECIMAL(38, 0)"  # IDR
-    usd = json.loads((tmp_path / "saas_reseller" / "sql" / "payouts.schema.json").read_text())
+    usd = json.loads((_usd_build(tmp_path) / "sql" / "payouts.schema.json").read_text())
     assert usd["properties"]["amount"]["x-sql-type"] == "DECIMAL(38, 2)"
     spark = (tmp_path / "ejourney" / "sql" / "payouts.spark.sql").read_text()
     assert "CACHE TABLE charter_years" in spark and "DOUBLE" in spark  # the marginal estimate
@@ -101,8 +137,11 @@ def test_a_valid_json_schema_describes_each_table(ejourney):
               "kind": "wholesale_margin", "settlement": "partner_retains",
               "timing": "recurring", "rate": "0.350000", "base": "2400000000",
               "base_of": "software_list", "amount": "840000000", "amount_is": "rate_x_base",
-              "payable": True}
+              "payable": True, "due_rule": "retained", "due_date": None}
     jsonschema.validate(payout, json_schema("payouts", "p", "IDR", 0))
+    with pytest.raises(jsonschema.ValidationError):   # the due rules are the quote's
+        jsonschema.validate({**payout, "due_rule": "whenever"},
+                            json_schema("payouts", "p", "IDR", 0))
 
 
 # ---- refusals -----------------------------------------------------------------------------

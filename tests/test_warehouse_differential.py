@@ -26,7 +26,8 @@ SCALE = int(os.environ.get("CHARTER_DIFF_DEALS", "0"))
 # a reseller's volume rebate, quarter resets, a 3-channel handover chain with a recurring
 # introducer and a year-2 cap, commission on services, step-downs and commission_years, a
 # negotiated discount range, unregistered deals, splits of three, an MSRP floor per year on a
-# monthly price, prices with cents, and MDF counted against the margin floor.
+# monthly price, prices with cents, MDF counted against the margin floor, a fixed MDF fund
+# with a cap, and payment terms of every rule (each line's due date).
 MIX = """program mix {
     title: "Mixed"
     currency: USD
@@ -84,6 +85,11 @@ channel Dist {
         margin: 30%
         mdf: 3%
     }
+    tier Platinum {
+        margin: 31%
+        mdf: $1_250.55 per quarter
+        mdf_cap: $4_321.09 per year
+    }
     thresholds purchases {
         basis: purchases
         semantics: forward
@@ -130,6 +136,13 @@ registration {
     window: 90 days
     unregistered_rate: 6%
 }
+payment_terms {
+    commission: net 45 days
+    true_up: monthly net 10 days
+    rebate: quarterly net 30 days
+    split: semiannual
+    mdf: 15 days after claim_approval
+}
 attribution {
     default: single
     split half {
@@ -155,11 +168,27 @@ def mix_program(rounding: str = "half_even"):
 
 
 def bundled(name: str):
+    """A bundled program, its negotiable terms pinned at their defaults (`pinned`)."""
     from charter.api import compile_file
 
     program, reporter, _ = compile_file(PROGRAMS / name)
     assert program is not None and not reporter.has_errors
-    return program
+    return pinned(program)
+
+
+def pinned(program):
+    """``program`` with every negotiable term fixed at its default. The SQL target declines a
+    program whose deals negotiate rates (the deal table has no column for a deal's terms;
+    tests/test_warehouse.py holds it to that), so the SQL is compared with the engine on the
+    rest of the program: each holder's own field already holds the default, and without its
+    `negotiable` blocks the engine pays it as a fixed rate."""
+    import dataclasses
+
+    def fixed(holder):
+        return dataclasses.replace(holder, negotiable=())
+    channels = tuple(dataclasses.replace(fixed(c), tiers=tuple(fixed(t) for t in c.tiers))
+                     for c in program.channels)
+    return dataclasses.replace(program, channels=channels)
 
 
 def run_both(program, source: str, fmt: str, tmp_path):

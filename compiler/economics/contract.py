@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 
+from charter.economics import payment
+from charter.model import DURATION_TERMS, PERCENT_TERMS
 from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, ReasonCode, Settlement, Timing
+from charter.model import PAYMENT_EVENTS
 
-CONTRACT_VERSION = "2.0"  # the response contract; its changes are listed in docs/economics.md
+CONTRACT_VERSION = "2.1"  # the response contract; its changes are listed in docs/economics.md
 BASE_URL = "https://charter.dev/schemas/"
 MONEY = {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
          "description": "An amount in `currency`, rounded to its minor units."}
@@ -60,8 +63,25 @@ def _line() -> dict:
         "amount_is": {**_enum(AmountIs), "description": "rate_x_base: amount = rate × base"
                       " rounded; spread: customer price − wholesale price; allocated: a split"
                       " part (within one minor unit of rate × base); slices: Σ slice rate ×"
-                      " slice base."},
-        "slices": {"type": "array", "items": slice_}})
+                      " slice base; fixed: a sum the program states (a SPIFF's amount: rate 1,"
+                      " base = amount)."},
+        "slices": {"type": "array", "items": slice_}, "due": _due()})
+
+
+def _due() -> dict:
+    """When a line falls due, from the program's `payment_terms` (charter.economics.payment)."""
+    return _obj({
+        "rule": {"enum": list(payment.RULES), "description": "net: `days` after the contract"
+                 " year's invoice (its first day); period_end: `days` after the last day of the"
+                 " calendar `period` the year starts in; after_event: `days` after `event`,"
+                 " which no quote can date; retained: the partner keeps it, nothing is paid;"
+                 " not_stated: the program states no term for this kind."},
+        "days": _nullable({"type": "integer", "minimum": 0}),
+        "period": _nullable({"enum": list(payment.PERIOD_MONTHS)}),
+        "event": _nullable({"enum": list(PAYMENT_EVENTS)}),
+        "counts_from": _nullable(DATE), "date": _nullable({**DATE, "description": "counts_from"
+                                                            " + days; null when not knowable."})},
+        "When the line falls due: a date when a quote can know it, else the rule.")
 
 
 def _ladder() -> dict:
@@ -71,10 +91,13 @@ def _ladder() -> dict:
         "ladder": {"type": "string"}, "pays": _enum((PayoutKind.COMMISSION, PayoutKind.REBATE)),
         "mode": {"enum": ["forward", "marginal", "retroactive"]}, "reset": {"type": "string"},
         "basis": {"enum": ["cumulative", "deal_value"]},
+        "measure": {"enum": ["money", "deals"], "description": "What the cumulative and the"
+                    " bracket bounds measure: an amount, or (a count ladder) the partner's"
+                    " deals in the period, as whole numbers."},
         "cumulative_stated": _nullable(MONEY), "reset_applied": {"type": "boolean"},
         "cumulative_before": _nullable(MONEY), "cumulative_after": _nullable(MONEY),
         "bracket": bracket}, "A threshold ladder as applied to this deal: the period's volume"
-                             " before it (after any reset) and after it.")
+                             " (or count of deals) before it (after any reset) and after it.")
 
 
 def _year(view: str) -> dict:
@@ -90,14 +113,30 @@ def _year(view: str) -> dict:
                     "description": "What is payable; empty when the deal walks."},
         "not_payable": {"type": "array", "items": {"$ref": "#/$defs/line"},
                         "description": "A walked deal's lines, for the record; never paid."},
-        "credit": {"type": "array", "items": _obj({"party": {"type": "string"},
-                                                   "share": RATE, "amount": MONEY})}})
+        "credit": {"type": "array", "description": "Credit for the deal, not cash: it pays"
+                   " nothing (the payouts are the lines above); reporting and tier"
+                   " qualification read it.",
+                   "items": _obj({"party": {"type": "string"},
+                                  "role": {"enum": ["split", "sourced", "influenced"]},
+                                  "share": RATE, "amount": MONEY})}})
     return _obj(props)
+
+
+def _terms() -> dict:
+    """A route step's negotiated terms: each a rate, or a duration as written (`45 days`)."""
+    duration = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)? (business )?"
+                                             "(hour|day|week|month|quarter|year)s?$"}
+    props = {**{term: RATE for term in PERCENT_TERMS},
+             **{term: duration for term in DURATION_TERMS}}
+    return {"type": "object", "additionalProperties": False, "properties": props,
+            "description": "The terms this channel negotiated on the deal; a negotiable term"
+                           " not listed was at its default."}
 
 
 def _request() -> dict:
     step = _obj({"channel": {"type": "string"}, "tier": _nullable({"type": "string"}),
-                 "partner": _nullable({"type": "string"}), "rate": _nullable(RATE)})
+                 "partner": _nullable({"type": "string"}), "rate": _nullable(RATE),
+                 "terms": _terms()})
     return _obj({
         "product": {"type": "string"}, "seats": {"type": "integer"},
         "years": {"type": "integer"}, "route": {"type": "array", "items": step},
@@ -108,7 +147,9 @@ def _request() -> dict:
         "unit_price": MONEY, "price_approved": {"type": "boolean"},
         "certified": {"type": "boolean"}, "registered": {"type": "boolean"},
         "split": _nullable({"type": "string"}),
-        "influenced": {"type": "array", "items": {"type": "string"}}},
+        "influenced": {"type": "array", "items": {"type": "string"}},
+        "renewal_influenced": {"type": "boolean"},
+        "spiffs": {"type": "array", "items": {"type": "string"}}},
         "The request as read, defaults filled in (start: the contract start; unit_price: the"
         " price quoted).")
 

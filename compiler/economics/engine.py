@@ -14,8 +14,10 @@ from charter import model as m
 from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, ReasonCode, Settlement, Timing
 from charter.economics.money import (RATIO_QUANTUM, ZERO, Rounding, decimal_context,
                                      ratio)
+from charter.economics.payment import Due, due
 from charter.economics.plan import Plan, Reason, Role, build_plan, plan_key
 from charter.economics.request import DealRequest
+from charter.economics.spiffs import misses, spiff_named, unquotable, year_one_value
 from charter.economics.thresholds import Ladder, Slice, earn, same_period
 from charter.numbers import pct
 
@@ -45,11 +47,15 @@ class Payout(NamedTuple):
 
 
 class Credit(NamedTuple):
-    """One party's part of a split deal."""
+    """Credit for a deal, kept apart from payouts (reporting and tier qualification): a
+    party's part of a split (``role`` "split": of the payout pool for a cash split, of the
+    revenue for a credit-only one), or the program's `sourced_credit` / `influenced_credit`
+    share of the year's revenue basis."""
 
     party: str
     share: Decimal
     amount: Decimal
+    role: str = "split"
 
 
 class LadderUse(NamedTuple):
@@ -62,7 +68,8 @@ class LadderUse(NamedTuple):
     stated: Decimal | None    # the cumulative the request stated
     reset: bool               # the stated cumulative was from an earlier period
     before: Decimal           # the period's volume before this deal, after any reset
-    after: Decimal            # before + this deal's year-1 base: what the next deal carries
+    after: Decimal            # before + this deal's year-1 base (one deal, on a count
+    #                           ladder): what the next deal carries
     bracket: Slice
 
 
@@ -114,11 +121,17 @@ class Quote(NamedTuple):
     ladders: tuple[LadderUse, ...] = ()
     start: _dt.date | None = None
     end: _dt.date | None = None
+    terms: m.PaymentTerms | None = None   # the program's payment terms: when lines fall due
 
     @property
     def payable(self) -> bool:
         """Whether anything in this quote may be paid: a walked deal pays nothing."""
         return self.decision == "accept"
+
+    def due(self, line: Payout, year: YearQuote) -> Due:
+        """When ``line`` of contract ``year`` falls due under the program's payment terms."""
+        term = self.terms.term(line.kind) if self.terms is not None else None
+        return due(term, line.kind, year.start)
 
 
 class Quoter:
@@ -156,12 +169,13 @@ class Quoter:
             start = request.start or request.close_date
             years = self._years(plan, request, unit_price, before, start)
             reasons = plan.reasons + self._reasons(plan, request, unit_price, years)
+            notes += _unpaid_conditions(plan, request)
             return Quote(request, self.currency,
                          plan.closer.channel if plan.closer else None, plan.services_to,
                          plan.unit_list, unit_price, self._wholesale_unit(plan),
                          "walk" if reasons else "accept", reasons, years, tuple(notes),
                          self._ladder_uses(plan, request, before, years[0]), start,
-                         years[-1].end)
+                         years[-1].end, self.program.payment_terms)
 
     def _years(self, plan: Plan, request: DealRequest, unit_price: Decimal,
                before: dict[str, Decimal], start: _dt.date | None) -> tuple[YearQuote, ...]:
@@ -212,7 +226,7 @@ class Quoter:
             uses.append(LadderUse(role.channel, role.partner, role.ladder, kind,
                                   stated.amount if stated else None,
                                   stated is not None and _stale(role, stated, request), start,
-                                  start + base, bracket))
+                                  start + (1 if role.ladder.counts else base), bracket))
         return tuple(uses)
 
     def _year(self, plan: Plan, request: DealRequest, year: int, unit_price: Decimal,
@@ -230,11 +244,18 @@ class Quoter:
         payouts: list[Payout] = []
         for role in plan.roles:
             self._role_payouts(role, year, basis, services, collects, spread, before, payouts)
-        credit: tuple[Credit, ...] = ()
-        if plan.split is not None and plan.closer is not None:
-            payouts, credit = self._split(plan, payouts, basis, spread)
+        renewal = plan.closer if plan.closer is not None and plan.closer.renewal else None
+        if renewal is not None and year >= 2 and condition_met(request, renewal.condition):
+            payouts.append(self._renewal_fee(renewal, basis, services, collects))
+        credit: tuple[Credit, ...] = self._credit(plan, request, basis, year)
+        if plan.split is not None and plan.closer is not None \
+                and plan.split.settles == "cash":
+            payouts, split_credit = self._split(plan, payouts, basis, spread)
+            credit = split_credit + credit
         if year == 1 and request.influenced and self.influenced_rate is not None:
             payouts += [self._influence(name, basis, collects) for name in request.influenced]
+        if year == 1 and request.spiffs and plan.closer is not None:
+            payouts += self._spiffs(plan.closer, request, basis, collects)
         return self._totals(plan, year, dates, software_list, software, services, payouts,
                             credit, basis, spread)
 
@@ -246,6 +267,41 @@ class Quoter:
                                      f" rate" if attribution.influenced_of_sourced else "")
         return Payout(name, PayoutKind.INFLUENCE, self.rounding.money(basis * rate), rate, basis,
                       why, _basis_of(collects), Timing.ONE_TIME)
+
+    def _renewal_fee(self, role: Role, basis: Decimal, services: Decimal,
+                     collects: bool) -> Payout:
+        """The partner of record's conditional renewal fee in a year from 2 on, on its
+        commission base (the request stated the condition)."""
+        with_services = role.base != "software"
+        base = basis + services if with_services else basis
+        return Payout(role.channel, PayoutKind.RENEWAL_FEE, self.rounding.money(base * role.renewal),
+                      role.renewal, base, f"renewal fee when {role.condition}",
+                      BaseOf.SOFTWARE_AND_SERVICES if with_services else _basis_of(collects),
+                      Timing.RECURRING, partner=role.partner)
+
+    def _spiffs(self, closer: Role, request: DealRequest, basis: Decimal,
+                collects: bool) -> list[Payout]:
+        """A line per claimed SPIFF the deal qualifies for (the request reader warned about
+        the others): its fixed amount, or its rate × the basis, once."""
+        program, lines = self.program, []
+        value = year_one_value(program, request.product, request.seats, request.unit_price)
+        for name in dict.fromkeys(request.spiffs):
+            spiff = spiff_named(program, name)
+            if spiff is None or unquotable(spiff) or misses(
+                    spiff, program, request.product, closer.channel, value, request.close_date):
+                continue
+            why = f"SPIFF {name}, {spiff.starts} .. {spiff.ends or 'open'}"
+            if isinstance(spiff.reward, m.MoneyValue):
+                amount = self.rounding.money(spiff.reward.amount)
+                lines.append(Payout(closer.channel, PayoutKind.SPIFF, amount, Decimal(1), amount,
+                                    why, BaseOf.FIXED_AMOUNT, Timing.ONE_TIME, AmountIs.FIXED,
+                                    closer.partner))
+            else:
+                lines.append(Payout(closer.channel, PayoutKind.SPIFF,
+                                    self.rounding.money(basis * spiff.reward), spiff.reward, basis,
+                                    why, _basis_of(collects), Timing.ONE_TIME,
+                                    partner=closer.partner))
+        return lines
 
     def _role_payouts(self, role: Role, year: int, basis: Decimal, services: Decimal,
                       collects: bool, spread: Decimal, before: dict[str, Decimal],
@@ -271,7 +327,10 @@ class Quoter:
             elif rate:  # a zero rate owes nothing (a one-time fee after year 1): no payout line
                 out.append(Payout(role.channel, COMMISSION, money(base * rate), rate, base,
                                   role.why, base_of, role.timing, partner=role.partner))
-        if role.mdf:
+        if role.fund:  # a fixed fund: the year's whole fund (rate 1 × the fund), capped
+            out.append(Payout(role.channel, PayoutKind.MDF, role.fund, Decimal(1), role.fund,
+                              role.fund_why, BaseOf.MDF_FUND, partner=role.partner))
+        elif role.mdf:
             out.append(Payout(role.channel, PayoutKind.MDF, money(basis * role.mdf), role.mdf,
                               basis, "MDF accrual on the deal's software revenue",
                               _basis_of(collects),
@@ -315,6 +374,30 @@ class Quoter:
                 continue  # the vendor's own part: credit, not a payout
             kept.append(self._split_line(plan, c, pool, spread, main))
         return kept, credit
+
+    def _credit(self, plan: Plan, request: DealRequest, basis: Decimal,
+                year: int) -> tuple[Credit, ...]:
+        """Credit that pays nothing: a credit-only split's parts, else the partner of record's
+        `sourced_credit`; and in year 1 (as the influence fee) each influencer's
+        `influenced_credit` (shares of the year's revenue basis). A cash split's parts are
+        added by `_split`."""
+        attribution, closer = self.program.attribution, plan.closer
+        if attribution is None or closer is None:
+            return ()
+        out: list[Credit] = []
+        split = plan.split
+        if split is not None and split.settles == "credit":
+            out += [Credit(closer.channel if name == "partner" else name, share,
+                           self.rounding.money(basis * share)) for name, share, _s in split.shares]
+        elif split is None and attribution.sourced_credit is not None:
+            share = attribution.sourced_credit
+            out.append(Credit(closer.channel, share, self.rounding.money(basis * share),
+                              "sourced"))
+        if attribution.influenced_credit is not None and year == 1:
+            share = attribution.influenced_credit
+            out += [Credit(name, share, self.rounding.money(basis * share), "influenced")
+                    for name in request.influenced]
+        return tuple(out)
 
     def _split_line(self, plan: Plan, part: Credit, pool: Decimal, spread: Decimal,
                     main: list[Payout]) -> Payout:
@@ -426,6 +509,23 @@ class Quoter:
                        f"vendor net margin {_pct(worst.vendor_net, worst.vendor_basis)} in year"
                        f" {worst.year} is below the {_pct(self.floor, Decimal(1))} floor: 100% −"
                        f" {_pct(self.cogs, Decimal(1))} COGS" + (f" − {terms}" if terms else ""))]
+
+
+def condition_met(request: DealRequest, condition: str | None) -> bool:
+    """Whether the deal meets a payout's condition: the request field of that name
+    (`renewal_influenced`) is true."""
+    return condition is not None and bool(getattr(request, condition, False))
+
+
+def _unpaid_conditions(plan: Plan, request: DealRequest) -> list[str]:
+    """The note that names a conditional payout the deal does not earn: never silence."""
+    closer = plan.closer
+    if closer is None or closer.renewal is None or request.years < 2 \
+            or condition_met(request, closer.condition):
+        return []
+    return [f"{closer.channel}'s renewal fee ({pct(closer.renewal)} from year 2, when"
+            f" {closer.condition}) is not paid: the request does not state"
+            f" `{closer.condition}: true`"]
 
 
 def granted(payout: Payout, year: YearQuote) -> Decimal:

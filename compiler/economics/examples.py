@@ -15,11 +15,13 @@ from charter.economics.kinds import PayoutKind
 from charter.economics.money import ZERO, ratio
 from charter.economics.fields import field_at
 from charter.economics.request import (DealRequest, RequestError, effect_problems,
-                                       known_influencer, read_step, request_from_deal)
+                                       known_influencer, measure_mismatch, read_step,
+                                       request_from_deal)
+from charter.economics.negotiation import spell
 from charter.source import Span
 
 PARTY_METRICS = ("wholesale_price", "partner_margin", "commission", "influence", "mdf",
-                 "partner_gross",
+                 "partner_gross", "renewal_fee", "spiff", "credit",
                  "partner_share", "wholesale_unit_price")
 QUOTE_METRICS = ("decision", "unit_price", "wholesale_unit_price")
 
@@ -42,8 +44,9 @@ def _request(program: m.Program, example: m.Example, reporter: Reporter) -> Deal
         reporter.error("CH-E302", f"example `{example.name}`: {error.message}",
                        _span_of(example, error.path), label="cannot quote this deal",
                        help=(RATE_HELP if error.path.endswith(".rate") or "`rate`" in error.message
-                             else ROUTE_HELP,))
-    problems = [e.message for e in errors] + _partner_problems(example, reporter)
+                             else TERMS_HELP if ".terms." in error.path else ROUTE_HELP,))
+    problems = [e.message for e in errors] + _partner_problems(example, reporter) \
+        + _terms_problems(example, reporter) + _measure_problems(program, example, reporter)
     if not problems:
         problems = _effect_problems(program, example, request, reporter)
     product = program.product(request.product)
@@ -56,6 +59,8 @@ def _request(program: m.Program, example: m.Example, reporter: Reporter) -> Deal
 
 
 ROUTE_HELP = "a route names each channel with its tier: `route: Referral -> VAD Accelerator`"
+TERMS_HELP = ("`terms` agrees a value inside a channel's `negotiable` range, for a channel on"
+              " the route: `terms: Referral commission 15%`")
 RATE_HELP = ("only a channel whose discount is a range takes the deal's rate, after `at`:"
              " `route: OEM at 45%`")
 
@@ -65,11 +70,29 @@ def _request_errors(program: m.Program, request: DealRequest) -> list[RequestErr
     errors: list[RequestError] = []
     for index, step in enumerate(request.route):
         raw = {"channel": step.channel, **({"tier": step.tier} if step.tier else {}),
-               **({"rate": f"{step.rate * 100:f}%"} if step.rate is not None else {})}
+               **({"rate": f"{step.rate * 100:f}%"} if step.rate is not None else {}),
+               **({"terms": {t: spell(v) for t, v in step.terms}} if step.terms else {})}
         read_step(raw, index, program, errors, internal_ok=True)  # examples may show benchmarks
     for index, name in enumerate(request.influenced):
         known_influencer(name, index, program, errors)
     return errors
+
+
+def _terms_problems(example: m.Example, reporter: Reporter) -> list[str]:
+    """CH-E302 for a negotiated term of a channel that is not on the route, or agreed twice
+    (a request holds one value per term of a step)."""
+    on_route = {step.channel for step in example.deal.route}
+    seen: set[tuple[str, str]] = set()
+    problems = []
+    for channel, term, _value, span in example.deal.terms:
+        why = f"`{term}` is agreed twice" if (channel, term) in seen else \
+            "the channel is not on the route" if channel not in on_route else None
+        seen.add((channel, term))
+        if why:
+            problems.append(f"negotiated terms for `{channel}`: {why}")
+            reporter.error("CH-E302", f"example `{example.name}`: {problems[-1]}", span,
+                           label="cannot quote this deal", help=(TERMS_HELP,))
+    return problems
 
 
 def _partner_problems(example: m.Example, reporter: Reporter) -> list[str]:
@@ -90,6 +113,19 @@ def _partner_problems(example: m.Example, reporter: Reporter) -> list[str]:
     return problems
 
 
+def _measure_problems(program: m.Program, example: m.Example,
+                      reporter: Reporter) -> list[str]:
+    """A cumulative written as an amount for a count ladder, or as a count for a money one."""
+    problems = []
+    for channel, written, span in example.deal.cumulative:
+        why = measure_mismatch(program, channel, written)
+        if why:
+            problems.append(why)
+            reporter.error("CH-E302", f"example `{example.name}`: {why}", span,
+                           label="cannot quote this deal as written")
+    return problems
+
+
 def _effect_problems(program: m.Program, example: m.Example, request: DealRequest,
                      reporter: Reporter) -> list[str]:
     """Input that would not take effect: errors refuse the deal (CH-E302), warnings are
@@ -101,8 +137,16 @@ def _effect_problems(program: m.Program, example: m.Example, request: DealReques
     for warning in warnings:
         reporter.warning("CH-W301", f"example `{example.name}`: {warning.message}",
                          _span_of(example, warning.path), label="takes no effect on this deal",
-                         help=("remove it, or change the route so it applies",))
+                         help=(_no_effect_help(warning.path),))
     return [e.message for e in errors]
+
+
+def _no_effect_help(path: str) -> str:
+    """How to fix input that takes no effect: a SPIFF needs a deal that qualifies."""
+    if path.startswith("$.spiffs"):
+        return ("remove it from `spiffs`, or change the deal so it qualifies (its close date,"
+                " product or route)")
+    return "remove it, or change the route so it applies"
 
 
 def _span_of(example: m.Example, path: str) -> Span:
@@ -120,16 +164,21 @@ def _span_of(example: m.Example, path: str) -> Span:
 
 
 def _listed_span(deal: m.Deal, path: str) -> Span | None:
-    """The span of route step / influencer N that `$.route[N]...` / `$.influenced[N]` names."""
-    match = re.match(r"\$\.(route|influenced)\[(\d+)\](\.\w+)?", path)
+    """The span of route step / influencer / SPIFF N that `$.route[N]...` /
+    `$.influenced[N]` / `$.spiffs[N]` names."""
+    match = re.match(r"\$\.(route|influenced|spiffs)\[(\d+)\](\.\w+)?", path)
     index = int(match[2]) if match else -1
     if match is None or index >= len(getattr(deal, match[1])):
         return None
-    if match[1] == "influenced":
-        return deal.influenced[index][1]
+    if match[1] in ("influenced", "spiffs"):
+        return getattr(deal, match[1])[index][1]
     step = deal.route[index]
     if match[3] == ".partner":
         return next((s for c, _p, s in deal.partners if c == step.channel), step.span)
+    if match[3] == ".terms":
+        term = path.rsplit(".", 1)[-1]
+        return next((s for c, t, _v, s in deal.terms if (c, t) == (step.channel, term)),
+                    step.span)
     return step.rate_span if match[3] == ".rate" and step.rate_span else step.span
 
 
@@ -198,7 +247,11 @@ _YEAR_METRICS = {
     "partner_margin": lambda y, p: y.amount(p, PayoutKind.WHOLESALE_MARGIN, PayoutKind.SPLIT),
     "commission": lambda y, p: y.amount(p, PayoutKind.COMMISSION, PayoutKind.TRUE_UP),
     "influence": lambda y, p: y.amount(p, PayoutKind.INFLUENCE),
+    "renewal_fee": lambda y, p: y.amount(p, PayoutKind.RENEWAL_FEE),
+    "spiff": lambda y, p: y.amount(p, PayoutKind.SPIFF),
     "mdf": lambda y, p: y.amount(p, PayoutKind.MDF),
+    # credit pays nothing: what reporting and tier qualification count for the party
+    "credit": lambda y, p: sum((c.amount for c in y.credit if c.party == p), ZERO),
     "combined_rate": lambda y, p: y.combined_rate,
     "vendor_cogs": lambda y, p: y.vendor_cogs,
     "vendor_net_margin": lambda y, p: y.vendor_net_margin,

@@ -7,7 +7,8 @@ schema, to `parse_example` and to docs/language.md §3.22.
 
 A field's `path` is its place in the request JSON: `route[].rate` is the `rate` of any route
 step, `cumulative.*.as_of` the `as_of` of any channel's cumulative volume (a plain amount is
-short for `{amount}`), `influenced[]` any item of the list.
+short for `{amount}`), `route[].terms.*` any negotiated term of a route step, `influenced[]`
+any item of the list.
 
 This module needs only the standard library, but importing it runs the `charter.economics`
 package (the engine; not jsonschema), so `charter.lower` imports it at its first example,
@@ -38,6 +39,7 @@ REQUEST_FIELDS: tuple[RequestField, ...] = (
     RequestField("route[].tier", "route", "route: VAD Elite"),
     RequestField("route[].rate", "route", "route: OEM at 45%"),
     RequestField("route[].partner", "partners", 'partners: VAD "acme-123", Referral "ref-9"'),
+    RequestField("route[].terms.*", "terms", "terms: Referral commission 15%, OEM discount 45%"),
     RequestField("services.one_time", "services_one_time", "services_one_time: Rp 350 juta"),
     RequestField("services.per_year", "services_per_year", "services_per_year: Rp 4 juta"),
     RequestField("cumulative.*.amount", "cumulative", "cumulative: Referral Rp 2 Miliar"),
@@ -52,6 +54,8 @@ REQUEST_FIELDS: tuple[RequestField, ...] = (
     RequestField("registered", "registered", "registered: no"),
     RequestField("split", "split", "split: existing_relationship"),
     RequestField("influenced[]", "influenced", "influenced: CoSell, Referral"),
+    RequestField("renewal_influenced", "renewal_influenced", "renewal_influenced: yes"),
+    RequestField("spiffs[]", "spiffs", "spiffs: q3_launch, multi_product"),
 )
 
 EXAMPLE_ATTRIBUTES: tuple[str, ...] = tuple(dict.fromkeys(
@@ -62,5 +66,6 @@ def field_at(json_path: str) -> RequestField | None:
     """The field an error path such as `$.route[1].rate` or `$.cumulative.VAD` points into."""
     path = re.sub(r"\[\d+\]", "[]", json_path.removeprefix("$."))
     path = re.sub(r"^cumulative\.[^.]+", "cumulative.*", path)
+    path = re.sub(r"^route\[\]\.terms\.[^.]+", "route[].terms.*", path)
     path = {"cumulative.*": "cumulative.*.amount", "route[]": "route[].channel"}.get(path, path)
     return next((f for f in REQUEST_FIELDS if f.path == path), None)

@@ -75,9 +75,19 @@ class PayoutKind(_Word):
         "influence", "influence fee", Settlement.VENDOR_PAYS, False, True,
         "the influenced-credit fee (year 1) for a channel that influenced but did not source the"
         " deal")
+    RENEWAL_FEE = (
+        "renewal_fee", "renewal fee", Settlement.VENDOR_PAYS, True, True,
+        "a conditional fee from contract year 2 on (`renewal_fee: 5% when renewal_influenced`),"
+        " paid only when the request states the condition; otherwise a note names it unpaid")
+    SPIFF = (
+        "spiff", "SPIFF", Settlement.VENDOR_PAYS, False, True,
+        "a SPIFF the request claims (`spiffs`), once in year 1, when the deal qualifies and"
+        " closes inside its window: a fixed amount, or its rate × the basis")
     MDF = (
         "mdf", "MDF accrual", Settlement.ACCRUAL, False, False,
-        "market development funds accrued on the deal's software revenue, claimed separately")
+        "market development funds accrued on the deal's software revenue, or the tier's fixed"
+        " fund for the contract year (rate 1 × the fund, base_of `mdf_fund`), claimed"
+        " separately")
 
 
 class AmountIs(_Word):
@@ -87,6 +97,7 @@ class AmountIs(_Word):
     SPREAD = "spread"                # customer price − wholesale price (a non-list price)
     ALLOCATED = "allocated"          # a part of a split: rate × base ± one minor unit
     SLICES = "slices"                # Σ slice rate × slice base (a marginal ladder)
+    FIXED = "fixed"                  # a fixed sum the program states (rate 1 × the sum)
 
 
 class BaseOf(_Word):
@@ -98,6 +109,8 @@ class BaseOf(_Word):
     WHOLESALE_PRICE = "wholesale_price"
     EARLIER_VOLUME = "earlier_volume"    # a true-up: the period's volume before this deal
     SPLIT_POOL = "split_pool"
+    FIXED_AMOUNT = "fixed_amount"        # a SPIFF's stated amount
+    MDF_FUND = "mdf_fund"                # a tier's fixed MDF fund for the contract year
 
 
 class ReasonCode(_Word):

@@ -6,13 +6,18 @@ year, the handover rules crossed and the reasons a route walks whatever its size
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
 from charter import model as m
 from charter.units import PERIODS_PER_YEAR
 from charter.economics.kinds import PayoutKind, ReasonCode, Timing
-from charter.economics.request import MAX_YEARS, DealRequest, Step, unregistered_rule
+from charter.economics.money import Rounding
+from charter.economics.request import (MAX_YEARS, DealRequest, Step, registered_bonus,
+                                       unregistered_rule)
+from charter.numbers import pct
+from charter.economics.negotiation import negotiated_why
 from charter.economics.thresholds import Ladder
 
 ZERO = Decimal(0)
@@ -32,6 +37,10 @@ class Role:
     why: str
     timing: Timing = Timing.RECURRING
     partner: str | None = None           # the partner company's id from the request
+    renewal: Decimal | None = None       # a conditional renewal fee (years 2+), if any
+    condition: str | None = None         # the request field that must be true to pay it
+    fund: Decimal | None = None          # a tier's fixed MDF fund per contract year, capped
+    fund_why: str = ""                   # its arithmetic: `$5,000 per quarter × 4, capped …`
 
     @property
     def collects(self) -> bool:
@@ -82,7 +91,12 @@ def build_plan(program: m.Program, request: DealRequest) -> Plan:
     reasons: list[Reason] = []
     route = request.route
     unregistered = None if request.registered else unregistered_rule(program)
-    closer = _closer_role(program, route[-1], unregistered) if route else None
+    closer = _closer_role(program, route[-1], unregistered,
+                          registered_bonus(program) if request.registered else None) \
+        if route else None
+    if closer is not None and not request.registered and unregistered is None:
+        closer = dataclasses.replace(closer, why=closer.why + " (unregistered: the base rate,"
+                                     " without the registration bonus)")
     handovers = [_handover(program, a, b, reasons) for a, b in zip(route, route[1:])]
     introducers = tuple(_introducer_role(program, h, step)
                         for h, step in zip(handovers, route) if h is not None)
@@ -113,7 +127,8 @@ def plan_key(request: DealRequest) -> tuple:
     return (request.product, request.route, request.registered, request.split)
 
 
-def _closer_role(program: m.Program, step: Step, unregistered: Decimal | None) -> Role:
+def _closer_role(program: m.Program, step: Step, unregistered: Decimal | None,
+                 bonus: Decimal | None = None) -> Role:
     channel = program.channel(step.channel)
     tier = channel.tier(step.tier) if step.tier else None
     wholesale = channel.buys_wholesale
@@ -124,15 +139,51 @@ def _closer_role(program: m.Program, step: Step, unregistered: Decimal | None) -
                              for y in range(2, MAX_YEARS + 1))
     if unregistered is not None:
         rates, ladder = _unregistered_rates(rates, unregistered), None
-    mdf = tier.mdf if tier is not None and isinstance(tier.mdf, Decimal) else ZERO
     why = f"{channel.name}{' ' + tier.name if tier else ''}" + \
         (" (unregistered: flat rate, never above the registered rate)"
-         if unregistered is not None else "")
+         if unregistered is not None else "") + negotiated_why(step)
+    if bonus:
+        rates, ladder = _with_bonus(rates, ladder, bonus, wholesale)
+        why += f" + {pct(bonus)} registration bonus"
+    mdf = tier.mdf if tier is not None and isinstance(tier.mdf, Decimal) else ZERO
+    fund, fund_why = mdf_fund(tier, program.header)
     one_time = not wholesale and channel.payment == "one_time"
     return Role(channel.name, step.tier,
                 PayoutKind.WHOLESALE_MARGIN if wholesale else PayoutKind.COMMISSION, rates,
                 channel.commission_base, mdf, ladder, why,
-                Timing.ONE_TIME if one_time else Timing.RECURRING, step.partner)
+                Timing.ONE_TIME if one_time else Timing.RECURRING, step.partner,
+                channel.renewal_fee, channel.renewal_condition, fund=fund, fund_why=fund_why)
+
+
+def mdf_fund(tier: m.Tier | None, header: m.Header) -> tuple[Decimal | None, str]:
+    """A tier's fixed MDF fund for one contract year and its arithmetic: the amount per
+    period × the periods in a year, at most `mdf_cap` (per its period, so a cap per quarter
+    is four a year: the fund accrues evenly), rounded as the program pays. The fund is the
+    partner's, not the deal's; a quote states all of it, the most the vendor can owe beside
+    the deal (the margin-death line judges a deal as if it were the partner's only one)."""
+    if tier is None or not tier.mdf_fund or not tier.mdf.amount:
+        return None, ""
+    periods = PERIODS_PER_YEAR.get(tier.mdf_period, 1)
+    fund = tier.mdf.amount * periods
+    cur = header.currency
+    why = f"MDF fund: {cur} {tier.mdf.amount:,f} per {tier.mdf_period or 'year'} × {periods}"
+    if tier.mdf_cap is not None:
+        cap = tier.mdf_cap.amount * PERIODS_PER_YEAR.get(tier.mdf_cap_period, 1)
+        if cap < fund:
+            fund, why = cap, why + f", capped at {cur} {tier.mdf_cap.amount:,f} per" \
+                                   f" {tier.mdf_cap_period or 'year'}"
+    return Rounding(header.rounding, header.minor_units).money(fund), why
+
+
+def _with_bonus(rates: tuple[Decimal | None, ...], ladder: Ladder | None, bonus: Decimal,
+                wholesale: bool) -> tuple[tuple[Decimal | None, ...], Ladder | None]:
+    """A registered deal's rates with the registration bonus on top, in every year the
+    channel pays (a one-time fee's later zero years stay zero); on a commission ladder, on
+    every bracket. A reseller's volume rebate is not its margin: it keeps its rates."""
+    rates = tuple(rate + bonus if rate else rate for rate in rates)
+    if ladder is not None and not wholesale:
+        ladder = dataclasses.replace(ladder, rates=tuple(r + bonus for r in ladder.rates))
+    return rates, ladder
 
 
 def _unregistered_rates(rates: tuple[Decimal | None, ...],
@@ -144,18 +195,21 @@ def _unregistered_rates(rates: tuple[Decimal | None, ...],
 
 def _closer_rates(channel: m.Channel, tier: m.Tier | None, step: Step,
                   wholesale: bool) -> tuple[Decimal, Decimal | None]:
-    """Year-1 rate and the year-2+ rate (None: same as year 1)."""
+    """Year-1 rate and the year-2+ rate (None: same as year 1). A term the deal negotiated
+    (``step.terms``, checked against the range where it is negotiable) replaces the term's
+    default, which is what the model's field holds."""
+    agreed = dict(step.terms)
     if wholesale:
         if tier is not None and tier.margin is not None:
-            first = tier.margin
+            first = agreed.get("margin", tier.margin)
         elif step.rate is not None:
             first = step.rate
         else:
-            first = channel.discount[0] if channel.discount else ZERO
-        return first, tier.margin_y2 if tier else None
+            first = agreed.get("discount", channel.discount[0] if channel.discount else ZERO)
+        return first, agreed.get("margin_y2", tier.margin_y2 if tier else None)
     first = (tier.commission if tier and tier.commission is not None else channel.commission)
     later = tier.commission_y2 if tier and tier.commission_y2 is not None else channel.commission_y2
-    return first or ZERO, later
+    return agreed.get("commission", first) or ZERO, agreed.get("commission_y2", later)
 
 
 def _or(value: Decimal | None, fallback: Decimal | None) -> Decimal | None:

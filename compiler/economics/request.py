@@ -55,10 +55,13 @@ class Step(NamedTuple):
     tier: str | None = None
     rate: Decimal | None = None
     partner: str | None = None  # the partner's own id (a company), echoed on its payout lines
+    # negotiated terms, sorted: (("commission", Decimal("0.15")),) (economics.negotiation)
+    terms: tuple[tuple[str, m.TermValue], ...] = ()
 
 
 class Cumulative(NamedTuple):
-    """Volume a channel has already booked in the current threshold period."""
+    """Volume a channel has already booked in the current threshold period: an amount, or on
+    a count ladder the number of deals before this one."""
 
     channel: str
     amount: Decimal
@@ -85,6 +88,8 @@ class DealRequest(NamedTuple):
     influenced: tuple[str, ...] = ()
     id: str | int | None = None
     warnings: tuple[RequestError, ...] = ()  # input that takes no effect on this deal
+    renewal_influenced: bool = False  # the condition of a `renewal_fee` is met
+    spiffs: tuple[str, ...] = ()      # the SPIFFs the deal claims, by name
 
     def cumulative_for(self, channel: str) -> Cumulative | None:
         """The cumulative volume stated for ``channel``, if any."""
@@ -180,7 +185,18 @@ def _is_step(v) -> bool:
         return False
     return _is_name(v["channel"]) and ("tier" not in v or _is_name(v["tier"])) and \
         ("partner" not in v or _is_name(v["partner"])) and \
-        ("rate" not in v or (type(v["rate"]) is str and PERCENT.fullmatch(v["rate"]) is not None))
+        ("rate" not in v or (type(v["rate"]) is str and PERCENT.fullmatch(v["rate"]) is not None)) \
+        and ("terms" not in v or _is_terms(v["terms"]))
+
+
+def _is_terms(v) -> bool:
+    """`{"commission": "15%"}`: term names, each with a percentage or duration string."""
+    from charter.economics.negotiation import DURATION as TERM_DURATION
+
+    return type(v) is dict and len(v) <= 16 and all(
+        _is_name(k) and type(x) is str and (PERCENT.fullmatch(x) is not None
+                                            or TERM_DURATION.fullmatch(x) is not None)
+        for k, x in v.items())
 
 
 def _is_cumulative(v) -> bool:
@@ -194,7 +210,7 @@ def _is_services(v) -> bool:
     return type(v) is dict and v.keys() <= _SERVICE_KEYS and all(_is_amount(x) for x in v.values())
 
 
-_STEP_KEYS = frozenset(("channel", "tier", "rate", "partner"))
+_STEP_KEYS = frozenset(("channel", "tier", "rate", "partner", "terms"))
 _CUM_KEYS = frozenset(("amount", "as_of"))
 _SERVICE_KEYS = frozenset(("one_time", "per_year"))
 _TOP = {
@@ -209,6 +225,8 @@ _TOP = {
     "price_approved": lambda v: type(v) is bool, "certified": lambda v: type(v) is bool,
     "registered": lambda v: type(v) is bool, "split": _is_name,
     "influenced": lambda v: type(v) is list and len(v) <= 8 and all(_is_name(x) for x in v),
+    "renewal_influenced": lambda v: type(v) is bool,
+    "spiffs": lambda v: type(v) is list and len(v) <= 8 and all(_is_name(x) for x in v),
 }
 _TOP_KEYS = frozenset(_TOP)
 
@@ -275,7 +293,8 @@ def read_request(obj: dict, program: m.Program, routes: dict | None = None) -> D
         split=_known_split(get("split"), program, errors) if "split" in obj else None,
         influenced=tuple(known_influencer(n, i, program, errors)
                          for i, n in enumerate(get("influenced", ()))),
-        id=obj.get("id"))
+        id=obj.get("id"), renewal_influenced=get("renewal_influenced", False),
+        spiffs=tuple(known_spiff(n, i, program, errors) for i, n in enumerate(get("spiffs", ()))))
     if not errors:
         errors, warnings = effect_problems(request, program)
         request = request._replace(warnings=tuple(warnings)) if warnings else request
@@ -303,7 +322,67 @@ def effect_problems(request: DealRequest, program: m.Program, internal_ok: bool 
                                      " route, so `certified: false` changes nothing"))
     for stated in request.cumulative:
         _check_cumulative(request, program, stated, closer, errors, warnings)
+    if request.renewal_influenced:
+        _check_renewal(request, program, closer, warnings)
+    _check_spiffs(request, program, closer, errors, warnings)
+    if any(step.terms for step in request.route):
+        _check_terms(request, program, errors, warnings)
     return errors, warnings
+
+
+def _check_terms(request: DealRequest, program: m.Program, errors: list[RequestError],
+                 warnings: list[RequestError]) -> None:
+    """Negotiated payout terms on an introducer (error) or an unregistered deal (a ceiling)."""
+    from charter.economics.negotiation import role_problems, unregistered_warnings
+
+    errors += role_problems(request)
+    if unregistered_rule(program) is not None:
+        warnings += unregistered_warnings(request)
+
+
+def _check_renewal(request: DealRequest, program: m.Program, closer: str | None,
+                   warnings: list[RequestError]) -> None:
+    """`renewal_influenced: true` takes effect only through the partner of record's
+    `renewal_fee`, from contract year 2 on."""
+    channel = program.channel(closer) if closer else None
+    if channel is None or channel.renewal_fee is None:
+        warnings.append(RequestError("$.renewal_influenced", "no renewal fee is paid on this"
+                                     " route (the partner of record has no `renewal_fee`), so"
+                                     " `renewal_influenced` changes nothing"))
+    elif request.years < 2:
+        warnings.append(RequestError("$.renewal_influenced", f"{channel.name}'s renewal fee is"
+                                     " paid from contract year 2 on; this 1-year deal has no"
+                                     " renewal to pay it on"))
+
+
+def _check_spiffs(request: DealRequest, program: m.Program, closer: str | None,
+                  errors: list[RequestError], warnings: list[RequestError]) -> None:
+    """A claimed SPIFF a quote cannot pay, or claimed twice, or without a close date to judge
+    its window by, is an error; one the deal does not qualify for is a warning saying why
+    (the quote then pays no SPIFF line for it). Never silence."""
+    from charter.economics.spiffs import misses, spiff_named, unquotable, year_one_value
+
+    seen: set[str] = set()
+    for index, name in enumerate(request.spiffs):
+        path, spiff = f"$.spiffs[{index}]", spiff_named(program, name)
+        if spiff is None:
+            continue  # unknown: reported when read
+        problem = unquotable(spiff) or (f"`{name}` is claimed twice: a SPIFF pays once per"
+                                        " deal" if name in seen else None)
+        seen.add(name)
+        if problem is None and request.close_date is None:
+            problem = (f"SPIFF `{name}` runs {spiff.starts} .. {spiff.ends or '(open)'}; give"
+                       " the deal's `close_date` so its window can be judged")
+        if problem is not None:
+            errors.append(RequestError(path, problem))
+            continue
+        product = program.product(request.product)
+        if product is None or product.list_price is None:
+            return  # not quotable at all: reported as such
+        value = year_one_value(program, request.product, request.seats, request.unit_price)
+        why = misses(spiff, program, request.product, closer, value, request.close_date)
+        if why is not None:
+            warnings.append(RequestError(path, why + ": it pays nothing on this deal"))
 
 
 def _certification(program: m.Program, closer: str | None) -> tuple[str, ...]:
@@ -321,16 +400,24 @@ def _check_dates(request: DealRequest, errors: list[RequestError]) -> None:
 
 def _check_unregistered(request: DealRequest, program: m.Program, errors: list[RequestError],
                         warnings: list[RequestError]) -> None:
-    if unregistered_rule(program) is None:
+    if unregistered_rule(program) is None and registered_bonus(program) is None:
         errors.append(RequestError("$.registered", "the program has no rule for unregistered"
-                                   " deals (`unregistered_rate`); it would pay the registered"
-                                   " rate. Remove `registered: false` or declare the rule"))
+                                   " deals (`unregistered_rate`, or a `registered_bonus`"
+                                   " they do without); it would pay the registered rate."
+                                   " Remove `registered: false` or declare the rule"))
         return
+    if unregistered_rule(program) is None:
+        return  # the base rate, without the bonus: a deal's own rate still applies
     for index, step in enumerate(request.route[-1:], len(request.route) - 1):
         if step.rate is not None:
             warnings.append(RequestError(f"$.route[{index}].rate", "an unregistered deal earns"
                                          " the flat `unregistered_rate` (never more than this"
                                          " rate): the deal's rate is only a ceiling"))
+
+
+def registered_bonus(program: m.Program) -> Decimal | None:
+    """What a registered deal earns on top of the partner of record's rate, if anything."""
+    return program.registration.registered_bonus if program.registration else None
 
 
 def unregistered_rule(program: m.Program) -> Decimal | None:
@@ -393,6 +480,8 @@ def _check_cumulative(request: DealRequest, program: m.Program, stated: "Cumulat
     if channel.thresholds is None:
         errors.append(RequestError(path, f"`{channel.name}` has no thresholds: a cumulative"
                                    " volume for it changes nothing"))
+    elif _measure_problem(channel, stated):
+        errors.append(RequestError(path, _measure_problem(channel, stated)))
     elif all(step.channel != stated.channel for step in request.route):
         warnings.append(RequestError(path, f"`{channel.name}` is not on this deal's route, so"
                                      " its thresholds do not apply to this deal"))
@@ -400,7 +489,7 @@ def _check_cumulative(request: DealRequest, program: m.Program, stated: "Cumulat
         warnings.append(RequestError(path, f"`{channel.name}` only introduces this deal (it is"
                                      " not the partner of record), so its thresholds do not"
                                      " apply"))
-    elif not request.registered:
+    elif not request.registered and unregistered_rule(program) is not None:
         warnings.append(RequestError(path, "an unregistered deal earns the flat"
                                      " `unregistered_rate`: the thresholds do not apply"))
     if stated.as_of and request.close_date is None:
@@ -413,6 +502,33 @@ def _check_cumulative(request: DealRequest, program: m.Program, stated: "Cumulat
                                    " volume booked before the deal"))
 
 
+def _measure_problem(channel: m.Channel, stated: "Cumulative") -> str | None:
+    """Why a cumulative cannot be a count of deals on a count ladder."""
+    ladder = channel.thresholds
+    if ladder.counts and (stated.amount < 0 or stated.amount != stated.amount.to_integral()):
+        return (f"`{channel.name}`'s `{ladder.name}` ladder counts deals: the cumulative is a"
+                f" whole number of deals before this one, not {stated.amount:f}")
+    return None
+
+
+def measure_mismatch(program: m.Program, channel_name: str,
+                     written: m.MoneyValue | Decimal) -> str | None:
+    """Why an example's cumulative is written in the wrong measure: an amount for a ladder
+    that counts deals, or a number of deals for one that measures money. (JSON writes both
+    as plain numbers; only an example says which it meant.)"""
+    channel = program.channel(channel_name)
+    ladder = channel.thresholds if channel is not None else None
+    if ladder is None:
+        return None
+    if ladder.counts and isinstance(written, m.MoneyValue):
+        return (f"`{channel.name}`'s `{ladder.name}` ladder counts deals, not money: give the"
+                f" number of deals before this one in the period (`{channel.name} 10`)")
+    if not ladder.counts and not isinstance(written, m.MoneyValue):
+        return (f"`{channel.name}`'s `{ladder.name}` ladder measures money: give the amount"
+                f" already booked in the period, not a number of deals")
+    return None
+
+
 _EMPTY: dict = {}
 
 
@@ -420,7 +536,8 @@ def _read_route(raw: list, program: m.Program, errors: list[RequestError],
                 cache: dict) -> tuple[Step, ...]:
     """The route, checked; valid routes are cached (batches repeat a few routes)."""
     steps = [(i, s) for i, s in enumerate(raw) if s is not None and "channel" in s]  # pruned
-    key = tuple((s["channel"], s.get("tier"), s.get("rate"), s.get("partner")) for _i, s in steps)
+    key = tuple((s["channel"], s.get("tier"), s.get("rate"), s.get("partner"),
+                 tuple(sorted(s.get("terms", _EMPTY).items()))) for _i, s in steps)
     route = cache.get(key)
     if route is None:
         found: list[RequestError] = []
@@ -483,24 +600,23 @@ def read_step(raw: dict, index: int, program: m.Program, errors: list[RequestErr
         errors.append(_unknown(path + ".tier", f"tier of {channel.name}", tier, names)
                       if names else RequestError(path + ".tier",
                                                  f"channel `{channel.name}` has no tiers"))
-    elif tier is not None and isinstance(channel.tier(tier).mdf, m.MoneyValue):
-        errors.append(_fixed_mdf(path + ".tier", channel, channel.tier(tier)))
     parsed_rate = Decimal(rate[:-1]) / 100 if rate else None
     if channel is not None:
         _check_rate(channel, parsed_rate, path, errors)
-    return Step(raw["channel"], tier, parsed_rate, raw.get("partner"))
+    return Step(raw["channel"], tier, parsed_rate, raw.get("partner"),
+                _step_terms(raw, path, channel, errors))
 
 
-def _fixed_mdf(path: str, channel: m.Channel, tier: m.Tier) -> RequestError:
-    """A tier whose MDF is an amount per period cannot be quoted yet: the engine accrues MDF
-    as a share of a deal's revenue, and leaving the amount out would understate the cost."""
-    amount = f"{tier.mdf.currency} {tier.mdf.amount:,f}" if isinstance(tier.mdf, m.MoneyValue) \
-        else str(tier.mdf)
-    per = f" per {tier.mdf_period}" if tier.mdf_period else " (a fund, not a share of the deal)"
-    return RequestError(path, f"tier `{tier.name}` of {channel.name} funds MDF of {amount}{per},"
-                              " which deal quotes do not accrue yet (only a"
-                              " share of the deal's revenue); state it as a percentage, e.g."
-                              " `mdf: 2%`, to quote this tier")
+def _step_terms(raw: dict, path: str, channel: m.Channel | None,
+                errors: list[RequestError]) -> tuple:
+    """The step's negotiated `terms`, checked against its channel and tier (a tier that is
+    missing or unknown was reported: the terms are then judged against the channel)."""
+    if "terms" not in raw:
+        return ()
+    from charter.economics.negotiation import read_terms
+
+    tier = channel.tier(raw["tier"]) if channel is not None and raw.get("tier") else None
+    return read_terms(raw["terms"], path, channel, tier, errors)
 
 
 def _check_rate(channel: m.Channel, rate: Decimal | None, path: str,
@@ -513,6 +629,11 @@ def _check_rate(channel: m.Channel, rate: Decimal | None, path: str,
         errors.append(RequestError(path, f"channel `{channel.name}` discounts"
                                          f" {pct(low_high[0])} .. {pct(low_high[1])};"
                                          f" give the deal's `rate`, e.g. \"{pct(low_high[0])}\""))
+    elif rate is not None and channel.negotiable_term("discount") is not None:
+        errors.append(RequestError(path + ".rate", f"channel `{channel.name}` negotiates its"
+                                   " discount in the step's `terms`: write"
+                                   f" `\"terms\": {{\"discount\": \"{pct(rate)}\"}}` instead of"
+                                   " `rate`"))
     elif rate is not None and not ranged:
         errors.append(RequestError(path + ".rate", f"channel `{channel.name}` has no negotiable"
                                    " discount range, so a deal's `rate` would change nothing;"
@@ -544,18 +665,41 @@ def _known_split(name: str | None, program: m.Program, errors: list[RequestError
 
 def known_influencer(name: str, index: int, program: m.Program,
                      errors: list[RequestError]) -> str:
-    """Influencer ``index``, checked: a channel, in a program that pays `influenced_rate`."""
+    """Influencer ``index``, checked: a channel, in a program that pays `influenced_rate` or
+    credits `influenced_credit`."""
     path = f"$.influenced[{index}]"
-    if program.attribution is None or program.attribution.influenced_rate is None:
-        errors.append(RequestError(path, "the program declares no `influenced_rate`"))
+    attribution = program.attribution
+    if attribution is None or (attribution.influenced_rate is None
+                               and attribution.influenced_credit is None):
+        errors.append(RequestError(path, "the program declares no `influenced_rate` (a fee)"
+                                   " or `influenced_credit` (credit): naming an influencer"
+                                   " changes nothing"))
     elif program.channel(name) is None:
         errors.append(_unknown(path, "channel", name, [c.name for c in program.channels]))
+    return name
+
+
+def known_spiff(name: str, index: int, program: m.Program, errors: list[RequestError]) -> str:
+    """Claimed SPIFF ``index``, checked: one the program declares ("did you mean")."""
+    if not any(x.name == name for x in program.spiffs):
+        errors.append(_unknown(f"$.spiffs[{index}]", "SPIFF", name,
+                               [x.name for x in program.spiffs])
+                      if program.spiffs else RequestError(f"$.spiffs[{index}]",
+                                                          "the program declares no SPIFFs"))
     return name
 
 
 def _unknown(path: str, kind: str, name: str, choices: list[str]) -> RequestError:
     hint = suggest(name, choices)
     return RequestError(path, f"unknown {kind} `{name}`" + (f"; {hint[0]}" if hint else ""))
+
+
+def _example_cumulative(channel: str, value: m.MoneyValue | Decimal,
+                        as_of: _dt.date | None) -> Cumulative:
+    """`Referral Rp 2 Miliar` (an amount) or `Affiliate 10` (a count of deals); which one
+    the ladder measures is checked by `measure_mismatch`."""
+    amount = value.amount if isinstance(value, m.MoneyValue) else value
+    return Cumulative(channel, amount, as_of)
 
 
 def request_from_deal(deal: m.Deal, name: str | None = None) -> DealRequest:
@@ -567,18 +711,20 @@ def request_from_deal(deal: m.Deal, name: str | None = None) -> DealRequest:
     dates = dict(deal.cumulative_dates)
     return DealRequest(
         product=deal.product, seats=deal.seats, years=deal.years,
-        route=tuple(Step(s.channel, s.tier, s.rate, partners.get(s.channel))
+        route=tuple(Step(s.channel, s.tier, s.rate, partners.get(s.channel),
+                         tuple(sorted((t, v) for c, t, v, _span in deal.terms if c == s.channel)))
                     for s in deal.route),
         services_one_time=deal.services_one_time.amount if deal.services_one_time else Decimal(0),
         services_per_year=deal.services_per_year.amount if deal.services_per_year else Decimal(0),
-        cumulative=tuple(Cumulative(channel, money.amount,
-                                    dates.get(channel, deal.cumulative_as_of))
-                         for channel, money, _span in deal.cumulative),
+        cumulative=tuple(_example_cumulative(channel, value,
+                                             dates.get(channel, deal.cumulative_as_of))
+                         for channel, value, _span in deal.cumulative),
         close_date=deal.close_date, start=deal.start,
         unit_price=deal.unit_price.amount if deal.unit_price else None,
         price_approved=deal.price_approved, certified=deal.certified, registered=deal.registered,
         split=deal.split, influenced=tuple(channel for channel, _span in deal.influenced),
-        id=name)
+        id=name, renewal_influenced=deal.renewal_influenced,
+        spiffs=tuple(spiff for spiff, _span in deal.spiffs))
 
 
 class FastReader:

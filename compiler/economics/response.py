@@ -17,6 +17,7 @@ from charter import model as m
 from charter.economics.contract import CONTRACT_VERSION
 from charter.economics.engine import LadderUse, Payout, Quote, YearQuote
 from charter.economics.kinds import ReasonCode
+from charter.economics.payment import Due
 from charter.economics.money import decimal_context, spell_rate
 from charter.economics.request import RequestError
 
@@ -44,6 +45,11 @@ def _rate(value: Decimal | None) -> str | None:
         if len(_RATES) < 4096:
             _RATES[value] = text
     return text
+
+
+def _deals(value: Decimal | None) -> str | None:
+    """A count of deals, as a whole-number string (None stays None)."""
+    return None if value is None else f"{value.to_integral_value():f}"
 
 
 def _date(value) -> str | None:
@@ -129,19 +135,22 @@ class _Writer:
             "close_date": _date(request.close_date), "start": _date(quote.start),
             "unit_price": money(quote.unit_price), "price_approved": request.price_approved,
             "certified": request.certified, "registered": request.registered,
-            "split": request.split, "influenced": list(request.influenced)}
+            "split": request.split, "influenced": list(request.influenced),
+            "renewal_influenced": request.renewal_influenced, "spiffs": list(request.spiffs)}
 
     def _ladder(self, use: LadderUse) -> dict:
         ladder, bracket = use.ladder, use.bracket
         per_deal = ladder.per_deal
+        volume = _deals if ladder.counts else self.money  # a count ladder counts deals
         return {
             "party": use.party, "partner": use.partner, "ladder": ladder.name,
             "pays": use.kind.value, "mode": ladder.semantics, "reset": ladder.reset,
             "basis": "deal_value" if per_deal else "cumulative",
-            "cumulative_stated": self.money(use.stated), "reset_applied": use.reset,
-            "cumulative_before": None if per_deal else self.money(use.before),
-            "cumulative_after": None if per_deal else self.money(use.after),
-            "bracket": {"from": self.money(bracket.low), "up_to": self.money(bracket.high),
+            "measure": "deals" if ladder.counts else "money",
+            "cumulative_stated": volume(use.stated), "reset_applied": use.reset,
+            "cumulative_before": None if per_deal else volume(use.before),
+            "cumulative_after": None if per_deal else volume(use.after),
+            "bracket": {"from": volume(bracket.low), "up_to": volume(bracket.high),
                         "rate": _rate(bracket.rate)}}
 
     def _year_common(self, y: YearQuote) -> dict:
@@ -159,13 +168,13 @@ class _Writer:
             "vendor_net_margin": _rate(y.vendor_net_margin), "combined_rate": _rate(y.combined_rate)}
 
     def _lines(self, y: YearQuote, quote: Quote) -> dict:
-        lines = [self._line(p) for p in y.payouts]
+        lines = [self._line(p, quote.due(p, y)) for p in y.payouts]
         return {"payouts": lines if quote.payable else [],
                 "not_payable": [] if quote.payable else lines,
-                "credit": [{"party": c.party, "share": _rate(c.share), "amount": self.money(c.amount)}
-                           for c in y.credit]}
+                "credit": [{"party": c.party, "role": c.role, "share": _rate(c.share),
+                            "amount": self.money(c.amount)} for c in y.credit]}
 
-    def _line(self, p: Payout) -> dict:
+    def _line(self, p: Payout, due: Due) -> dict:
         return {
             # str-enum members are JSON strings as they are (`.value` is a slow descriptor)
             "party": p.party, "partner": p.partner, "kind": p.kind,
@@ -173,7 +182,22 @@ class _Writer:
             "base": self.money(p.base), "base_of": p.base_of, "amount": self.money(p.amount),
             "amount_is": p.amount_is,
             "slices": [{"from": self.money(s.low), "up_to": self.money(s.high), "rate": _rate(s.rate),
-                        "base": self.money(s.base)} for s in p.slices] if p.slices else []}
+                        "base": self.money(s.base)} for s in p.slices] if p.slices else [],
+            "due": _due(due)}
+
+
+def _due(due: Due) -> dict:
+    """When a line falls due (`charter.economics.payment`), cached: a quote has few."""
+    spelt = _DUES.get(due)
+    if spelt is None:
+        spelt = {"rule": due.rule, "days": due.days, "period": due.period, "event": due.event,
+                 "counts_from": _date(due.counts_from), "date": _date(due.date)}
+        if len(_DUES) < 4096:
+            _DUES[due] = spelt
+    return spelt
+
+
+_DUES: dict = {}
 
 
 def _partner_reasons(quote: Quote) -> list[dict]:
@@ -193,7 +217,7 @@ def _route(route: tuple) -> list:
     echoed = _ROUTES.get(route)
     if echoed is None:
         echoed = [{"channel": s.channel, "tier": s.tier, "partner": s.partner,
-                   "rate": _rate(s.rate)} for s in route]
+                   "rate": _rate(s.rate), "terms": _terms(s.terms)} for s in route]
         if len(_ROUTES) < 4096:
             _ROUTES[route] = echoed
     return echoed
@@ -201,6 +225,13 @@ def _route(route: tuple) -> list:
 
 
 _ROUTES: dict[tuple, list] = {}
+
+
+def _terms(terms: tuple) -> dict:
+    """A step's negotiated terms as echoed: rates with six decimals, durations as written
+    (`"45 days"`)."""
+    return {term: _rate(value) if isinstance(value, Decimal) else str(value)
+            for term, value in terms}
 
 
 def errors_to_json(errors: list[RequestError], line: int | None = None,

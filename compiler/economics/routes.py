@@ -31,23 +31,30 @@ class Route:
     bracket: m.Bracket | None = None
     handover: m.Handover | None = None   # the last handover crossed (into the closer)
     rate: Decimal | None = None          # the closer's rate, for a negotiable discount range
+    volume: Decimal | None = None        # a deal of this yearly list value (`small_deal`)
 
     @property
     def text(self) -> str:
-        """`Referral -> VAD Elite`, plus the rate and bracket when they are chosen."""
+        """`Referral -> VAD Elite`, plus the rate, bracket and volume when they are chosen."""
         route = " -> ".join(f"{c} {t}" if t else c for c, t in self.steps)
         rate = f" at {self.rate * 100:f}".rstrip("0").rstrip(".") + "%" if self.rate else ""
-        return route + rate + (f" (bracket from {self.bracket.low.amount:f})"
-                               if self.bracket else "")
+        return route + rate + (f" (bracket from {self.bracket.low_amount:f})"
+                               if self.bracket else "") + \
+            (f" (at the tier's volume, {self.volume:f} a year)" if self.volume else "")
 
     @property
     def closer(self) -> tuple[str, str | None]:
         """The partner of record and its tier."""
         return self.steps[-1]
 
-    def request(self, program: m.Program, years: int = YEARS) -> DealRequest | None:
+    def request(self, program: m.Program, years: int = YEARS,
+                worst_case: bool = False) -> DealRequest | None:
         """A nominal deal of the first software product on this route (None: no product, or
-        the bracket cannot be reached by a deal of whole seats)."""
+        the bracket cannot be reached by a deal of whole seats). ``worst_case``: the deal
+        also meets every payout condition (`renewal_influenced`), claims every SPIFF that
+        can pay on the route, as if their windows overlapped (undated, so no window is
+        judged), and agrees every negotiable payout term of the partner of record at the
+        top of its range: what the vendor could pay at most (the margin-death line)."""
         product = nominal_product(program)
         if product is None:
             return None
@@ -59,10 +66,28 @@ class Route:
             if seats is None:
                 return None
         elif self.bracket is not None:
-            cumulative = (Cumulative(closer, self.bracket.low.amount),)
+            cumulative = (Cumulative(closer, _volume_before(self.bracket)),)
+        if self.volume is not None:
+            seats = _seats_worth(product, self.volume)
         steps = tuple(Step(c, t) for c, t in self.steps[:-1]) + \
             (Step(closer, self.closer[1], self.rate),)
-        return DealRequest(product.name, seats, years, steps, cumulative=cumulative)
+        request = DealRequest(product.name, seats, years, steps, cumulative=cumulative)
+        return _worst(program, request) if worst_case else request
+
+
+def _worst(program: m.Program, request: DealRequest) -> DealRequest:
+    """``request`` meeting every payout condition, claiming every SPIFF that pays on it and
+    with the closer's negotiable payout terms at their tops (introducers earn the handover's
+    rate, whatever they negotiate)."""
+    from charter.economics.spiffs import misses, unquotable, year_one_value
+    from charter.economics.negotiation import at_top
+
+    closer = request.route[-1].channel
+    value = year_one_value(program, request.product, request.seats, None)
+    spiffs = tuple(x.name for x in program.spiffs if unquotable(x) is None and misses(
+        x, program, request.product, closer, value, None) is None)
+    route = request.route[:-1] + (at_top(program, request.route[-1]),)
+    return request._replace(route=route, renewal_influenced=True, spiffs=spiffs)
 
 
 def nominal_product(program: m.Program) -> m.Product | None:
@@ -86,14 +111,53 @@ def quotable(program: m.Program) -> m.Program:
     return dataclasses.replace(program, products=program.products + (product,))
 
 
+def _volume_before(bracket: m.Bracket) -> Decimal:
+    """The cumulative before a deal that puts the deal in ``bracket``: its lower bound, or on
+    a count ladder one deal fewer (the deal's own place in the count picks the bracket)."""
+    if bracket.counts:
+        return max(Decimal(0), bracket.low_amount - 1)
+    return bracket.low_amount
+
+
+def small_deal(program: m.Program, route: Route) -> Route | None:
+    """``route`` with a deal of the smallest yearly volume its closing tier commits to, when
+    that tier funds a fixed MDF fund: the fund is the partner's whatever it sells, so a
+    partner that sells only its tier's minimum takes the whole fund on that volume. The
+    minimum is the tier's `quota` (per year), else the low end of its `revenue_band`; a tier
+    that states neither is judged on the nominal deal only (None)."""
+    channel, tier_name = route.closer
+    tier = program.channel(channel).tier(tier_name) if tier_name else None
+    ladder = program.channel(channel).thresholds
+    if tier is None or not tier.mdf_fund or (
+            route.bracket is not None and ladder.basis == "deal_value"):
+        return None  # (a per-deal bracket sets the deal's size itself)
+    quota = tier.quota
+    if quota is not None and quota.unit is None and quota.money.amount > 0:
+        volume = quota.money.amount * PERIODS_PER_YEAR.get(quota.period, 1)
+    elif tier.revenue_band and tier.revenue_band[0] and tier.revenue_band[0].amount > 0:
+        volume = tier.revenue_band[0].amount
+    else:
+        return None
+    return dataclasses.replace(route, volume=volume)
+
+
+def _seats_worth(product: m.Product, volume: Decimal) -> int:
+    """The fewest seats whose yearly list value reaches ``volume``."""
+    price = product.list_price
+    yearly = price.money.amount * PERIODS_PER_YEAR.get(price.period, 1)
+    if not yearly:
+        return NOMINAL_SEATS
+    return max(1, int((volume / yearly).to_integral_value(ROUND_CEILING)))
+
+
 def _seats_for(product: m.Product, bracket: m.Bracket) -> int | None:
     """The fewest seats whose yearly list value falls in ``bracket`` (a per-deal ladder)."""
     price = product.list_price
     yearly = price.money.amount * PERIODS_PER_YEAR.get(price.period, 1)
     if not yearly:
         return None
-    seats = max(1, int((bracket.low.amount / yearly).to_integral_value(ROUND_CEILING)))
-    high = bracket.high.amount if bracket.high else None
+    seats = max(1, int((bracket.low_amount / yearly).to_integral_value(ROUND_CEILING)))
+    high = bracket.high_amount
     return seats if high is None or seats * yearly < high else None
 
 

@@ -6,10 +6,19 @@ from decimal import Decimal
 from charter import model as m
 from charter import numbers
 from charter.economics.engine import Payout, Quote, YearQuote
+from charter.economics.payment import Due
 from charter.economics.response import DECLINED
 from charter.render import printable
 
 WIDTH = 26
+
+
+def _negotiated(request, locale: str) -> list[str]:
+    """One line per term a channel on the route negotiated on this deal."""
+    def shown(value) -> str:
+        return numbers.percent(value, locale) if isinstance(value, Decimal) else str(value)
+    return [f"  negotiated: {step.channel} {term} {shown(value)}"
+            for step in request.route for term, value in step.terms]
 
 
 def render_quote(quote: Quote, program: m.Program, locale: str | None = None,
@@ -34,15 +43,20 @@ def render_quote(quote: Quote, program: m.Program, locale: str | None = None,
     lines += _reasons(quote, view)
     lines += [f"  warning: {w.path}: {w.message}" for w in quote.request.warnings]
     lines += [f"  note: {n}" for n in quote.notes]
+    if quote.terms is None:
+        lines.append("  note: the program states no payment terms: no payout has a due date")
+    lines += _negotiated(request, locale)
     lines += [_ladder(use, money, locale) for use in quote.ladders]
     for year in quote.years:
-        lines += [""] + _year(year, money, locale, view, quote.payable)
+        lines += [""] + _year(year, money, locale, view, quote.payable, quote)
     return "".join(printable(line) + "\n" for line in lines)  # program text is neutralised
 
 
 def _ladder(use, money, locale: str) -> str:
     """Which bracket a threshold ladder applied, and the volume the next deal carries."""
     ladder, bracket = use.ladder, use.bracket
+    if ladder.counts:
+        return _count_ladder(use, locale)
     top = f" .. {money(bracket.high)}" if bracket.high is not None else " and above"
     where = f"bracket {money(bracket.low)}{top} at {numbers.percent(bracket.rate, locale)}"
     if ladder.semantics == "marginal":  # no one bracket sets the rate: the line has slices
@@ -54,6 +68,16 @@ def _ladder(use, money, locale: str) -> str:
             f" {money(use.before)}{reset} → {money(use.after)} after this deal; {where}")
 
 
+def _count_ladder(use, locale: str) -> str:
+    """A count ladder: the deal's place in the period's count and the bracket it falls in."""
+    ladder, bracket = use.ladder, use.bracket
+    top = f" .. {bracket.high:f}" if bracket.high is not None else " and above"
+    reset = " (stated count reset: earlier period)" if use.reset else ""
+    return (f"  {use.party} {ladder.name} (counts deals, resets {ladder.reset}): deal"
+            f" {use.after:f} of the period{reset}; bracket {bracket.low:f}{top} at"
+            f" {numbers.percent(bracket.rate, locale)}")
+
+
 def _reasons(quote: Quote, view: str) -> list[str]:
     shown = [f"  ✗ {r.message} [{r.code.value}]" for r in quote.reasons
              if view == "internal" or not r.code.internal]
@@ -62,7 +86,8 @@ def _reasons(quote: Quote, view: str) -> list[str]:
     return shown
 
 
-def _year(year: YearQuote, money, locale: str, view: str, payable: bool) -> list[str]:
+def _year(year: YearQuote, money, locale: str, view: str, payable: bool,
+          quote: Quote) -> list[str]:
     rows = [("software (list)", money(year.software_list))]
     if year.software != year.software_list:
         rows.append(("software (customer price)", money(year.software)))
@@ -73,7 +98,9 @@ def _year(year: YearQuote, money, locale: str, view: str, payable: bool) -> list
     out = [f"year {year.year}{dates}"] + [f"  {k:<{WIDTH}} {v:>20}" for k, v in rows]
     heading = "payouts" if payable else "not payable (the deal walks)"
     out.append(f"  {heading}" if year.payouts else "  payouts: none")
-    out += [_payout(p, money, locale) for p in year.payouts]
+    # without any payment terms one note says so (render_quote), not every line
+    out += [_payout(p, money, locale) + (_due(quote.due(p, year)) if quote.terms else "")
+            for p in year.payouts]
     for c in year.credit:
         out.append(f"    credit {c.party:<{WIDTH - 9}} {money(c.amount):>20}"
                    f"   {numbers.percent(c.share, locale)}")
@@ -92,6 +119,10 @@ def _payout(p: Payout, money, locale: str) -> str:
     if p.slices:  # a marginal ladder: each slice at its own rate, never an averaged rate
         how = " + ".join(f"{numbers.percent(s.rate, locale)} × {money(s.base)}"
                          for s in p.slices)
+    elif p.amount_is.value == "fixed":  # a stated sum (a SPIFF's): no rate to show
+        how = f"fixed ({p.why})"
+    elif p.base_of.value == "mdf_fund":  # the year's fixed fund: its arithmetic, not 100% ×
+        how = p.why
     else:
         how = f"{numbers.percent(p.rate, locale)} × {money(p.base)}"
         if p.amount_is.value == "spread":
@@ -100,3 +131,16 @@ def _payout(p: Payout, money, locale: str) -> str:
     timing = " (one time)" if p.timing.value == "one_time" else ""
     partner = f" · partner {p.partner}" if p.partner else ""
     return f"    {label:<{WIDTH - 2}} {money(p.amount):>20}   {how}{timing}{partner}"
+
+
+def _due(due: Due) -> str:
+    """When the line falls due: a date, or the rule when no quote can know the date."""
+    if due.rule == "retained":
+        return ""
+    if due.date is not None:
+        return f" · due {due.date}"
+    if due.rule == "after_event":
+        return f" · due {due.days} days after {due.event.replace('_', ' ')}"
+    return " · due: not stated" if due.rule == "not_stated" else \
+        f" · due {due.days} days after the {'invoice' if due.rule == 'net' else due.period}" \
+        " (undated deal)"

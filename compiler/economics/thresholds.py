@@ -27,15 +27,16 @@ class Ladder:
     highs: tuple[Decimal | None, ...]
     rates: tuple[Decimal, ...]
     name: str
+    counts: bool = False  # the brackets count deals; the cumulative is a number of deals
 
     @classmethod
     def of(cls, thresholds: m.Thresholds) -> "Ladder":
         """Precompute ``thresholds`` (brackets sorted by their lower bound)."""
-        brackets = sorted(thresholds.brackets, key=lambda b: b.low.amount)
+        brackets = sorted(thresholds.brackets, key=lambda b: b.low_amount)
         return cls(thresholds.semantics, thresholds.reset, thresholds.basis == "deal_value",
-                   tuple(b.low.amount for b in brackets),
-                   tuple(b.high.amount if b.high else None for b in brackets),
-                   tuple(b.rate for b in brackets), thresholds.name)
+                   tuple(b.low_amount for b in brackets),
+                   tuple(b.high_amount for b in brackets),
+                   tuple(b.rate for b in brackets), thresholds.name, thresholds.counts)
 
     def rate_at(self, volume: Decimal) -> Decimal:
         """The rate of the bracket containing ``volume`` (0 outside every bracket)."""
@@ -72,7 +73,10 @@ class Earned:
 
 
 def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
-    """Apply ``ladder`` to a deal of ``base`` after ``cumulative`` volume this period (exact)."""
+    """Apply ``ladder`` to a deal of ``base`` after ``cumulative`` volume this period (exact);
+    on a count ladder ``cumulative`` is the number of deals before this one."""
+    if ladder.counts:
+        return _counted(ladder, base, cumulative)
     before = ZERO if ladder.per_deal else cumulative
     if ladder.semantics == "marginal":
         slices = _marginal(ladder, before, base)
@@ -95,6 +99,15 @@ def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
                   " the deal", bracket)
 
 
+def _counted(ladder: Ladder, base: Decimal, before: Decimal) -> Earned:
+    """A count ladder (forward only: lowering refuses the others): the deal is deal number
+    ``before + 1`` of the period, and that number's bracket sets its rate."""
+    place = before + 1
+    bracket = ladder.bracket_at(place)
+    return Earned(bracket.rate * base, ZERO, bracket.rate,
+                  f"{ladder.name}: {pct(bracket.rate)} as deal {place:f} of the period", bracket)
+
+
 def _marginal(ladder: Ladder, start: Decimal, base: Decimal) -> tuple[Slice, ...]:
     end, slices = start + base, []
     for low, high, rate in zip(ladder.lows, ladder.highs, ladder.rates):
@@ -111,5 +124,7 @@ def same_period(reset: str, earlier: _dt.date, later: _dt.date) -> bool:
         return True
     if reset == "quarter":
         return (earlier.year, (earlier.month - 1) // 3) == (later.year, (later.month - 1) // 3)
+    if reset == "month":
+        return (earlier.year, earlier.month) == (later.year, later.month)
     return earlier.year == later.year  # calendar_year; fiscal years are read as calendar years
 

@@ -22,8 +22,11 @@ from charter.units import HOURS, periods_per_year
 
 # Dicts walked into (their attributes compared one by one); any other dict is one value.
 CONTAINERS = frozenset(("program", "attribution", "registration", "internal", "policies",
-                        "service", "tier_up", "thresholds", "economics"))
+                        "service", "tier_up", "thresholds", "economics", "payment_terms"))
 BY_POSITION = frozenset(("brackets",))     # matched by position, not by id
+# The fields a `negotiable` block may stand for (`charter.model.NEGOTIABLE_TERMS`).
+TERM_FIELDS = frozenset(("commission", "commission_y2", "discount", "margin", "margin_y2",
+                         "lead_protection", "lead_protection_extension"))
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _HARDER_WHEN_HIGHER = {">=": True, ">": True, "<=": False, "<": False}
 
@@ -72,8 +75,18 @@ def _dict(old: dict, new: dict, at: tuple[Segment, ...]) -> Iterator[RawChange]:
             yield from _items(a or [], b or [], at, key)
         elif key in CONTAINERS and isinstance(a, dict) and isinstance(b, dict):
             yield from _dict(a, b, at + (Segment(key, a.get("id") or b.get("id")),))
+        elif key in TERM_FIELDS and _negotiated(old, new, key):
+            continue  # the holder's `negotiable` entry is the change (the field is null)
         else:
             yield from _leaf(a, b, at + (Segment(key),))
+
+
+def _negotiated(old: dict, new: dict, term: str) -> bool:
+    """Whether either version lets each deal negotiate ``term`` on this holder: its fixed
+    field then only moves to or from null, and the `negotiable` entry says what changed
+    (made negotiable, its range, its default), not a "cut" to null."""
+    entries = (old.get("negotiable") or []) + (new.get("negotiable") or [])
+    return any(entry.get("term") == term for entry in entries)
 
 
 def _entities(value: Any) -> bool:
@@ -159,6 +172,8 @@ def _dicts(pattern: str, old: dict, new: dict) -> str | None:
             if old["currency"] == new["currency"] else CHANGED
     if keys == {"money", "per_unit", "per_period"}:
         return _prices(old, new)
+    if keys == {"money", "per_period"}:     # a fixed amount per period: an MDF fund, its cap
+        return _prices({**old, "per_unit": None}, {**new, "per_unit": None})
     if keys == {"value", "unit", "business"}:
         return _durations(old, new)
     if keys == {"from", "up_to"}:

@@ -207,9 +207,11 @@ def _deal_text(request: dict, config: dict) -> str:
 
 
 def _bracket_text(route, words: Words) -> str:
-    if route.bracket is None or not route.bracket.low.amount:
+    if route.bracket is None or not route.bracket.low_amount:
         return ""
-    return f", volume from {words.money(route.bracket.low.amount)}"
+    if route.bracket.counts:
+        return f", from deal {words.number(route.bracket.low_amount)} of the period"
+    return f", volume from {words.money(route.bracket.low_amount)}"
 
 
 # ---- quoting -----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from charter import model as m
-from charter.economics.kinds import Timing
+from charter.economics.kinds import PayoutKind, Timing
+from charter.economics.payment import Due, due
 from charter.economics.plan import Role, build_plan
 from charter.economics.request import MAX_YEARS, DealRequest, Step, unregistered_rule
 from charter.economics.routes import _chains  # the one walk over handover chains
@@ -69,6 +70,7 @@ class CloserRow:
     mdf: Decimal
     ladder: bool                         # its ladder applies (not on an unregistered deal)
     timing: Timing
+    fund: Decimal | None = None          # a fixed MDF fund per contract year (the engine's)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class Constants:
     cogs: Decimal
     floor: Decimal | None
     mdf_counts: bool
+    renewals: tuple[str, ...] = ()       # channels paid a conditional renewal fee (rejected)
+    due: tuple[Due, ...] = ()            # per payout kind (`PayoutKind` order): its due rule
 
     def channel(self, name: str) -> ChannelRow:
         return next(c for c in self.channels if c.name == name)
@@ -154,8 +158,14 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
         refusals.append(Refusal("influenced_rate", "influence fees (`influenced_rate` in"
                                 " `attribution`) are not computed by the SQL target",
                                 attribution.span))
+    refusals += _uncovered_payouts(program)
+    refusals += _negotiated_rates(program)
     splits = []
     for split in attribution.splits if attribution else ():
+        if split.settles == "credit":
+            refusals.append(Refusal(f"split {split.name}", "a credit-only split (`settles:"
+                                    " credit`) leaves the payout whole; the SQL target"
+                                    " divides every split's payout", split.span))
         total = sum((share for _n, share, _s in split.shares), Decimal(0))
         if total != 1:
             refusals.append(Refusal(f"split {split.name}", f"its shares add up to {total:f},"
@@ -184,6 +194,10 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
                                 f" {MAX_SCALE} decimals in all", None))
     for channel in channels:
         ladder = channel.ladder
+        if ladder is not None and ladder.counts:
+            refusals.append(Refusal(f"thresholds {ladder.name}", "a count ladder (brackets over"
+                                    " the number of deals in the period) is not computed by"
+                                    " the SQL target", None))
         if ladder is not None and ladder.semantics not in ("forward", "marginal", "retroactive"):
             refusals.append(Refusal(f"thresholds {ladder.name}", f"semantics `{ladder.semantics}`"
                                     " is not computed by the SQL target", None))
@@ -208,8 +222,52 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
     constants = Constants(header.id, header.currency, header.minor_units, header.rounding, scale,
                           products, channels, tuple(closers), tuple(handovers), tuple(splits),
                           flat, econ_cogs, econ.margin_floor if econ else None,
-                          econ.mdf_counts_against_margin if econ else False)
+                          econ.mdf_counts_against_margin if econ else False,
+                          tuple(ch.name for ch in program.channels if ch.renewal_fee is not None),
+                          _due_rules(program))
     return (None if refusals else constants), refusals
+
+
+def _due_rules(program: m.Program) -> tuple[Due, ...]:
+    """When each payout kind falls due, asked of the engine's rule (`payment.due`) for an
+    undated year: the rule, days and period; the SQL dates each line from its year."""
+    terms = program.payment_terms
+    return tuple(due(terms.term(kind.value) if terms else None, kind, None)
+                 for kind in PayoutKind)
+
+
+def _uncovered_payouts(program: m.Program) -> list[Refusal]:
+    """Payouts the SQL does not compute: a registration bonus, a SPIFF a deal may claim.
+    Refused by name, so the SQL never silently pays less. (A conditional renewal fee is
+    covered by rejecting each deal that meets its condition: `Sql.checked`.)"""
+    refusals = []
+    registration = program.registration
+    if registration is not None and registration.registered_bonus is not None:
+        refusals.append(Refusal("registered_bonus", "a registration bonus on the partner of"
+                                " record's rate is not computed by the SQL target",
+                                registration.span))
+    for spiff in program.spiffs:
+        if spiff.claimable:
+            refusals.append(Refusal(f"spiff {spiff.name}", "SPIFF payouts a deal claims are"
+                                    " not computed by the SQL target", spiff.span))
+    return refusals
+
+
+def _negotiated_rates(program: m.Program) -> list[Refusal]:
+    """Payout rates each deal may negotiate (`negotiable commission { ... }`): the deal table
+    has no column for a deal's agreed terms, so the SQL would pay every deal the default.
+    Refused by name; a negotiable lead protection pays nothing and is no reason to refuse."""
+    refusals = []
+    for channel in program.channels:
+        holders = [(channel, f"channel {channel.name}")] + \
+            [(t, f"tier {channel.name} {t.name}") for t in channel.tiers]
+        for holder, name in holders:
+            paid = [n.term for n in holder.negotiable if n.term in m.PERCENT_TERMS]
+            if paid and not channel.internal:
+                refusals.append(Refusal(name, f"negotiable {', '.join(paid)} (a rate each deal"
+                                        " may agree) is not computed by the SQL target",
+                                        holder.span))
+    return refusals
 
 
 def _product(program: m.Program, product: m.Product) -> ProductRow:
@@ -253,7 +311,7 @@ def _closer(program: m.Program, product: str, channel: ChannelRow, tier: str | N
         rates = (DEAL,) * MAX_YEARS
     return CloserRow(channel.name, tier, registered, closer.collects, rates, cap,
                      closer.base != "software", closer.mdf, closer.ladder is not None,
-                     closer.timing)
+                     closer.timing, closer.fund)
 
 
 def _declared(program: m.Program) -> list[m.Handover]:

@@ -150,11 +150,12 @@ def commission_run(program: m.Program, rows: Iterable[dict]) -> tuple[list, list
         decisions.append(_decision(row, quote, use))
         for year in quote.years:
             for payout in year.payouts:
+                due = quote.due(payout, year)
                 payouts.append((request.id, year.year, year.start, year.end, payout.party,
                                 payout.partner, str(payout.kind), str(payout.settlement),
                                 str(payout.timing), rate6(payout.rate), payout.base,
                                 str(payout.base_of), payout.amount, str(payout.amount_is),
-                                quote.payable))
+                                quote.payable, due.rule, due.date))
     decisions.sort(key=lambda d: d[0])
     payouts.sort(key=lambda p: p[0])  # stable: each deal's lines stay in the engine's order
     return payouts, decisions, rejects

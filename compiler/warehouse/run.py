@@ -288,7 +288,7 @@ def _row(request, number: int) -> list[str]:
            request.start.isoformat() if request.start else "",
            "true" if request.price_approved else "false",
            "true" if request.certified else "false", "true" if request.registered else "false",
-           request.split or ""]
+           request.split or "", "true" if request.renewal_influenced else "false"]
     for k in range(4):
         if k < len(request.route):
             step = request.route[k]

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from charter.warehouse.constants import (AMOUNT_LIMIT, DEAL, MAX_STEPS, RATE_DECIMALS,
                                          Constants, Refusal)
+from charter.economics.kinds import PayoutKind
 from charter.economics.request import MAX_DATE_YEAR, MAX_SEATS, MAX_YEARS
 
 YEARS = range(1, MAX_YEARS + 1)
@@ -125,6 +126,7 @@ class Gen:
     COALESCE(start_date, close_date) AS contract_start,
     COALESCE(price_approved, FALSE) AS price_approved, COALESCE(certified, TRUE) AS certified,
     COALESCE(registered, TRUE) AS registered, split,
+    COALESCE(renewal_influenced, FALSE) AS renewal_influenced,
     {steps},
     {count} AS n_steps,
     COUNT(*) OVER (PARTITION BY id) AS id_count,
@@ -248,6 +250,11 @@ class Gen:
         if c.unregistered is None:
             add(("NOT registered", q("registered: the program has no rule for unregistered"
                                      " deals (`unregistered_rate`)")))
+        if c.renewals:  # the engine would pay the conditional fee: never drop it silently
+            fee = in_list("closer_channel", c.renewals)
+            add((f"renewal_influenced AND years >= 2 AND {fee}",
+                 q("renewal_influenced: a conditional renewal fee is not computed by the SQL"
+                   " target")))
         return "CASE " + "\n    ".join(f"WHEN {cond} THEN {msg}" for cond, msg in checks) + \
             " END"
 
@@ -259,18 +266,39 @@ class Gen:
     def closers_values(self, alias: str) -> str:
         c = self.c
         cols = ["channel", "tier", "registered", "collects"] + [f"r{y}" for y in YEARS] + \
-            ["deal_rate", "rate_cap", "with_services", "mdf", "has_ladder", "timing"]
+            ["deal_rate", "rate_cap", "with_services", "mdf", "has_ladder", "timing", "fund"]
         rows = []
         for row in c.closers:
             rates = [self.rate(None) if r in (None, DEAL) else self.rate(r) for r in row.rates]
             rows.append([q(row.channel), q(row.tier or ""), _bool(row.registered),
                          _bool(row.collects), *rates, _bool(row.rates[0] == DEAL),
                          self.rate(row.cap), _bool(row.with_services), self.rate(row.mdf),
-                         _bool(row.ladder), q(str(row.timing))])
+                         _bool(row.ladder), q(str(row.timing)), self.fund(row.fund)])
         return self.values(rows, cols, [q(""), q(""), "FALSE", "FALSE"]
                            + [self.rate(None)] * MAX_YEARS
                            + ["FALSE", self.rate(None), "FALSE", self.rate(Decimal(0)), "FALSE",
-                              q("")], alias)
+                              q(""), self.fund(None)], alias)
+
+    def due_rule(self, kind: str) -> str:
+        """The due rule of a line whose kind is the SQL expression ``kind``: the engine's
+        rule for each payout kind (`Constants.due`)."""
+        return f"CASE {kind} " + " ".join(f"WHEN {q(k.value)} THEN {q(d.rule)}"
+                                          for k, d in zip(PayoutKind, self.c.due)) + " END"
+
+    def due_date(self, kind: str, start: str) -> str:
+        """The date a line of ``kind`` falls due, counted from its contract year's first day
+        ``start`` as `charter.economics.payment.due` counts it; NULL when no quote can know
+        it (an event's date, no term, a retained margin)."""
+        dated = [(k, d) for k, d in zip(PayoutKind, self.c.due) if d.rule in ("net",
+                                                                               "period_end")]
+        if not dated:
+            return "CAST(NULL AS DATE)"
+        whens = " ".join(f"WHEN {q(k.value)} THEN {_due_on(d, start)}" for k, d in dated)
+        return f"CAST(CASE {kind} {whens} END AS DATE)"
+
+    def fund(self, value: Decimal | None) -> str:
+        """A fixed MDF fund per contract year (the engine's, already rounded), as money."""
+        return f"CAST({'NULL' if value is None else format(value, 'f')} AS {self.money_t})"
 
     def handovers_values(self, alias: str) -> str:
         c = self.c
@@ -329,7 +357,7 @@ class Gen:
     COALESCE(cr.collects, FALSE) AS collects,
     {', '.join(f'cr.r{y} AS c_r{y}' for y in YEARS)},
     COALESCE(cr.deal_rate, FALSE) AS deal_rate, cr.rate_cap, cr.with_services,
-    COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf,
+    COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf, cr.fund,
     COALESCE(cr.has_ladder, FALSE) AS has_ladder,
     COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
     cr.timing AS closer_timing, {certification} AS needs_certification,
@@ -402,7 +430,7 @@ class Gen:
     CASE WHEN a.collects THEN {margin} END AS margin,
     CASE WHEN NOT a.collects AND a.c_rate IS NOT NULL THEN {money(times(cbase, 'a.c_rate'))} END
       AS c_fixed,
-    {money(times('a.basis', 'a.mdf'))} AS mdf_amount,
+    COALESCE(a.fund, {money(times('a.basis', 'a.mdf'))}) AS mdf_amount,
     {', '.join(intro_amounts)}
   FROM ({a}) a"""
         lbase = f"CASE WHEN b.collects THEN CAST(b.basis - b.margin AS {self.money_t}) ELSE b.c_base END"
@@ -531,7 +559,7 @@ class Gen:
     {has_main} AS has_main, {main} AS main_amount,
     h.collects AND h.has_ladder AND h.l_exact <> 0 AS has_rebate,
     h.year = 1 AND h.ladder_applies AND h.l_trueup <> 0 AS has_trueup,
-    h.n_steps > 0 AND h.mdf <> 0 AS has_mdf,
+    h.n_steps > 0 AND (h.mdf <> 0 OR h.fund IS NOT NULL) AS has_mdf,
     CASE WHEN h.split IS NOT NULL THEN {pool} END AS pool
   FROM ({g_}) h"""
         i_ = f"SELECT i.*, {self.split_columns('i')} FROM ({h_}) i"
@@ -541,7 +569,7 @@ class Gen:
                 "c_rate", "c_base", "with_services", "ladder_applies", "ladder_rate",
                 "ladder_amount", "l_slices", "l_base", "l_low", "l_high", "l_brate",
                 "has_rebate", "has_trueup", "trueup_rate", "trueup_amount", "before", "has_mdf",
-                "mdf", "mdf_amount", "basis", "spread", "pool", "below_wholesale",
+                "mdf", "fund", "mdf_amount", "basis", "spread", "pool", "below_wholesale",
                 "below_floor", "loses_money", "over_cap"]
         for k in range(1, MAX_STEPS):
             keep += [f"step{k}_channel", f"step{k}_partner", f"h{k}_timing",
@@ -695,7 +723,9 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
                 f" AS settlement, {timing} AS timing, {rate6(rate)} AS rate,"
                 f" CAST({base} AS {self.io_t}) AS base, {base_of} AS base_of,"
                 f" CAST({amount} AS {self.io_t}) AS amount, {amount_is} AS amount_is,"
-                f" y.payable\n  FROM charter_lines y WHERE {cond}")
+                f" y.payable, {self.due_rule(kind)} AS due_rule,"
+                f" {self.due_date(kind, 'y.year_start')} AS due_date"
+                f"\n  FROM charter_lines y WHERE {cond}")
         basis_of = "CASE WHEN y.collects THEN 'software_list' ELSE 'software' END"
         for k in range(1, MAX_STEPS):
             line(k, f"y.i{k}_amount IS NOT NULL AND y.i{k}_rate <> 0", f"y.step{k}_channel",
@@ -718,8 +748,11 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
         line(MAX_STEPS + 2, "y.has_trueup", "y.closer_channel", "y.closer_partner", "'true_up'",
              "'one_time'", "y.trueup_rate", "y.before", "'earlier_volume'", "y.trueup_amount",
              "'rate_x_base'")
+        fund = "y.fund IS NOT NULL"  # a fixed fund: rate 1 × the year's fund (engine's line)
         line(MAX_STEPS + 3, "y.has_mdf", "y.closer_channel", "y.closer_partner", "'mdf'",
-             "'recurring'", "y.mdf", "y.basis", basis_of, "y.mdf_amount", "'rate_x_base'")
+             "'recurring'", f"CASE WHEN {fund} THEN {self.rate(Decimal(1))} ELSE y.mdf END",
+             "COALESCE(y.fund, y.basis)", f"CASE WHEN {fund} THEN 'mdf_fund' ELSE {basis_of}"
+             " END", "y.mdf_amount", "'rate_x_base'")
         timing = "CASE WHEN y.has_main THEN y.closer_timing ELSE 'recurring' END"
         for i in range(1, width + 1):
             amount_is = ("CASE WHEN y.collects AND y.spread <> 0 THEN 'spread' ELSE 'allocated'"
@@ -740,6 +773,33 @@ def _settlement(kind: str) -> str:
 
 def _bool(value: bool) -> str:
     return "TRUE" if value else "FALSE"
+
+
+def _due_on(due, start: str) -> str:
+    """``start`` (net) or the end of its calendar period (period_end), plus the term's days."""
+    day = start if due.rule == "net" else _period_end(start, due.period)
+    return day if not due.days else f"CAST({day} + INTERVAL '{due.days}' DAY AS DATE)"
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _period_end(day: str, period: str) -> str:
+    """The last day of the calendar ``period`` ``day`` is in (`payment.period_end`), built as
+    text like `Gen.anniversary`: one expression in every dialect, no interval of months."""
+    from charter.economics.payment import PERIOD_MONTHS
+
+    months = PERIOD_MONTHS[period]
+    month, year = f"EXTRACT(MONTH FROM {day})", f"EXTRACT(YEAR FROM {day})"
+    leap = f"(({year}) % 4 = 0 AND ({year}) % 100 <> 0 OR ({year}) % 400 = 0)"
+    ends = []
+    for end in range(months, 13, months):
+        text = q(f"-{end:02d}-{_MONTH_DAYS[end - 1]}")
+        if end == 2:
+            text = f"CASE WHEN {leap} THEN '-02-29' ELSE {text} END"
+        ends.append(f"WHEN {month} <= {end} THEN {text}")
+    mmdd = f"CASE {' '.join(ends)} END"
+    return f"CAST(LPAD(CAST({year} AS VARCHAR), 4, '0') || {mmdd} AS DATE)"
 
 
 def _pct(rate: Decimal) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, ReasonCode, Settlement, Timing
+from charter.economics.payment import RULES
 from charter.warehouse.constants import MAX_STEPS, RATE_DECIMALS
 
 SCHEMA_BASE = "https://charter.dev/schemas/warehouse"
@@ -49,6 +50,9 @@ def deal_columns() -> list[Column]:
         Column("registered", "BOOLEAN", "boolean", False, "the deal was registered (default"
                " true)"),
         Column("split", "VARCHAR", "text", False, "a split declared in `attribution`"),
+        Column("renewal_influenced", "BOOLEAN", "boolean", False, "the partner influenced the"
+               " renewal (default false); on a deal whose partner of record has a"
+               " `renewal_fee` the row is rejected: the conditional fee is not computed"),
     ]
     for k in range(1, MAX_STEPS + 1):
         who = "the first step (the partner of record when it is the only one)" if k == 1 else \
@@ -93,6 +97,10 @@ def payout_columns() -> list[Column]:
                tuple(a.value for a in AmountIs)),
         Column("payable", "BOOLEAN", "boolean", True, "false on a walked deal's lines (the"
                " quote's `not_payable`)"),
+        Column("due_rule", "VARCHAR", "text", True, "when the line falls due (the quote's"
+               " `due.rule`)", RULES),
+        Column("due_date", "DATE", "date", False, "the date it falls due (the quote's"
+               " `due.date`; null when no quote can know it: an event's date, no term)"),
     ]
 
 

@@ -70,7 +70,7 @@ def code_files() -> tuple[list[Path], str]:
     # The policies' folder is found without importing the package (which imports the model).
     policies = importlib.util.find_spec("charter.policies").submodule_search_locations or []
     files = [path for folder in sorted({*charter.__path__, *policies})
-             for path in sorted(Path(folder).rglob("*")) if path.suffix in (".py", ".lark", ".json")]
+             for path in _listing(folder, (".py", ".lark", ".json"))]
     lines = []
     for pack in packs():
         lines.append(f"{pack.name}={pack.value} {pack.dist}")
@@ -91,11 +91,20 @@ def _module_files(module: str) -> list[Path]:
         return []
     files: list[Path] = []
     for folder in spec.submodule_search_locations or ():
-        files += sorted(p for p in Path(folder).rglob("*")
-                        if p.suffix in (".py", ".json", ".toml", ".yaml", ".yml"))
+        files += _listing(folder, (".py", ".json", ".toml", ".yaml", ".yml"))
     if not files and spec.origin and os.path.isfile(spec.origin):
         files.append(Path(spec.origin))
     return files
+
+
+def _listing(folder: str, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files under ``folder`` with one of ``suffixes``, sorted (`os.walk`: a cold check
+    lists charter's code, and `Path.rglob` took three times as long)."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        found += [os.path.join(root, n) for n in names if n.endswith(suffixes)]
+    return [Path(p) for p in sorted(found)]
 
 
 def is_clean(cache_key: str) -> bool:

@@ -1,4 +1,5 @@
-"""The typed program model: one frozen dataclass per construct, each carrying its source span.
+"""The typed program model: one frozen dataclass per construct (`charter.nodes.node`), each
+carrying its source span.
 
 Built from the syntax tree by `charter.lower`; read by policies, the economics engine and the
 output targets. Money is `MoneyValue` (exact Decimal), percentages are Decimal fractions.
@@ -6,20 +7,21 @@ output targets. Money is `MoneyValue` (exact Decimal), percentages are Decimal f
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping, Union
 
 from charter.literals import MoneyValue
+from charter.nodes import node
 from charter.source import Span
 from charter.values import Criteria, Duration, Metric, Rate
 
 Condition = Union[Criteria, Metric]
 
 
-@dataclass(frozen=True)
+@node
 class Header:
     """The `program` block: identity, currency, locales, status and rounding."""
 
@@ -37,7 +39,7 @@ class Header:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Product:
     """A priced item in one layer (software licence or services)."""
 
@@ -55,7 +57,7 @@ class Product:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class ServiceLevel:
     """Service commitments of a tier."""
 
@@ -96,7 +98,7 @@ def show_term(value: TermValue) -> str:
     return f"{(value * 100).normalize():f}%"
 
 
-@dataclass(frozen=True)
+@node
 class Negotiable:
     """A term each deal may set within a range: `negotiable commission { range: 10% .. 20%;
     default: 10% }`. A deal that negotiates nothing gets the default, which is also the value
@@ -139,7 +141,7 @@ class Negotiable:
         return above and (self.high is None or term_measure(value) <= term_measure(self.high))
 
 
-@dataclass(frozen=True)
+@node
 class TierUp:
     """A promotion rule: criterion and target tier."""
 
@@ -149,7 +151,7 @@ class TierUp:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Tier:
     """A level of a channel with its qualification, economics, benefits and maintenance rules."""
 
@@ -191,7 +193,7 @@ class Tier:
         return isinstance(self.mdf, MoneyValue)
 
 
-@dataclass(frozen=True)
+@node
 class Bracket:
     """One step of a threshold ladder: [low, high) earns ``rate``. The bounds are amounts of
     money, or whole numbers of deals on a count ladder (`1 .. 11 -> 30%`)."""
@@ -217,7 +219,7 @@ class Bracket:
         return not isinstance(self.low, MoneyValue)
 
 
-@dataclass(frozen=True)
+@node
 class Thresholds:
     """Brackets over a cumulative basis, with declared semantics and reset period."""
 
@@ -236,7 +238,7 @@ class Thresholds:
         return bool(self.brackets) and self.brackets[0].counts
 
 
-@dataclass(frozen=True)
+@node
 class Support:
     """Who handles which support level (L1 partner, L2/L3 vendor)."""
 
@@ -244,7 +246,7 @@ class Support:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class WhiteLabel:
     """White-label terms: whose brand, who runs the backend."""
 
@@ -254,7 +256,7 @@ class WhiteLabel:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class ChannelModel:
     """What a channel's `model:` word means: how the partner earns and what it controls.
 
@@ -302,7 +304,7 @@ CHANNEL_MODELS: Mapping[str, ChannelModel] = MappingProxyType({cm.name: cm for c
 )})
 
 
-@dataclass(frozen=True)
+@node
 class Channel:
     """A partner type: its model, ownership, protection, payouts, tiers and thresholds."""
 
@@ -392,7 +394,7 @@ class Channel:
         return (model is not None and model.owns_customer) or self.owner == "partner"
 
 
-@dataclass(frozen=True)
+@node
 class Split:
     """A declared split between parties (direct team or channels): of the partner of record's
     payout (``settles`` "cash"), or of the deal's credit only (``settles`` "credit": reporting
@@ -405,7 +407,7 @@ class Split:
     settles: str = "cash"
 
 
-@dataclass(frozen=True)
+@node
 class Attribution:
     """Who gets credit: default rule, conflicts, unregistered and influenced deals, splits."""
 
@@ -431,7 +433,7 @@ class Attribution:
         return None if channel.commission is None else self.influenced_rate * channel.commission
 
 
-@dataclass(frozen=True)
+@node
 class Handover:
     """Introducer → closer rule: converted rate, allowed tiers, combined cap."""
 
@@ -447,7 +449,7 @@ class Handover:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class Economics:
     """INTERNAL vendor economics: COGS, the margin-death line, walk rules."""
 
@@ -460,7 +462,7 @@ class Economics:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Mitigation:
     """A control against a program risk, with its enforcement and trigger."""
 
@@ -479,7 +481,7 @@ class Mitigation:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class Registration:
     """Deal registration rules."""
 
@@ -498,7 +500,7 @@ class Registration:
     registered_bonus: Decimal | None = None  # a registered deal earns the base rate + this
 
 
-@dataclass(frozen=True)
+@node
 class ClawbackRule:
     """Cancel within [low, high) → claw back ``share`` (or pro-rated)."""
 
@@ -508,7 +510,7 @@ class ClawbackRule:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Clawback:
     """Clawback provisions for an event (cancellation, downgrade, fraud)."""
 
@@ -520,7 +522,7 @@ class Clawback:
     action: tuple[str, ...] = ()   # what follows besides the money: `termination`
 
 
-@dataclass(frozen=True)
+@node
 class Spiff:
     """A time-boxed incentive. With a window (`from`, and `until` or `duration`) a quote
     request may claim it (`"spiffs": ["q3_launch"]`): a deal of one of its `products`, closed
@@ -545,7 +547,7 @@ class Spiff:
         return self.starts is not None and isinstance(self.reward, (Decimal, MoneyValue))
 
 
-@dataclass(frozen=True)
+@node
 class Dimension:
     """A weighted scoring dimension."""
 
@@ -555,7 +557,7 @@ class Dimension:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Band:
     """A score band [low, high) with its meaning."""
 
@@ -565,7 +567,7 @@ class Band:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Scoring:
     """A partner scoring model: weighted dimensions and bands."""
 
@@ -578,7 +580,7 @@ class Scoring:
     scale: Decimal = Decimal(100)   # the points a full score is worth (the weights' total)
 
 
-@dataclass(frozen=True)
+@node
 class Step:
     """A step of a process, with its deadline or timing."""
 
@@ -593,7 +595,7 @@ class Step:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Process:
     """An ordered procedure: co-sell SOP, dispute resolution, onboarding ramp."""
 
@@ -608,7 +610,7 @@ class Process:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class TierScope:
     """One entry of a tier scope (`tiers: Silver and up`, `tiers: Gold, Platinum`): a tier
     named in any channel, and with ``and_up`` every tier ranked above it in that channel too
@@ -619,7 +621,7 @@ class TierScope:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class ConflictCase:
     """A row of the channel-conflict table: a scenario, its resolution and deadline."""
 
@@ -634,7 +636,7 @@ class ConflictCase:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class CoMarketingActivity:
     """A joint marketing activity: who pays which share of its cost, and with whom it runs."""
 
@@ -651,7 +653,7 @@ class CoMarketingActivity:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class UnitEconomics:
     """INTERNAL: what one partner costs the vendor and when it pays back. Each amount is a
     range (`low == high` when one amount is written); never partner-facing."""
@@ -667,7 +669,7 @@ class UnitEconomics:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class EnablementItem:
     """Something the vendor provides to make partners capable."""
 
@@ -678,7 +680,7 @@ class EnablementItem:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class GateCondition:
     """One condition of the ship gate, with the policies (or constructs) that verify it."""
 
@@ -690,7 +692,7 @@ class GateCondition:
     requires: tuple[tuple[str, Span], ...] = ()
 
 
-@dataclass(frozen=True)
+@node
 class PolicySetting:
     """`policy NAME { severity: ...; PARAM: VALUE }`: a program's severity for one policy and
     the parameters it sets (checked against the policy's declared `Param`s when lowered)."""
@@ -704,7 +706,7 @@ class PolicySetting:
     param_spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class Waiver:
     """An accepted finding of a policy, with a reason, an owner and an optional expiry."""
 
@@ -718,7 +720,7 @@ class Waiver:
     spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-@dataclass(frozen=True)
+@node
 class RouteStep:
     """One channel (and tier) on a deal's route, introducer first; `OEM at 45%` sets ``rate``."""
 
@@ -729,7 +731,7 @@ class RouteStep:
     rate_span: Span | None = None
 
 
-@dataclass(frozen=True)
+@node
 class Deal:
     """The deal of a worked example: a quote request in the language's words (each request
     field's example form is listed in `charter.economics.fields`)."""
@@ -761,7 +763,7 @@ class Deal:
     spiffs: tuple[tuple[str, Span], ...] = ()  # the SPIFFs the deal claims
 
 
-@dataclass(frozen=True)
+@node
 class Expectation:
     """A number the example must produce: ``metric`` (for ``party``) in ``year``."""
 
@@ -776,7 +778,7 @@ class Expectation:
     total: bool = False      # `expect total`: the sum over every contract year
 
 
-@dataclass(frozen=True)
+@node
 class Example:
     """A worked example: a deal and the numbers it must produce."""
 
@@ -795,7 +797,7 @@ PAYMENT_PERIODS: Mapping[str, str] = MappingProxyType({
 PAYMENT_EVENTS = ("claim_approval", "customer_payment", "partner_invoice")
 
 
-@dataclass(frozen=True)
+@node
 class PaymentTerm:
     """When one payout kind falls due: ``days`` after the year's invoice (rule `net`), after
     the end of the calendar ``period`` the year starts in (`period_end`), or after ``event``
@@ -810,7 +812,7 @@ class PaymentTerm:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class PaymentTerms:
     """`payment_terms { commission: net 30 days; mdf: 15 days after claim_approval }`: when
     each kind of payout falls due, once for the whole program."""
@@ -826,7 +828,7 @@ class PaymentTerms:
         return next((t for t in self.terms if t.kind == kind), None)
 
 
-@dataclass(frozen=True)
+@node
 class Program:
     """A whole resolved program."""
 

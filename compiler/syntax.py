@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterator, Union
 
@@ -16,10 +15,11 @@ from lark import Token, Transformer
 
 from charter.diagnostics import Reporter
 from charter.literals import LiteralError, MoneyValue, parse_date, parse_money, parse_number, parse_percent
+from charter.nodes import node
 from charter.source import SourceFile, Span
 
 
-@dataclass(frozen=True)
+@node
 class Money:
     """A money literal: `Rp 2,4 Miliar`."""
 
@@ -28,7 +28,7 @@ class Money:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Percent:
     """A percentage literal, held as a fraction: `35%` is 0.35."""
 
@@ -37,7 +37,7 @@ class Percent:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Number:
     """A plain number: `1_000`, `1,5`."""
 
@@ -46,7 +46,7 @@ class Number:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Date:
     """An ISO date: `2026-01-01`."""
 
@@ -54,7 +54,7 @@ class Date:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Str:
     """A string or doc string."""
 
@@ -62,7 +62,7 @@ class Str:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Name:
     """An identifier: a channel, tier, product, keyword-like value."""
 
@@ -70,14 +70,14 @@ class Name:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Plus:
     """A trailing `+` ("year 2+", "$500K+")."""
 
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Bad:
     """A literal that could not be read (already reported)."""
 
@@ -85,7 +85,7 @@ class Bad:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Approx:
     """`~x`: a value that only has to match to the precision it is written with."""
 
@@ -93,7 +93,7 @@ class Approx:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class ListValue:
     """A bracketed list: `[a, b]`."""
 
@@ -101,7 +101,7 @@ class ListValue:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Phrase:
     """Juxtaposed atoms read together: `Rp 200K per user per month`, `60 days`."""
 
@@ -109,7 +109,7 @@ class Phrase:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Range:
     """`lo .. hi`; either end may be open (None)."""
 
@@ -118,7 +118,7 @@ class Range:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Compare:
     """`left op right`, e.g. `revenue >= Rp 5 Miliar per year`."""
 
@@ -128,7 +128,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class AllOf:
     """`a and b`."""
 
@@ -136,7 +136,7 @@ class AllOf:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class AnyOf:
     """`a or b`."""
 
@@ -144,7 +144,7 @@ class AnyOf:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Arrow:
     """`a -> b -> c`: a route, a mapping or a consequence."""
 
@@ -156,7 +156,7 @@ Value = Union[Money, Percent, Number, Date, Str, Name, Plus, Bad, Approx, ListVa
               Range, Compare, AllOf, AnyOf, Arrow]
 
 
-@dataclass(frozen=True)
+@node
 class Attribute:
     """`key: value, value`."""
 
@@ -166,7 +166,7 @@ class Attribute:
     span: Span
 
 
-@dataclass(frozen=True)
+@node
 class Block:
     """`[internal] kind header... { doc? items }`."""
 
@@ -196,7 +196,7 @@ class Block:
 Item = Union[Attribute, Block]
 
 
-@dataclass(frozen=True)
+@node
 class File:
     """One parsed source file."""
 
@@ -392,7 +392,7 @@ def _items(children) -> tuple:
                  or isinstance(c, Block) and c.kind != "_")
 
 
-@dataclass(frozen=True)
+@node
 class _Doc:
     node: Str
 

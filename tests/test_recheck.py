@@ -154,3 +154,31 @@ def test_no_cache_means_no_entry(project, tmp_path, monkeypatch):
     check("programs/")
     check("programs/")
     assert len(calls) == 2 and entries(tmp_path) == []
+
+
+def test_code_digests_are_reused_only_for_unchanged_files(tmp_path, monkeypatch):
+    """Recording reuses the digest of a code file whose size, mtime and inode are unchanged,
+    and hashes any other; a forged memo can only cause a miss (a replay re-hashes)."""
+    from charter import cachedir, recheck
+
+    files = [tmp_path / f"m{i}.py" for i in range(3)]
+    for i, f in enumerate(files):
+        f.write_text(f"X = {i}\n", encoding="utf-8")
+    hashed: list[str] = []
+    real = recheck._file_digest
+    monkeypatch.setattr(recheck, "_file_digest", lambda p: hashed.append(p) or real(p))
+    first = recheck.code_digests(files)
+    assert len(hashed) == 3 and all(d for _p, _r, d in first)
+    hashed.clear()
+    assert recheck.code_digests(files) == first and hashed == []
+    files[1].write_text("X = 'changed'\n", encoding="utf-8")
+    again = recheck.code_digests(files)
+    assert hashed == [str(files[1].resolve())] and again[1][2] != first[1][2]
+    assert again[1][2] == real(str(files[1].resolve()))
+    for memo in cachedir.private("codes").iterdir():  # forged: a digest changed, seal kept
+        outer = json.loads(memo.read_bytes())
+        outer["body"] = outer["body"].replace(again[0][2], "0" * 64)
+        memo.write_text(json.dumps(outer), encoding="utf-8")
+    hashed.clear()
+    assert [d for _p, _r, d in recheck.code_digests(files)] == [d for _p, _r, d in again]
+    assert len(hashed) == 3  # the broken seal made it a miss

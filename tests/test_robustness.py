@@ -160,8 +160,8 @@ def test_a_check_leaves_the_garbage_collector_as_it_found_it(tmp_path, enabled):
 
 
 def _raise_inside():
-    from charter.api import _collector_paused
+    from charter.collector import paused
 
-    with _collector_paused():
+    with paused():
         assert not __import__("gc").isenabled()
         raise FileNotFoundError

@@ -150,21 +150,39 @@ def _never_lower(program: m.Program, channel: m.Channel, tiers: list[m.Tier],
         if value is None:
             continue
         if below is not None:
-            prev = getattr(below, attr)
-            same_kind = isinstance(value, m.MoneyValue) == isinstance(prev, m.MoneyValue)
-            lower = same_kind and (value.amount < prev.amount
-                                   if isinstance(value, m.MoneyValue) else value < prev)
-            if lower:
+            if _lower(program, tier, below, attr):
                 who = _who(channel, tier)
-                shown = _mdf if attr == "mdf" else (lambda _p, v: pct(v))
+                mine, theirs = _shown(program, tier, attr), _shown(program, below, attr)
                 yield Finding(
-                    f"{who}'s {what} {shown(program, value)} is below the"
-                    f" {shown(program, prev)} of {below.name}, a lower tier",
+                    f"{who}'s {what} {mine} is below the {theirs} of {below.name}, a lower tier",
                     tier.spans.get(attr, tier.span), who, label="lower than the tier below",
                     labels=(Label(below.spans.get(attr, below.span), f"{below.name}'s {what}"),),
                     help=(f"a higher tier must not earn less: give {tier.name} at least"
-                          f" {shown(program, prev)}",))
+                          f" {theirs}",))
         below = tier
+
+
+def _lower(program: m.Program, tier: m.Tier, below: m.Tier, attr: str) -> bool:
+    """Whether ``tier`` earns less ``attr`` than ``below``. Fixed MDF funds compare by what
+    they pay in a year (the engine's `mdf_fund`: per period × periods, capped), so $5,000 per
+    quarter is more than $15,000 per year; a fund and a share do not compare."""
+    value, prev = getattr(tier, attr), getattr(below, attr)
+    if isinstance(value, m.MoneyValue) != isinstance(prev, m.MoneyValue):
+        return False
+    if attr == "mdf" and isinstance(value, m.MoneyValue):
+        from charter.economics.plan import mdf_fund
+
+        return (mdf_fund(tier, program.header)[0] or 0) < (mdf_fund(below, program.header)[0] or 0)
+    return value < prev
+
+
+def _shown(program: m.Program, tier: m.Tier, attr: str) -> str:
+    """A tier's rate as a finding shows it: a percentage, or a fixed MDF fund per period."""
+    value = getattr(tier, attr)
+    if attr != "mdf":
+        return pct(value)
+    per = f" per {tier.mdf_period}" if tier.mdf_fund and tier.mdf_period else ""
+    return _mdf(program, value) + per
 
 
 def _service(channel: m.Channel, tiers: list[m.Tier]) -> Iterator[Finding]:

@@ -98,7 +98,7 @@ class Tier:
     commission: Decimal | None = None
     commission_y2: Decimal | None = None
     mdf: Decimal | None = None          # a percentage (fraction); None when absent or an amount
-    mdf_fund: bool = False              # MDF as an amount (a fund): deal quotes refuse the tier
+    mdf_fund: bool = False              # MDF as an amount (a fund): deals avoid the tier
 
 
 @dataclass
@@ -1171,7 +1171,9 @@ def route(draw, env: Env, single: bool = False) -> tuple[str, list[Step]]:
     """`direct`, `CH`, `CH TIER`, `OEM at 45%`, `A -> B TIER`: each tiered channel with a
     tier, each channel with a discount range with a rate inside it (``single``: one
     channel)."""
-    # A tier whose MDF is a fund (an amount) cannot be quoted (CH-E302): deals avoid it.
+    # A tier whose MDF is a fund (an amount) is quoted with the fund's yearly accrual, which
+    # the expectations written here do not model (tests/test_payment_terms.py does): deals
+    # avoid it.
     chains = [c for c in _routes(env) if (len(c) == 1 or not single)
               and all(_quotable(env.channel(n)) for n in c)]
     # No direct deal beside an internal channel: the internal brief's benchmark comparison

@@ -422,3 +422,25 @@ def test_the_diff_classifies_later_and_sooner_payment(tmp_path):
     assert later["mdf-cap-raised"][0] == "partner-favourable"
     sooner = {c.check for c in diff_files(new, old).changes()}
     assert {"payout-due-sooner", "mdf-cap-lowered"} <= sooner
+
+
+@pytest.mark.parametrize("extra, kind", [
+    ("channel Ref { model: referral; owner: vendor; commission: 10%; payment: one_time;"
+     " renewal_fee: 5% when renewal_influenced; lead_protection: 30 days }", "renewal_fee"),
+    ('spiff launch { trigger: "launch deal"; reward: $500; from: 2026-01-01;'
+     " duration: 3 months }", "spiff")])
+def test_a_renewal_fee_or_a_claimable_spiff_needs_a_payment_term(extra, kind):
+    from charter.api import compile_text
+
+    text = """program pt { title: "P"; currency: USD; status: draft; effective: 2026-01-01 }
+product P { layer: software; list_price: $1_000 per seat per year }
+channel Referral { model: referral; owner: vendor; commission: 10%; lead_protection: 30 days }
+clawback refund { event: "refund"; rule: 0 days .. 30 days -> 100% }
+payment_terms { commission: net 30 days }
+""" + extra + "\n"
+    _program, reporter = compile_text(text, "pt.charter")
+    warned = [d.message for d in reporter.sorted() if d.code == "CH-W130"]
+    assert len(warned) == 1 and f"no term for `{kind}`" in warned[0], reporter.sorted()
+    covered = text.replace("commission: net 30 days", f"commission: net 30 days; {kind}: net 30 days")
+    _program, reporter = compile_text(covered, "pt.charter")
+    assert not [d for d in reporter.sorted() if d.code == "CH-W130"]

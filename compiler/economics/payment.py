@@ -86,6 +86,12 @@ def paid_kinds(program: m.Program) -> dict[PayoutKind, str]:
     attribution = program.attribution
     if attribution is not None and attribution.influenced_rate:
         found.setdefault(PayoutKind.INFLUENCE, "the attribution's `influenced_rate`")
+    renewal = next((c for c in offered if c.renewal_fee), None)
+    if renewal is not None:
+        found.setdefault(PayoutKind.RENEWAL_FEE, f"{renewal.name}'s `renewal_fee`")
+    spiff = next((s for s in program.spiffs if s.claimable), None)
+    if spiff is not None:
+        found.setdefault(PayoutKind.SPIFF, f"spiff `{spiff.name}`")
     return found
 
 

@@ -443,6 +443,8 @@ def _cap_below_one_period(v: View, mdf: m.MoneyValue, period: str | None, cap: t
     from charter.units import periods_per_year
 
     amount, cap_period = cap
+    if amount.currency != mdf.currency:
+        return  # CH-E107 reports the amount in another currency; the two do not compare
     if amount.amount * periods_per_year(cap_period) >= mdf.amount:
         return
     fund, limit = v.attr("mdf").values[0], v.attr("mdf_cap").values[0]

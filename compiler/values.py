@@ -318,14 +318,26 @@ class Reader:
         if any(isinstance(a, s.Bad) for a in atoms):
             return None, False  # the literal's own error says what is wrong
         span = tail[0].span.to(tail[-1].span) if tail else atoms[at].span
-        if not head or not tail or not (isinstance(tail[0], s.Name)
-                                        and tail[0].value.lower() == "trailing"):
+        if head and tail and not (isinstance(tail[0], s.Name)
+                                  and tail[0].value.lower() == "trailing"):
+            self.reporter.error("CH-E106", "a rolling window is written `over trailing`"
+                                " and its length", atoms[at].span.to(span),
+                                label="`trailing` missing",
+                                help=(localise("write `revenue >= Rp 5 Miliar over trailing"
+                                               " 12 months`", self.currency),))
+            return None, False
+        if not head or len(tail) < 2:
             self.wrong(value, "a measure over a rolling window",
                        "revenue >= Rp 5 Miliar over trailing 12 months")
             return None, False
-        length = s.Phrase(tuple(tail[1:]), span) if len(tail) > 2 else \
-            (tail[1] if len(tail) == 2 else tail[0])
+        length = s.Phrase(tuple(tail[1:]), span) if len(tail) > 2 else tail[1]
         window = self.duration(length)
+        if window is not None and (window.amount <= 0 or window.unit == "hour"):
+            self.reporter.error("CH-E111", f"a rolling window of {window} measures nothing"
+                                " a tier is judged on", span, label="not a usable window",
+                                help=("give the window in days, weeks, months, quarters or"
+                                      " years, above zero: `over trailing 12 months`",))
+            return None, False
         measure = head[0] if len(head) == 1 else s.Phrase(tuple(head), head[0].span.to(head[-1].span))
         return measure, (window if window is not None else False)
 

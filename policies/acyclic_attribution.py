@@ -71,6 +71,14 @@ def _splits(program: m.Program) -> Iterator[Finding]:
             yield Finding(f"split {split.name} gives away {(total * 100).normalize():f}% ({parts})",
                           split.span, split.name, label="shares add up to more than 100%",
                           help=("make the shares add up to 100%",))
+        elif 0 < total < 1 and split.settles == "cash":
+            rest = f"{((1 - total) * 100).normalize():f}%"
+            yield Finding(f"split {split.name} gives out {(total * 100).normalize():f}%: the other"
+                          f" {rest} of what it divides is paid to no party", split.span,
+                          split.name, label="shares add up to less than 100%",
+                          help=(f"name who gets the other {rest} (`vendor: {rest}` if the"
+                                " vendor keeps it), so the split says where all of it goes",),
+                          severity=Severity.WARNING)
 
 
 POLICY = Policy(
@@ -82,7 +90,8 @@ POLICY = Policy(
     explain="The attribution graph has a node per channel and an edge per `handover` "
             "(introducer → closer); it must have no cycle (a topological sort finds one; "
             "networkx `simple_cycles` lists them). Each cycle is reported once, in order, with a label on every edge's handover. The "
-            "shares of each `split` must add up to at most 100%.",
+            "shares of each `split` must add up to at most 100%; a cash split under 100% is a "
+            "warning (the rest is paid to no party: say who keeps it).",
     failing='''channel Referral { model: referral; owner: vendor; commission: 10% }
 channel VAD {
     model: wholesale

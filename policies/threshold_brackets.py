@@ -120,8 +120,10 @@ def _gap_help(program: m.Program, reach: m.Bracket, b: m.Bracket) -> str:
     if not b.counts:
         return f"start this bracket at {_v(program, reach.high)}"
     # "1-10 referrals: 30%; 11-25: 35%" written as `1 .. 10`, `11 .. 25` leaves deal 10 out
-    return (f"start this bracket at {_v(program, reach.high)}, or end the one below at"
-            f" {_v(program, b.low)}: the high end is excluded, so deals 1-10 are `1 .. 11`")
+    low, high = _v(program, reach.low), _v(program, reach.high)
+    last = _v(program, b.low_amount - 1)
+    return (f"start this bracket at {high}, or end the one below at {_v(program, b.low)}:"
+            f" the high end is excluded, so deals {low}-{last} are `{low} .. {_v(program, b.low)}`")
 
 
 def _lesser(a: m.MoneyValue | Decimal, b: m.MoneyValue | Decimal | None

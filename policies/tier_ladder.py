@@ -75,10 +75,19 @@ def _value_key(value: object) -> object:
     return ("?", repr(value))
 
 
+def _window_key(window: Duration) -> tuple:
+    """A rolling window by its length in months (or days, for shorter units)."""
+    months = {"month": 1, "quarter": 3, "year": 12}
+    if window.unit in months and not window.business:
+        return ("w", (window.amount * months[window.unit]).normalize(), "month")
+    return ("w", in_hours(window).normalize(), "hour", window.business)
+
+
 def _canon(c: m.Condition) -> tuple:
     """A criterion without spans; `and`/`or` operands in a fixed order."""
     if isinstance(c, Metric):
-        window = _value_key(c.window) if c.window is not None else None
+        # a window compares by its length: `over trailing 1 year` is `12 months`
+        window = _window_key(c.window) if c.window is not None else None
         return ("m", c.metric, OPS.get(c.op, c.op), _value_key(c.value), window)
     assert isinstance(c, Criteria)
     return (c.op, tuple(sorted((_canon(i) for i in c.items), key=repr)))

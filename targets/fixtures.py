@@ -200,6 +200,10 @@ def _optional_fields(request: DealRequest, text: Callable[[Decimal], str]) -> di
         out["split"] = request.split
     if request.influenced:
         out["influenced"] = list(request.influenced)
+    if request.renewal_influenced:
+        out["renewal_influenced"] = True
+    if request.spiffs:
+        out["spiffs"] = list(request.spiffs)
     return out
 
 

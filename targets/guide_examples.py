@@ -15,6 +15,8 @@ from charter.targets.projection import Projection, local, request_of
 from charter.targets.wording import partner_prose, words
 
 RESET_TEXT = {"never": "never resets", "contract_year": "counts per contract year"}
+COUNT_TEXT = ("Each deal earns the rate of its own place in the count: with 10 deals before"
+              " it, a deal is deal 11 and earns the bracket that contains 11.")
 
 
 # ---- payout lines --------------------------------------------------------------------------
@@ -27,6 +29,9 @@ def line_text(p: Projection, line: dict) -> str:
         how = " + ".join(f"{w.percent(s['rate'])} × {w.money(s['base'])}" for s in line["slices"])
     elif line["amount_is"] == "spread":
         how = "customer price − wholesale price"
+    elif line["amount_is"] == "fixed":  # a fixed amount (a SPIFF, a fund) multiplies nothing
+        return f"{line['party']} {kind.label}: {w.money(line['amount'])} fixed" + \
+            (" (one time)" if line["timing"] == "one_time" else "")
     else:
         how = f"{w.percent(line['rate'])} × {w.money(line['base'])}"
     once = " (one time)" if line["timing"] == "one_time" else ""
@@ -66,7 +71,9 @@ def deal_text(p: Projection, request: dict) -> str:
 
 def _route_text(route: list[dict]) -> str:
     steps = [" ".join(x for x in (s["channel"], s.get("tier")) if x)
-             + (f" at {s['rate']}" if s.get("rate") else "") for s in route]
+             + (f" at {s['rate']}" if s.get("rate") else "")
+             + "".join(f", {words(k)} {v} agreed" for k, v in s.get("terms", {}).items())
+             for s in route]
     return " → ".join(steps) or "direct"
 
 
@@ -82,6 +89,10 @@ def _conditions(p: Projection, request: dict) -> list[str]:
         out.append(f"split: {words(request['split'])}")
     if request.get("influenced"):
         out.append("influenced by " + ", ".join(request["influenced"]))
+    if request.get("renewal_influenced"):
+        out.append("the partner influences the renewal")
+    if request.get("spiffs"):
+        out.append("claims SPIFF " + ", ".join(words(s) for s in request["spiffs"]))
     if request.get("close_date"):
         out.append(f"closes {request['close_date']}")
     return out
@@ -112,9 +123,13 @@ def _ladder_section(p: Projection, channel: dict, index: int) -> Section:
     if counts:
         measure = f"the deal's place in your count of {words(ladder['measure'])}, which " + \
             RESET_TEXT.get(ladder["reset"], f"resets every {words(ladder['reset'])}")
+    how = COUNT_TEXT if counts else "" if per_deal else MODE_TEXT.get(ladder["mode"], "")
+    bonus = (p.data.get("registration") or {}).get("registered_bonus")
+    if bonus and ladder["pays"] != "rebate":
+        how += (f" A registered deal earns the bracket's rate plus the"
+                f" {p.words.percent(bonus)} registration bonus.")
     blocks = [Table(("Bracket", words(ladder["pays"]).capitalize()), rows),
-              Para(f"The bracket is set by {measure}. " +
-                   ("" if per_deal else MODE_TEXT.get(ladder["mode"], "")))]
+              Para(f"The bracket is set by {measure}. " + how)]
     if partner_prose(ladder["override"]):
         blocks.append(Note(partner_prose(ladder["override"])))
     blocks += crossing(p, channel)

@@ -91,7 +91,9 @@ def _registration_rules(p: Projection) -> list:
     if r.get("registered_bonus"):
         bonus = w.percent(r["registered_bonus"])
         items.append(("Registration bonus", f"a registered deal earns {bonus} on top of its"
-                      f" margin or commission (the rates in this guide include the {bonus});"
+                      f" margin or commission (the rates per channel and tier in this guide"
+                      f" include the {bonus}; bracket tables and negotiable ranges show the"
+                      " rate before it);"
                       " an unregistered deal earns the rate without it"))
     if r["no_double_dipping"]:
         items.append(("No double-dipping", "one registration pays one partner"))

@@ -95,6 +95,10 @@ def request_of(deal: dict, name: str | None = None, **changes) -> dict:
         request["split"] = local(deal["split"])
     if deal["influenced"]:
         request["influenced"] = [local(c) for c in deal["influenced"]]
+    if deal.get("renewal_influenced"):
+        request["renewal_influenced"] = True
+    if deal.get("spiffs"):
+        request["spiffs"] = [local(s) for s in deal["spiffs"]]
     request.update(changes)
     return request
 
@@ -107,7 +111,20 @@ def _step(step: dict) -> dict:
         out["rate"] = _percent_text(step["rate"])
     if step["partner"]:
         out["partner"] = step["partner"]
+    if step.get("terms"):
+        out["terms"] = {term: _term_text(value) for term, value in step["terms"].items()}
     return out
+
+
+def _term_text(value: dict | str) -> str:
+    """A config's negotiated term as a request writes it: `"15%"`, `"45 days"`."""
+    if not isinstance(value, dict):
+        return _percent_text(value)
+    from decimal import Decimal
+
+    amount = Decimal(value["value"]).normalize()
+    unit = value["unit"] + ("" if amount == 1 else "s")
+    return f"{amount:f} {'business ' if value.get('business') else ''}{unit}"
 
 
 def _percent_text(rate: str) -> str:

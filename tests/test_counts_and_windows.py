@@ -91,13 +91,29 @@ def test_a_promotion_over_another_window_than_the_tier_s_qualify_is_reported():
     assert "over trailing 12 months" in findings[0].message
 
 
-@pytest.mark.parametrize("written", ["arr >= $1_000_000 over 12 months",
-                                     "arr >= $1_000_000 over trailing",
-                                     "arr >= $1_000_000 over trailing 12 bananas",
-                                     "arr >= over trailing 12 months"])
-def test_a_window_that_does_not_read_is_one_error(written):
+@pytest.mark.parametrize("written, code", [
+    ("arr >= $1_000_000 over 12 months", "CH-E106"),
+    ("arr >= $1_000_000 over trailing", "CH-E106"),
+    ("arr >= $1_000_000 over trailing 12 bananas", "CH-E106"),
+    ("arr >= over trailing 12 months", "CH-E106"),
+    ("arr >= $1_000_000 over trailing 0 months", "CH-E111"),
+    ("arr >= $1_000_000 over trailing 12 hours", "CH-E111")])
+def test_a_window_that_does_not_read_is_one_error(written, code):
     text = TIERED.replace("qualify: referrals >= 5 per month", f"qualify: {written}")
-    assert codes(text) == ["CH-E106"]
+    assert codes(text) == [code]
+
+
+def test_a_missing_trailing_is_named():
+    text = TIERED.replace("qualify: referrals >= 5 per month",
+                          "qualify: arr >= $1_000_000 over 12 months")
+    (error,) = [d for d in compiled(text)[1] if d.code == "CH-E106"]
+    assert "`over trailing`" in error.message and "$" in " ".join(error.help)
+
+
+def test_windows_of_the_same_length_are_the_same_window():
+    text = TIERED.replace("tier_up: arr >= $1_000_000 over trailing 12 months",
+                          "tier_up: arr >= $1_000_000 over trailing 1 year")
+    assert not [d for d in compiled(text)[1] if "promotes to Gold" in d.message]
 
 
 def test_config_and_partner_guide_carry_counts_and_windows(tmp_path):

@@ -258,12 +258,12 @@ def test_the_margin_death_line_judges_a_fund_on_the_tiers_quota(program):
     findings = [d for d in result.diagnostics if d.code == "CH-P001"]
     routes = {d.message.split(" crosses")[0]: d for d in findings}
     assert set(routes) == {
-        "route Reseller Gold (bracket from 50000) (at the tier's volume, 100000 a year)",
-        "route Reseller Gold (bracket from 0) (at the tier's volume, 100000 a year)"}
+        "route Reseller Gold (bracket from 50000) (at the tier's volume, 100,000 a year in list value)",
+        "route Reseller Gold (bracket from 0) (at the tier's volume, 100,000 a year in list value)"}
     fund = next(i for i, x in enumerate(PROGRAM.splitlines(), 1) if "$5_000 per quarter" in x)
     assert {(d.span.line, d.label) for d in findings} == \
         {(fund, "this fixed MDF fund on this route")}
-    alone = routes["route Reseller Gold (bracket from 0) (at the tier's volume, 100000 a year)"]
+    alone = routes["route Reseller Gold (bracket from 0) (at the tier's volume, 100,000 a year in list value)"]
     assert "57% in year 1" in alone.message and "− 15% Reseller mdf" in alone.message
 
 

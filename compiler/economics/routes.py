@@ -40,7 +40,8 @@ class Route:
         rate = f" at {self.rate * 100:f}".rstrip("0").rstrip(".") + "%" if self.rate else ""
         return route + rate + (f" (bracket from {self.bracket.low_amount:f})"
                                if self.bracket else "") + \
-            (f" (at the tier's volume, {self.volume:f} a year)" if self.volume else "")
+            (f" (at the tier's volume, {self.volume:,f} a year in list value)"
+             if self.volume else "")
 
     @property
     def closer(self) -> tuple[str, str | None]:

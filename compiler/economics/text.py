@@ -74,7 +74,7 @@ def _count_ladder(use, locale: str) -> str:
     top = f" .. {bracket.high:f}" if bracket.high is not None else " and above"
     reset = " (stated count reset: earlier period)" if use.reset else ""
     return (f"  {use.party} {ladder.name} (counts deals, resets {ladder.reset}): deal"
-            f" {use.after:f} of the period{reset}; bracket {bracket.low:f}{top} at"
+            f" {use.after.to_integral_value():f} of the period{reset}; bracket {bracket.low:f}{top} at"
             f" {numbers.percent(bracket.rate, locale)}")
 
 

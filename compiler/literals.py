@@ -156,11 +156,18 @@ def parse_money(text: str) -> MoneyValue:
         raise LiteralError(
             "CH-E006", f"ambiguous scale `M` in `{text}`: million or miliar (billion)?",
             "`M` is 10^6 in English and 10^9 (miliar) in Indonesian",
-            (f"write `{match['cur']} {match['num']} juta` or `million` for 10^6,"
-             f" or `{match['cur']} {match['num']} Miliar` for 10^9",))
+            (_scale_help(match["cur"], match["num"]),))
     if scale is not None:
         amount *= SCALES[scale]
     return MoneyValue(_normal(amount), CURRENCIES[match["cur"]])
+
+
+def _scale_help(cur: str, num: str) -> str:
+    """How to write a millions or a billions amount, in the words of the amount's currency:
+    juta and Miliar for rupiah, million and billion otherwise."""
+    if CURRENCIES.get(cur) == "IDR":
+        return f"write `{cur} {num} juta` or `million` for 10^6, or `{cur} {num} Miliar` for 10^9"
+    return f"write `{cur}{num} million` for 10^6, or `{cur}{num} billion` for 10^9"
 
 
 def parse_percent(text: str) -> Decimal:

@@ -1885,3 +1885,11 @@ def test_the_construct_table_covers_every_program_field():
     assert set(lower.TOP_LEVEL) <= lower.BLOCK_KINDS
     from charter.policies.ship_gate import CONSTRUCTS as GATE
     assert set(GATE) == {c.kind for c in lower.CONSTRUCTS if c.gate}
+
+
+def test_an_ambiguous_m_in_dollars_is_helped_in_dollar_words():
+    from charter.literals import LiteralError, parse_money
+
+    with pytest.raises(LiteralError) as err:
+        parse_money("$2M")
+    assert err.value.help == ("write `$2 million` for 10^6, or `$2 billion` for 10^9",)

@@ -101,8 +101,10 @@ def _year(year: YearQuote, money, locale: str, view: str, payable: bool,
     # without any payment terms one note says so (render_quote), not every line
     out += [_payout(p, money, locale) + (_due(quote.due(p, year)) if quote.terms else "")
             for p in year.payouts]
+    if year.credit:  # credit pays nothing: its own heading, after the payouts
+        out.append("  credit (not cash)")
     for c in year.credit:
-        out.append(f"    credit {c.party:<{WIDTH - 9}} {money(c.amount):>20}"
+        out.append(f"    {c.party} {c.role:<{WIDTH - 3 - len(c.party)}} {money(c.amount):>20}"
                    f"   {numbers.percent(c.share, locale)}")
     if view != "internal":
         return out

@@ -121,3 +121,14 @@ def test_config_guide_and_sql_say_what_credit_is(tmp_path):
     assert "50% (joint credit)" not in guide and "30% (joint cash)" in guide
     program, _ = compile_text(PROGRAM, "cr.charter")
     assert any("credit-only split" in r.message for r in coverage(program))
+
+
+def test_an_example_naming_an_influencer_without_fee_or_credit_is_helped_about_influence():
+    from charter.api import compile_text as compile_
+
+    text = PROGRAM.replace("    sourced_credit: 100%\n    influenced_credit: 25%\n", "") + """
+example e { product: P; seats: 1; route: Sourcing; influenced: Helper }
+"""
+    _program, reporter = compile_(text, "cr.charter")
+    (error,) = [d for d in reporter.sorted() if d.code == "CH-E302"]
+    assert "`influenced_credit`" in error.message and "influenced_rate" in error.help[0]

@@ -43,8 +43,7 @@ def _request(program: m.Program, example: m.Example, reporter: Reporter) -> Deal
     for error in errors:
         reporter.error("CH-E302", f"example `{example.name}`: {error.message}",
                        _span_of(example, error.path), label="cannot quote this deal",
-                       help=(RATE_HELP if error.path.endswith(".rate") or "`rate`" in error.message
-                             else TERMS_HELP if ".terms." in error.path else ROUTE_HELP,))
+                       help=(_help_for(error),))
     problems = [e.message for e in errors] + _partner_problems(example, reporter) \
         + _terms_problems(example, reporter) + _measure_problems(program, example, reporter)
     if not problems:
@@ -63,6 +62,22 @@ TERMS_HELP = ("`terms` agrees a value inside a channel's `negotiable` range, for
               " the route: `terms: Referral commission 15%`")
 RATE_HELP = ("only a channel whose discount is a range takes the deal's rate, after `at`:"
              " `route: OEM at 45%`")
+
+
+INFLUENCED_HELP = ("`influenced` names the channels that influenced a deal they did not source"
+                   " (`influenced: CoSell`); the program pays them through `influenced_rate` or"
+                   " credits them through `influenced_credit` (§3.9)")
+
+
+def _help_for(error: RequestError) -> str:
+    """The example form of the field an error is about."""
+    if error.path.endswith(".rate") or "`rate`" in error.message:
+        return RATE_HELP
+    if ".terms." in error.path:
+        return TERMS_HELP
+    if error.path.startswith("$.influenced"):
+        return INFLUENCED_HELP
+    return ROUTE_HELP
 
 
 def _request_errors(program: m.Program, request: DealRequest) -> list[RequestError]:

@@ -91,7 +91,7 @@ class References:
             home = defined[close].file if close is not None and defined.get(close) else None
             # first the uses in the file that defines the likely intended name (the one edited)
             uses.sort(key=lambda use: (use[0].file != home, use[0].file, use[0].start))
-            (span, where, _defined), others = uses[0], uses[1:]
+            (span, where, _), others = uses[0], uses[1:]
             count = f" ({len(uses)} uses)" if others else ""
             # several uses of one missing name: most likely the definition is what is misspelt
             labels = [Label(defined[close], f"`{close}` is defined here")] \

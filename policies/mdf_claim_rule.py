@@ -1,7 +1,6 @@
 """CH-P015 mdf_claim_rule: MDF comes with a rule for claiming it and accounting for it."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Iterator
 
 from charter import model as m

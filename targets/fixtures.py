@@ -39,7 +39,7 @@ from charter.economics.negotiation import spell
 from charter.economics.request import DealRequest
 from charter.economics.response import errors_to_json, quote_to_json
 from charter.economics.routes import NOMINAL_SEATS, nominal_product, routes
-from charter.economics.thresholds import same_period
+from charter.economics.thresholds import deals_before, same_period
 from charter.targets.base import BuildContext, Target
 from charter.values import Duration
 
@@ -387,12 +387,13 @@ class Generator:
         for label, place in (("below", boundary - 1), ("at", boundary), ("above", boundary + 1)):
             if place < 1:
                 continue
+            before = deals_before(place)
             yield Scenario(
                 f"threshold {channel.name} {ladder.name} deal {place} {label}",
                 f"{channel.name}'s `{ladder.name}` ladder counts deals: this is deal {place} of"
-                f" the period ({place - 1} before it), {label} the bracket that starts at deal"
+                f" the period ({before:f} before it), {label} the bracket that starts at deal"
                 f" {boundary}.",
-                self.request([self.step(channel)], cumulative={channel.name: str(place - 1)}))
+                self.request([self.step(channel)], cumulative={channel.name: f"{before:f}"}))
 
     def _ladder_volume(self, channel: m.Channel, request: dict) -> Decimal | None:
         """The volume the engine adds to ``channel``'s ladder for ``request``."""

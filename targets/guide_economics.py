@@ -152,15 +152,11 @@ def _bracket_text(p: Projection, bracket: dict) -> str:
 
 
 def _count_bracket_text(p: Projection, bracket: dict) -> str:
-    """A count ladder's bracket: `30% on deals 1–10 of the period`, `40% from deal 26`
-    ([from, up_to): the last deal in the bracket is up_to − 1)."""
-    w, low = p.words, bracket["from"]["deals"]
-    if bracket["up_to"] is None:
-        return f"{w.percent(bracket['rate'])} from deal {w.number(low)} of the period"
-    last = bracket["up_to"]["deals"] - 1
-    deals = f"deal {w.number(low)}" if last == low else \
-        f"deals {w.number(low)}–{w.number(last)}"
-    return f"{w.percent(bracket['rate'])} on {deals} of the period"
+    """A count ladder's bracket: `30% on deals 1 – 10 of the period`."""
+    up_to = bracket["up_to"]["deals"] if bracket["up_to"] else None
+    span = p.words.deals(bracket["from"]["deals"], up_to)
+    where = "from " + span.removesuffix(" and above") if up_to is None else "on " + span
+    return f"{p.words.percent(bracket['rate'])} {where} of the period"
 
 
 def how_long(p: Projection, channel: dict) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from charter.economics.kinds import PayoutKind
+from charter.economics.thresholds import deals_before
 from charter.targets.document import Note, Para, Section, Table, table
 from charter.targets.guide_economics import MODE_TEXT, YEARS_SHOWN
 from charter.targets.projection import Projection, local, request_of
@@ -112,7 +113,8 @@ def _ladder_section(p: Projection, channel: dict, index: int) -> Section:
     ladder = channel["thresholds"]
     w = p.words
     counts = "deals" in ladder["brackets"][0]["from"]
-    rows = tuple((_count_span(w, b) if counts else
+    rows = tuple((w.deals(b["from"]["deals"], b["up_to"]["deals"] if b["up_to"] else None)
+                  if counts else
                   f"{w.money(b['from'])} – {w.money(b['up_to'])}" if b["up_to"] else
                   f"{w.money(b['from'])} and above", w.percent(b["rate"]))
                  for b in ladder["brackets"])
@@ -135,16 +137,6 @@ def _ladder_section(p: Projection, channel: dict, index: int) -> Section:
     blocks += crossing(p, channel)
     return Section(f"brackets-{index}", f"{channel['name']}: {words(ladder['name'])}",
                    tuple(blocks))
-
-
-def _count_span(w, bracket: dict) -> str:
-    """`deals 1 – 10`, `deal 26 and above` ([from, up_to): the last is up_to − 1)."""
-    low = bracket["from"]["deals"]
-    if bracket["up_to"] is None:
-        return f"deal {w.number(low)} and above"
-    last = bracket["up_to"]["deals"] - 1
-    return f"deal {w.number(low)}" if last == low else \
-        f"deals {w.number(low)} – {w.number(last)}"
 
 
 def _crossing_request(p: Projection, channel: dict) -> dict | None:
@@ -184,7 +176,8 @@ def _count_crossing(p: Projection, channel: dict, request: dict) -> tuple:
     first = ladder_boundary_deals(channel)
     rows = []
     for place in (first - 1, first):
-        quote = p.quote({**request, "cumulative": {channel["name"]: str(place - 1)}})
+        before = deals_before(place)
+        quote = p.quote({**request, "cumulative": {channel["name"]: f"{before:f}"}})
         if quote is None:
             return ()
         rows.append(_crossing_row(p, channel, f"Deal {p.words.number(place)} of the period",
@@ -251,10 +244,9 @@ def _crossing_row(p: Projection, channel: dict, label: str, quote: dict) -> tupl
     w, bracket = p.words, use["bracket"]
     counts = use.get("measure") == "deals"
     spell = w.number if counts else w.money
-    span = _count_span(w, {"from": {"deals": int(bracket["from"])}, "up_to": (
-        {"deals": int(bracket["up_to"])} if bracket["up_to"] else None)}) if counts else \
-        f"{spell(bracket['from'])}" + (f" – {spell(bracket['up_to'])}"
-                                       if bracket["up_to"] else " and above")
+    span = w.deals(int(bracket["from"]), int(bracket["up_to"]) if bracket["up_to"] else None) \
+        if counts else f"{spell(bracket['from'])}" + (f" – {spell(bracket['up_to'])}"
+                                                     if bracket["up_to"] else " and above")
     lines = [line_text(p, x) for x in quote["years"][0]["payouts"] if x["party"] == channel["name"]]
     before, after = use["cumulative_before"], use["cumulative_after"]
     return (label, spell(before) if before is not None else "—",

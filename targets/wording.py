@@ -101,6 +101,15 @@ class Words:
 
     # ---- values in words --------------------------------------------------------------------
 
+    def deals(self, low: int, up_to: int | None) -> str:
+        """A count bracket `[low, up_to)` in words: `deals 1 – 10`, `deal 26 and above`
+        (brackets exclude their high end, so the last deal in one is ``up_to`` − 1)."""
+        if up_to is None:
+            return f"deal {self.number(low)} and above"
+        last = up_to - 1
+        return f"deal {self.number(low)}" if last == low else \
+            f"deals {self.number(low)} – {self.number(last)}"
+
     def bound(self, value: dict | None) -> str:
         """A bracket bound in words: an amount, or `deal 11` on a count ladder."""
         if value is not None and "deals" in value:

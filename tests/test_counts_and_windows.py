@@ -166,14 +166,14 @@ def test_the_response_says_the_ladder_counts_deals():
     assert use["bracket"] == {"from": "11", "up_to": "26", "rate": "0.350000"}
 
 
-@pytest.mark.parametrize("stated", ["2.5", "-1"])
-def test_a_count_that_is_not_a_whole_number_of_deals_is_refused(stated):
+@pytest.mark.parametrize("stated, why", [("2.5", "a whole number of deals before this one"),
+                                         ("-1", "found \"-1\"")])
+def test_a_count_that_is_not_a_whole_number_of_deals_is_refused(stated, why):
     program, _ = compiled(LADDER)
     with pytest.raises(RequestInvalid) as err:
         parse_request({"product": "App", "seats": 1, "route": [
             {"channel": "Affiliate"}], "cumulative": {"Affiliate": stated}}, program)
-    assert "counts deals" in str(err.value) or "whole number" in str(err.value) \
-        or "amount" in str(err.value)
+    assert str(err.value).startswith("$.cumulative.Affiliate: ") and why in str(err.value)
 
 
 def test_an_example_writes_a_count_as_a_number_and_is_held_to_the_ladder_s_measure():

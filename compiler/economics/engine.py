@@ -18,7 +18,7 @@ from charter.economics.payment import Due, due
 from charter.economics.plan import Plan, Reason, Role, build_plan, plan_key
 from charter.economics.request import DealRequest
 from charter.economics.spiffs import misses, spiff_named, unquotable, year_one_value
-from charter.economics.thresholds import Ladder, Slice, earn, same_period
+from charter.economics.thresholds import Ladder, Slice, earn, place_of, same_period
 from charter.numbers import pct
 
 RATIO_ZERO = ZERO.quantize(RATIO_QUANTUM)  # what `ratio` gives for a zero denominator
@@ -226,7 +226,7 @@ class Quoter:
             uses.append(LadderUse(role.channel, role.partner, role.ladder, kind,
                                   stated.amount if stated else None,
                                   stated is not None and _stale(role, stated, request), start,
-                                  start + (1 if role.ladder.counts else base), bracket))
+                                  place_of(start) if role.ladder.counts else start + base, bracket))
         return tuple(uses)
 
     def _year(self, plan: Plan, request: DealRequest, year: int, unit_price: Decimal,

@@ -15,6 +15,7 @@ from typing import Iterator
 from charter import model as m
 from charter.economics.kinds import ReasonCode
 from charter.economics.request import Cumulative, DealRequest, Step
+from charter.economics.thresholds import deals_before
 from charter.literals import MoneyValue
 from charter.units import PERIODS_PER_YEAR
 from charter.values import Rate
@@ -116,7 +117,7 @@ def _volume_before(bracket: m.Bracket) -> Decimal:
     """The cumulative before a deal that puts the deal in ``bracket``: its lower bound, or on
     a count ladder one deal fewer (the deal's own place in the count picks the bracket)."""
     if bracket.counts:
-        return max(Decimal(0), bracket.low_amount - 1)
+        return deals_before(bracket.low_amount)
     return bracket.low_amount
 
 

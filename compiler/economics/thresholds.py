@@ -99,10 +99,21 @@ def earn(ladder: Ladder, base: Decimal, cumulative: Decimal) -> Earned:
                   " the deal", bracket)
 
 
+def place_of(before: Decimal) -> Decimal:
+    """On a count ladder, the number of a deal with ``before`` deals ahead of it in the
+    period: its bracket sets its rate (the one home of that rule; `deals_before` inverts it)."""
+    return before + 1
+
+
+def deals_before(place: int | Decimal) -> Decimal:
+    """The cumulative count that makes a deal number ``place`` of its period (none below 0)."""
+    return max(Decimal(0), Decimal(place) - 1)
+
+
 def _counted(ladder: Ladder, base: Decimal, before: Decimal) -> Earned:
-    """A count ladder (forward only: lowering refuses the others): the deal is deal number
-    ``before + 1`` of the period, and that number's bracket sets its rate."""
-    place = before + 1
+    """A count ladder (forward only: lowering refuses the others): the deal's place in the
+    period's count (`place_of`) picks its bracket."""
+    place = place_of(before)
     bracket = ladder.bracket_at(place)
     return Earned(bracket.rate * base, ZERO, bracket.rate,
                   f"{ladder.name}: {pct(bracket.rate)} as deal {place:f} of the period", bracket)

@@ -12,7 +12,6 @@ and spills to a temporary folder (beside the output unless given), so memory sta
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from charter import model as m
 from charter.warehouse.constants import Constants, RATE_DECIMALS
-from charter.warehouse.sqlgen import Gen, OUTPUTS, q
+from charter.warehouse.sqlgen import Gen, q
 from charter.warehouse.tables import deal_columns, payout_columns
 
 FORMATS = {".parquet": "parquet", ".csv": "csv"}

@@ -20,7 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from charter.warehouse.constants import (AMOUNT_LIMIT, DEAL, MAX_STEPS, RATE_DECIMALS,
-                                         Constants, Refusal)
+                                         Constants)
 from charter.economics.kinds import PayoutKind
 from charter.economics.request import MAX_DATE_YEAR, MAX_SEATS, MAX_YEARS
 
@@ -165,12 +165,12 @@ class Gen:
         add(("line IS NULL", q("line: missing: every row needs its own line number")))
         add(("line_count > 1", q("line: not unique: every row needs its own line number")))
         add(("id IS NULL OR id = ''", q("id: missing: every deal needs its own id")))
-        add(("id_count > 1", f"'id: `' || id || '` is on ' || CAST(id_count AS VARCHAR) ||"
-                             f" ' rows; each deal needs its own id'"))
+        add(("id_count > 1", "'id: `' || id || '` is on ' || CAST(id_count AS VARCHAR) ||"
+                             " ' rows; each deal needs its own id'"))
         priced = [p.name for p in c.products]
         add(("product IS NULL", q("product: missing")))
         add((f"NOT ({in_list('product', priced)})",
-             f"'product: unknown product `' || product || '`"
+             "'product: unknown product `' || product || '`"
              + (f"; priced products: {', '.join(priced)}" if priced else
                 "; the program prices no product, so nothing can be quoted") + "'"))
         add((f"seats IS NULL OR seats < 1 OR seats > {MAX_SEATS}",
@@ -398,13 +398,13 @@ class Gen:
     # -- years: one row per deal and contract year, every amount and the vendor's economics --
 
     def years(self) -> str:
-        c, money, times, add = self.c, self.money, self.times, self.add
+        money, times, add = self.money, self.times, self.add
         years = self.values([[str(y)] for y in YEARS], ["y"], ["1"], "yy")
         services = (f"CAST(r.services_per_year + CASE WHEN yy.y = 1 THEN r.services_one_time"
                     f" ELSE CAST(0 AS {self.io_t}) END AS {self.money_t})")
         intro = []
         for k in range(1, MAX_STEPS):
-            rate = f"CASE yy.y " + " ".join(f"WHEN {y} THEN r.h{k}_r{y}" for y in YEARS) + " END"
+            rate = "CASE yy.y " + " ".join(f"WHEN {y} THEN r.h{k}_r{y}" for y in YEARS) + " END"
             intro.append(f"CASE WHEN r.h{k}_found THEN {rate} END AS i{k}_rate")
         a = f"""SELECT r.*, yy.y AS year,
     {self.anniversary('r.contract_start', 'yy.y - 1')} AS year_start,
@@ -585,7 +585,6 @@ class Gen:
         if width == 0:
             return "CAST(NULL AS BOOLEAN) AS no_split"
         out = []
-        q_ = Decimal(1).scaleb(-self.m)
         for i in range(width):
             shares = {s.name: self.rate(s.parties[i][1]) for s in c.splits if i < len(s.parties)}
             share = self.case(f"{t}.split", shares, self.rate(Decimal(0)))
@@ -603,7 +602,7 @@ class Gen:
         width = max((len(s.parties) for s in c.splits), default=0)
         qv = Decimal(1).scaleb(-self.m)
         scale = 10 ** self.m
-        parts, closer_parts = [], []
+        parts = []
         if width:
             left = (f"CAST((j.pool - {self.add(*[f'j.floor{i}' for i in range(1, width + 1)], type_=self.money_t)})"
                     f" * {scale} AS DECIMAL(38, 0))")

@@ -90,7 +90,7 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
                          help="only the top bracket may be open; give this one a high end")
         elif reach.high_amount < b.low_amount:
             yield at(b, f"gap between {_v(program, reach.high)} and {_v(program, b.low)}:"
-                        f" {'those deals earn' if b.counts else 'volume in it earns'} no rate",
+                        f" {_left_out(reach, b) if b.counts else 'volume in it earns'} no rate",
                      "starts above the bracket below's end", reach, "ends here",
                      help=_gap_help(program, reach, b))
         elif reach.high_amount > b.low_amount:
@@ -114,6 +114,12 @@ def _brackets(program: m.Program, who: str, th: m.Thresholds) -> Iterator[Findin
                  "no open-ended bracket",
                  help=f"leave the top bracket open: `{_v(program, reach.low)} .. ->"
                       f" {pct(reach.rate)}`")
+
+
+def _left_out(reach: m.Bracket, b: m.Bracket) -> str:
+    """The deals a count ladder's gap leaves out: `deal 10 earns`, `deals 10-11 earn`."""
+    first, last = reach.high_amount, b.low_amount - 1
+    return f"deal {first:f} earns" if first == last else f"deals {first:f}-{last:f} earn"
 
 
 def _gap_help(program: m.Program, reach: m.Bracket, b: m.Bracket) -> str:

@@ -200,7 +200,7 @@ example eleventh {
 def test_count_brackets_written_inclusive_leave_a_gap_the_policy_explains():
     text = LADDER.replace("bracket: 1 .. 11 -> 30%", "bracket: 1 .. 10 -> 30%")
     gap = [d for d in compiled(text)[1] if d.code == "CH-P006"]
-    assert len(gap) == 1 and "gap between 10 and 11" in gap[0].message
+    assert len(gap) == 1 and "gap between 10 and 11: deal 10 earns no rate" in gap[0].message
     assert "deals 1-10 are `1 .. 11`" in " ".join(gap[0].help)
 
 

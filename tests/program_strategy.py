@@ -624,7 +624,9 @@ def thresholds(draw, env: Env, channel: Channel) -> Block:
                                  max_size=len(bounds))))
     attrs = [Attr("basis", draw(st.sampled_from(["referred_software_revenue", "deal_value",
                                                  "purchases", "software_revenue"]))),
-             Attr("semantics", draw(st.sampled_from(["forward", "marginal", "retroactive"]))),
+             # from the seeded Random, not `sampled_from`: derandomized hypothesis draws a run
+             # of related programs, and one run happened never to reach `marginal`
+             Attr("semantics", env.rng.choice(["forward", "marginal", "retroactive"])),
              Attr("reset", draw(st.sampled_from(["calendar_year", "fiscal_year", "quarter",
                                                  "contract_year", "never"])))]
     brackets = []

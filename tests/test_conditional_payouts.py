@@ -412,15 +412,42 @@ internal economics { cogs: 3%; margin_floor: 60% }
     assert "claim it on the deal by its name, q3\\_launch" in page
 
 
-def test_the_sql_target_declines_a_bonus_and_claimable_spiffs_by_name():
+def test_the_sql_target_declines_a_bonus_by_name_and_covers_spiffs():
     from charter.warehouse.constants import coverage
 
-    refused = [str(r) for r in coverage(program_of(BONUS))] + \
-        [str(r) for r in coverage(program_of(SPIFFS))]
+    refused = [str(r) for r in coverage(program_of(BONUS))]
     assert any(r.startswith("registered_bonus:") for r in refused)
-    assert any(r.startswith("spiff q3_launch:") for r in refused)
-    assert not any("activation" in r for r in refused)   # not claimable: nothing to compute
+    assert coverage(program_of(SPIFFS)) == []            # claims are deal columns
     assert coverage(program_of(RENEWAL)) == []           # covered: its condition is rejected
+
+
+def test_the_sql_pays_a_claimed_spiff_once_and_names_the_claims_it_does_not_pay(tmp_path):
+    import json
+
+    from charter.warehouse.constants import build_constants
+    from charter.warehouse.run import connect, load_deals, run_sql
+
+    program = program_of(SPIFFS)
+    constants, _ = build_constants(program)
+    deal = {"product": "Platform", "seats": 100, "years": 2, "route": [{"channel": "Referral"}],
+            "spiffs": ["q3_launch"]}
+    deals = [{**deal, "id": "in", "close_date": "2026-08-01"},
+             {**deal, "id": "late", "close_date": "2026-10-01"},
+             {**deal, "id": "twice", "close_date": "2026-08-01",
+              "spiffs": ["q3_launch", "q3_launch"]}]
+    source = tmp_path / "deals.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in deals), encoding="utf-8")
+    con = connect("256MB", None)
+    load_deals(con, str(source), "jsonl", constants, program)
+    run_sql(con, constants)
+    spiffs = con.execute("SELECT deal_id, year, amount, base_of, amount_is FROM charter_payouts"
+                         " WHERE kind = 'spiff'").fetchall()
+    assert [(d, y, str(a), b, i) for d, y, a, b, i in spiffs] == [
+        ("in", 1, "500.00", "fixed_amount", "fixed")]
+    unpaid = dict(con.execute("SELECT deal_id, spiffs_not_paid FROM charter_decisions").fetchall())
+    assert unpaid == {"in": "", "late": "q3_launch"}
+    rejects = con.execute("SELECT line, id, error FROM charter_input_rejects").fetchall()
+    assert [(r[0], r[1]) for r in rejects] == [(3, "twice")] and "twice" in rejects[0][2]
 
 
 def test_the_sql_rejects_a_deal_that_meets_a_renewal_condition(tmp_path):

@@ -210,12 +210,36 @@ def test_a_count_ladder_starting_at_deal_one_is_complete():
     assert [d.code for d in compiled(from_two)[1] if d.code == "CH-P006"] == ["CH-P006"]
 
 
-def test_the_sql_target_refuses_a_count_ladder():
-    from charter.warehouse.constants import coverage
+def test_the_sql_counts_each_partners_deals_in_the_month_from_the_table(tmp_path):
+    """Deal 11 of a month is the first at 35%; the next month starts again at deal 1; another
+    partner counts on its own (the SQL against the engine: tests/test_warehouse_differential)."""
+    import datetime as dt
+
+    from charter.warehouse.constants import build_constants
+    from charter.warehouse.differential import write_csv
+    from charter.warehouse.run import connect, load_deals, run_sql
 
     program, _ = compiled(LADDER)
-    refusals = coverage(program)
-    assert any("count ladder" in r.message for r in refusals), refusals
+    constants, refusals = build_constants(program)
+    assert not refusals
+    rows = [{"id": f"a{n:02d}", "product": "App", "seats": 1, "step1_channel": "Affiliate",
+             "step1_partner": "pa", "close_date": dt.date(2026, 3, n)} for n in range(1, 13)]
+    rows += [{"id": "a-april", "product": "App", "seats": 1, "step1_channel": "Affiliate",
+              "step1_partner": "pa", "close_date": dt.date(2026, 4, 1)},
+             {"id": "b01", "product": "App", "seats": 1, "step1_channel": "Affiliate",
+              "step1_partner": "pb", "close_date": dt.date(2026, 3, 20)}]
+    source = tmp_path / "deals.csv"
+    write_csv(rows, str(source))
+    con = connect("256MB", None)
+    load_deals(con, str(source), "csv", constants, program)
+    run_sql(con, constants)
+    got = dict(con.execute("SELECT deal_id, CAST(cumulative_before AS INTEGER) || ' ' ||"
+                           " CAST(bracket_rate AS VARCHAR) FROM charter_decisions").fetchall())
+    assert got["a10"] == "9 0.300000" and got["a11"] == "10 0.350000"
+    assert got["a-april"] == "0 0.300000" and got["b01"] == "0 0.300000"
+    (amount,) = con.execute("SELECT amount FROM charter_payouts WHERE deal_id = 'a11'"
+                            ).fetchone()
+    assert str(amount) == "420.00"  # $1,200 a year × 35%
 
 
 def test_partner_guide_and_fixtures_speak_of_deals(tmp_path):

@@ -117,6 +117,36 @@ channel OEM {
     owner: partner
     discount: 40% .. 60%
 }
+channel Affil {
+    model: referral
+    owner: vendor
+    payment: one_time
+    thresholds counted {
+        basis: referrals
+        semantics: forward
+        reset: month
+        bracket: 1 .. 4 -> 10%
+        bracket: 4 .. -> 12.5%
+    }
+}
+spiff launch {
+    trigger: "launch"
+    reward: $250.55
+    channels: Agent, Dist
+    minimum: $5_000
+    from: 2026-03-01
+    until: 2026-09-30
+}
+spiff push {
+    trigger: "push"
+    reward: 1.5%
+    products: Tool
+    from: 2026-01-01
+}
+spiff someday {
+    trigger: "someday"
+    reward: $100 .. $200
+}
 handover Finder -> Agent {
     introducer_rate: 3%
     introducer_payment: recurring
@@ -145,6 +175,7 @@ payment_terms {
 }
 attribution {
     default: single
+    influenced_rate: 2.5%
     split half {
         partner: 50%
         direct: 50%
@@ -222,7 +253,7 @@ def assert_agree(program, rows, tables):
 
 
 @pytest.mark.parametrize("name", ["ejourney.charter", "saas-reseller.charter",
-                                  "elision.charter"])
+                                  "elision.charter", "practice.charter"])
 def test_every_fixture_of_every_bundled_program(name, tmp_path):
     from charter.economics import Quoter
     from charter.targets.fixtures import scenarios
@@ -259,12 +290,18 @@ def test_every_fixture_of_every_bundled_program(name, tmp_path):
         assert not rows
 
 
-CASES = [("ejourney.charter", 9000), ("saas-reseller.charter", 6000), ("mix", 6000)]
+# the payout kinds each program's random deals must produce (others: commission and margin)
+KINDS = {"practice.charter": {"commission", "influence", "spiff"}}
+CASES = [("ejourney.charter", 9000), ("saas-reseller.charter", 6000),
+         ("practice.charter", 6000), ("mix", 6000)]
 
 
 @pytest.mark.parametrize("name,count", CASES)
 def test_random_deals_agree_to_the_minor_unit(name, count, tmp_path):
+    from decimal import Decimal
+
     from charter.warehouse.differential import random_deals, write_csv
+    from charter.warehouse.tables import decision_columns
 
     program = mix_program() if name == "mix" else bundled(name)
     rows = random_deals(program, SCALE or count, seed=11, partners=3)
@@ -275,12 +312,21 @@ def test_random_deals_agree_to_the_minor_unit(name, count, tmp_path):
     assert_agree(program, read, tables)
     payouts, decisions, _rejects = tables
     kinds = {p[7] for p in payouts}
-    assert {"commission", "wholesale_margin"} <= kinds
-    assert {d[-1] for d in decisions} == {"accept", "walk"}
+    assert KINDS.get(name, {"commission", "wholesale_margin"}) <= kinds
+    column = {c.name: i for i, c in enumerate(decision_columns())}
+    assert {d[column["decision"]] for d in decisions} == {"accept", "walk"}
     if name == "mix":  # the constructs this program is here for all occurred
-        assert {"true_up", "rebate", "mdf"} <= kinds
-        assert {"slices", "allocated", "spread"} <= {p[14] for p in payouts}
+        assert {"true_up", "rebate", "mdf", "influence", "spiff"} <= kinds
+        assert {"slices", "allocated", "spread", "fixed"} <= {p[14] for p in payouts}
         assert any(d[9] for d in decisions)  # a cumulative volume carried
+        counted = {d[column["bracket_rate"]] for d in decisions if d[column["ladder"]] ==
+                   "counted"}
+        assert {Decimal("0.1"), Decimal("0.125")} <= counted  # the count ladder crossed
+        assert any(d[column["spiffs_not_paid"]] for d in decisions)
+    if name == "practice.charter":  # the affiliate's count ladder, 30% for deals 1 to 10
+        counted = {d[column["bracket_rate"]] for d in decisions
+                   if d[column["ladder"]] == "referrals_per_month"}
+        assert Decimal("0.3") in counted
 
 
 @pytest.mark.parametrize("rounding", ["half_up", "down", "up"])
@@ -303,7 +349,8 @@ def test_rows_the_sql_refuses_are_the_rows_the_engine_refuses(tmp_path):
     from charter.warehouse.differential import random_deals, write_csv
 
     program = mix_program()
-    rows = random_deals(program, 200, seed=3)
+    rows = [r for r in random_deals(program, 200, seed=3)
+            if not any(k.startswith(("influenced", "spiff")) for k in r)]
     bad = [
         {"product": "Suite"},                                             # no id
         {"step1_channel": "Nope"}, {"step1_channel": "Dist"},             # tier missing
@@ -319,6 +366,11 @@ def test_rows_the_sql_refuses_are_the_rows_the_engine_refuses(tmp_path):
         {"start_date": dt.date(9995, 1, 1), "years": 5},
         {"unit_price": Decimal("100000000000000000")},                    # 10^17
         {"step2_channel": "Agent"},                                       # a gap
+        {"influenced1": "Nope"}, {"influenced2": "Agent"},                # unknown; a gap
+        {"step1_channel": "Agent", "influenced1": "Agent"},               # on the route
+        {"influenced1": "Big", "influenced2": "Big"},                     # twice
+        {"spiff1": "someday"}, {"spiff1": "nope"},                        # unpayable; unknown
+        {"spiff1": "push", "spiff2": "push"}, {"spiff2": "push"},         # twice; a gap
     ]
     base = {"product": "Suite", "seats": 10, "close_date": dt.date(2026, 5, 1)}
     for number, fields in enumerate(bad, 1):

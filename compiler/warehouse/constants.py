@@ -20,6 +20,7 @@ from charter.economics.routes import _chains  # the one walk over handover chain
 from charter.economics.thresholds import Ladder
 
 MAX_STEPS = 4          # route columns in the deal table: introducers first, partner of record last
+MAX_CLAIMS = 4         # influencer and SPIFF-claim columns in the deal table
 MAX_SCALE = 12         # minor units + rate decimals the SQL's fixed-point types carry
 RATE_DECIMALS = 8      # a deal's own rate ("45.123456%") has up to 8 decimals as a fraction
 AMOUNT_LIMIT = 10 ** 17  # per deal-year amounts the SQL accepts (software, services), exclusive
@@ -88,6 +89,29 @@ class HandoverRow:
 
 
 @dataclass(frozen=True)
+class InfluenceRow:
+    """An influencer's one-time fee rate (`Attribution.influence_rate`; None: no single
+    sourced rate, so a deal naming it is refused as the engine refuses it)."""
+
+    channel: str
+    rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class SpiffRow:
+    """A SPIFF a deal may claim, and what a deal must be to qualify (`economics.spiffs`)."""
+
+    name: str
+    amount: Decimal | None               # a fixed reward, rounded as the engine pays it
+    rate: Decimal | None                 # or a share of the year-1 basis
+    products: tuple[str, ...]
+    channels: tuple[str, ...]
+    minimum: Decimal | None              # year-1 software value, at least
+    starts: object                       # datetime.date
+    ends: object                         # datetime.date | None (open)
+
+
+@dataclass(frozen=True)
 class SplitRow:
     name: str
     parties: tuple[tuple[str, Decimal], ...]
@@ -113,6 +137,10 @@ class Constants:
     mdf_counts: bool
     renewals: tuple[str, ...] = ()       # channels paid a conditional renewal fee (rejected)
     due: tuple[Due, ...] = ()            # per payout kind (`PayoutKind` order): its due rule
+    influence: str | None = None         # "fee": influencers are paid; "credit": named only
+    influencers: tuple[InfluenceRow, ...] = ()
+    spiffs: tuple[str, ...] = ()         # every SPIFF the program declares, by name
+    claimable: tuple[SpiffRow, ...] = ()
 
     def channel(self, name: str) -> ChannelRow:
         return next(c for c in self.channels if c.name == name)
@@ -154,10 +182,6 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
                         closers.append(row)
         handovers = [_handover(program, product.name, h) for h in _declared(program)]
     attribution = program.attribution
-    if attribution is not None and attribution.influenced_rate is not None:
-        refusals.append(Refusal("influenced_rate", "influence fees (`influenced_rate` in"
-                                " `attribution`) are not computed by the SQL target",
-                                attribution.span))
     refusals += _uncovered_payouts(program)
     refusals += _negotiated_rates(program)
     splits = []
@@ -183,6 +207,10 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
         [h.cap for h in handovers if h.cap is not None] + \
         [s for row in splits for _n, s in row.parties] + \
         [r for c in channels if c.ladder for r in c.ladder.rates]
+    influencers = _influencers(program)
+    claimable = _claimable(program)
+    rates += [i.rate for i in influencers if i.rate is not None] + \
+        [x.rate for x in claimable if x.rate is not None]
     econ = program.economics
     if econ is not None:
         rates += [econ.cogs, econ.margin_floor]
@@ -194,15 +222,11 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
                                 f" {MAX_SCALE} decimals in all", None))
     for channel in channels:
         ladder = channel.ladder
-        if ladder is not None and ladder.counts:
-            refusals.append(Refusal(f"thresholds {ladder.name}", "a count ladder (brackets over"
-                                    " the number of deals in the period) is not computed by"
-                                    " the SQL target", None))
         if ladder is not None and ladder.semantics not in ("forward", "marginal", "retroactive"):
             refusals.append(Refusal(f"thresholds {ladder.name}", f"semantics `{ladder.semantics}`"
                                     " is not computed by the SQL target", None))
         if ladder is not None and ladder.reset not in ("calendar_year", "fiscal_year", "quarter",
-                                                       "contract_year", "never"):
+                                                       "month", "contract_year", "never"):
             refusals.append(Refusal(f"thresholds {ladder.name}", f"reset `{ladder.reset}` is not"
                                     " computed by the SQL target", None))
         for bound in ladder.lows + tuple(h for h in ladder.highs if h is not None) \
@@ -224,7 +248,8 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
                           flat, econ_cogs, econ.margin_floor if econ else None,
                           econ.mdf_counts_against_margin if econ else False,
                           tuple(ch.name for ch in program.channels if ch.renewal_fee is not None),
-                          _due_rules(program))
+                          _due_rules(program), _influence_mode(program), influencers,
+                          tuple(x.name for x in program.spiffs), claimable)
     return (None if refusals else constants), refusals
 
 
@@ -237,20 +262,52 @@ def _due_rules(program: m.Program) -> tuple[Due, ...]:
 
 
 def _uncovered_payouts(program: m.Program) -> list[Refusal]:
-    """Payouts the SQL does not compute: a registration bonus, a SPIFF a deal may claim.
-    Refused by name, so the SQL never silently pays less. (A conditional renewal fee is
-    covered by rejecting each deal that meets its condition: `Sql.checked`.)"""
+    """Payouts the SQL does not compute: a registration bonus. Refused by name, so the SQL
+    never silently pays less. (A conditional renewal fee is covered by rejecting each deal
+    that meets its condition: `Gen.errors`.)"""
     refusals = []
     registration = program.registration
     if registration is not None and registration.registered_bonus is not None:
         refusals.append(Refusal("registered_bonus", "a registration bonus on the partner of"
                                 " record's rate is not computed by the SQL target",
                                 registration.span))
-    for spiff in program.spiffs:
-        if spiff.claimable:
-            refusals.append(Refusal(f"spiff {spiff.name}", "SPIFF payouts a deal claims are"
-                                    " not computed by the SQL target", spiff.span))
     return refusals
+
+
+def _influence_mode(program: m.Program) -> str | None:
+    """Whether naming an influencer pays a fee, only records credit, or is refused."""
+    attribution = program.attribution
+    if attribution is None:
+        return None
+    if attribution.influenced_rate is not None:
+        return "fee"
+    return "credit" if attribution.influenced_credit is not None else None
+
+
+def _influencers(program: m.Program) -> tuple[InfluenceRow, ...]:
+    """Each offered channel's influence fee rate, from the model's one rule."""
+    attribution = program.attribution
+    if attribution is None or attribution.influenced_rate is None:
+        return ()
+    return tuple(InfluenceRow(c.name, attribution.influence_rate(c))
+                 for c in program.channels if not c.internal)
+
+
+def _claimable(program: m.Program) -> tuple[SpiffRow, ...]:
+    """The SPIFFs a deal may claim, with the engine's rounding of a fixed reward."""
+    from charter.economics.money import Rounding
+
+    money = Rounding(program.header.rounding, program.header.minor_units).money
+    rows = []
+    for spiff in program.spiffs:
+        if not spiff.claimable:
+            continue
+        fixed = isinstance(spiff.reward, m.MoneyValue)
+        rows.append(SpiffRow(spiff.name, money(spiff.reward.amount) if fixed else None,
+                             None if fixed else spiff.reward, spiff.products, spiff.channels,
+                             spiff.minimum.amount if spiff.minimum else None, spiff.starts,
+                             spiff.ends))
+    return tuple(rows)
 
 
 def _negotiated_rates(program: m.Program) -> list[Refusal]:

@@ -17,7 +17,7 @@ from itertools import zip_longest
 
 from charter import model as m
 from charter.economics.routes import routes
-from charter.warehouse.constants import MAX_STEPS
+from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS
 from charter.warehouse.tables import deal_columns
 
 
@@ -105,12 +105,40 @@ def random_deals(program: m.Program, count: int, seed: int = 7, partners: int = 
             named = [n for n, _s, _sp in split.shares if n not in ("partner", "direct", "vendor")]
             if not named or steps[-1][0] in named:
                 row["split"] = split.name
+        _claims(rng, program, row, [name for name, _tier in steps], offered)
         if steps and unregistered and rng.random() < 0.1:
             row["registered"] = False
         if steps and rng.random() < 0.05:
             row["certified"] = False
         rows.append(row)
     return rows
+
+
+def _claims(rng: random.Random, program: m.Program, row: dict, on_route: list[str],
+            offered: list[m.Channel]) -> None:
+    """Influencers (now and then one on the route, which both engines refuse) and SPIFF
+    claims (now and then one claimed twice or unknown), into the claim columns."""
+    attribution = program.attribution
+    if attribution is not None and (attribution.influenced_rate is not None or
+                                    attribution.influenced_credit is not None) \
+            and rng.random() < 0.2:
+        pool = [c.name for c in offered if c.name not in on_route]
+        paid = [n for n in pool if attribution.influence_rate(program.channel(n)) is not None]
+        pool = paid if paid and rng.random() < 0.9 else pool  # mostly ones a fee is paid to
+        named = rng.sample(pool, min(len(pool), rng.choice([1, 1, 2, 3])))
+        if on_route and rng.random() < 0.05:
+            named.append(rng.choice(on_route))
+        for k, name in enumerate(named[:MAX_CLAIMS], 1):
+            row[f"influenced{k}"] = name
+    names = [x.name for x in program.spiffs]
+    claimable = [x.name for x in program.spiffs if x.claimable]
+    names = claimable if claimable and rng.random() < 0.9 else names
+    if names and rng.random() < 0.3:
+        claimed = rng.sample(names, min(len(names), rng.choice([1, 1, 2])))
+        if rng.random() < 0.03:
+            claimed.append(rng.choice([claimed[0], "no_such_spiff"]))
+        for k, name in enumerate(claimed[:MAX_CLAIMS], 1):
+            row[f"spiff{k}"] = name
 
 
 def _tier(rng: random.Random, channel: m.Channel) -> str | None:

@@ -18,7 +18,7 @@ from charter import model as m
 from charter.economics import Quoter, RequestInvalid, parse_request
 from charter.economics.money import RATIO_QUANTUM
 from charter.economics.request import Cumulative
-from charter.warehouse.constants import AMOUNT_LIMIT, MAX_STEPS
+from charter.warehouse.constants import AMOUNT_LIMIT, MAX_CLAIMS, MAX_STEPS
 
 ZERO = Decimal(0)
 
@@ -69,6 +69,10 @@ def row_to_request(row: dict) -> dict:
             request[flag] = row[flag]
     if row.get("split") is not None:
         request["split"] = row["split"]
+    for field, column in (("influenced", "influenced"), ("spiffs", "spiff")):
+        named = [row.get(f"{column}{k}") for k in range(1, MAX_CLAIMS + 1)]
+        if any(named):
+            request[field] = [n for n in named if n is not None]
     return request
 
 
@@ -82,6 +86,10 @@ def _table_problem(row: dict) -> str | None:
         if channels[k - 1] is None and any(row.get(f"step{k}_{f}") is not None
                                            for f in ("tier", "rate", "partner")):
             return f"route step {k}: no channel"
+    for column in ("influenced", "spiff"):
+        named = [row.get(f"{column}{k}") for k in range(1, MAX_CLAIMS + 1)]
+        if any(a is None and b is not None for a, b in zip(named, named[1:])):
+            return f"{column}: a gap in the columns"
     for name in ("unit_price", "services_one_time", "services_per_year"):
         if row.get(name) is not None and row[name] >= AMOUNT_LIMIT:
             return f"{name}: beyond the SQL limit"
@@ -92,6 +100,8 @@ def period(reset: str, day: _dt.date):
     """The threshold period ``day`` falls in (`charter.economics.thresholds.same_period`)."""
     if reset == "quarter":
         return day.year, (day.month - 1) // 3
+    if reset == "month":
+        return day.year, day.month
     if reset in ("calendar_year", "fiscal_year"):
         return day.year
     return None
@@ -171,4 +181,11 @@ def _decision(row: dict, quote, use) -> tuple:
             None if use is None or per_deal else use.before,
             None if use is None or per_deal else use.after,
             use.bracket.low if use else None, use.bracket.high if use else None,
-            rate6(use.bracket.rate) if use else None, quote.decision)
+            rate6(use.bracket.rate) if use else None, quote.decision, _unpaid(request))
+
+
+def _unpaid(request) -> str:
+    """The claimed SPIFFs the engine warned about (the deal does not qualify), in claim order."""
+    warned = {w.path for w in request.warnings}
+    return ",".join(name for index, name in enumerate(request.spiffs)
+                    if f"$.spiffs[{index}]" in warned)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from charter import model as m
-from charter.warehouse.constants import Constants, RATE_DECIMALS
+from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, RATE_DECIMALS, Constants
 from charter.warehouse.sqlgen import Gen, q
 from charter.warehouse.tables import deal_columns, payout_columns
 
@@ -260,15 +260,22 @@ def jsonl_to_csv(path: str, csv_path: str, program: m.Program) -> list[tuple]:
                 rejects.append((number, None if ident is None else str(ident),
                                 "; ".join(f"{e.path}: {e.message}" for e in bad.errors)))
                 continue
-            if request.influenced:
-                rejects.append((number, _id(request.id), "influenced: not computed by the SQL"
-                                " target"))
-                continue
-            if len(request.route) > 4:
-                rejects.append((number, _id(request.id), "route: more than 4 steps"))
+            problem = _too_long(request)
+            if problem:
+                rejects.append((number, _id(request.id), problem))
                 continue
             writer.writerow(_row(request, number))
     return rejects
+
+
+def _too_long(request) -> str | None:
+    """A list longer than the deal table's columns for it: rejected, never cut short."""
+    if len(request.route) > MAX_STEPS:
+        return f"route: more than {MAX_STEPS} steps (the deal table's route columns)"
+    for name, given in (("influenced", request.influenced), ("spiffs", request.spiffs)):
+        if len(given) > MAX_CLAIMS:
+            return f"{name}: more than {MAX_CLAIMS} (the deal table's {name} columns)"
+    return None
 
 
 def _id(ident) -> str | None:
@@ -288,12 +295,14 @@ def _row(request, number: int) -> list[str]:
            "true" if request.price_approved else "false",
            "true" if request.certified else "false", "true" if request.registered else "false",
            request.split or "", "true" if request.renewal_influenced else "false"]
-    for k in range(4):
+    for k in range(MAX_STEPS):
         if k < len(request.route):
             step = request.route[k]
             row += [step.channel, step.tier or "", _plain(step.rate), step.partner or ""]
         else:
             row += ["", "", "", ""]
+    for given in (request.influenced, request.spiffs):
+        row += [given[k] if k < len(given) else "" for k in range(MAX_CLAIMS)]
     return row
 
 

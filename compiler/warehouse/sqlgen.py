@@ -19,13 +19,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from charter.warehouse.constants import (AMOUNT_LIMIT, DEAL, MAX_STEPS, RATE_DECIMALS,
-                                         Constants)
+from charter.warehouse.constants import (AMOUNT_LIMIT, DEAL, MAX_CLAIMS, MAX_STEPS,
+                                         RATE_DECIMALS, Constants)
 from charter.economics.kinds import PayoutKind
+from charter.economics.thresholds import place_of
 from charter.economics.request import MAX_DATE_YEAR, MAX_SEATS, MAX_YEARS
 
 YEARS = range(1, MAX_YEARS + 1)
 STEPS = range(1, MAX_STEPS + 1)
+CLAIMS = range(1, MAX_CLAIMS + 1)
 DEAL_RATE_TYPE = f"DECIMAL({RATE_DECIMALS + 1}, {RATE_DECIMALS})"
 OUT_RATE = "DECIMAL(10, 6)"
 VIEWS = ("charter_checked", "charter_rejects", "charter_run", "charter_years",
@@ -128,6 +130,7 @@ class Gen:
     COALESCE(registered, TRUE) AS registered, split,
     COALESCE(renewal_influenced, FALSE) AS renewal_influenced,
     {steps},
+    {', '.join(f"influenced{k}, spiff{k}" for k in CLAIMS)},
     {count} AS n_steps,
     COUNT(*) OVER (PARTITION BY id) AS id_count,
     COUNT(*) OVER (PARTITION BY line) AS line_count
@@ -250,6 +253,7 @@ class Gen:
         if c.unregistered is None:
             add(("NOT registered", q("registered: the program has no rule for unregistered"
                                      " deals (`unregistered_rate`)")))
+        checks += self.influencer_errors() + self.claim_errors()
         if c.renewals:  # the engine would pay the conditional fee: never drop it silently
             fee = in_list("closer_channel", c.renewals)
             add((f"renewal_influenced AND years >= 2 AND {fee}",
@@ -257,6 +261,63 @@ class Gen:
                    " target")))
         return "CASE " + "\n    ".join(f"WHEN {cond} THEN {msg}" for cond, msg in checks) + \
             " END"
+
+    def influencer_errors(self) -> list[tuple[str, str]]:
+        """The request reader's influencer errors (`known_influencer`, `_check_influenced`)."""
+        c, checks = self.c, []
+        names = [ch.name for ch in c.channels]
+        internal = [ch.name for ch in c.channels if ch.internal]
+        no_rate = [i.channel for i in c.influencers if i.rate is None]
+        for k in CLAIMS:
+            col, path = f"influenced{k}", f"influenced[{k - 1}]"
+            if k < MAX_CLAIMS:
+                checks.append((f"{col} IS NULL AND influenced{k + 1} IS NOT NULL",
+                               q(f"influenced{k} is empty but influenced{k + 1} is not")))
+            if c.influence is None:
+                checks.append((f"{col} IS NOT NULL", q(
+                    f"{path}: the program declares no `influenced_rate` (a fee) or"
+                    " `influenced_credit` (credit): naming an influencer changes nothing")))
+                continue
+            checks.append((f"{col} IS NOT NULL AND NOT ({in_list(col, names)})",
+                           f"'{path}: unknown channel `' || {col} || '`'"))
+            checks.append((in_list(col, internal), f"'{path}: channel `' || {col} || '` is"
+                           " internal (a benchmark, not an offer): it cannot be paid'"))
+            on_route = " OR ".join(f"{col} = step{j}_channel" for j in STEPS)
+            checks.append((on_route, f"'{path}: `' || {col} || '` is on the deal''s route: a"
+                           " channel that sources or closes the deal is not also paid an"
+                           " influence fee (no double-dipping)'"))
+            for j in range(1, k):
+                checks.append((f"{col} = influenced{j}", f"'{path}: `' || {col} || '` is"
+                               " listed twice: an influencer is paid once'"))
+            checks.append((in_list(col, no_rate), f"'{path}: `' || {col} || '` has no single"
+                           " sourced rate (no flat `commission:`), and `influenced_rate` is a"
+                           " share of the influencer''s sourced rate'"))
+        return checks
+
+    def claim_errors(self) -> list[tuple[str, str]]:
+        """The request reader's SPIFF-claim errors (`known_spiff`, `_check_spiffs`): unknown,
+        not payable by a quote, or claimed twice. A claim the deal does not qualify for is
+        not an error: it is listed in the decision's `spiffs_not_paid`."""
+        c, checks = self.c, []
+        claimable = [x.name for x in c.claimable]
+        others = [n for n in c.spiffs if n not in claimable]
+        for k in CLAIMS:
+            col, path = f"spiff{k}", f"spiffs[{k - 1}]"
+            if k < MAX_CLAIMS:
+                checks.append((f"{col} IS NULL AND spiff{k + 1} IS NOT NULL",
+                               q(f"spiff{k} is empty but spiff{k + 1} is not")))
+            known = ", ".join(c.spiffs)
+            checks.append((f"{col} IS NOT NULL AND NOT ({in_list(col, c.spiffs)})",
+                           f"'{path}: unknown SPIFF `' || {col} || '`" + (
+                               f"; SPIFFs declared: {known}'" if known else
+                               "; the program declares no SPIFFs'")))
+            checks.append((in_list(col, others), f"'{path}: SPIFF `' || {col} || '` cannot be"
+                           " paid by a quote (it needs a window and one amount or"
+                           " percentage)'"))
+            for j in range(1, k):
+                checks.append((f"{col} = spiff{j}", f"'{path}: `' || {col} || '` is claimed"
+                               " twice: a SPIFF pays once per deal'"))
+        return checks
 
     def rejects(self) -> str:
         return "SELECT line, id, error FROM charter_checked WHERE error IS NOT NULL"
@@ -297,7 +358,8 @@ class Gen:
         return f"CAST(CASE {kind} {whens} END AS DATE)"
 
     def fund(self, value: Decimal | None) -> str:
-        """A fixed MDF fund per contract year (the engine's, already rounded), as money."""
+        """A fixed amount the engine already rounded (an MDF fund per contract year, a SPIFF's
+        reward), as money."""
         return f"CAST({'NULL' if value is None else format(value, 'f')} AS {self.money_t})"
 
     def handovers_values(self, alias: str) -> str:
@@ -374,7 +436,10 @@ class Gen:
         basis = "CASE WHEN j.collects THEN j.software_list ELSE j.software END"
         margin1 = self.money(self.times(basis, rate1))
         services1 = self.add("j.services_one_time", "j.services_per_year", type_=self.money_t)
-        volume = (f"CASE WHEN NOT j.cumulates THEN NULL WHEN j.collects THEN"
+        counted = in_list("j.closer_channel", [ch.name for ch in ladder_rows
+                                               if ch.ladder.counts])
+        volume = (f"CASE WHEN NOT j.cumulates THEN NULL WHEN {counted} THEN"
+                  f" CAST({place_of(Decimal(0)):f} AS {self.money_t}) WHEN j.collects THEN"
                   f" CAST({basis} - {margin1} AS {self.money_t}) WHEN j.with_services THEN"
                   f" CAST({basis} + {services1} AS {self.money_t}) ELSE {basis} END")
         # seq: the row's line (unique, checked): the key every later statement joins on
@@ -431,7 +496,7 @@ class Gen:
     CASE WHEN NOT a.collects AND a.c_rate IS NOT NULL THEN {money(times(cbase, 'a.c_rate'))} END
       AS c_fixed,
     COALESCE(a.fund, {money(times('a.basis', 'a.mdf'))}) AS mdf_amount,
-    {', '.join(intro_amounts)}
+    {', '.join(intro_amounts + self.claim_amounts('a'))}
   FROM ({a}) a"""
         lbase = f"CASE WHEN b.collects THEN CAST(b.basis - b.margin AS {self.money_t}) ELSE b.c_base END"
         c_ = f"""SELECT b.*,
@@ -441,6 +506,56 @@ class Gen:
         d_ = f"SELECT c_.*, {self.ladder_columns('c_')} FROM ({c_}) c_"
         e_ = f"SELECT d_.*, {self.marginal_rate_columns('d_')} FROM ({d_}) d_"
         return self.totals(e_)
+
+    def claim_amounts(self, t: str) -> list[str]:
+        """Year 1's influence fees (f{k}_*) and claimed SPIFFs (s{k}_*) of row ``t``, as
+        `Engine._influence` and `Engine._spiffs` pay them: once, on the year-1 basis."""
+        c, money, times, cols = self.c, self.money, self.times, []
+        rates = {i.channel: self.rate(i.rate) for i in c.influencers if i.rate is not None}
+        for k in CLAIMS:
+            rate = self.case(f"{t}.influenced{k}", rates, self.rate(None))
+            pays = f"{t}.year = 1 AND {t}.influenced{k} IS NOT NULL" if rates else "FALSE"
+            cols += [f"{pays} AS f{k}_pays", f"{rate} AS f{k}_rate",
+                     f"CASE WHEN {pays} THEN {money(times(f'{t}.basis', rate))} END AS f{k}_amount"]
+        for k in CLAIMS:
+            claim = f"{t}.spiff{k}"
+            fixed = {x.name: "TRUE" for x in c.claimable if x.amount is not None}
+            rate = self.case(claim, {x.name: self.rate(x.rate if x.amount is None else
+                                                        Decimal(1)) for x in c.claimable},
+                             self.rate(None))
+            amount = self.case(claim, {x.name: self.fund(x.amount) for x in c.claimable
+                                       if x.amount is not None},
+                               money(times(f"{t}.basis", rate)))
+            cols += [f"{t}.year = 1 AND {self.spiff_ok(t, k)} AS s{k}_pays",
+                     f"{self.case(claim, fixed, 'FALSE')} AS s{k}_fixed",
+                     f"{rate} AS s{k}_rate", f"{amount} AS s{k}_amount"]
+        return cols
+
+    def claim_kinds(self) -> tuple[str, ...]:
+        """Which claim columns can pay: "f" influence fees, "s" SPIFFs (none: no SQL for them)."""
+        fees = any(i.rate is not None for i in self.c.influencers)
+        return ("f",) * fees + ("s",) * bool(self.c.claimable)
+
+    def spiff_ok(self, t: str, k: int) -> str:
+        """Whether row ``t``'s claim ``k`` names a SPIFF the deal qualifies for
+        (`economics.spiffs.misses` finds no reason): product, a partner of record and its
+        channel, the year-1 software value (unrounded), the close date in the window."""
+        whens = []
+        for x in self.c.claimable:
+            conds = [f"{t}.closer_channel IS NOT NULL"]
+            if x.products:
+                conds.append(in_list(f"{t}.product", x.products))
+            if x.channels:
+                conds.append(in_list(f"{t}.closer_channel", x.channels))
+            if x.minimum is not None:
+                conds.append(f"{t}.software_exact >= {self.amount(x.minimum)}")
+            conds.append(f"{t}.close_date >= CAST({q(x.starts.isoformat())} AS DATE)")
+            if x.ends is not None:
+                conds.append(f"{t}.close_date <= CAST({q(x.ends.isoformat())} AS DATE)")
+            whens.append(f"WHEN {q(x.name)} THEN {' AND '.join(conds)}")
+        if not whens:
+            return "FALSE"
+        return f"COALESCE(CASE {t}.spiff{k} {' '.join(whens)} END, FALSE)"
 
     @staticmethod
     def anniversary(start: str, offset: str) -> str:
@@ -476,6 +591,15 @@ class Gen:
         for ch in self.c.ladders:
             ladder = ch.ladder
             start = "CAST(0 AS DECIMAL(1, 0))" if ladder.per_deal else before
+            if ladder.counts:  # the deal's place in the period's count (`place_of`) decides
+                at = self.bracket(ladder, self.add(before, f"{place_of(Decimal(0)):f}",
+                                                    type_=self.cum_t))
+                values = {"l_exact": self.times(base, at[2]), "l_rate": at[2], "l_trueup": "0",
+                          "l_old": at[2], "l_low": at[0], "l_high": at[1], "l_brate": at[2],
+                          "l_marginal": "FALSE", "l_slices": "FALSE"}
+                for name, expr in values.items():
+                    cols[name][ch.name] = expr
+                continue
             end = self.add(start, base, type_=self.cum_t)
             old = self.bracket(ladder, start)[2]
             if ladder.semantics == "marginal":
@@ -576,6 +700,9 @@ class Gen:
                      f"h{k}_with_services", f"i{k}_rate", f"i{k}_base", f"i{k}_amount"]
         for i in range(1, width + 1):
             keep += [f"share{i}", f"part{i}", f"split{i}_pays"]
+        for k in CLAIMS:
+            keep += [f"influenced{k}", f"f{k}_pays", f"f{k}_rate", f"f{k}_amount", f"s{k}_pays",
+                     f"s{k}_fixed", f"s{k}_rate", f"s{k}_amount"]
         return f"SELECT {', '.join('z.' + k for k in keep)}\nFROM ({self.economics(i_)}) z"
 
     def split_columns(self, t: str) -> str:
@@ -631,8 +758,10 @@ class Gen:
         trueup = "CASE WHEN k.has_trueup THEN k.trueup_amount ELSE 0 END"
         mdf = "CASE WHEN k.has_mdf THEN k.mdf_amount ELSE 0 END"
         retained = f"CASE WHEN k.collects THEN {closer_main} ELSE 0 END"
+        claims = [f"CASE WHEN k.{x}{i}_pays THEN k.{x}{i}_amount ELSE 0 END"
+                  for x in self.claim_kinds() for i in CLAIMS]  # vendor-paid, not combined
         paid_parts = [intro_sum, f"CASE WHEN k.collects THEN 0 ELSE {closer_main} END", rebate,
-                      trueup] + ([mdf] if c.mdf_counts else [])
+                      trueup] + claims + ([mdf] if c.mdf_counts else [])
         k_ = f"""SELECT k.*,
     CAST({retained} - k.spread AS {self.money_t}) AS retained,
     {self.add(*paid_parts, type_=self.money_t)} AS paid,
@@ -673,6 +802,9 @@ class Gen:
             codes.append("CASE WHEN a.below_floor = 1 OR a.loses_money = 1 THEN"
                          " 'margin_floor' END")
         reasons = f"CONCAT_WS(',', {', '.join(codes)})"
+        unpaid = "CONCAT_WS(',', " + ", ".join(
+            f"CASE WHEN r.spiff{k} IS NOT NULL AND NOT {self.spiff_ok('r', k)} THEN r.spiff{k}"
+            " END" for k in CLAIMS) + ")"
         agg = """SELECT seq, MAX(CASE WHEN below_wholesale THEN 1 ELSE 0 END)
       AS below_wholesale, MAX(CASE WHEN below_floor THEN 1 ELSE 0 END) AS below_floor,
     MAX(CASE WHEN loses_money THEN 1 ELSE 0 END) AS loses_money,
@@ -694,7 +826,8 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
     CASE WHEN r.has_ladder THEN CAST(a.bracket_from AS {self.io_t}) END AS bracket_from,
     CASE WHEN r.has_ladder THEN CAST(a.bracket_up_to AS {self.io_t}) END AS bracket_up_to,
     CASE WHEN r.has_ladder THEN CAST({round_to('a.bracket_rate', 6, 'half_even')} AS {OUT_RATE})
-      END AS bracket_rate
+      END AS bracket_rate,
+    {unpaid} AS spiffs_not_paid
   FROM charter_run r JOIN ({agg}) a ON a.seq = r.seq) s"""
 
     def decisions_out(self) -> str:
@@ -760,6 +893,17 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
                  closer_kind, timing, f"y.share{i}", "y.pool", "'split_pool'",
                  f"CASE WHEN y.collects THEN y.part{i} + y.spread ELSE y.part{i} END",
                  amount_is)
+        slot = MAX_STEPS + 3 + width
+        for k in CLAIMS if "f" in self.claim_kinds() else ():
+            line(slot + k, f"y.f{k}_pays", f"y.influenced{k}", "CAST(NULL AS VARCHAR)",
+                 "'influence'", "'one_time'", f"y.f{k}_rate", "y.basis", basis_of,
+                 f"y.f{k}_amount", "'rate_x_base'")
+        for k in CLAIMS if "s" in self.claim_kinds() else ():
+            line(slot + MAX_CLAIMS + k, f"y.s{k}_pays", "y.closer_channel", "y.closer_partner",
+                 "'spiff'", "'one_time'", f"y.s{k}_rate",
+                 f"CASE WHEN y.s{k}_fixed THEN y.s{k}_amount ELSE y.basis END",
+                 f"CASE WHEN y.s{k}_fixed THEN 'fixed_amount' ELSE {basis_of} END",
+                 f"y.s{k}_amount", f"CASE WHEN y.s{k}_fixed THEN 'fixed' ELSE 'rate_x_base' END")
         return "\nUNION ALL\n".join(selects)
 
 
@@ -809,6 +953,8 @@ def _period(reset: str) -> str:
     """The threshold period of the close date (`charter.economics.thresholds.same_period`)."""
     if reset == "quarter":
         return "EXTRACT(YEAR FROM d.close_date) * 10 + EXTRACT(QUARTER FROM d.close_date)"
+    if reset == "month":
+        return "EXTRACT(YEAR FROM d.close_date) * 100 + EXTRACT(MONTH FROM d.close_date)"
     if reset in ("calendar_year", "fiscal_year"):
         return "EXTRACT(YEAR FROM d.close_date)"
     return "0"

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, ReasonCode, Settlement, Timing
 from charter.economics.payment import RULES
-from charter.warehouse.constants import MAX_STEPS, RATE_DECIMALS
+from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, RATE_DECIMALS
 
 SCHEMA_BASE = "https://charter.dev/schemas/warehouse"
 
@@ -68,6 +68,16 @@ def deal_columns() -> list[Column]:
                    " company's id; thresholds accumulate per partner (per channel for deals"
                    " without one)"),
         ]
+    for k in range(1, MAX_CLAIMS + 1):
+        cols.append(Column(f"influenced{k}", "VARCHAR", "text", False, f"influencer {k}: a"
+                           " channel that influenced the deal but is not on its route (the"
+                           " request's `influenced`), filled from 1 with no gap; paid the"
+                           " program's `influenced_rate` once, in year 1"))
+    for k in range(1, MAX_CLAIMS + 1):
+        cols.append(Column(f"spiff{k}", "VARCHAR", "text", False, f"claimed SPIFF {k} (the"
+                           " request's `spiffs`), filled from 1 with no gap; paid once in year 1"
+                           " when the deal qualifies, else named in the decision's"
+                           " `spiffs_not_paid`"))
     return cols
 
 
@@ -127,6 +137,9 @@ def decision_columns() -> list[Column]:
         Column("bracket_up_to", "MONEY", "money", False, "... up to (null: the open top)"),
         Column("bracket_rate", "DECIMAL(10, 6)", "rate", False, "... its rate (six decimals)"),
         Column("decision", "VARCHAR", "text", True, "accept or walk", ("accept", "walk")),
+        Column("spiffs_not_paid", "VARCHAR", "text", True, "the claimed SPIFFs the deal does not"
+               " qualify for (product, channel, minimum or window), comma-separated in claim"
+               " order ('' when none): `charter quote` warns about each and pays nothing"),
     ]
 
 

@@ -302,3 +302,36 @@ def test_parquet_in_typed_columns_and_memory_options(tmp_path):
     (wm,) = [p for p in _rows(out) if p[7] == "wholesale_margin"]
     assert str(wm[13]) == "600000000" and wm[14] == "spread"  # 840M margin − 240M under list
     assert list(spill.iterdir()) == []
+
+
+def test_a_rate_of_ten_or_more_is_a_reject_not_a_failed_run(tmp_path):
+    """A rate column is DECIMAL(9, 8): a value it cannot hold is the row's reject (CSV and
+    Parquet alike), never a conversion error that stops the whole run."""
+    from decimal import Decimal
+
+    from charter.api import compile_text
+    from charter.warehouse.constants import build_constants
+    from charter.warehouse.run import connect, load_deals
+
+    program, _reporter = compile_text('program r { title: "R"; currency: USD; status: draft }\n'
+                                      "product P { layer: software; list_price: $10 per seat"
+                                      " per year }\nchannel OEM { model: oem; owner: partner;"
+                                      " discount: 40% .. 60% }\n", "r.charter")
+    constants, refusals = build_constants(program)
+    assert not refusals
+    csv_path = tmp_path / "deals.csv"
+    csv_path.write_text("id,product,seats,close_date,step1_channel,step1_rate\n"
+                        "a,P,1,2026-01-01,OEM,12\nb,P,1,2026-01-01,OEM,0.5\n", encoding="utf-8")
+    parquet = tmp_path / "deals.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM (VALUES ('a', 'P', 1, DATE '2026-01-01', 'OEM',"
+               f" 12.5::DECIMAL(18, 2)), ('b', 'P', 1, DATE '2026-01-01', 'OEM',"
+               f" 0.5::DECIMAL(18, 2))) t(id, product, seats, close_date, step1_channel,"
+               f" step1_rate)) TO '{parquet}' (FORMAT parquet)")
+    for path, fmt in ((csv_path, "csv"), (parquet, "parquet")):
+        con = connect("1GB", None)
+        load_deals(con, str(path), fmt, constants, program)
+        assert con.execute("SELECT id, step1_rate FROM deals").fetchall() == [
+            ("b", Decimal("0.5"))]
+        (reject,) = con.execute("SELECT id, error FROM charter_input_rejects").fetchall()
+        assert reject[0] == "a" and "below 10" in reject[1], reject
+        con.close()

@@ -28,6 +28,7 @@ from charter.warehouse.tables import deal_columns, payout_columns
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
 INPUTS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 AMOUNT = r"^[0-9]{1,24}(\.[0-9]{1,12})?$"
+RATE = r"^[0-9](\.[0-9]{1,12})?$"   # a rate column holds below 10 (DECIMAL(9, 8): 999.999999%)
 
 
 class UsageProblem(ValueError):
@@ -174,19 +175,21 @@ def _normalize(con, constants: Constants) -> None:
             continue
         if col.kind == "money" or col.kind == "rate":
             scale = minor if col.kind == "money" else RATE_DECIMALS
+            limit = "1e24" if col.kind == "money" else "10"
             if typed.startswith("DECIMAL") or typed in ("BIGINT", "INTEGER", "HUGEINT",
                                                         "SMALLINT", "TINYINT", "UBIGINT"):
                 value = f"CAST({col.name} AS DECIMAL(38, 12))"
-                ok = (f"{col.name} IS NULL OR ({col.name} >= 0 AND {col.name} < 1e24 AND"
+                ok = (f"{col.name} IS NULL OR ({col.name} >= 0 AND {col.name} < {limit} AND"
                       f" {value} * {10 ** scale} = FLOOR({value} * {10 ** scale}))")
                 exprs.append(f"CAST({col.name} AS {target}) AS {col.name}")
             else:
-                ok = (f"{text} IS NULL OR (regexp_full_match({text}, {q(AMOUNT)}) AND"
+                pattern = AMOUNT if col.kind == "money" else RATE
+                ok = (f"{text} IS NULL OR (regexp_full_match({text}, {q(pattern)}) AND"
                       f" (NOT contains({text}, '.') OR length(split_part({text}, '.', 2))"
                       f" <= {scale}))")
                 exprs.append(f"CAST({text} AS {target}) AS {col.name}")
             what = (f"an amount with at most {minor} decimals" if col.kind == "money" else
-                    f"a fraction with at most {scale} decimals (0.45 for 45%)")
+                    f"a fraction below 10 with at most {scale} decimals (0.45 for 45%)")
             checks.append((ok, col.name, what))
         elif col.kind == "integer":
             if typed in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT"):

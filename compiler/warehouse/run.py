@@ -2,9 +2,11 @@
 
 Input: CSV (a header naming deal-table columns), Parquet, or JSON Lines of quote requests
 (each read by the engine's own request reader, as `charter quote --batch` reads it, then made
-a deal row; a request's `cumulative` is ignored: the run computes it from the file). Every
-input value is checked and converted exactly (amounts never pass through a float); a row that
-cannot be read, or that the SQL refuses, goes to the rejects table with its line and id.
+a deal row; a request's `cumulative` is ignored: the run computes it from the file; a step's
+negotiated payout terms go to `stepN_commission` ...; a negotiated lead protection, checked
+by the reader, pays nothing and has no column). Every input value is checked and converted
+exactly (amounts never pass through a float); a row that cannot be read, or that the SQL
+refuses, goes to the rejects table with its line and id.
 Output: payouts, decisions and rejects, as Parquet or CSV by the output's extension, each
 written to a temporary file beside it and renamed into place. DuckDB runs with a memory limit
 and spills to a temporary folder (beside the output unless given), so memory stays bounded.
@@ -21,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from charter import model as m
-from charter.warehouse.constants import Constants, RATE_DECIMALS
+from charter.warehouse.constants import TERMS, Constants, RATE_DECIMALS
 from charter.warehouse.sqlgen import Gen, q
 from charter.warehouse.tables import deal_columns, payout_columns
 
@@ -294,9 +296,11 @@ def _row(request, number: int) -> list[str]:
     for k in range(4):
         if k < len(request.route):
             step = request.route[k]
+            terms = dict(step.terms)  # a lead protection pays nothing: checked, not carried
             row += [step.channel, step.tier or "", _plain(step.rate), step.partner or ""]
+            row += [_plain(terms.get(term)) for term in TERMS]
         else:
-            row += ["", "", "", ""]
+            row += [""] * (4 + len(TERMS))
     return row
 
 

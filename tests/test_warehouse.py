@@ -8,6 +8,8 @@ import json
 import os
 from pathlib import Path
 
+from decimal import Decimal as D
+
 import duckdb
 import pytest
 from click.testing import CliRunner
@@ -17,28 +19,37 @@ from conftest import PROGRAMS
 BUNDLED = ["ejourney.charter", "saas-reseller.charter", "elision.charter"]
 
 
-def _program(path, pin: bool = True):
-    """The program at ``path``; with ``pin``, its negotiable terms fixed at their defaults
-    (`test_warehouse_differential.pinned`: what the SQL covers)."""
+def _program(path):
+    """The program at ``path``, checked clean."""
     from charter.api import compile_file
-    from test_warehouse_differential import pinned
 
     program, reporter, _ = compile_file(path)
     assert program is not None and not reporter.has_errors
-    return pinned(program) if pin else program
+    return program
 
 
-def test_negotiated_rates_are_declined_by_name_not_paid_at_the_default():
-    """saas-reseller's deals negotiate Referral's commission and OEM's discount: the deal
-    table has no column for them, so the SQL would pay every deal the default."""
-    from charter.warehouse.constants import coverage
+def test_negotiated_terms_are_mapped_to_the_contract_years_they_set():
+    """saas-reseller's deals negotiate Referral's commission (paid once: year 1 only) and
+    OEM's discount (every year): the engine, probed, says which years follow which term;
+    an unregistered deal earns the flat 10%, at or below both ranges, whatever it agreed."""
+    from charter.warehouse.constants import build_constants
 
-    refused = [str(r) for r in coverage(_program(PROGRAMS / "saas-reseller.charter", False))]
-    assert refused == [
-        "channel Referral: negotiable commission (a rate each deal may agree) is not computed"
-        " by the SQL target",
-        "channel OEM: negotiable discount (a rate each deal may agree) is not computed by the"
-        " SQL target"]
+    constants, refusals = build_constants(_program(PROGRAMS / "saas-reseller.charter"))
+    assert refusals == [] and constants.rate_scale == 8
+    rows = {(c.channel, c.registered): c for c in constants.closers if c.tier is None}
+    referral, oem = rows["Referral", True], rows["OEM", True]
+    assert referral.follows == ("commission",) + (None,) * 9 and referral.cap is None
+    assert referral.rates == (D("0.1"),) + (D(0),) * 9       # the default, then nothing
+    assert oem.follows == ("discount",) * 10 and oem.rates == (D("0.4"),) * 10
+    for channel in ("Referral", "OEM"):
+        unregistered = rows[channel, False]
+        assert unregistered.follows == (None,) * 10 and unregistered.cap == D("0.1")
+    reseller = [c for c in constants.closers if c.channel == "Reseller"]
+    assert reseller and all(c.follows == (None,) * 10 for c in reseller)
+    referral_rules = {r.term: r for r in constants.channel("Referral").terms}
+    assert referral_rules["commission"].outside == \
+        " is outside Referral's negotiable range 10%–20%"
+    assert "does not negotiate `discount`" in referral_rules["discount"].refused
 
 
 def _cli(*args):
@@ -59,14 +70,20 @@ def test_the_bundled_programs_are_covered(ejourney):
         assert coverage(_program(PROGRAMS / name)) == [], name
 
 
-@pytest.mark.parametrize("name", BUNDLED)
+@pytest.mark.parametrize("name", BUNDLED + ["mix"])
 def test_spark_and_trino_text_parses_back_in_its_dialect(name):
     from charter.warehouse.constants import build_constants
-    from charter.warehouse.dialects import check_roundtrip
+    from charter.warehouse.dialects import check_roundtrip, script
+    from test_warehouse_differential import mix_program
 
-    constants, refusals = build_constants(_program(PROGRAMS / name))
+    program = mix_program() if name == "mix" else _program(PROGRAMS / name)
+    constants, refusals = build_constants(program)
     assert not refusals
     check_roundtrip(constants)  # raises on text a dialect cannot read or an unknown function
+    if name in ("mix", "saas-reseller.charter"):  # negotiated terms: checked and paid
+        for dialect in ("spark", "trino"):
+            text = script(constants, dialect)
+            assert "TRIM(TRAILING '0' FROM" in text and "closer_commission" in text, dialect
 
 
 def _usd_build(tmp_path):
@@ -84,16 +101,10 @@ def _usd_build(tmp_path):
 
 def test_the_target_writes_three_dialects_and_the_table_schemas(tmp_path):
     result = _cli("build", PROGRAMS, "--out", tmp_path, "--target", "sql")
-    # saas-reseller's deals negotiate rates, which the SQL declines by name (an error when the
-    # target is asked for by name); the other programs are built (one line per construct it
-    # declines; no other program is declined)
-    declined = [line for line in result.output.splitlines() if "not built" in line]
-    assert result.exit_code == 1 and declined, result.output
-    assert all(line.startswith("error: saas_reseller: ") for line in declined), result.output
-    assert "saas_reseller: target `sql` not built: the SQL does not cover channel Referral:" \
-        " negotiable commission" in result.output
-    assert (tmp_path / "practice" / "sql" / "payouts.spark.sql").exists()
-    assert not (tmp_path / "saas_reseller" / "sql").exists()
+    # every bundled program is covered (tests/test_warehouse.py's UNCOVERED is declined)
+    assert result.exit_code == 0 and "not built" not in result.output, result.output
+    for name in ("ejourney", "elision", "practice", "saas_reseller"):
+        assert (tmp_path / name / "sql" / "payouts.trino.sql").exists(), name
     files = sorted(p.name for p in (tmp_path / "ejourney" / "sql").iterdir())
     assert files == ["deals.schema.json", "decisions.schema.json", "payouts.duckdb.sql",
                      "payouts.schema.json", "payouts.spark.sql", "payouts.trino.sql",
@@ -318,3 +329,203 @@ def test_docs_list_every_column_of_every_table(table):
     wanted = {c.name for c in TABLES[table]()
               if not re.fullmatch(r"step[2-9]_\w+|(influenced|spiff)[2-9]", c.name)}
     assert rows == wanted
+
+
+def test_a_rate_of_ten_or_more_is_a_reject_not_a_failed_run(tmp_path):
+    """A rate column is DECIMAL(9, 8): a value it cannot hold is the row's reject (CSV and
+    Parquet alike), never a conversion error that stops the whole run."""
+    from decimal import Decimal
+
+    from charter.api import compile_text
+    from charter.warehouse.constants import build_constants
+    from charter.warehouse.run import connect, load_deals
+
+    program, _reporter = compile_text('program r { title: "R"; currency: USD; status: draft }\n'
+                                      "product P { layer: software; list_price: $10 per seat"
+                                      " per year }\nchannel OEM { model: oem; owner: partner;"
+                                      " discount: 40% .. 60% }\n", "r.charter")
+    constants, refusals = build_constants(program)
+    assert not refusals
+    csv_path = tmp_path / "deals.csv"
+    csv_path.write_text("id,product,seats,close_date,step1_channel,step1_rate\n"
+                        "a,P,1,2026-01-01,OEM,12\nb,P,1,2026-01-01,OEM,0.5\n", encoding="utf-8")
+    parquet = tmp_path / "deals.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM (VALUES ('a', 'P', 1, DATE '2026-01-01', 'OEM',"
+               f" 12.5::DECIMAL(18, 2)), ('b', 'P', 1, DATE '2026-01-01', 'OEM',"
+               f" 0.5::DECIMAL(18, 2))) t(id, product, seats, close_date, step1_channel,"
+               f" step1_rate)) TO '{parquet}' (FORMAT parquet)")
+    for path, fmt in ((csv_path, "csv"), (parquet, "parquet")):
+        con = connect("1GB", None)
+        load_deals(con, str(path), fmt, constants, program)
+        assert con.execute("SELECT id, step1_rate FROM deals").fetchall() == [
+            ("b", Decimal("0.5"))]
+        (reject,) = con.execute("SELECT id, error FROM charter_input_rejects").fetchall()
+        assert reject[0] == "a" and "below 10" in reject[1], reject
+        con.close()
+
+
+# ---- negotiated terms ----------------------------------------------------------------------
+
+def _negotiating(tmp_path) -> Path:
+    """tests/test_negotiable.py's program (a negotiable commission and lead protection on
+    Referral, which also introduces VAD deals; OEM's discount; VAD Gold's margin; a 5%
+    unregistered rate), as a file."""
+    from test_negotiable import REFERRAL
+
+    path = tmp_path / "negotiating.charter"
+    assert not path.exists()
+    path.write_text(REFERRAL, encoding="utf-8")
+    return path
+
+
+TERMS_HEADER = ("id,product,seats,years,close_date,registered,step1_channel,step1_tier,"
+                "step1_rate,step1_commission,step1_commission_y2,step1_margin,step1_discount,"
+                "step2_channel,step2_tier\n")
+
+
+def test_a_rows_terms_are_checked_as_a_quote_checks_them_and_paid(tmp_path):
+    """Each refused term is the row's reject, with its CSV line and the engine's words; the
+    rest are paid at the agreed rate (an unregistered deal at most the flat rate)."""
+    deals = tmp_path / "deals.csv"
+    deals.write_text(TERMS_HEADER
+                     + "a,Platform,100,1,2026-01-02,,Referral,,,0.15,,,,,\n"
+                     + "b,Platform,100,1,2026-01-03,,Referral,,,0.25,,,,,\n"
+                     + "c,Platform,100,1,2026-01-04,,Referral,,,0.15,,,,VAD,Standard\n"
+                     + "d,Platform,100,1,2026-01-05,,VAD,Standard,,,,0.22,,,\n"
+                     + "e,Platform,100,2,2026-01-06,,VAD,Gold,,,,0.3,,,\n"
+                     + "f,Platform,100,1,2026-01-07,false,OEM,,,,,,0.45,,\n"
+                     + "g,Platform,100,1,2026-01-08,,OEM,,0.45,,,,,,\n"
+                     + "h,Platform,100,1,2026-01-09,,Referral,,,,0.1,,,,\n"
+                     + "i,Platform,100,1,2026-01-10,,Referral,,,0.0999,,,,,\n"
+                     + "j,Platform,100,2,2026-01-11,,OEM,,,,,,0.6,,\n"
+                     + "k,Platform,100,1,2026-01-12,,,,,0.1,,,,,\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    result = _cli("payouts", _negotiating(tmp_path), deals, "--out", out, "--quiet")
+    assert result.exit_code == 1, result.output  # rows were rejected
+    rejects = {r[1]: (r[0], r[2]) for r in _rows(tmp_path / "o.rejects.csv")}
+    assert rejects == {
+        "b": (3, "route[0].terms.commission: commission 25% is outside Referral's negotiable"
+                 " range 10%–20%"),
+        "c": (4, "route[0].terms.commission: `Referral` introduces this deal and earns the"
+                 " handover's introducer rate, so a negotiated `commission` changes nothing"),
+        "d": (5, "route[0].terms.margin: VAD Standard does not negotiate `margin` (it is fixed"
+                 " at 20%); remove it from `terms`"),
+        "g": (8, "route[0].rate: channel `OEM` negotiates its discount in the step's terms:"
+                 " give it as step1_discount instead of step1_rate"),
+        "h": (9, "route[0].terms.commission_y2: Referral does not negotiate `commission_y2`"
+                 " (the program sets no such term for it); remove it from `terms`"),
+        "i": (10, "route[0].terms.commission: commission 9.99% is outside Referral's negotiable"
+                  " range 10%–20%"),
+        "k": (12, "route step 1: a tier, rate, negotiated term or partner without a channel")}
+    paid = {(p[0], p[2], p[7]): (str(p[10]), str(p[13])) for p in _rows(out)}
+    assert paid == {
+        ("a", 1, "commission"): ("0.15", "15000.0"),
+        ("e", 1, "wholesale_margin"): ("0.3", "30000.0"),    # agreed 30%, then fixed 20%
+        ("e", 2, "wholesale_margin"): ("0.2", "20000.0"),
+        ("f", 1, "wholesale_margin"): ("0.05", "5000.0"),    # unregistered: the flat 5%
+        ("j", 1, "wholesale_margin"): ("0.6", "60000.0"),
+        ("j", 2, "wholesale_margin"): ("0.6", "60000.0")}
+
+
+def test_the_engine_refuses_the_rows_the_sql_refuses_for_their_terms(tmp_path):
+    """The same rows, held to the engine line by line (`differential.compare`)."""
+    from charter.warehouse.constants import coverage
+    from test_negotiable import REFERRAL, program_of
+    from test_warehouse_differential import assert_agree, run_both
+
+    program = program_of(REFERRAL)
+    assert coverage(program) == []
+    source = tmp_path / "deals.csv"
+    source.write_text(TERMS_HEADER
+                      + "a,Platform,100,3,2026-01-02,,Referral,,,0.2,,,,,\n"
+                      + "b,Platform,100,1,2026-01-03,,Referral,,,0.2000001,,,,,\n"
+                      + "c,Platform,100,1,2026-01-04,,Referral,,,0.1,,,,VAD,Standard\n"
+                      + "d,Platform,100,1,2026-01-05,false,VAD,Gold,,,,0.25,,,\n"
+                      + "e,Platform,100,4,2026-01-06,,VAD,Gold,,,,,,,\n"
+                      + "f,Platform,100,1,2026-01-07,,OEM,,,0.1,,,,,\n"
+                      + "g,Platform,100,1,2026-01-08,false,Referral,,,0.2,,,,,\n",
+                      encoding="utf-8")
+    read, input_rejects, tables = run_both(program, str(source), "csv", tmp_path)
+    assert not input_rejects and len(read) == 7
+    assert_agree(program, read, tables)
+    assert sorted(r[1] for r in tables[2]) == ["b", "c", "f"]
+
+
+def test_payouts_over_json_lines_pays_the_terms_quote_batch_pays(tmp_path):
+    """A request's step terms become the row's term columns; a negotiated lead protection
+    is checked by the request reader (out of its range: the line's reject) and, paying
+    nothing, carried nowhere. Every line is paid or refused as `charter quote --batch` does."""
+    program = _negotiating(tmp_path)
+    requests = [
+        {"id": "a", "route": [{"channel": "Referral", "terms": {"commission": "15%",
+                                                              "lead_protection": "40 days"}}]},
+        {"id": "b", "route": [{"channel": "Referral", "terms": {"lead_protection": "90 days"}}]},
+        {"id": "c", "years": 3, "route": [{"channel": "OEM", "partner": "p1",
+                                           "terms": {"discount": "45.5%"}}]},
+        {"id": "d", "registered": False, "route": [{"channel": "OEM",
+                                                    "terms": {"discount": "45%"}}]},
+        {"id": "e", "years": 2, "route": [{"channel": "VAD", "tier": "Gold",
+                                           "terms": {"margin": "27.5%"}}]},
+        {"id": "f", "route": [{"channel": "Referral", "terms": {"commission": "12%"}},
+                              {"channel": "VAD", "tier": "Standard"}]},
+        {"id": "g", "route": [{"channel": "VAD", "tier": "Standard",
+                               "terms": {"margin": "22%"}}]},
+        {"id": "h", "route": [{"channel": "Referral"}]},
+        {"id": "i", "route": [{"channel": "Referral", "terms": {"commission": "20%"}}]}]
+    source = tmp_path / "deals.jsonl"
+    source.write_text("".join(json.dumps({"product": "Platform", "seats": 100,
+                                          "close_date": "2026-03-01", **r}) + "\n"
+                              for r in requests), encoding="utf-8")
+    batch = _cli("quote", program, "--batch", source)
+    quoted, refused = {}, {}
+    for number, line in enumerate(batch.output.splitlines()[:len(requests)], 1):
+        answer = json.loads(line)
+        if "errors" in answer:
+            refused[answer["id"]] = (number, answer["errors"][0]["message"])
+            continue
+        quoted[answer["id"]] = sorted(
+            (y["year"], p["party"], p["kind"], p["rate"], p["amount"])
+            for y in answer["years"] for p in y["payouts"] + y["not_payable"])
+    assert set(refused) == {"b", "f", "g"} and set(quoted) == {"a", "c", "d", "e", "h", "i"}
+    out = tmp_path / "p.csv"
+    result = _cli("payouts", program, source, "--out", out, "--quiet")
+    assert result.exit_code == 1, result.output
+    rejects = {r[1]: (r[0], r[2]) for r in _rows(tmp_path / "p.rejects.csv")}
+    assert {i: r[0] for i, r in rejects.items()} == {i: r[0] for i, r in refused.items()}
+    assert all(refused[i][1] in rejects[i][1] for i in refused), (refused, rejects)
+    lines: dict = {}
+    for p in _rows(out):
+        lines.setdefault(p[0], []).append((p[2], p[5], p[7], f"{p[10]:.6f}", f"{p[13]:.2f}"))
+    assert {i: sorted(v) for i, v in lines.items()} == quoted
+    assert ("1", "OEM", "wholesale_margin", "0.455000", "45500.00") in \
+        [tuple(str(x) for x in line) for line in lines["c"]]
+
+
+def test_a_year_2_commission_on_a_one_time_fee_is_refused_whatever_its_value(tmp_path):
+    """`commission_y2` negotiable on a channel that pays once: the engine refuses any value
+    (it would change nothing), and so does the SQL, in the engine's words."""
+    from test_negotiable import HEAD, program_of
+    from test_warehouse_differential import assert_agree, run_both
+
+    program = program_of(HEAD + """channel Referral {
+    model: referral
+    owner: vendor
+    payment: one_time
+    negotiable commission { range: 10% .. 20%; default: 10% }
+    negotiable commission_y2 { range: 1% .. 5%; default: 2% }
+}
+""")
+    source = tmp_path / "deals.csv"
+    source.write_text("id,product,seats,years,close_date,step1_channel,step1_commission,"
+                      "step1_commission_y2\n"
+                      "a,Platform,10,2,2026-01-02,Referral,0.2,\n"
+                      "b,Platform,10,2,2026-01-03,Referral,,0.03\n"
+                      "c,Platform,10,2,2026-01-04,Referral,,0.07\n", encoding="utf-8")
+    read, _input_rejects, tables = run_both(program, str(source), "csv", tmp_path)
+    assert_agree(program, read, tables)
+    assert {r[1]: r[2] for r in tables[2]} == {
+        "b": "route[0].terms.commission_y2: Referral pays its commission once (`payment:"
+             " one_time`): a year-2 commission changes nothing; remove it from `terms`",
+        "c": "route[0].terms.commission_y2: commission_y2 7% is outside Referral's negotiable"
+             " range 1%–5%"}
+    assert [(p[0], p[2], str(p[13])) for p in tables[0]] == [("a", 1, "2000.00")]

@@ -25,9 +25,11 @@ SCALE = int(os.environ.get("CHARTER_DIFF_DEALS", "0"))
 # Everything the bundled programs do not exercise: marginal, retroactive and per-deal ladders,
 # a reseller's volume rebate, quarter resets, a 3-channel handover chain with a recurring
 # introducer and a year-2 cap, commission on services, step-downs and commission_years, a
-# negotiated discount range, unregistered deals, splits of three, an MSRP floor per year on a
-# monthly price, prices with cents, MDF counted against the margin floor, a fixed MDF fund
-# with a cap, and payment terms of every rule (each line's due date).
+# discount range, negotiated terms (a commission the unregistered flat rate caps inside its
+# range, an open-ended year-2 commission, a tier's margin and another's year-2 margin),
+# unregistered deals, splits of three, an MSRP floor per year on a monthly price, prices with
+# cents, MDF counted against the margin floor, a fixed MDF fund with a cap, and payment terms
+# of every rule (each line's due date).
 MIX = """program mix {
     title: "Mixed"
     currency: USD
@@ -77,12 +79,13 @@ channel Dist {
     owner: partner
     certification: sales
     tier Silver {
-        margin: 20%
+        negotiable margin { range: 15% .. 25%; default: 20% }
         margin_y2: 18%
         mdf: 2.5%
     }
     tier Gold {
         margin: 30%
+        negotiable margin_y2 { range: 28% .. 32.5%; default: 30% }
         mdf: 3%
     }
     tier Platinum {
@@ -147,6 +150,14 @@ spiff someday {
     trigger: "someday"
     reward: $100 .. $200
 }
+channel Scout {
+    model: referral
+    owner: vendor
+    payment: recurring
+    commission_years: 3
+    negotiable commission { range: 4% .. 12.345678%; default: 5% }
+    negotiable commission_y2 { range: 2% ..; default: 3% }
+}
 handover Finder -> Agent {
     introducer_rate: 3%
     introducer_payment: recurring
@@ -199,27 +210,12 @@ def mix_program(rounding: str = "half_even"):
 
 
 def bundled(name: str):
-    """A bundled program, its negotiable terms pinned at their defaults (`pinned`)."""
+    """A bundled program, as written (saas-reseller's deals negotiate their terms)."""
     from charter.api import compile_file
 
     program, reporter, _ = compile_file(PROGRAMS / name)
     assert program is not None and not reporter.has_errors
-    return pinned(program)
-
-
-def pinned(program):
-    """``program`` with every negotiable term fixed at its default. The SQL target declines a
-    program whose deals negotiate rates (the deal table has no column for a deal's terms;
-    tests/test_warehouse.py holds it to that), so the SQL is compared with the engine on the
-    rest of the program: each holder's own field already holds the default, and without its
-    `negotiable` blocks the engine pays it as a fixed rate."""
-    import dataclasses
-
-    def fixed(holder):
-        return dataclasses.replace(holder, negotiable=())
-    channels = tuple(dataclasses.replace(fixed(c), tiers=tuple(fixed(t) for t in c.tiers))
-                     for c in program.channels)
-    return dataclasses.replace(program, channels=channels)
+    return program
 
 
 def run_both(program, source: str, fmt: str, tmp_path):
@@ -371,6 +367,15 @@ def test_rows_the_sql_refuses_are_the_rows_the_engine_refuses(tmp_path):
         {"influenced1": "Big", "influenced2": "Big"},                     # twice
         {"spiff1": "someday"}, {"spiff1": "nope"},                        # unpayable; unknown
         {"spiff1": "push", "spiff2": "push"}, {"spiff2": "push"},         # twice; a gap
+        {"step1_channel": "Scout", "step1_commission": Decimal("0.13")},  # above the range
+        {"step1_channel": "Scout", "step1_commission": Decimal("0.0399")},  # below it
+        {"step1_channel": "Agent", "step1_commission": Decimal("0.1")},   # not negotiated
+        {"step1_channel": "Dist", "step1_tier": "Gold", "step1_margin": Decimal("0.3")},
+        {"step1_channel": "Dist", "step1_tier": "Silver", "step1_discount": Decimal("0.2")},
+        {"step1_channel": "Agent", "step1_tier": None, "step2_channel": "Dist",  # introducer
+         "step2_tier": "Silver", "step1_commission_y2": Decimal("0.05")},
+        {"step1_channel": "OEM", "step1_rate": Decimal("0.5"), "step1_discount": Decimal("0.5")},
+        {"step1_margin": Decimal("0.2")},                                  # no channel
     ]
     base = {"product": "Suite", "seats": 10, "close_date": dt.date(2026, 5, 1)}
     for number, fields in enumerate(bad, 1):
@@ -383,4 +388,7 @@ def test_rows_the_sql_refuses_are_the_rows_the_engine_refuses(tmp_path):
     read, input_rejects, tables = run_both(program, str(source), "csv", tmp_path)
     assert not input_rejects
     assert_agree(program, read, tables)
-    assert len(tables[2]) == len(bad) + 2  # the duplicated id is rejected on both rows
+    rejected = [r[1] for r in tables[2]]
+    assert sorted(i for i in rejected if i and i.startswith("bad-")) == \
+        sorted(f"bad-{n}" for n in range(2, len(bad) + 1))  # bad-1 has no id
+    assert None in rejected and rejected.count(rows[0]["id"]) == 2  # both rows of the id

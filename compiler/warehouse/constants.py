@@ -3,8 +3,10 @@
 Everything the generated SQL knows about a program comes from here, and everything here comes
 from `charter.economics` (`build_plan`'s roles, `Ladder`, the handover rules), never from the
 written attributes: the rates a closer earns in each contract year, an introducer's rate, the
-brackets of a ladder, the MSRP floor per list period. `coverage` lists what the SQL does not
-implement; the target refuses such a program (docs/warehouse.md).
+brackets of a ladder, the MSRP floor per list period. A rate a deal sets (its own rate on a
+discount range, a negotiated term) is mapped to the contract years it sets by probing
+`build_plan` with different values. `coverage` lists what the SQL does not implement; the
+target refuses such a program (docs/warehouse.md).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from charter import model as m
 from charter.economics.kinds import PayoutKind, Timing
+from charter.economics.negotiation import _outside, payout_terms
 from charter.economics.payment import Due, due
 from charter.economics.plan import Role, build_plan
 from charter.economics.request import MAX_YEARS, DealRequest, Step, unregistered_rule
@@ -24,7 +27,8 @@ MAX_CLAIMS = 4         # influencer and SPIFF-claim columns in the deal table
 MAX_SCALE = 12         # minor units + rate decimals the SQL's fixed-point types carry
 RATE_DECIMALS = 8      # a deal's own rate ("45.123456%") has up to 8 decimals as a fraction
 AMOUNT_LIMIT = 10 ** 17  # per deal-year amounts the SQL accepts (software, services), exclusive
-DEAL = "deal"          # a closer's rate that is the deal's own (a negotiable discount range)
+RATE = "rate"          # a year paid at the deal's own rate (`stepN_rate`: a discount range)
+TERMS = m.PERCENT_TERMS  # the negotiated payout terms a deal row carries (`stepN_commission`, ...)
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,28 @@ class ProductRow:
 
 
 @dataclass(frozen=True)
+class TermRule:
+    """What a deal row may give for a negotiated payout `term` when the channel closes the
+    deal at `tier`, in the engine's words (`economics.negotiation`)."""
+
+    tier: str | None
+    term: str
+    low: Decimal | None       # a value must be in low .. high (None: not negotiable here)
+    high: Decimal | None      # (None: an open range)
+    outside: str              # the words after "TERM VALUE" when a value is outside the range
+    refused: str | None       # why any value is refused (not negotiable; changes nothing)
+
+
+@dataclass(frozen=True)
 class ChannelRow:
     name: str
     internal: bool
     tiers: tuple[str, ...]
-    ranged: tuple[Decimal, Decimal] | None   # a negotiable discount range: the deal names a rate
+    ranged: tuple[Decimal, Decimal] | None   # a discount range (no `negotiable`): `stepN_rate`
     certification: tuple[str, ...]
     ladder: Ladder | None
+    terms: tuple[TermRule, ...] = ()         # per tier and payout term, as the partner of record
+    discount_terms: bool = False             # negotiates its discount: `stepN_discount`, not rate
 
 
 @dataclass(frozen=True)
@@ -65,13 +84,17 @@ class CloserRow:
     tier: str | None
     registered: bool
     collects: bool                       # buys at wholesale: a margin line (and rebates)
-    rates: tuple                         # per contract year: Decimal, None (the ladder) or DEAL
-    cap: Decimal | None                  # DEAL rates are capped by this (unregistered flat rate)
+    rates: tuple                         # per contract year: Decimal, or None (the ladder, or
+    #                                      a year that follows the deal's required `rate`)
+    cap: Decimal | None                  # a followed rate is capped by this (unregistered flat)
     with_services: bool                  # commission base is software and services
     mdf: Decimal
     ladder: bool                         # its ladder applies (not on an unregistered deal)
     timing: Timing
     fund: Decimal | None = None          # a fixed MDF fund per contract year (the engine's)
+    # per contract year: what the deal sets it to, `RATE` or a term of `TERMS` (the year pays
+    # that value, capped by `cap`; a term the deal leaves empty pays `rates`), or None: fixed
+    follows: tuple[str | None, ...] = (None,) * MAX_YEARS
 
 
 @dataclass(frozen=True)
@@ -165,7 +188,8 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
     products = tuple(_product(program, p) for p in program.products if p.list_price is not None)
     channels = tuple(ChannelRow(c.name, c.internal, tuple(t.name for t in c.tiers),
                                 _ranged(c), c.certification,
-                                Ladder.of(c.thresholds) if c.thresholds else None)
+                                Ladder.of(c.thresholds) if c.thresholds else None,
+                                _term_rules(c), c.negotiable_term("discount") is not None)
                      for c in program.channels)
     flat = unregistered_rule(program)
     closers: list[CloserRow] = []
@@ -183,7 +207,6 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
         handovers = [_handover(program, product.name, h) for h in _declared(program)]
     attribution = program.attribution
     refusals += _uncovered_payouts(program)
-    refusals += _negotiated_rates(program)
     splits = []
     for split in attribution.splits if attribution else ():
         if split.settles == "credit":
@@ -214,8 +237,9 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
     econ = program.economics
     if econ is not None:
         rates += [econ.cogs, econ.margin_floor]
+    follows = any(f is not None for c in closers for f in c.follows)
     scale = max([6] + [_scale(r) for r in rates] +
-                ([RATE_DECIMALS] if any(c.ranged for c in channels) else []))
+                ([RATE_DECIMALS] if follows or any(c.ranged for c in channels) else []))
     if header.minor_units + scale > MAX_SCALE:
         refusals.append(Refusal("rate precision", f"a rate with {scale} decimals in a currency"
                                 f" of {header.minor_units} minor units; the SQL target carries"
@@ -310,23 +334,6 @@ def _claimable(program: m.Program) -> tuple[SpiffRow, ...]:
     return tuple(rows)
 
 
-def _negotiated_rates(program: m.Program) -> list[Refusal]:
-    """Payout rates each deal may negotiate (`negotiable commission { ... }`): the deal table
-    has no column for a deal's agreed terms, so the SQL would pay every deal the default.
-    Refused by name; a negotiable lead protection pays nothing and is no reason to refuse."""
-    refusals = []
-    for channel in program.channels:
-        holders = [(channel, f"channel {channel.name}")] + \
-            [(t, f"tier {channel.name} {t.name}") for t in channel.tiers]
-        for holder, name in holders:
-            paid = [n.term for n in holder.negotiable if n.term in m.PERCENT_TERMS]
-            if paid and not channel.internal:
-                refusals.append(Refusal(name, f"negotiable {', '.join(paid)} (a rate each deal"
-                                        " may agree) is not computed by the SQL target",
-                                        holder.span))
-    return refusals
-
-
 def _product(program: m.Program, product: m.Product) -> ProductRow:
     plan = build_plan(program, DealRequest(product.name, 1))
     floor = plan.msrp_floor
@@ -345,30 +352,99 @@ def _ranged(channel: m.Channel) -> tuple[Decimal, Decimal] | None:
     return None
 
 
+def _term_rules(channel: m.Channel) -> tuple[TermRule, ...]:
+    """For each tier and payout term: the range a deal's value must be in, or why any value
+    is refused, asked of `negotiation._outside` (the check `charter quote` makes)."""
+    if channel.internal:
+        return ()
+    rules = []
+    for tier in channel.tiers or (None,):
+        name = tier.name if tier is not None else None
+        for term in TERMS:
+            negotiable = channel.negotiable_term(term, tier)
+            if negotiable is None:
+                rules.append(TermRule(name, term, None, None, "",
+                                      _outside(channel, tier, term, Decimal(0))))
+                continue
+            high = negotiable.high
+            outside = ""
+            if high is not None or negotiable.low > 0:
+                beyond = high + 1 if high is not None else Decimal(0)
+                said, head = _outside(channel, tier, term, beyond), f"{term} {m.show_term(beyond)}"
+                outside = said[len(head):] if said and said.startswith(head) else \
+                    f" is outside its negotiable range {negotiable.range_text}"
+            rules.append(TermRule(name, term, negotiable.low, high, outside,
+                                  _outside(channel, tier, term, negotiable.default)))
+    return tuple(rules)
+
+
 def _closer(program: m.Program, product: str, channel: ChannelRow, tier: str | None,
             registered: bool, flat: Decimal | None, refusals: list[Refusal]) -> CloserRow | None:
-    def role(rate: Decimal | None) -> Role:
-        request = DealRequest(product, 1, route=(Step(channel.name, tier, rate),),
-                              registered=registered)
-        return build_plan(program, request).closer
+    """The partner of record's role on one (channel, tier, registration), from `build_plan`.
+    A rate the deal sets (its own `rate` on a discount range; a negotiated payout term) is
+    probed at several values, each alone and all together: every contract year must then
+    either not move, or pay exactly that value (capped by the unregistered flat rate)."""
+    holder = program.channel(channel.name)
+    negotiable = payout_terms(holder, holder.tier(tier) if tier else None)
+    cap = None if registered else flat
+    low = channel.ranged[0] if channel.ranged else None
 
-    if channel.ranged is None:
-        closer = role(None)
-        rates, cap = closer.rates, None
-    else:  # the deal's own rate: every year at that rate (capped when unregistered)
-        low, high = channel.ranged
-        closer, other = role(low), role(high)
-        cap = None if registered else flat
-        expect = (lambda r: r) if cap is None else (lambda r: min(cap, r))
-        if closer.rates != (expect(low),) * MAX_YEARS or \
-                other.rates != (expect(high),) * MAX_YEARS:
-            refusals.append(Refusal(f"channel {channel.name}", "its negotiated rate does not"
-                                    " apply alike in every contract year", None))
-            return None
-        rates = (DEAL,) * MAX_YEARS
+    def role(values: dict) -> Role:
+        terms = tuple(sorted((t, v) for t, v in values.items() if t != RATE))
+        step = Step(channel.name, tier, values.get(RATE, low), None, terms)
+        return build_plan(program, DealRequest(product, 1, route=(step,),
+                                               registered=registered)).closer
+
+    def capped(value: Decimal) -> Decimal:
+        return value if cap is None else min(cap, value)
+
+    ranges = ([(RATE, channel.ranged[0], channel.ranged[1], None)] if channel.ranged else []) \
+        + [(n.term, n.low, n.top, n.default) for n in negotiable]
+    closer = role({})
+    follows: list[str | None] = [None] * MAX_YEARS
+    probes = {}
+    for name, lowest, top, default in ranges:
+        values = sorted({lowest, top, (lowest + top) / 2, lowest if default is None else default}
+                        | ({cap} if cap is not None and lowest < cap < top else set()))
+        probes[name] = values
+        for value in values:
+            moved = role({name: value})
+            for year, (rate, base) in enumerate(zip(moved.rates, closer.rates)):
+                if rate != base and follows[year] not in (None, name):
+                    return _unmapped(channel, tier, name, refusals)
+                if rate != base:
+                    follows[year] = name
+    # every probe, alone and all at one end together, must pay what `follows` says
+    checks = [{name: value} for name, values in probes.items() for value in values] + \
+        [{name: values[0] for name, values in probes.items()},
+         {name: values[-1] for name, values in probes.items()}]
+    for values in checks:
+        moved = role(values)
+        expected = tuple(base if name is None or name not in values else capped(values[name])
+                         for name, base in zip(follows, closer.rates))
+        if moved.rates != expected or _fixed(moved) != _fixed(closer):
+            return _unmapped(channel, tier, next(iter(values)), refusals)
+    rates = tuple(None if name == RATE else rate for name, rate in zip(follows, closer.rates))
     return CloserRow(channel.name, tier, registered, closer.collects, rates, cap,
                      closer.base != "software", closer.mdf, closer.ladder is not None,
-                     closer.timing, closer.fund)
+                     closer.timing, closer.fund, tuple(follows))
+
+
+def _fixed(role: Role) -> tuple:
+    """What of a role the SQL takes as fixed for a (channel, tier, registration)."""
+    return (role.collects, role.base, role.mdf, role.ladder, role.timing, role.fund)
+
+
+def _unmapped(channel: ChannelRow, tier: str | None, name: str,
+              refusals: list[Refusal]) -> None:
+    what = "the deal's own rate" if name == RATE else f"a negotiated {name}"
+    refusal = Refusal(f"tier {channel.name} {tier}" if tier else f"channel {channel.name}",
+                      f"{what} moves its rates in a way the SQL target does not compute (it"
+                      " pays a deal's rate as the rate of the contract years that follow it,"
+                      " at most the unregistered flat rate)", None)
+    if refusal not in refusals:  # once, though both registrations are probed
+        refusals.append(refusal)
+    return None
 
 
 def _declared(program: m.Program) -> list[m.Handover]:

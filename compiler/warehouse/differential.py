@@ -16,8 +16,9 @@ from decimal import Decimal
 from itertools import zip_longest
 
 from charter import model as m
+from charter.economics.negotiation import payout_terms
 from charter.economics.routes import routes
-from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS
+from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, TERMS
 from charter.warehouse.tables import deal_columns
 
 
@@ -49,7 +50,10 @@ def random_deals(program: m.Program, count: int, seed: int = 7, partners: int = 
     both ends of a discount range and rates between), disallowed handovers, a few partner
     ids per channel (so thresholds accumulate and cross), close dates over ``days`` (period
     resets), 1–5 contract years, services, prices off list, splits, unregistered and
-    uncertified deals. Rows get `line` = their position from 1."""
+    uncertified deals; where the program negotiates payout terms, the partner of record's
+    terms inside and at the ends of their ranges, and now and then one the engine refuses
+    (outside the range, not negotiated there, on an introducer). Rows get `line` = their
+    position from 1."""
     rng = random.Random(seed)
     products = [p for p in program.products if p.list_price is not None]
     quantum = Decimal(1).scaleb(-program.header.minor_units)
@@ -58,6 +62,7 @@ def random_deals(program: m.Program, count: int, seed: int = 7, partners: int = 
     splits = list(program.attribution.splits) if program.attribution else []
     unregistered = (program.registration and program.registration.unregistered_rate is not None) \
         or (program.attribution and program.attribution.unregistered_rate is not None)
+    negotiates = any(payout_terms(c, t) for c in offered for t in (c.tiers or (None,)))
     rows = []
     for number in range(1, count + 1):
         product = rng.choice(products) if products else None
@@ -100,6 +105,8 @@ def random_deals(program: m.Program, count: int, seed: int = 7, partners: int = 
                     Decimal("0.0001")), low + Decimal("0.00123456")])
             if rng.random() < 0.85:
                 row[f"step{k}_partner"] = f"p-{channel.lower()}-{rng.randrange(partners)}"
+            if negotiates:
+                _terms(rng, row, k, program.channel(channel), tier, k == len(steps))
         if steps and splits and rng.random() < 0.15:
             split = rng.choice(splits)
             named = [n for n, _s, _sp in split.shares if n not in ("partner", "direct", "vendor")]
@@ -139,6 +146,29 @@ def _claims(rng: random.Random, program: m.Program, row: dict, on_route: list[st
             claimed.append(rng.choice([claimed[0], "no_such_spiff"]))
         for k, name in enumerate(claimed[:MAX_CLAIMS], 1):
             row[f"spiff{k}"] = name
+def _terms(rng: random.Random, row: dict, k: int, channel: m.Channel | None,
+           tier_name: str | None, closes: bool) -> None:
+    """Step ``k``'s negotiated terms: on the partner of record (``closes``) each term it
+    negotiates, most often, at an end of its range, the default or between; rarely a value
+    outside the range or a term it does not negotiate; on an introducer rarely any."""
+    if channel is None or (tier_name is not None and channel.tier(tier_name) is None):
+        return
+    negotiable = payout_terms(channel, channel.tier(tier_name) if tier_name else None)
+    if not closes:
+        if negotiable and rng.random() < 0.03:
+            row[f"step{k}_{negotiable[0].term}"] = negotiable[0].default
+        return
+    for term in negotiable:
+        top = term.top
+        if rng.random() < 0.7:
+            row[f"step{k}_{term.term}"] = rng.choice(
+                [term.low, top, term.default, ((term.low + top) / 2).quantize(Decimal("1e-8")),
+                 min(top, term.low + Decimal("0.00123456"))])
+        elif rng.random() < 0.05:
+            row[f"step{k}_{term.term}"] = rng.choice(
+                [top + Decimal("0.01")] + ([term.low - Decimal("0.0001")] if term.low else []))
+    if rng.random() < 0.02:
+        row[f"step{k}_{rng.choice(TERMS)}"] = Decimal("0.05")  # not negotiated: refused
 
 
 def _tier(rng: random.Random, channel: m.Channel) -> str | None:

@@ -18,7 +18,7 @@ from charter import model as m
 from charter.economics import Quoter, RequestInvalid, parse_request
 from charter.economics.money import RATIO_QUANTUM
 from charter.economics.request import Cumulative
-from charter.warehouse.constants import AMOUNT_LIMIT, MAX_CLAIMS, MAX_STEPS
+from charter.warehouse.constants import AMOUNT_LIMIT, MAX_CLAIMS, MAX_STEPS, TERMS
 
 ZERO = Decimal(0)
 
@@ -49,6 +49,10 @@ def row_to_request(row: dict) -> dict:
             step["rate"] = f"{(row[f'step{k}_rate'] * 100).normalize():f}%"
         if row.get(f"step{k}_partner") is not None:
             step["partner"] = row[f"step{k}_partner"]
+        terms = {t: f"{(row[f'step{k}_{t}'] * 100).normalize():f}%" for t in TERMS
+                 if row.get(f"step{k}_{t}") is not None}
+        if terms:
+            step["terms"] = terms
         route.append(step)
     request["route"] = route
     services = {}
@@ -84,7 +88,7 @@ def _table_problem(row: dict) -> str | None:
         return "route: a gap in the steps"
     for k in range(1, MAX_STEPS + 1):
         if channels[k - 1] is None and any(row.get(f"step{k}_{f}") is not None
-                                           for f in ("tier", "rate", "partner")):
+                                           for f in ("tier", "rate", "partner") + TERMS):
             return f"route step {k}: no channel"
     for column in ("influenced", "spiff"):
         named = [row.get(f"{column}{k}") for k in range(1, MAX_CLAIMS + 1)]

@@ -2,9 +2,11 @@
 
 Input: CSV (a header naming deal-table columns), Parquet, or JSON Lines of quote requests
 (each read by the engine's own request reader, as `charter quote --batch` reads it, then made
-a deal row; a request's `cumulative` is ignored: the run computes it from the file). Every
-input value is checked and converted exactly (amounts never pass through a float); a row that
-cannot be read, or that the SQL refuses, goes to the rejects table with its line and id.
+a deal row; a request's `cumulative` is ignored: the run computes it from the file; a step's
+negotiated payout terms go to `stepN_commission` ...; a negotiated lead protection, checked
+by the reader, pays nothing and has no column). Every input value is checked and converted
+exactly (amounts never pass through a float); a row that cannot be read, or that the SQL
+refuses, goes to the rejects table with its line and id.
 Output: payouts, decisions and rejects, as Parquet or CSV by the output's extension, each
 written to a temporary file beside it and renamed into place. DuckDB runs with a memory limit
 and spills to a temporary folder (beside the output unless given), so memory stays bounded.
@@ -21,13 +23,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from charter import model as m
-from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, RATE_DECIMALS, Constants
+from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, RATE_DECIMALS, TERMS, Constants
 from charter.warehouse.sqlgen import Gen, q
 from charter.warehouse.tables import deal_columns, payout_columns
 
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
 INPUTS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 AMOUNT = r"^[0-9]{1,24}(\.[0-9]{1,12})?$"
+RATE = r"^[0-9](\.[0-9]{1,12})?$"   # a rate column holds below 10 (DECIMAL(9, 8): 999.999999%)
 
 
 class UsageProblem(ValueError):
@@ -174,19 +177,21 @@ def _normalize(con, constants: Constants) -> None:
             continue
         if col.kind == "money" or col.kind == "rate":
             scale = minor if col.kind == "money" else RATE_DECIMALS
+            limit = "1e24" if col.kind == "money" else "10"
             if typed.startswith("DECIMAL") or typed in ("BIGINT", "INTEGER", "HUGEINT",
                                                         "SMALLINT", "TINYINT", "UBIGINT"):
                 value = f"CAST({col.name} AS DECIMAL(38, 12))"
-                ok = (f"{col.name} IS NULL OR ({col.name} >= 0 AND {col.name} < 1e24 AND"
+                ok = (f"{col.name} IS NULL OR ({col.name} >= 0 AND {col.name} < {limit} AND"
                       f" {value} * {10 ** scale} = FLOOR({value} * {10 ** scale}))")
                 exprs.append(f"CAST({col.name} AS {target}) AS {col.name}")
             else:
-                ok = (f"{text} IS NULL OR (regexp_full_match({text}, {q(AMOUNT)}) AND"
+                pattern = AMOUNT if col.kind == "money" else RATE
+                ok = (f"{text} IS NULL OR (regexp_full_match({text}, {q(pattern)}) AND"
                       f" (NOT contains({text}, '.') OR length(split_part({text}, '.', 2))"
                       f" <= {scale}))")
                 exprs.append(f"CAST({text} AS {target}) AS {col.name}")
             what = (f"an amount with at most {minor} decimals" if col.kind == "money" else
-                    f"a fraction with at most {scale} decimals (0.45 for 45%)")
+                    f"a fraction below 10 with at most {scale} decimals (0.45 for 45%)")
             checks.append((ok, col.name, what))
         elif col.kind == "integer":
             if typed in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT"):
@@ -298,9 +303,11 @@ def _row(request, number: int) -> list[str]:
     for k in range(MAX_STEPS):
         if k < len(request.route):
             step = request.route[k]
+            terms = dict(step.terms)  # a lead protection pays nothing: checked, not carried
             row += [step.channel, step.tier or "", _plain(step.rate), step.partner or ""]
+            row += [_plain(terms.get(term)) for term in TERMS]
         else:
-            row += ["", "", "", ""]
+            row += [""] * (4 + len(TERMS))
     for given in (request.influenced, request.spiffs):
         row += [given[k] if k < len(given) else "" for k in range(MAX_CLAIMS)]
     return row

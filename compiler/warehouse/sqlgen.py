@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from charter.warehouse.constants import (AMOUNT_LIMIT, DEAL, MAX_CLAIMS, MAX_STEPS,
-                                         RATE_DECIMALS, Constants)
+from charter.warehouse.constants import (AMOUNT_LIMIT, MAX_CLAIMS, MAX_STEPS, RATE, RATE_DECIMALS,
+                                         TERMS, Constants)
 from charter.economics.kinds import PayoutKind
 from charter.economics.thresholds import place_of
 from charter.economics.request import MAX_DATE_YEAR, MAX_SEATS, MAX_YEARS
@@ -117,7 +117,9 @@ class Gen:
     def checked(self) -> str:
         c, m = self.c, self.m
         steps = ",\n    ".join(f"step{k}_channel, step{k}_tier, CAST(step{k}_rate AS"
-                                f" {DEAL_RATE_TYPE}) AS step{k}_rate, step{k}_partner"
+                                f" {DEAL_RATE_TYPE}) AS step{k}_rate, step{k}_partner, "
+                                + ", ".join(f"CAST(step{k}_{t} AS {DEAL_RATE_TYPE}) AS"
+                                            f" step{k}_{t}" for t in TERMS)
                                 for k in STEPS)
         count = "CASE " + " ".join(f"WHEN step{k}_channel IS NULL THEN {k - 1}" for k in STEPS) \
             + f" ELSE {MAX_STEPS} END"
@@ -136,7 +138,8 @@ class Gen:
     COUNT(*) OVER (PARTITION BY line) AS line_count
   FROM {self.table}"""
         closer = {f: "CASE n_steps " + " ".join(f"WHEN {k} THEN step{k}_{f}" for k in STEPS)
-                  + " END" for f in ("channel", "tier", "rate", "partner")}
+                  + " END" for f in ("channel", "tier", "rate", "partner") + TERMS}
+        terms = "".join(f", {closer[t]} AS closer_{t}" for t in TERMS)
         products = {p.name: p for p in c.products}
         unit_list = self.case("product", {n: self.amount(p.unit_list)
                                           for n, p in products.items()})
@@ -145,7 +148,7 @@ class Gen:
         price = f"COALESCE(unit_price, {unit_list})"
         middle = f"""SELECT i.*,
     {closer['channel']} AS closer_channel, {closer['tier']} AS closer_tier,
-    {closer['rate']} AS closer_rate, {closer['partner']} AS closer_partner,
+    {closer['rate']} AS closer_rate, {closer['partner']} AS closer_partner{terms},
     {periods} AS periods, {unit_list} AS unit_list, {price} AS unit_price_quoted,
     CASE WHEN seats BETWEEN 1 AND {MAX_SEATS} AND COALESCE(unit_price, 0) < {AMOUNT_LIMIT}
          THEN CAST(CAST({price} AS DECIMAL({17 + m}, {m})) * {quantity} AS DECIMAL({29 + m}, {m}))
@@ -192,9 +195,11 @@ class Gen:
         add((f"EXTRACT(YEAR FROM contract_start) + years > {MAX_DATE_YEAR}",
              q("the contract would end after 9999-12-31")))
         for k in STEPS:
-            add((f"step{k}_channel IS NULL AND (step{k}_tier IS NOT NULL OR step{k}_rate IS NOT"
-                 f" NULL OR step{k}_partner IS NOT NULL)",
-                 q(f"route step {k}: a tier, rate or partner without a channel")))
+            given = " OR ".join(f"step{k}_{f} IS NOT NULL"
+                                for f in ("tier", "rate", "partner") + TERMS)
+            add((f"step{k}_channel IS NULL AND ({given})",
+                 q(f"route step {k}: a tier, rate, negotiated term or partner without a"
+                   " channel")))
             if k < MAX_STEPS:
                 add((f"step{k}_channel IS NULL AND step{k + 1}_channel IS NOT NULL",
                      q(f"route step {k} is empty but step {k + 1} is not")))
@@ -227,6 +232,11 @@ class Gen:
                     add((f"{is_ch} AND ({rate} < {self.rate(low)} OR {rate} > {self.rate(high)})",
                          q(f"{path}.rate: outside `{ch.name}`'s range {_pct(low)} .."
                            f" {_pct(high)}")))
+                elif ch.discount_terms:
+                    add((f"{is_ch} AND {rate} IS NOT NULL",
+                         q(f"{path}.rate: channel `{ch.name}` negotiates its discount in the"
+                           f" step's terms: give it as step{k}_discount instead of"
+                           f" step{k}_rate")))
                 else:
                     add((f"{is_ch} AND {rate} IS NOT NULL",
                          q(f"{path}.rate: channel `{ch.name}` has no negotiable discount range,"
@@ -237,6 +247,7 @@ class Gen:
                     add((f"step{i}_channel = step{j}_channel",
                          f"'route[{j - 1}].channel: `' || step{j}_channel || '` is already on"
                          f" the route: a channel is paid once per deal'"))
+        checks += self.term_checks()
         splits = [s.name for s in c.splits]
         add((f"split IS NOT NULL AND NOT ({in_list('split', splits)})",
              "'split: unknown split `' || split || '`'" if splits else
@@ -319,26 +330,81 @@ class Gen:
                                " twice: a SPIFF pays once per deal'"))
         return checks
 
+    def term_checks(self) -> list[tuple[str, str]]:
+        """A deal's negotiated terms (`stepN_commission`, ...), checked as `charter quote`
+        checks a request's `terms` (`economics.negotiation`): none on a step that only
+        introduces the deal; on the partner of record, only a term its channel and tier
+        negotiate, inside the range. The path is the request's (`route[i].terms.TERM`)."""
+        checks = []
+        for k in range(1, MAX_STEPS):
+            for t in TERMS:
+                checks.append((f"n_steps > {k} AND step{k}_{t} IS NOT NULL",
+                               f"'route[{k - 1}].terms.{t}: `' || step{k}_channel || '`"
+                               " introduces this deal and earns the handover''s introducer"
+                               f" rate, so a negotiated `{t}` changes nothing'"))
+        path = "'route[' || CAST(n_steps - 1 AS VARCHAR) || "
+        for ch in self.c.channels:
+            for rule in ch.terms:
+                col, head = f"closer_{rule.term}", f"].terms.{rule.term}: "
+                at = f"closer_channel = {q(ch.name)}" + \
+                    (f" AND closer_tier = {q(rule.tier)}" if rule.tier is not None else "")
+                bounds = ([f"{col} < {_fraction(rule.low)}"] if rule.low else []) + \
+                    ([f"{col} > {_fraction(rule.high)}"] if rule.high is not None else [])
+                if bounds:  # a negotiable term: its range (an open one from 0 has none)
+                    checks.append((f"{at} AND ({' OR '.join(bounds)})",
+                                   f"{path}{q(head + rule.term + ' ')} || {_percent(col)} ||"
+                                   f" {q(rule.outside)}"))
+                if rule.refused:
+                    checks.append((f"{at} AND {col} IS NOT NULL",
+                                   f"{path}{q(head + rule.refused)}"))
+        return checks
+
     def rejects(self) -> str:
         return "SELECT line, id, error FROM charter_checked WHERE error IS NOT NULL"
 
     # -- run: valid deals with their route's roles and the cumulative volume before each --
 
+    @property
+    def followed(self) -> list[str]:
+        """What the deals set of some closer's rates: `RATE` and negotiated terms, in order."""
+        seen = {f for row in self.c.closers for f in row.follows if f is not None}
+        return [f for f in (RATE,) + TERMS if f in seen]
+
     def closers_values(self, alias: str) -> str:
+        """One row per (channel, tier, registered): r1..rN the engine's rate in each contract
+        year at the default terms; f1..fN (when some rate follows the deal) what the deal
+        sets that year to (`CloserRow.follows`: '' none), capped by rate_cap."""
         c = self.c
+        follows = [f"f{y}" for y in YEARS] if self.followed else []
         cols = ["channel", "tier", "registered", "collects"] + [f"r{y}" for y in YEARS] + \
-            ["deal_rate", "rate_cap", "with_services", "mdf", "has_ladder", "timing", "fund"]
+            follows + ["rate_cap", "with_services", "mdf", "has_ladder", "timing", "fund"]
         rows = []
         for row in c.closers:
-            rates = [self.rate(None) if r in (None, DEAL) else self.rate(r) for r in row.rates]
+            rates = [self.rate(r) for r in row.rates]
+            sets = [q(f or "") for f in row.follows] if follows else []
             rows.append([q(row.channel), q(row.tier or ""), _bool(row.registered),
-                         _bool(row.collects), *rates, _bool(row.rates[0] == DEAL),
+                         _bool(row.collects), *rates, *sets,
                          self.rate(row.cap), _bool(row.with_services), self.rate(row.mdf),
                          _bool(row.ladder), q(str(row.timing)), self.fund(row.fund)])
         return self.values(rows, cols, [q(""), q(""), "FALSE", "FALSE"]
-                           + [self.rate(None)] * MAX_YEARS
-                           + ["FALSE", self.rate(None), "FALSE", self.rate(Decimal(0)), "FALSE",
+                           + [self.rate(None)] * MAX_YEARS + [q("")] * len(follows)
+                           + [self.rate(None), "FALSE", self.rate(Decimal(0)), "FALSE",
                               q(""), self.fund(None)], alias)
+
+    def closer_year_rate(self, year: int) -> str:
+        """The partner of record's rate in contract year ``year`` for the deal (`d`) and its
+        closer row (`cr`): the deal's own rate or negotiated term where the year follows it
+        (a term left empty: the engine's rate at its default), capped; else the row's."""
+        whens = []
+        for name in self.followed:
+            value = f"CAST(d.closer_{name} AS {self.rate_t})"
+            capped = (f"CASE WHEN cr.rate_cap IS NOT NULL AND cr.rate_cap < {value} THEN"
+                      f" cr.rate_cap ELSE {value} END")
+            whens.append(f"WHEN {q(name)} THEN "
+                         + (capped if name == RATE else f"COALESCE({capped}, cr.r{year})"))
+        if not whens:
+            return f"cr.r{year}"
+        return f"CASE cr.f{year} {' '.join(whens)} ELSE cr.r{year} END"
 
     def due_rule(self, kind: str) -> str:
         """The due rule of a line whose kind is the SQL expression ``kind``: the engine's
@@ -417,8 +483,8 @@ class Gen:
     {self.money('d.software_list_exact')} AS software_list,
     {self.money('d.software_exact')} AS software,
     COALESCE(cr.collects, FALSE) AS collects,
-    {', '.join(f'cr.r{y} AS c_r{y}' for y in YEARS)},
-    COALESCE(cr.deal_rate, FALSE) AS deal_rate, cr.rate_cap, cr.with_services,
+    {', '.join(f'{self.closer_year_rate(y)} AS c_r{y}' for y in YEARS)},
+    cr.with_services,
     COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf, cr.fund,
     COALESCE(cr.has_ladder, FALSE) AS has_ladder,
     COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
@@ -453,12 +519,8 @@ class Gen:
 
     def closer_rate(self, year: str, alias: str) -> str:
         """The partner of record's rate in contract year ``year`` (NULL: its ladder sets it)."""
-        by_year = f"CASE {year} " + " ".join(f"WHEN {y} THEN {alias}.c_r{y}" for y in YEARS) + \
+        return f"CASE {year} " + " ".join(f"WHEN {y} THEN {alias}.c_r{y}" for y in YEARS) + \
             " END"
-        deal = f"CAST({alias}.closer_rate AS {self.rate_t})"
-        capped = f"CASE WHEN {alias}.rate_cap IS NOT NULL AND {alias}.rate_cap < {deal} THEN" \
-                 f" {alias}.rate_cap ELSE {deal} END"
-        return f"CASE WHEN {alias}.deal_rate THEN {capped} ELSE {by_year} END"
 
     # -- years: one row per deal and contract year, every amount and the vendor's economics --
 
@@ -676,7 +738,7 @@ class Gen:
         has_main = ("(h.n_steps > 0 AND (h.collects OR h.ladder_applies OR"
                     " (h.c_fixed IS NOT NULL AND h.c_rate <> 0)))")
         pays = ("(h.has_ladder OR " + " OR ".join(f"COALESCE(h.c_r{y}, 0) <> 0" for y in YEARS)
-                + f" OR (h.deal_rate AND {self.closer_rate('1', 'h')} <> 0))")
+                + ")")
         pool = (f"CASE WHEN {pays} THEN CAST(CASE WHEN {has_main} THEN {main} ELSE 0 END"
                 f" - h.spread AS {self.money_t}) ELSE h.basis END")
         h_ = f"""SELECT h.*,
@@ -947,6 +1009,19 @@ def _period_end(day: str, period: str) -> str:
 
 def _pct(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}%"
+
+
+def _percent(column: str) -> str:
+    """A deal's rate (DECIMAL(9, 8)) as a request writes it, `15%`, `12.345678%`, as text
+    (`negotiation.spell`): ×100 has at most 6 decimals, trailing zeros dropped."""
+    text = f"CAST(CAST({column} * 100 AS DECIMAL(12, 6)) AS VARCHAR)"
+    return f"TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM {text})) || '%'"
+
+
+def _fraction(value: Decimal) -> str:
+    """A range bound, exactly, compared with a deal's rate."""
+    scale = max(1, -value.as_tuple().exponent)
+    return f"CAST({value:f} AS DECIMAL({_int_digits(value) + scale}, {scale}))"
 
 
 def _period(reset: str) -> str:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, ReasonCode, Settlement, Timing
 from charter.economics.payment import RULES
-from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, RATE_DECIMALS
+from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, RATE_DECIMALS, TERMS
 
 SCHEMA_BASE = "https://charter.dev/schemas/warehouse"
 
@@ -63,11 +63,18 @@ def deal_columns() -> list[Column]:
             Column(f"step{k}_tier", "VARCHAR", "text", False, f"route step {k}: its tier"),
             Column(f"step{k}_rate", f"DECIMAL({RATE_DECIMALS + 1}, {RATE_DECIMALS})", "rate",
                    False, f"route step {k}: the deal's rate as a fraction (0.45), only for a"
-                   " channel with a negotiable discount range"),
+                   " channel whose discount is a range (`discount: 40% .. 60%`; a"
+                   f" `negotiable discount` is step{k}_discount)"),
             Column(f"step{k}_partner", "VARCHAR", "text", False, f"route step {k}: the partner"
                    " company's id; thresholds accumulate per partner (per channel for deals"
                    " without one)"),
         ]
+        cols += [Column(f"step{k}_{term}", f"DECIMAL({RATE_DECIMALS + 1}, {RATE_DECIMALS})",
+                        "rate", False, f"route step {k}: {TERM_MEANINGS[term]} the deal"
+                        f" negotiated, as a fraction (0.15): the request's `terms.{term}`,"
+                        " only on the partner of record where its channel or tier has a"
+                        f" `negotiable {term}`; empty: the term's default")
+                 for term in TERMS]
     for k in range(1, MAX_CLAIMS + 1):
         cols.append(Column(f"influenced{k}", "VARCHAR", "text", False, f"influencer {k}: a"
                            " channel that influenced the deal but is not on its route (the"
@@ -79,6 +86,11 @@ def deal_columns() -> list[Column]:
                            " when the deal qualifies, else named in the decision's"
                            " `spiffs_not_paid`"))
     return cols
+
+
+TERM_MEANINGS = {"commission": "the commission", "commission_y2": "the commission from"
+                 " contract year 2", "discount": "the discount", "margin": "the tier margin",
+                 "margin_y2": "the tier margin from contract year 2"}
 
 
 def payout_columns() -> list[Column]:

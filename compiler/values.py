@@ -279,13 +279,25 @@ class Reader:
             self.wrong(value, "a percentage or an amount", "3%")
         return None
 
-    def _count(self, value: s.Phrase) -> Count | None:
-        """`10 per month`: a number of events per period (None when it is not one)."""
+    def _count(self, value: s.Phrase) -> Count | bool:
+        """`10 per month`: a number of events per period; False when the phrase is not one,
+        True when it is one of a fraction of an event (reported: CH-E111)."""
         atoms = value.atoms
-        if (len(atoms) == 3 and isinstance(atoms[1], s.Name) and atoms[1].value.lower() == "per"
-                and isinstance(atoms[2], s.Name) and PERIODS.get(atoms[2].value.lower())):
-            return Count(atoms[0].value, PERIODS[atoms[2].value.lower()])  # type: ignore[attr-defined]
-        return None
+        if not (len(atoms) == 3 and isinstance(atoms[1], s.Name)
+                and atoms[1].value.lower() == "per" and isinstance(atoms[2], s.Name)
+                and PERIODS.get(atoms[2].value.lower())):
+            return False
+        number: Decimal = atoms[0].value  # type: ignore[attr-defined]
+        if number != number.to_integral_value():
+            # `10,5 per month` reads as 10.5: a count of events is whole, and a threshold of
+            # 10.5 would silently mean 11
+            self.reporter.error("CH-E111", f"a count of events is a whole number, found"
+                                f" {number.normalize():f}", atoms[0].span,
+                                label="not a whole number",
+                                help=[f"write `{int(number)} per {atoms[2].value}` or"
+                                      f" `{int(number) + 1} per {atoms[2].value}`"])
+            return True
+        return Count(number, PERIODS[atoms[2].value.lower()])
 
     def criteria(self, value: s.Value) -> Criteria | Metric | None:
         """`revenue >= Rp 5 Miliar per year and certified_people >= 2`, or `none`."""
@@ -353,7 +365,10 @@ class Reader:
         if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Money):
             return self.rate(value)
         if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Number):
-            return self._count(value) or self.duration(value)
+            count = self._count(value)
+            if count is True:
+                return None  # reported
+            return count or self.duration(value)
         if not isinstance(value, s.Bad):
             self.wrong(value, "a number, percentage or amount", "Rp 5 Miliar per year")
         return None

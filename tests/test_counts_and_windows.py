@@ -260,3 +260,14 @@ def test_partner_guide_and_fixtures_speak_of_deals(tmp_path):
     below = fixtures / "threshold-affiliate-referrals-per-month-deal-10-below.json"
     assert json.loads(below.read_text())["expected"]["thresholds"][0]["bracket"]["rate"] \
         == "0.300000"
+
+
+def test_a_count_of_a_fraction_of_an_event_is_refused_with_the_whole_numbers_around_it():
+    """`10,5 per month` reads as 10.5 referrals: never silently a threshold of 11."""
+    text = TIERED.replace("referrals >= 10 per month", "referrals >= 10,5 per month", 1)
+    assert text != TIERED
+    program, diagnostics = compiled(text)
+    errors = [d for d in diagnostics if d.severity.value == "error"]
+    assert [d.code for d in errors] == ["CH-E111"]  # one error, no follow-on
+    assert "a count of events is a whole number, found 10.5" in errors[0].message
+    assert errors[0].help == ("write `10 per month` or `11 per month`",)

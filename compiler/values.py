@@ -284,9 +284,16 @@ class Reader:
         True when it is one of a fraction of an event (reported: CH-E111)."""
         atoms = value.atoms
         if not (len(atoms) == 3 and isinstance(atoms[1], s.Name)
-                and atoms[1].value.lower() == "per" and isinstance(atoms[2], s.Name)
-                and PERIODS.get(atoms[2].value.lower())):
+                and atoms[1].value.lower() == "per" and isinstance(atoms[2], s.Name)):
             return False
+        if not PERIODS.get(atoms[2].value.lower()):  # `10 per fortnight`: not a duration either
+            periods = sorted({p for p in PERIODS.values() if p})
+            self.reporter.error("CH-E106", f"`{atoms[2].value}` is not a period a count can be"
+                                f" per: one of {', '.join(periods)}", atoms[2].span,
+                                label="not a period",
+                                help=[f"write the count per one of those periods, e.g."
+                                      f" `{atoms[0].value.normalize():f} per month`"])
+            return True
         number: Decimal = atoms[0].value  # type: ignore[attr-defined]
         if number != number.to_integral_value():
             # `10,5 per month` reads as 10.5: a count of events is whole, and a threshold of

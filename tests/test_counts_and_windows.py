@@ -271,3 +271,13 @@ def test_a_count_of_a_fraction_of_an_event_is_refused_with_the_whole_numbers_aro
     assert [d.code for d in errors] == ["CH-E111"]  # one error, no follow-on
     assert "a count of events is a whole number, found 10.5" in errors[0].message
     assert errors[0].help == ("write `10 per month` or `11 per month`",)
+
+
+def test_a_count_per_a_word_that_is_no_period_names_the_periods():
+    """`10 per fortnight` was "expected a duration": the count's period is what is wrong."""
+    text = TIERED.replace("referrals >= 10 per month", "referrals >= 10 per fortnight", 1)
+    errors = [d for d in compiled(text)[1] if d.severity.value == "error"]
+    assert [d.code for d in errors] == ["CH-E106"]
+    assert errors[0].message == ("`fortnight` is not a period a count can be per: one of day,"
+                                 " month, quarter, week, year")
+    assert errors[0].help == ("write the count per one of those periods, e.g. `10 per month`",)

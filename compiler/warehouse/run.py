@@ -22,7 +22,7 @@ from pathlib import Path
 
 from charter import model as m
 from charter.warehouse.constants import Constants, RATE_DECIMALS
-from charter.warehouse.sqlgen import Gen, q
+from charter.warehouse.sqlgen import MATERIALISED, Gen, q
 from charter.warehouse.tables import deal_columns, payout_columns
 
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
@@ -313,10 +313,8 @@ def convert(program: m.Program, constants: Constants, source: str, target: str,
 
 def run_sql(con, constants: Constants) -> None:
     """The generated statements, materialised where later ones read them more than once."""
-    materialise = {"charter_checked", "charter_run", "charter_years", "charter_verdicts",
-                   "charter_lines"}
     for name, select in Gen(constants).statements():
-        kind = "TABLE" if name in materialise else "VIEW"
+        kind = "TABLE" if name in MATERIALISED else "VIEW"
         con.execute(f"CREATE TEMP {kind} {name} AS {select}")
 
 

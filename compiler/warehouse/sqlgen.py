@@ -31,6 +31,10 @@ OUT_RATE = "DECIMAL(10, 6)"
 VIEWS = ("charter_checked", "charter_rejects", "charter_run", "charter_years",
          "charter_verdicts", "charter_decisions", "charter_lines", "charter_payout_lines",
          "charter_payouts")
+# The statements read more than once by later ones: `charter payouts` makes them tables and
+# the Spark script caches them (the others are views, computed where they are read).
+MATERIALISED = ("charter_checked", "charter_run", "charter_years", "charter_verdicts",
+                "charter_lines")
 OUTPUTS = {"payouts": "charter_payouts", "decisions": "charter_decisions",
            "rejects": "charter_rejects"}
 
@@ -399,7 +403,10 @@ class Gen:
 
     def years(self) -> str:
         money, times, add = self.money, self.times, self.add
-        years = self.values([[str(y)] for y in YEARS], ["y"], ["1"], "yy")
+        # one row per (contract length n, year y <= n): an equi-join on n, where `y <= years`
+        # would be an inequality join (a sort of both sides)
+        years = self.values([[str(n), str(y)] for n in YEARS for y in range(1, n + 1)],
+                            ["n", "y"], ["1", "1"], "yy")
         services = (f"CAST(r.services_per_year + CASE WHEN yy.y = 1 THEN r.services_one_time"
                     f" ELSE CAST(0 AS {self.io_t}) END AS {self.money_t})")
         intro = []
@@ -415,7 +422,7 @@ class Gen:
          ELSE CAST(0 AS {self.money_t}) END AS spread,
     {self.closer_rate('yy.y', 'r')} AS c_rate,
     {', '.join(intro)}
-  FROM charter_run r JOIN {years} ON yy.y <= r.years"""
+  FROM charter_run r JOIN {years} ON yy.n = r.years"""
         intro_amounts = []
         for k in range(1, MAX_STEPS):
             base = (f"CASE WHEN a.h{k}_with_services THEN {add('a.basis', 'a.services', type_=self.money_t)}"

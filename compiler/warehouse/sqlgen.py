@@ -330,12 +330,62 @@ class Gen:
         return f"(VALUES\n      {body}) AS {alias}({names})"
 
     def run(self) -> str:
+        """Valid deals with their roles, volume and `before`. The running sum is a window
+        over a narrow projection of the deals that cumulate, joined back by seq: a window
+        over the wide rows would sort every column of every deal."""
+        zero = f"CAST(0 AS {self.cum_t})"
+        window = ("PARTITION BY w.closer_channel, w.closer_partner, w.period"
+                  " ORDER BY w.close_date, w.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
+        running = (f"SELECT w.seq, CAST(SUM(w.volume) OVER ({window}) AS {self.cum_t}) AS before"
+                   f"\n  FROM ({self.with_volume(handovers=False)}) w WHERE w.cumulates")
+        return (f"SELECT v.*, CASE WHEN v.cumulates THEN COALESCE(b.before, {zero}) ELSE {zero}"
+                f" END AS before\nFROM ({self.with_volume(handovers=True)}) v\n"
+                f"LEFT JOIN ({running}) b ON b.seq = v.seq")
+
+    def with_volume(self, handovers: bool) -> str:
+        """Valid deals joined to their partner of record's row of the closers table (and,
+        with ``handovers``, to each step's handover), with year 1's volume on the ladder and
+        seq, the key every later statement joins on."""
+        rate1 = self.closer_rate("1", "j")
+        basis = "CASE WHEN j.collects THEN j.software_list ELSE j.software END"
+        margin1 = self.money(self.times(basis, rate1))
+        services1 = self.add("j.services_one_time", "j.services_per_year", type_=self.money_t)
+        volume = (f"CASE WHEN NOT j.cumulates THEN NULL WHEN j.collects THEN"
+                  f" CAST({basis} - {margin1} AS {self.money_t}) WHEN j.with_services THEN"
+                  f" CAST({basis} + {services1} AS {self.money_t}) ELSE {basis} END")
+        # seq: the row's line (unique, checked)
+        return f"SELECT j.*, {volume} AS volume, j.line AS seq FROM ({self.joined(handovers)}) j"
+
+    def joined(self, handovers: bool) -> str:
         c = self.c
         products = {p.name: p for p in c.products}
         floor = self.case("product", {n: self.amount(p.msrp_floor) for n, p in products.items()
                                       if p.msrp_floor is not None})
         certification = in_list("d.closer_channel",
                                 [ch.name for ch in c.channels if ch.certification])
+        per_deal = in_list("d.closer_channel", [ch.name for ch in c.ladders
+                                                if ch.ladder.per_deal])
+        period = self.case("d.closer_channel", {ch.name: _period(ch.ladder.reset)
+                                                for ch in c.ladders}, "0")
+        hjoins, hcols = self.handover_joins() if handovers else ("", "")
+        return f"""SELECT d.*, {floor} AS msrp_floor,
+    {self.money('d.software_list_exact')} AS software_list,
+    {self.money('d.software_exact')} AS software,
+    COALESCE(cr.collects, FALSE) AS collects,
+    {', '.join(f'cr.r{y} AS c_r{y}' for y in YEARS)},
+    COALESCE(cr.deal_rate, FALSE) AS deal_rate, cr.rate_cap, cr.with_services,
+    COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf, cr.fund,
+    COALESCE(cr.has_ladder, FALSE) AS has_ladder,
+    COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
+    cr.timing AS closer_timing, {certification} AS needs_certification,
+    {period} AS period{hcols}
+  FROM charter_checked d
+  LEFT JOIN {self.closers_values('cr')} ON d.n_steps > 0 AND cr.channel = d.closer_channel
+    AND cr.tier = COALESCE(d.closer_tier, '') AND cr.registered = d.registered{hjoins}
+  WHERE d.error IS NULL"""
+
+    def handover_joins(self) -> tuple[str, str]:
+        """The LEFT JOINs of each step's handover to the next, and their columns."""
         hjoins, hcols = [], []
         for k in range(1, MAX_STEPS):
             hjoins.append(f"LEFT JOIN {self.handovers_values(f'h{k}')}"
@@ -350,45 +400,8 @@ class Gen:
                                            range(1, MAX_STEPS)) + " END"
         cap_year = "CASE d.n_steps " + " ".join(f"WHEN {k + 1} THEN h{k}.cap_year" for k in
                                                 range(1, MAX_STEPS)) + " END"
-        ladder_rows = c.ladders
-        per_deal = in_list("d.closer_channel", [ch.name for ch in ladder_rows
-                                                if ch.ladder.per_deal])
-        period = self.case("d.closer_channel", {ch.name: _period(ch.ladder.reset)
-                                                for ch in ladder_rows}, "0")
-        joined = f"""SELECT d.*, {floor} AS msrp_floor,
-    {self.money('d.software_list_exact')} AS software_list,
-    {self.money('d.software_exact')} AS software,
-    COALESCE(cr.collects, FALSE) AS collects,
-    {', '.join(f'cr.r{y} AS c_r{y}' for y in YEARS)},
-    COALESCE(cr.deal_rate, FALSE) AS deal_rate, cr.rate_cap, cr.with_services,
-    COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf, cr.fund,
-    COALESCE(cr.has_ladder, FALSE) AS has_ladder,
-    COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
-    cr.timing AS closer_timing, {certification} AS needs_certification,
-    {cap} AS cap, {cap_year} AS cap_year,
-    {period} AS period,
-    {', '.join(hcols)}
-  FROM charter_checked d
-  LEFT JOIN {self.closers_values('cr')} ON d.n_steps > 0 AND cr.channel = d.closer_channel
-    AND cr.tier = COALESCE(d.closer_tier, '') AND cr.registered = d.registered
-  {chr(10).join('  ' + j for j in hjoins)}
-  WHERE d.error IS NULL"""
-        # year 1's volume on the ladder: what the next deal of the period carries forward
-        rate1 = self.closer_rate("1", "j")
-        basis = "CASE WHEN j.collects THEN j.software_list ELSE j.software END"
-        margin1 = self.money(self.times(basis, rate1))
-        services1 = self.add("j.services_one_time", "j.services_per_year", type_=self.money_t)
-        volume = (f"CASE WHEN NOT j.cumulates THEN NULL WHEN j.collects THEN"
-                  f" CAST({basis} - {margin1} AS {self.money_t}) WHEN j.with_services THEN"
-                  f" CAST({basis} + {services1} AS {self.money_t}) ELSE {basis} END")
-        # seq: the row's line (unique, checked): the key every later statement joins on
-        with_volume = f"SELECT j.*, {volume} AS volume, j.line AS seq FROM ({joined}) j"
-        window = ("PARTITION BY v.cumulates, v.closer_channel, v.closer_partner, v.period"
-                  " ORDER BY v.close_date, v.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
-        zero = f"CAST(0 AS {self.cum_t})"
-        return (f"SELECT v.*, CASE WHEN v.cumulates THEN COALESCE(CAST(SUM(v.volume) OVER"
-                f" ({window}) AS {self.cum_t}), {zero}) ELSE {zero} END AS before\n"
-                f"FROM ({with_volume}) v")
+        return ("".join("\n  " + j for j in hjoins),
+                f",\n    {cap} AS cap, {cap_year} AS cap_year,\n    " + ", ".join(hcols))
 
     def closer_rate(self, year: str, alias: str) -> str:
         """The partner of record's rate in contract year ``year`` (NULL: its ladder sets it)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from charter import model as m
 from charter.warehouse.constants import Constants, RATE_DECIMALS
 from charter.warehouse.sqlgen import MATERIALISED, Gen, q
-from charter.warehouse.tables import deal_columns, payout_columns
+from charter.warehouse.tables import deal_columns
 
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
 INPUTS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -318,11 +318,10 @@ def run_sql(con, constants: Constants) -> None:
         con.execute(f"CREATE TEMP {kind} {name} AS {select}")
 
 
-def write_outputs(con, paths: dict[str, Path]) -> None:
+def write_outputs(con, paths: dict[str, Path], constants: Constants) -> None:
     """Each output to a temporary file beside it, then renamed into place."""
     queries = {
-        "payouts": f"SELECT {', '.join(c.name for c in payout_columns())} FROM"
-                   " charter_payout_lines ORDER BY seq, year, line",
+        "payouts": Gen(constants).payouts_sorted(),
         "decisions": "SELECT * FROM charter_decisions ORDER BY line",
         "rejects": "SELECT * FROM (SELECT line, id, error FROM charter_input_rejects UNION ALL"
                    " SELECT line, id, error FROM charter_rejects) ORDER BY line, id",
@@ -364,7 +363,7 @@ def commission_run(program: m.Program, constants: Constants, deals: str, out: st
         progress.say(f"read {count:,} deal rows from {deals}")
         run_sql(con, constants)
         progress.say("computed thresholds, payouts and decisions")
-        write_outputs(con, paths)
+        write_outputs(con, paths, constants)
         result = RunResult(outputs={k: str(v) for k, v in paths.items()})
         result.deals, result.accepted, result.walked = con.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE decision = 'accept'), COUNT(*) FILTER"

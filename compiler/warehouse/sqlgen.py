@@ -29,12 +29,11 @@ STEPS = range(1, MAX_STEPS + 1)
 DEAL_RATE_TYPE = f"DECIMAL({RATE_DECIMALS + 1}, {RATE_DECIMALS})"
 OUT_RATE = "DECIMAL(10, 6)"
 VIEWS = ("charter_checked", "charter_rejects", "charter_run", "charter_years",
-         "charter_verdicts", "charter_decisions", "charter_lines", "charter_payout_lines",
+         "charter_verdicts", "charter_decisions", "charter_payout_lines",
          "charter_payouts")
 # The statements read more than once by later ones: `charter payouts` makes them tables and
 # the Spark script caches them (the others are views, computed where they are read).
-MATERIALISED = ("charter_checked", "charter_run", "charter_years", "charter_verdicts",
-                "charter_lines")
+MATERIALISED = ("charter_checked", "charter_run", "charter_years", "charter_verdicts")
 OUTPUTS = {"payouts": "charter_payouts", "decisions": "charter_decisions",
            "rejects": "charter_rejects"}
 
@@ -106,13 +105,25 @@ class Gen:
         return [("charter_checked", self.checked()), ("charter_rejects", self.rejects()),
                 ("charter_run", self.run()), ("charter_years", self.years()),
                 ("charter_verdicts", self.decisions()),
-                ("charter_decisions", self.decisions_out()), ("charter_lines", self.lines()),
+                ("charter_decisions", self.decisions_out()),
                 ("charter_payout_lines", self.payouts()), ("charter_payouts", self.payouts_out())]
 
-    def payouts_out(self) -> str:
+    def payouts_out(self, source: str = "charter_payout_lines") -> str:
+        """The payouts table over ``source`` (charter_payout_lines, or those lines sorted):
+        the columns that follow from a line's kind are spelt here, after any sort, so that
+        the sort does not carry them."""
         from charter.warehouse.tables import payout_columns
 
-        return f"SELECT {', '.join(c.name for c in payout_columns())} FROM charter_payout_lines"
+        derived = {"settlement": _settlement("p.kind"), "due_rule": self.due_rule("p.kind"),
+                   "due_date": self.due_date("p.kind", "p.year_start")}
+        cols = [f"{derived[c.name]} AS {c.name}" if c.name in derived else f"p.{c.name}"
+                for c in payout_columns()]
+        return f"SELECT {', '.join(cols)} FROM {source} p"
+
+    def payouts_sorted(self) -> str:
+        """The payouts table in the order `charter payouts` writes it: by deal (its line in
+        the input), contract year and line number."""
+        return self.payouts_out("(SELECT * FROM charter_payout_lines ORDER BY seq, year, line)")
 
     # -- checked: every row of the input with the first problem found in it (or NULL) --
 
@@ -722,10 +733,6 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
 
         return f"SELECT {', '.join(c.name for c in decision_columns())} FROM charter_verdicts"
 
-    def lines(self) -> str:
-        return ("SELECT y.*, v.decision = 'accept' AS payable FROM charter_years y"
-                " JOIN charter_verdicts v ON v.seq = y.seq")
-
     # -- payouts: one row per payout line --
 
     def payouts(self) -> str:
@@ -738,13 +745,11 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
                  rate: str, base: str, base_of: str, amount: str, amount_is: str) -> None:
             selects.append(
                 f"SELECT y.seq, y.id AS deal_id, {slot} AS line, y.year, y.year_start, y.year_end,"
-                f" {party} AS party, {partner} AS partner, {kind} AS kind, {_settlement(kind)}"
-                f" AS settlement, {timing} AS timing, {rate6(rate)} AS rate,"
+                f" {party} AS party, {partner} AS partner, {kind} AS kind,"
+                f" {timing} AS timing, {rate6(rate)} AS rate,"
                 f" CAST({base} AS {self.io_t}) AS base, {base_of} AS base_of,"
-                f" CAST({amount} AS {self.io_t}) AS amount, {amount_is} AS amount_is,"
-                f" y.payable, {self.due_rule(kind)} AS due_rule,"
-                f" {self.due_date(kind, 'y.year_start')} AS due_date"
-                f"\n  FROM charter_lines y WHERE {cond}")
+                f" CAST({amount} AS {self.io_t}) AS amount, {amount_is} AS amount_is"
+                f"\n  FROM charter_years y WHERE {cond}")
         basis_of = "CASE WHEN y.collects THEN 'software_list' ELSE 'software' END"
         for k in range(1, MAX_STEPS):
             line(k, f"y.i{k}_amount IS NOT NULL AND y.i{k}_rate <> 0", f"y.step{k}_channel",
@@ -780,7 +785,11 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
                  closer_kind, timing, f"y.share{i}", "y.pool", "'split_pool'",
                  f"CASE WHEN y.collects THEN y.part{i} + y.spread ELSE y.part{i} END",
                  amount_is)
-        return "\nUNION ALL\n".join(selects)
+        # payable: the deal's decision, joined once onto the lines (narrow: seq and decision)
+        # rather than onto every contract year before the lines are picked out of them
+        return (f"SELECT u.*, v.decision = 'accept' AS payable\nFROM ("
+                + "\nUNION ALL\n".join(selects)
+                + ") u\nJOIN charter_verdicts v ON v.seq = u.seq")
 
 
 def _settlement(kind: str) -> str:

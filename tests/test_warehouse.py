@@ -302,3 +302,25 @@ def test_parquet_in_typed_columns_and_memory_options(tmp_path):
     (wm,) = [p for p in _rows(out) if p[7] == "wholesale_margin"]
     assert str(wm[13]) == "600000000" and wm[14] == "spread"  # 840M margin − 240M under list
     assert list(spill.iterdir()) == []
+
+
+def test_run_sql_drops_each_table_once_nothing_left_reads_it(tmp_path, ejourney):
+    """The memory limit is shared by the tables and the sorts: `deals`, charter_checked and
+    charter_run are dropped once read; the outputs still read as before."""
+    from charter.warehouse.constants import build_constants
+    from charter.warehouse.run import connect, load_deals, run_sql
+
+    constants, _ = build_constants(ejourney)
+    deals = tmp_path / "deals.csv"
+    deals.write_text(CSV_HEADER + "a,Growth,1000,2,2026-03-01,VAD,Elite,pt-1,\n"
+                     + "b,Nope,10,1,2026-03-04,,,,\n", encoding="utf-8")
+    con = connect("1GB", str(tmp_path))
+    load_deals(con, str(deals), "csv", constants, ejourney)
+    run_sql(con, constants)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == {"charter_input_rejects", "charter_rejects", "charter_years",
+                      "charter_verdicts"}
+    counts = [con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+              for t in ("charter_payouts", "charter_decisions", "charter_rejects")]
+    assert counts == [4, 1, 1]
+    con.close()

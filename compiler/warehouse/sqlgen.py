@@ -349,9 +349,27 @@ class Gen:
                   " ORDER BY w.close_date, w.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
         running = (f"SELECT w.seq, CAST(SUM(w.volume) OVER ({window}) AS {self.cum_t}) AS before"
                    f"\n  FROM ({self.with_volume(handovers=False)}) w WHERE w.cumulates")
-        return (f"SELECT v.*, CASE WHEN v.cumulates THEN COALESCE(b.before, {zero}) ELSE {zero}"
+        return (f"SELECT {', '.join('v.' + k for k in self.run_columns())},\n"
+                f"  CASE WHEN v.cumulates THEN COALESCE(b.before, {zero}) ELSE {zero}"
                 f" END AS before\nFROM ({self.with_volume(handovers=True)}) v\n"
                 f"LEFT JOIN ({running}) b ON b.seq = v.seq")
+
+    @staticmethod
+    def run_columns() -> list[str]:
+        """What charter_years and charter_verdicts read of a deal: charter_run carries these
+        only (a materialised table of every input column, twice over, is memory the sort of
+        the payout lines then lacks)."""
+        keep = ["seq", "id", "line", "years", "n_steps", "contract_start", "split",
+                "services_one_time", "services_per_year", "software", "software_list",
+                "msrp_floor", "unit_price_quoted", "price_approved", "certified",
+                "needs_certification", "closer_channel", "closer_partner", "closer_timing",
+                "collects", "closer_rate", "deal_rate", "rate_cap", "with_services", "mdf",
+                "fund", "has_ladder", "cumulates", "volume", "cap", "cap_year"]
+        keep += [f"c_r{y}" for y in YEARS]
+        for k in range(1, MAX_STEPS):
+            keep += [f"step{k}_channel", f"step{k}_partner", f"h{k}_found", f"h{k}_allowed",
+                     f"h{k}_with_services", f"h{k}_timing"] + [f"h{k}_r{y}" for y in YEARS]
+        return keep
 
     def with_volume(self, handovers: bool) -> str:
         """Valid deals joined to their partner of record's row of the closers table (and,

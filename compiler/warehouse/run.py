@@ -104,33 +104,36 @@ def load_deals(con, path: str, fmt: str, constants: Constants, program: m.Progra
         with tempfile.TemporaryDirectory(prefix="charter-jsonl-") as tmp:
             csv_path = os.path.join(tmp, "deals.csv")
             rejects = jsonl_to_csv(path, csv_path, program)
-            _raw_from_csv(con, csv_path, lines_from="line")
-            _normalize(con, constants)
+            _normalize(con, constants, _raw_from_csv(con, csv_path, lines_from="line"))
         if rejects:
             con.executemany("INSERT INTO charter_input_rejects VALUES (?, ?, ?)", rejects)
         return
-    if fmt == "csv":
-        _raw_from_csv(con, path)
-    else:
-        _raw_from_parquet(con, path)
-    _normalize(con, constants)
+    source = _raw_from_csv(con, path) if fmt == "csv" else _raw_from_parquet(con, path)
+    _normalize(con, constants, source)
+    con.execute("DROP TABLE IF EXISTS charter_raw")
 
 
-def _raw_from_csv(con, path: str, lines_from: str | None = None) -> None:
+def _raw_from_csv(con, path: str, lines_from: str | None = None) -> str:
+    """The file's rows, every value text, as a relation to select from; a CSV's own rows are
+    made table `charter_raw` first, to number them (the header is line 1)."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         names = next(csv.reader(handle), [])
     _check_names(path, names, extra=("line",) if lines_from else ())
-    con.execute(f"CREATE TEMP TABLE charter_raw AS SELECT * FROM read_csv({q(path)},"
-                f" header = true, all_varchar = true, auto_detect = false,"
-                f" columns = {{{', '.join(q(n) + ': ' + q('VARCHAR') for n in names)}}})")
-    if lines_from is None:  # CSV: the header is line 1
-        con.execute("ALTER TABLE charter_raw ADD COLUMN line BIGINT")
-        con.execute("UPDATE charter_raw SET line = rowid + 2")
+    read = (f"read_csv({q(path)}, header = true, all_varchar = true, auto_detect = false,"
+            f" columns = {{{', '.join(q(n) + ': ' + q('VARCHAR') for n in names)}}})")
+    if lines_from is not None:  # the request reader wrote each row's line
+        return read
+    con.execute(f"CREATE TEMP TABLE charter_raw AS SELECT * FROM {read}")
+    con.execute("ALTER TABLE charter_raw ADD COLUMN line BIGINT")
+    con.execute("UPDATE charter_raw SET line = rowid + 2")
+    return "charter_raw"
 
 
-def _raw_from_parquet(con, path: str) -> None:
-    con.execute(f"CREATE TEMP TABLE charter_raw AS SELECT * FROM read_parquet({q(path)})")
-    info = con.execute("DESCRIBE charter_raw").fetchall()
+def _raw_from_parquet(con, path: str) -> str:
+    """The file as a relation to select from (read where it is selected, not copied first);
+    without a `line` column, a row's line is its position in the file from 1."""
+    read = f"read_parquet({q(path)})"
+    info = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
     names = [row[0] for row in info]
     _check_names(path, names)
     for name, type_, *_ in info:
@@ -138,9 +141,10 @@ def _raw_from_parquet(con, path: str) -> None:
             raise UsageProblem(f"{path}: column `{name}` is {type_}: a binary fraction cannot"
                                " hold an exact amount; write amounts and rates as DECIMAL or"
                                " text")
-    if "line" not in names:
-        con.execute("ALTER TABLE charter_raw ADD COLUMN line BIGINT")
-        con.execute("UPDATE charter_raw SET line = rowid + 1")
+    if "line" in names:
+        return read
+    return (f"(SELECT *, file_row_number + 1 AS line FROM"
+            f" read_parquet({q(path)}, file_row_number = true))")
 
 
 def _check_names(path: str, names: list[str], extra: tuple[str, ...] = ()) -> None:
@@ -154,52 +158,75 @@ def _check_names(path: str, names: list[str], extra: tuple[str, ...] = ()) -> No
         raise UsageProblem(f"{path}: missing column `{missing[0]}`")
 
 
-def _normalize(con, constants: Constants) -> None:
-    """`deals` from `charter_raw`: every value checked and cast exactly; rows with a value
-    that cannot be read go to `charter_input_rejects`."""
+INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT")
+
+
+def _normalize(con, constants: Constants, source: str) -> None:
+    """`deals` from ``source``: every value checked and cast exactly; rows with a value that
+    cannot be read go to `charter_input_rejects`. One pass over the input: the casts are
+    TRY_CASTs beside the checks (on a row that passes every check they are the exact casts;
+    the rows that fail are deleted), then the error column is dropped."""
+    exprs, checks = _typed_columns(con, constants, source)
+    error = "CASE " + " ".join(
+        f"WHEN NOT ({ok}) THEN '{name}: expected {what}, found `' ||"
+        f" COALESCE(CAST(r.{name} AS VARCHAR), '') || '`'" for ok, name, what in checks) + " END"
+    con.execute(f"CREATE TEMP TABLE deals AS SELECT {', '.join(exprs)}, {error} AS charter_error"
+                f" FROM {source} r")
+    con.execute("CREATE TEMP TABLE charter_input_rejects AS SELECT line, id,"
+                " charter_error AS error FROM deals WHERE charter_error IS NOT NULL")
+    if con.execute("SELECT COUNT(*) FROM charter_input_rejects").fetchone()[0]:
+        con.execute("DELETE FROM deals WHERE charter_error IS NOT NULL")
+    con.execute("ALTER TABLE deals DROP COLUMN charter_error")
+
+
+def _typed_columns(con, constants: Constants, source: str) -> tuple[list[str], list[tuple]]:
+    """Each deal column's typed expression over ``source`` (alias r), and the checks
+    (condition, column, what was expected) a value must pass."""
     minor = constants.minor_units
-    present = {row[0]: row[1].upper() for row in con.execute("DESCRIBE charter_raw").fetchall()}
+    present = {row[0]: row[1].upper()
+               for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     exprs, checks = [], []
     for col in deal_columns():
+        name = f"r.{col.name}"
         if col.name == "line":
-            exprs.append("CAST(line AS BIGINT) AS line")
+            exprs.append(f"CAST({name} AS BIGINT) AS line")
             continue
         target = f"DECIMAL(38, {minor})" if col.sql == "MONEY" else col.sql
         if col.name not in present:
             exprs.append(f"CAST(NULL AS {target}) AS {col.name}")
             continue
         typed = present[col.name]
-        text = f"NULLIF(TRIM(CAST({col.name} AS VARCHAR)), '')"
+        text = f"NULLIF(TRIM(CAST({name} AS VARCHAR)), '')"
         if col.kind in ("id", "text"):
             exprs.append(f"{text} AS {col.name}")
             continue
         if col.kind == "money" or col.kind == "rate":
             scale = minor if col.kind == "money" else RATE_DECIMALS
-            if typed.startswith("DECIMAL") or typed in ("BIGINT", "INTEGER", "HUGEINT",
-                                                        "SMALLINT", "TINYINT", "UBIGINT"):
-                value = f"CAST({col.name} AS DECIMAL(38, 12))"
-                ok = (f"{col.name} IS NULL OR ({col.name} >= 0 AND {col.name} < 1e24 AND"
+            if typed.startswith("DECIMAL") or typed in INTEGERS:
+                value = f"CAST({name} AS DECIMAL(38, 12))"
+                ok = (f"{name} IS NULL OR ({name} >= 0 AND {name} < 1e24 AND"
                       f" {value} * {10 ** scale} = FLOOR({value} * {10 ** scale}))")
-                exprs.append(f"CAST({col.name} AS {target}) AS {col.name}")
+                exprs.append(f"TRY_CAST({name} AS {target}) AS {col.name}")
             else:
                 ok = (f"{text} IS NULL OR (regexp_full_match({text}, {q(AMOUNT)}) AND"
                       f" (NOT contains({text}, '.') OR length(split_part({text}, '.', 2))"
                       f" <= {scale}))")
-                exprs.append(f"CAST({text} AS {target}) AS {col.name}")
+                exprs.append(f"TRY_CAST({text} AS {target}) AS {col.name}")
             what = (f"an amount with at most {minor} decimals" if col.kind == "money" else
                     f"a fraction with at most {scale} decimals (0.45 for 45%)")
             checks.append((ok, col.name, what))
         elif col.kind == "integer":
-            if typed in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT"):
-                ok = f"{col.name} IS NULL OR {col.name} BETWEEN 0 AND 2147483647"
+            if typed in INTEGERS:  # no detour through text for a column already whole
+                ok = f"{name} IS NULL OR {name} BETWEEN 0 AND 2147483647"
+                exprs.append(f"TRY_CAST({name} AS {target}) AS {col.name}")
             else:
                 ok = f"{text} IS NULL OR regexp_full_match({text}, '^[0-9]{{1,9}}$')"
-            exprs.append(f"CAST({text} AS {target}) AS {col.name}")
+                exprs.append(f"TRY_CAST({text} AS {target}) AS {col.name}")
             checks.append((ok, col.name, "a whole number"))
         elif col.kind == "date":
             if typed == "DATE":
                 ok = "TRUE"
-                exprs.append(f"{col.name} AS {col.name}")
+                exprs.append(f"{name} AS {col.name}")
             else:
                 ok = (f"{text} IS NULL OR (regexp_full_match({text},"
                       f" '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') AND TRY_CAST({text} AS DATE) IS"
@@ -209,23 +236,12 @@ def _normalize(con, constants: Constants) -> None:
         elif col.kind == "boolean":
             if typed == "BOOLEAN":
                 ok = "TRUE"
-                exprs.append(f"{col.name} AS {col.name}")
+                exprs.append(f"{name} AS {col.name}")
             else:
                 ok = f"{text} IS NULL OR lower({text}) IN ('true', 'false')"
                 exprs.append(f"CAST(lower({text}) = 'true' AS BOOLEAN) AS {col.name}")
             checks.append((ok, col.name, "true or false"))
-    error = "CASE " + " ".join(
-        f"WHEN NOT ({ok}) THEN '{name}: expected {what}, found `' ||"
-        f" COALESCE(CAST({name} AS VARCHAR), '') || '`'" for ok, name, what in checks) + " END"
-    con.execute(f"CREATE TEMP TABLE charter_typed AS SELECT *, {error} AS charter_error"
-                f" FROM charter_raw")
-    con.execute("CREATE TEMP TABLE charter_input_rejects AS SELECT CAST(line AS BIGINT) AS line,"
-                " CAST(NULLIF(TRIM(CAST(id AS VARCHAR)), '') AS VARCHAR) AS id,"
-                " charter_error AS error FROM charter_typed WHERE charter_error IS NOT NULL")
-    con.execute(f"CREATE TEMP TABLE deals AS SELECT {', '.join(exprs)} FROM charter_typed"
-                f" WHERE charter_error IS NULL")
-    con.execute("DROP TABLE charter_typed")
-    con.execute("DROP TABLE charter_raw")
+    return exprs, checks
 
 
 def jsonl_to_csv(path: str, csv_path: str, program: m.Program) -> list[tuple]:

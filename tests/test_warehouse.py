@@ -324,3 +324,20 @@ def test_run_sql_drops_each_table_once_nothing_left_reads_it(tmp_path, ejourney)
               for t in ("charter_payouts", "charter_decisions", "charter_rejects")]
     assert counts == [4, 1, 1]
     con.close()
+
+
+def test_repeated_or_missing_line_numbers_and_ids_are_rejected_on_every_row(tmp_path):
+    deals = tmp_path / "deals.parquet"
+    duckdb.sql(f"COPY (SELECT v.line, v.id, 'Growth' AS product, 10 AS seats, DATE '2026-01-01'"
+               f" AS close_date FROM (VALUES (1, 'a'), (1, 'b'), (NULL, 'c'), (2, 'd'), (3, 'd'),"
+               f" (4, 'e')) v(line, id)) TO '{deals}' (FORMAT parquet)")
+    out = tmp_path / "o.csv"
+    result = _cli("payouts", PROGRAMS / "ejourney.charter", deals, "--out", out, "--quiet")
+    assert result.exit_code == 1
+    assert [(r[0], r[1], r[2].split(":")[0]) for r in _rows(tmp_path / "o.rejects.csv")] == [
+        (1, "a", "line"), (1, "b", "line"), (2, "d", "id"), (3, "d", "id"), (None, "c", "line")]
+    rejects = {r[1]: r[2] for r in _rows(tmp_path / "o.rejects.csv")}
+    assert rejects["a"] == "line: not unique: every row needs its own line number"
+    assert rejects["c"] == "line: missing: every row needs its own line number"
+    assert rejects["d"] == "id: `d` is on 2 rows; each deal needs its own id"
+    assert [d[0] for d in _rows(tmp_path / "o.decisions.csv")] == ["e"]

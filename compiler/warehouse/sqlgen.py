@@ -144,9 +144,10 @@ class Gen:
     COALESCE(renewal_influenced, FALSE) AS renewal_influenced,
     {steps},
     {count} AS n_steps,
-    COUNT(*) OVER (PARTITION BY id) AS id_count,
-    COUNT(*) OVER (PARTITION BY line) AS line_count
-  FROM {self.table}"""
+    COALESCE(dup_ids.id_n, 1) AS id_count, COALESCE(dup_lines.line_n, 1) AS line_count
+  FROM {self.table}
+  {self.duplicates('id')}
+  {self.duplicates('line')}"""
         closer = {f: "CASE n_steps " + " ".join(f"WHEN {k} THEN step{k}_{f}" for k in STEPS)
                   + " END" for f in ("channel", "tier", "rate", "partner")}
         products = {p.name: p for p in c.products}
@@ -166,6 +167,14 @@ class Gen:
          THEN CAST({unit_list} * {quantity} AS {self.exact_t}) END AS software_list_exact
   FROM ({inner}) i"""
         return f"SELECT d.*, {self.errors()} AS error\nFROM ({middle}) d"
+
+    def duplicates(self, column: str) -> str:
+        """A LEFT JOIN of the values of ``column`` on more than one row, with their count
+        (`{column}_n`): a GROUP BY, where COUNT(*) OVER (PARTITION BY ...) would sort every
+        column of every row; the rows whose value is unique (or NULL) find nothing."""
+        return (f"LEFT JOIN (SELECT {column} AS dup_{column}, COUNT(*) AS {column}_n"
+                f" FROM {self.table} GROUP BY {column} HAVING COUNT(*) > 1) dup_{column}s"
+                f" ON dup_{column}s.dup_{column} = {column}")
 
     def case(self, column: str, mapping: dict[str, str], default: str = "NULL") -> str:
         if not mapping:

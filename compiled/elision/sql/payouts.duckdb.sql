@@ -97,9 +97,10 @@ FROM (SELECT i.*,
     step3_channel, step3_tier, CAST(step3_rate AS DECIMAL(9, 8)) AS step3_rate, step3_partner,
     step4_channel, step4_tier, CAST(step4_rate AS DECIMAL(9, 8)) AS step4_rate, step4_partner,
     CASE WHEN step1_channel IS NULL THEN 0 WHEN step2_channel IS NULL THEN 1 WHEN step3_channel IS NULL THEN 2 WHEN step4_channel IS NULL THEN 3 ELSE 4 END AS n_steps,
-    COUNT(*) OVER (PARTITION BY id) AS id_count,
-    COUNT(*) OVER (PARTITION BY line) AS line_count
-  FROM deals) i) d;
+    COALESCE(dup_ids.id_n, 1) AS id_count, COALESCE(dup_lines.line_n, 1) AS line_count
+  FROM deals
+  LEFT JOIN (SELECT id AS dup_id, COUNT(*) AS id_n FROM deals GROUP BY id HAVING COUNT(*) > 1) dup_ids ON dup_ids.dup_id = id
+  LEFT JOIN (SELECT line AS dup_line, COUNT(*) AS line_n FROM deals GROUP BY line HAVING COUNT(*) > 1) dup_lines ON dup_lines.dup_line = line) i) d;
 
 CREATE OR REPLACE TEMPORARY VIEW charter_rejects AS
 SELECT line, id, error FROM charter_checked WHERE error IS NOT NULL;

@@ -328,17 +328,13 @@ def convert(program: m.Program, constants: Constants, source: str, target: str,
 
 # ---- running and writing -------------------------------------------------------------------
 
-# charter_rejects is small: a table, so that charter_checked can be dropped once read
-TABLES = MATERIALISED + ("charter_rejects",)
-
-
 def run_sql(con, constants: Constants) -> None:
     """The generated statements, materialised where later ones read them more than once.
     A table is dropped as soon as nothing left to run reads it (`deals` included): the
     memory limit is shared by the tables and the sorts, and a sort that spills is slow."""
     statements = Gen(constants).statements()
     for i, (name, select) in enumerate(statements):
-        kind = "TABLE" if name in TABLES else "VIEW"
+        kind = "TABLE" if name in MATERIALISED else "VIEW"
         con.execute(f"CREATE TEMP {kind} {name} AS {select}")
         for table in _unread(statements, i):
             con.execute(f"DROP TABLE {table}")
@@ -349,8 +345,9 @@ def _unread(statements: list[tuple[str, str]], done: int) -> list[str]:
     before it that no later statement and no view reads (views are read when the outputs
     are written). A name found in a string literal only keeps a table longer."""
     select = statements[done][1]
-    later = [sel for i, (name, sel) in enumerate(statements) if i > done or name not in TABLES]
-    tables = ["deals"] + [name for name, _ in statements[:done] if name in TABLES]
+    later = [sel for i, (name, sel) in enumerate(statements)
+             if i > done or name not in MATERIALISED]
+    tables = ["deals"] + [name for name, _ in statements[:done] if name in MATERIALISED]
     return [t for t in tables if _reads(select, t) and not any(_reads(s, t) for s in later)]
 
 

@@ -87,6 +87,14 @@ class Gen:
         """``x`` rounded to the minor unit with the program's rounding, as money."""
         return f"CAST({round_to(x, self.m, self.c.rounding)} AS {self.money_t})"
 
+    def rate_out(self, x: str) -> str:
+        """A rate (of type rate_t) as the outputs spell it: six decimals, half-even. With at
+        most six decimals in every rate (rate_scale 6) the rounding changes nothing and is
+        left out: it is several 128-bit operations on every payout line."""
+        if self.r <= 6:
+            return f"CAST({x} AS {OUT_RATE})"
+        return f"CAST({round_to(x, 6, 'half_even')} AS {OUT_RATE})"
+
     def times(self, a: str, b: str) -> str:
         """An exact product of money and a rate (never more than 38 digits)."""
         return f"CAST(CAST({a} AS {self.money_t}) * CAST({b} AS {self.rate_t}) AS {self.exact_t})"
@@ -751,8 +759,7 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
     CASE WHEN r.cumulates THEN CAST(r.before + r.volume AS {self.io_t}) END AS cumulative_after,
     CASE WHEN r.has_ladder THEN CAST(a.bracket_from AS {self.io_t}) END AS bracket_from,
     CASE WHEN r.has_ladder THEN CAST(a.bracket_up_to AS {self.io_t}) END AS bracket_up_to,
-    CASE WHEN r.has_ladder THEN CAST({round_to('a.bracket_rate', 6, 'half_even')} AS {OUT_RATE})
-      END AS bracket_rate
+    CASE WHEN r.has_ladder THEN {self.rate_out('a.bracket_rate')} END AS bracket_rate
   FROM charter_run r JOIN ({agg}) a ON a.seq = r.seq) s"""
 
     def decisions_out(self) -> str:
@@ -766,14 +773,13 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
         c = self.c
         width = max((len(s.parties) for s in c.splits), default=0)
         selects = []
-        rate6 = lambda x: f"CAST({round_to(x, 6, 'half_even')} AS {OUT_RATE})"  # noqa: E731
 
         def line(slot: int, cond: str, party: str, partner: str, kind: str, timing: str,
                  rate: str, base: str, base_of: str, amount: str, amount_is: str) -> None:
             selects.append(
                 f"SELECT y.seq, y.id AS deal_id, {slot} AS line, y.year, y.year_start, y.year_end,"
                 f" {party} AS party, {partner} AS partner, {kind} AS kind,"
-                f" {timing} AS timing, {rate6(rate)} AS rate,"
+                f" {timing} AS timing, {self.rate_out(rate)} AS rate,"
                 f" CAST({base} AS {self.io_t}) AS base, {base_of} AS base_of,"
                 f" CAST({amount} AS {self.io_t}) AS amount, {amount_is} AS amount_is"
                 f"\n  FROM charter_years y WHERE {cond}")

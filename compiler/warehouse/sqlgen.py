@@ -17,11 +17,12 @@ half-even to 1e-6) is estimated in DOUBLE and then settled by exact comparisons.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from charter.warehouse.constants import (AMOUNT_LIMIT, DEAL, MAX_STEPS, RATE_DECIMALS,
                                          Constants)
-from charter.economics.kinds import PayoutKind
+from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, Timing
 from charter.economics.request import MAX_DATE_YEAR, MAX_SEATS, MAX_YEARS
 
 YEARS = range(1, MAX_YEARS + 1)
@@ -118,11 +119,15 @@ class Gen:
 
     def payouts_out(self, source: str = "charter_payout_lines") -> str:
         """The payouts table over ``source`` (charter_payout_lines, or those lines sorted):
-        the columns that follow from a line's kind are spelt here, after any sort, so that
-        the sort does not carry them."""
+        the lines' kind, timing, base_of and amount_is are codes (`_encode`), spelt here, and
+        the columns that follow from a line's kind are added here: after any sort, so that
+        the sort carries small integers, not words."""
         from charter.warehouse.tables import payout_columns
 
-        derived = {"settlement": _settlement("p.kind"), "due_rule": self.due_rule("p.kind"),
+        derived = {"kind": _decode("p.kind", PayoutKind), "timing": _decode("p.timing", Timing),
+                   "base_of": _decode("p.base_of", BaseOf),
+                   "amount_is": _decode("p.amount_is", AmountIs),
+                   "settlement": _settlement("p.kind"), "due_rule": self.due_rule("p.kind"),
                    "due_date": self.due_date("p.kind", "p.year_start")}
         cols = [f"{derived[c.name]} AS {c.name}" if c.name in derived else f"p.{c.name}"
                 for c in payout_columns()]
@@ -305,16 +310,16 @@ class Gen:
             rows.append([q(row.channel), q(row.tier or ""), _bool(row.registered),
                          _bool(row.collects), *rates, _bool(row.rates[0] == DEAL),
                          self.rate(row.cap), _bool(row.with_services), self.rate(row.mdf),
-                         _bool(row.ladder), q(str(row.timing)), self.fund(row.fund)])
+                         _bool(row.ladder), _code(Timing(row.timing)), self.fund(row.fund)])
         return self.values(rows, cols, [q(""), q(""), "FALSE", "FALSE"]
                            + [self.rate(None)] * MAX_YEARS
                            + ["FALSE", self.rate(None), "FALSE", self.rate(Decimal(0)), "FALSE",
-                              q(""), self.fund(None)], alias)
+                              "0", self.fund(None)], alias)
 
     def due_rule(self, kind: str) -> str:
-        """The due rule of a line whose kind is the SQL expression ``kind``: the engine's
+        """The due rule of a line whose kind code is the SQL expression ``kind``: the engine's
         rule for each payout kind (`Constants.due`)."""
-        return f"CASE {kind} " + " ".join(f"WHEN {q(k.value)} THEN {q(d.rule)}"
+        return f"CASE {kind} " + " ".join(f"WHEN {_code(k)} THEN {q(d.rule)}"
                                           for k, d in zip(PayoutKind, self.c.due)) + " END"
 
     def due_date(self, kind: str, start: str) -> str:
@@ -325,7 +330,7 @@ class Gen:
                                                                                "period_end")]
         if not dated:
             return "CAST(NULL AS DATE)"
-        whens = " ".join(f"WHEN {q(k.value)} THEN {_due_on(d, start)}" for k, d in dated)
+        whens = " ".join(f"WHEN {_code(k)} THEN {_due_on(d, start)}" for k, d in dated)
         return f"CAST(CASE {kind} {whens} END AS DATE)"
 
     def fund(self, value: Decimal | None) -> str:
@@ -342,10 +347,10 @@ class Gen:
             for tier in tiers:
                 rows.append([q(h.source), q(h.target), q(tier or ""), _bool(tier in h.allowed),
                              *[self.rate(r) for r in h.rates], _bool(h.with_services),
-                             q(str(h.timing)), self.rate(h.cap), str(h.cap_year)])
+                             _code(Timing(h.timing)), self.rate(h.cap), str(h.cap_year)])
         return self.values(rows, cols, [q(""), q(""), q(""), "FALSE"]
                            + [self.rate(None)] * MAX_YEARS
-                           + ["FALSE", q(""), self.rate(None), "1"], alias)
+                           + ["FALSE", "0", self.rate(None), "1"], alias)
 
     @staticmethod
     def values(rows: list[list[str]], cols: list[str], empty: list[str], alias: str) -> str:
@@ -776,6 +781,8 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
 
         def line(slot: int, cond: str, party: str, partner: str, kind: str, timing: str,
                  rate: str, base: str, base_of: str, amount: str, amount_is: str) -> None:
+            kind, timing = _encode(kind, PayoutKind), _encode(timing, Timing)
+            base_of, amount_is = _encode(base_of, BaseOf), _encode(amount_is, AmountIs)
             selects.append(
                 f"SELECT y.seq, y.id AS deal_id, {slot} AS line, y.year, y.year_start, y.year_end,"
                 f" {party} AS party, {partner} AS partner, {kind} AS kind,"
@@ -826,10 +833,30 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
 
 
 def _settlement(kind: str) -> str:
-    from charter.economics.kinds import PayoutKind
-
+    """Who settles a line whose kind code is the SQL expression ``kind``."""
     return f"CASE {kind} " + " ".join(
-        f"WHEN {q(k.value)} THEN {q(k.settlement.value)}" for k in PayoutKind) + " END"
+        f"WHEN {_code(k)} THEN {q(k.settlement.value)}" for k in PayoutKind) + " END"
+
+
+# Word-valued columns (a line's kind, timing, base_of, amount_is; the timings of the
+# constants tables) are carried as codes, a member's position in its enum from 1, and spelt
+# by `_decode` where the payouts are written: integers are cheaper to store and to sort.
+
+def _code(member) -> str:
+    """The code of an enum member, as a SQL literal."""
+    return str(list(type(member)).index(member) + 1)
+
+
+def _decode(column: str, enum) -> str:
+    """The word of the code in ``column``."""
+    return f"CASE {column} " + " ".join(f"WHEN {_code(m)} THEN {q(m.value)}" for m in enum) \
+        + " END"
+
+
+def _encode(expr: str, enum) -> str:
+    """``expr`` (a column of codes, or a CASE of quoted words of ``enum``) with each quoted
+    word replaced by its code; a word that is not a member is a mistake here."""
+    return re.sub(r"'([a-z_]+)'", lambda w: _code(enum(w.group(1))), expr)
 
 
 def _bool(value: bool) -> str:

@@ -355,15 +355,16 @@ def _reads(select: str, table: str) -> bool:
     return re.search(rf"\b{table}\b", select) is not None
 
 
-def write_outputs(con, paths: dict[str, Path], constants: Constants) -> None:
-    """Each output to a temporary file beside it, then renamed into place."""
+def write_outputs(con, paths: dict[str, Path], constants: Constants) -> dict[str, int]:
+    """Each output to a temporary file beside it, then renamed into place; the rows written
+    to each (as COPY counts them: counting the payouts again would compute them again)."""
     queries = {
         "payouts": Gen(constants).payouts_sorted(),
         "decisions": "SELECT * FROM charter_decisions ORDER BY line",
         "rejects": "SELECT * FROM (SELECT line, id, error FROM charter_input_rejects UNION ALL"
                    " SELECT line, id, error FROM charter_rejects) ORDER BY line, id",
     }
-    temps = {}
+    temps, written = {}, {}
     try:
         for name, path in paths.items():
             fmt = FORMATS[path.suffix.lower()]
@@ -373,9 +374,11 @@ def write_outputs(con, paths: dict[str, Path], constants: Constants) -> None:
             temps[name] = temp
             options = "FORMAT parquet, COMPRESSION snappy" if fmt == "parquet" else \
                 "FORMAT csv, HEADER true"
-            con.execute(f"COPY ({queries[name]}) TO {q(temp)} ({options})")
+            written[name] = con.execute(f"COPY ({queries[name]}) TO {q(temp)} ({options})"
+                                        ).fetchone()[0]
         for name, path in paths.items():
             os.replace(temps.pop(name), path)
+        return written
     finally:
         for temp in temps.values():
             try:
@@ -400,15 +403,12 @@ def commission_run(program: m.Program, constants: Constants, deals: str, out: st
         progress.say(f"read {count:,} deal rows from {deals}")
         run_sql(con, constants)
         progress.say("computed thresholds, payouts and decisions")
-        write_outputs(con, paths, constants)
+        written = write_outputs(con, paths, constants)
         result = RunResult(outputs={k: str(v) for k, v in paths.items()})
         result.deals, result.accepted, result.walked = con.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE decision = 'accept'), COUNT(*) FILTER"
             " (WHERE decision = 'walk') FROM charter_decisions").fetchone()
-        result.lines = con.execute("SELECT COUNT(*) FROM charter_payouts").fetchone()[0]
-        result.rejected = con.execute(
-            "SELECT (SELECT COUNT(*) FROM charter_input_rejects) +"
-            " (SELECT COUNT(*) FROM charter_rejects)").fetchone()[0]
+        result.lines, result.rejected = written["payouts"], written["rejects"]
         progress.say(f"wrote {result.lines:,} payout lines for {result.deals:,} deals"
                      f" ({result.accepted:,} accepted, {result.walked:,} walked),"
                      f" {result.rejected:,} rejected, to {paths['payouts']}")

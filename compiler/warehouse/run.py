@@ -23,7 +23,7 @@ from pathlib import Path
 
 from charter import model as m
 from charter.warehouse.constants import Constants, RATE_DECIMALS
-from charter.warehouse.sqlgen import MATERIALISED, Gen, q
+from charter.warehouse.sqlgen import MATERIALISED, OUTPUTS, Gen, q
 from charter.warehouse.tables import deal_columns
 
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
@@ -333,40 +333,55 @@ def run_sql(con, constants: Constants) -> None:
     A table is dropped as soon as nothing left to run reads it (`deals` included): the
     memory limit is shared by the tables and the sorts, and a sort that spills is slow."""
     statements = Gen(constants).statements()
+    views = {name: select for name, select in statements if name not in MATERIALISED}
+    outputs = [views[name] for name in OUTPUTS.values() if name in views]
+    tables = ["deals"]
     for i, (name, select) in enumerate(statements):
         kind = "TABLE" if name in MATERIALISED else "VIEW"
         con.execute(f"CREATE TEMP {kind} {name} AS {select}")
-        for table in _unread(statements, i):
+        tables += [name] if name in MATERIALISED else []
+        later = [select for _, select in statements[i + 1:]] + outputs
+        tables = _drop_unread(con, tables, later, views)
+
+
+def _drop_unread(con, tables: list[str], texts: list[str], views: dict[str, str]) -> list[str]:
+    """Drop each of ``tables`` that no text of ``texts`` reads, directly or through the
+    ``views`` (a view is read each time it is selected from); the tables kept. A name found
+    in a string literal only keeps a table longer."""
+    read: set[str] = set()
+    pending = list(texts)
+    while pending:
+        text = pending.pop()
+        for name in [*tables, *views]:
+            if name not in read and re.search(rf"\b{name}\b", text):
+                read.add(name)
+                pending += [views[name]] if name in views else []
+    for table in tables:
+        if table not in read:
             con.execute(f"DROP TABLE {table}")
-
-
-def _unread(statements: list[tuple[str, str]], done: int) -> list[str]:
-    """The tables statement ``done`` was the last to read: `deals` and the tables made
-    before it that no later statement and no view reads (views are read when the outputs
-    are written). A name found in a string literal only keeps a table longer."""
-    select = statements[done][1]
-    later = [sel for i, (name, sel) in enumerate(statements)
-             if i > done or name not in MATERIALISED]
-    tables = ["deals"] + [name for name, _ in statements[:done] if name in MATERIALISED]
-    return [t for t in tables if _reads(select, t) and not any(_reads(s, t) for s in later)]
-
-
-def _reads(select: str, table: str) -> bool:
-    return re.search(rf"\b{table}\b", select) is not None
+    return [table for table in tables if table in read]
 
 
 def write_outputs(con, paths: dict[str, Path], constants: Constants) -> dict[str, int]:
     """Each output to a temporary file beside it, then renamed into place; the rows written
-    to each (as COPY counts them: counting the payouts again would compute them again)."""
+    to each (as COPY counts them: counting the payouts again would compute them again).
+    The small outputs are written first, and the tables only they read dropped, so that the
+    sort of the payout lines has their memory."""
     queries = {
         "payouts": Gen(constants).payouts_sorted(),
         "decisions": "SELECT * FROM charter_decisions ORDER BY line",
         "rejects": "SELECT * FROM (SELECT line, id, error FROM charter_input_rejects UNION ALL"
                    " SELECT line, id, error FROM charter_rejects) ORDER BY line, id",
     }
+    order = [name for name in ("rejects", "decisions", "payouts") if name in paths]
+    views = {name: select for name, select in Gen(constants).statements()
+             if name not in MATERIALISED}
+    tables = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
     temps, written = {}, {}
     try:
-        for name, path in paths.items():
+        for i, name in enumerate(order):
+            path = paths[name]
             fmt = FORMATS[path.suffix.lower()]
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                         suffix=path.suffix)
@@ -376,6 +391,8 @@ def write_outputs(con, paths: dict[str, Path], constants: Constants) -> dict[str
                 "FORMAT csv, HEADER true"
             written[name] = con.execute(f"COPY ({queries[name]}) TO {q(temp)} ({options})"
                                         ).fetchone()[0]
+            if i + 1 < len(order):  # the last output's tables stay: the summary reads them
+                tables = _drop_unread(con, tables, [queries[n] for n in order[i + 1:]], views)
         for name, path in paths.items():
             os.replace(temps.pop(name), path)
         return written

@@ -12,8 +12,10 @@ word): per deal-year amounts are below 10^17 (rows above are rejected), money is
 DECIMAL(20+m, m), rates DECIMAL(r+2, r), unrounded products DECIMAL(32, m+r). Amounts are
 rounded where the engine rounds them, with the program's mode: `half_up` is ROUND (half away
 from zero in DuckDB, Spark and Trino alike); `half_even`, `down` and `up` are written with
-FLOOR and CEIL. The one quotient the engine reports (a marginal ladder's effective rate,
-half-even to 1e-6) is estimated in DOUBLE and then settled by exact comparisons.
+FLOOR and CEIL; an amount small enough is rounded as a 64-bit DECIMAL(18, s) and a larger
+one as it is (`narrowed`: the same value, much cheaper in DuckDB). The one quotient the
+engine reports (a marginal ladder's effective rate, half-even to 1e-6) is estimated in
+DOUBLE and then settled by exact comparisons.
 """
 from __future__ import annotations
 
@@ -84,9 +86,15 @@ class Gen:
         scale = max(self.m, -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0)
         return f"CAST({value:f} AS DECIMAL({_int_digits(value) + scale}, {scale}))"
 
-    def money(self, x: str) -> str:
-        """``x`` rounded to the minor unit with the program's rounding, as money."""
-        return f"CAST({round_to(x, self.m, self.c.rounding)} AS {self.money_t})"
+    def money(self, x: str, scale: int | None = None) -> str:
+        """``x`` (a DECIMAL of ``scale`` decimals; by default an exact product's) rounded to
+        the minor unit with the program's rounding, as money."""
+        scale = self.s if scale is None else scale
+        if scale <= self.m:  # nothing to round
+            return f"CAST({x} AS {self.money_t})"
+        mode = self.c.rounding
+        rounded = narrowed(lambda v, fit: round_to(v, self.m, mode, fit), x, scale, self.m)
+        return f"CAST({rounded} AS {self.money_t})"
 
     def rate_out(self, x: str) -> str:
         """A rate (of type rate_t) as the outputs spell it: six decimals, half-even. With at
@@ -94,7 +102,8 @@ class Gen:
         left out: it is several 128-bit operations on every payout line."""
         if self.r <= 6:
             return f"CAST({x} AS {OUT_RATE})"
-        return f"CAST({round_to(x, 6, 'half_even')} AS {OUT_RATE})"
+        rounded = narrowed(lambda v, fit: round_to(v, 6, "half_even", fit), x, self.r, 6)
+        return f"CAST({rounded} AS {OUT_RATE})"
 
     def times(self, a: str, b: str) -> str:
         """An exact product of money and a rate (never more than 38 digits)."""
@@ -421,7 +430,7 @@ class Gen:
         hjoins, hcols = self.handover_joins() if handovers else ("", "")
         return f"""SELECT d.*, {floor} AS msrp_floor,
     {self.money('d.software_list_exact')} AS software_list,
-    {self.money('d.software_exact')} AS software,
+    {self.money('d.software_exact', self.m)} AS software,
     COALESCE(cr.collects, FALSE) AS collects,
     {', '.join(f'cr.r{y} AS c_r{y}' for y in YEARS)},
     COALESCE(cr.deal_rate, FALSE) AS deal_rate, cr.rate_cap, cr.with_services,
@@ -665,7 +674,8 @@ class Gen:
         for i, (share, exact) in enumerate(out, 1):
             cols.append(f"{share} AS share{i}")
             cols.append(f"{exact} AS exact{i}")
-            cols.append(f"CAST({floor_to(exact, self.m)} AS {self.money_t}) AS floor{i}")
+            floored = narrowed(lambda v, fit: floor_to(v, self.m, fit), exact, self.s, self.m)
+            cols.append(f"CAST({floored} AS {self.money_t}) AS floor{i}")
         return ",\n    ".join(cols)
 
     def economics(self, source: str) -> str:
@@ -903,11 +913,34 @@ def _period(reset: str) -> str:
     return "0"
 
 
-def round_to(x: str, digits: int, mode: str) -> str:
-    """``x`` (a DECIMAL) to ``digits`` decimals with a `charter.economics.money` mode."""
+def narrowed(fn, x: str, scale: int, digits: int) -> str:
+    """``fn(x, fit)``, a rounding of ``x`` (a DECIMAL of ``scale`` decimals) to ``digits``
+    decimals, computed on DECIMAL(18, scale) where |x| × 10^digits fits it, and ``fn(x, None)``
+    on x as it is elsewhere. The value is the same either way; DuckDB's ROUND, FLOOR and CEIL
+    of a 128-bit DECIMAL (precision above 18) are about ten times slower than of a 64-bit one,
+    and most amounts are far below the bound."""
+    room = 18 - scale - digits
+    if room < 1:
+        return fn(x, None)
+    bound = 10 ** room
+    return (f"CASE WHEN {x} > -{bound} AND {x} < {bound} THEN {fn(x, scale)}"
+            f" ELSE {fn(x, None)} END")
+
+
+def _shifted(x: str, digits: int, fit: int | None) -> str:
+    """``x`` × 10^digits (in DECIMAL(18, fit) when given: see `narrowed`)."""
+    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+    return y if fit is None else f"CAST({y} AS DECIMAL(18, {fit}))"
+
+
+def round_to(x: str, digits: int, mode: str, fit: int | None = None) -> str:
+    """``x`` (a DECIMAL) to ``digits`` decimals with a `charter.economics.money` mode; with
+    ``fit``, x (of ``fit`` decimals) is small enough to be rounded in 64 bits (`narrowed`)."""
+    if fit is not None:
+        x = f"CAST({x} AS DECIMAL(18, {fit}))"
     if mode == "half_up":
         return f"ROUND({x}, {digits})"
-    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+    y = _shifted(x, digits, fit)
     if mode == "half_even":
         r = (f"CASE WHEN {y} - FLOOR({y}) > 0.5 OR ({y} - FLOOR({y}) = 0.5 AND"
              f" FLOOR({y}) % 2 <> 0) THEN FLOOR({y}) + 1 ELSE FLOOR({y}) END")
@@ -923,9 +956,12 @@ def round_to(x: str, digits: int, mode: str) -> str:
             f" DECIMAL({digits + 1}, {digits})))")
 
 
-def floor_to(x: str, digits: int) -> str:
-    """``x`` rounded toward minus infinity to ``digits`` decimals (ROUND_FLOOR)."""
-    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+def floor_to(x: str, digits: int, fit: int | None = None) -> str:
+    """``x`` rounded toward minus infinity to ``digits`` decimals (ROUND_FLOOR); ``fit`` as
+    for `round_to`."""
+    if fit is not None:
+        x = f"CAST({x} AS DECIMAL(18, {fit}))"
+    y = _shifted(x, digits, fit)
     if digits == 0:
         return f"FLOOR({y})"
     return (f"(CAST(FLOOR({y}) AS DECIMAL(30, 0)) * CAST({Decimal(1).scaleb(-digits):f} AS"

@@ -342,3 +342,17 @@ def test_repeated_or_missing_line_numbers_and_ids_are_rejected_on_every_row(tmp_
     assert rejects["c"] == "line: missing: every row needs its own line number"
     assert rejects["d"] == "id: `d` is on 2 rows; each deal needs its own id"
     assert [d[0] for d in _rows(tmp_path / "o.decisions.csv")] == ["e"]
+
+
+def test_output_columns_are_optional_in_parquet_even_when_empty(tmp_path):
+    """DuckDB writes a Parquet column REQUIRED when it knows it holds no NULL: the files'
+    schema must not depend on whether a run had payout lines or rejects."""
+    deals = tmp_path / "deals.csv"
+    deals.write_text(CSV_HEADER + "a,Growth,10,1,2026-03-01,,,,\n", encoding="utf-8")  # direct
+    out = tmp_path / "o.parquet"
+    assert _cli("payouts", PROGRAMS / "ejourney.charter", deals, "--out", out).exit_code == 0
+    for name in ("o.parquet", "o.rejects.parquet"):
+        kinds = duckdb.sql(f"SELECT DISTINCT repetition_type FROM parquet_schema("
+                           f"'{tmp_path / name}') WHERE name <> 'duckdb_schema'").fetchall()
+        assert kinds == [("OPTIONAL",)], name
+    assert _rows(out) == [] and _rows(tmp_path / "o.rejects.parquet") == []

@@ -344,6 +344,27 @@ def test_repeated_or_missing_line_numbers_and_ids_are_rejected_on_every_row(tmp_
     assert [d[0] for d in _rows(tmp_path / "o.decisions.csv")] == ["e"]
 
 
+def test_typed_amounts_are_checked_for_sign_size_and_decimals(tmp_path):
+    """A Parquet amount typed DECIMAL(18, 2) may hold cents IDR cannot pay; a DECIMAL(38, 0)
+    may reach 10^24. Those rows are refused; whole and in-range amounts are read."""
+    deals = tmp_path / "deals.parquet"
+    duckdb.sql(f"""COPY (SELECT * FROM (VALUES
+        ('a', 'Growth', 10, DATE '2026-01-01', 180000::DECIMAL(18, 2), 5::DECIMAL(38, 0)),
+        ('b', 'Growth', 10, DATE '2026-01-01', 180000.5::DECIMAL(18, 2), 5::DECIMAL(38, 0)),
+        ('c', 'Growth', 10, DATE '2026-01-01', -1::DECIMAL(18, 2), 5::DECIMAL(38, 0)),
+        ('d', 'Growth', 10, DATE '2026-01-01', NULL, '1000000000000000000000000'::DECIMAL(38, 0)))
+        v(id, product, seats, close_date, unit_price, services_one_time))
+        TO '{deals}' (FORMAT parquet)""")
+    out = tmp_path / "o.csv"
+    result = _cli("payouts", PROGRAMS / "ejourney.charter", deals, "--out", out, "--quiet")
+    assert result.exit_code == 1
+    rejects = {r[1]: r[2] for r in _rows(tmp_path / "o.rejects.csv")}
+    assert set(rejects) == {"b", "c", "d"}
+    assert rejects["b"].startswith("unit_price: expected an amount with at most 0 decimals")
+    assert rejects["d"].startswith("services_one_time: expected an amount")
+    assert [d[0] for d in _rows(tmp_path / "o.decisions.csv")] == ["a"]
+
+
 def test_output_columns_are_optional_in_parquet_even_when_empty(tmp_path):
     """DuckDB writes a Parquet column REQUIRED when it knows it holds no NULL: the files'
     schema must not depend on whether a run had payout lines or rejects."""

@@ -159,6 +159,28 @@ def _check_names(path: str, names: list[str], extra: tuple[str, ...] = ()) -> No
 
 
 INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT")
+# (digits before the point, decimals) each numeric column type can hold
+_DIGITS = {"TINYINT": (3, 0), "SMALLINT": (5, 0), "INTEGER": (10, 0), "BIGINT": (19, 0),
+           "UBIGINT": (20, 0), "HUGEINT": (39, 0)}
+
+
+def _exact_number_ok(name: str, typed: str, scale: int) -> str:
+    """A typed number ``name`` can be an amount or rate of ``scale`` decimals: not negative,
+    below 10^24, no more decimals. The last two are left out where the column's type cannot
+    break them (a DECIMAL(38, 0) has no decimals): the decimals test is a 128-bit FLOOR,
+    costly on every row."""
+    if typed.startswith("DECIMAL"):
+        p, s = (int(n) for n in typed[typed.index("(") + 1:typed.index(")")].split(","))
+        whole, decimals = p - s, s
+    else:
+        whole, decimals = _DIGITS[typed]
+    conds = [f"{name} >= 0"]
+    if whole > 24:
+        conds.append(f"{name} < 1e24")
+    if decimals > scale:
+        value = f"CAST({name} AS DECIMAL(38, 12))"
+        conds.append(f"{value} * {10 ** scale} = FLOOR({value} * {10 ** scale})")
+    return " AND ".join(conds)
 
 
 def _normalize(con, constants: Constants, source: str) -> None:
@@ -203,9 +225,7 @@ def _typed_columns(con, constants: Constants, source: str) -> tuple[list[str], l
         if col.kind == "money" or col.kind == "rate":
             scale = minor if col.kind == "money" else RATE_DECIMALS
             if typed.startswith("DECIMAL") or typed in INTEGERS:
-                value = f"CAST({name} AS DECIMAL(38, 12))"
-                ok = (f"{name} IS NULL OR ({name} >= 0 AND {name} < 1e24 AND"
-                      f" {value} * {10 ** scale} = FLOOR({value} * {10 ** scale}))")
+                ok = f"{name} IS NULL OR ({_exact_number_ok(name, typed, scale)})"
                 exprs.append(f"TRY_CAST({name} AS {target}) AS {col.name}")
             else:
                 ok = (f"{text} IS NULL OR (regexp_full_match({text}, {q(AMOUNT)}) AND"

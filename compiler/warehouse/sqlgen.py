@@ -836,12 +836,14 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
                  f"CASE WHEN y.collects THEN y.part{i} + y.spread ELSE y.part{i} END",
                  amount_is)
         # payable: the deal's decision, joined once onto the lines (narrow: seq and decision)
-        # rather than onto every contract year before the lines are picked out of them. Every
-        # line's deal has a decision; LEFT, so that `payable` is not known to DuckDB as never
-        # NULL (a Parquet file's column would then be REQUIRED where it has been OPTIONAL).
-        return (f"SELECT u.*, v.decision = 'accept' AS payable\nFROM ("
+        # rather than onto every contract year before the lines are picked out of them. A
+        # CASE with no ELSE (a decision is always one of the two), so that DuckDB does not
+        # know `payable` as never NULL: a Parquet file's column would then be REQUIRED where
+        # it has always been OPTIONAL.
+        payable = "CASE v.decision WHEN 'accept' THEN TRUE WHEN 'walk' THEN FALSE END"
+        return (f"SELECT u.*, {payable} AS payable\nFROM ("
                 + "\nUNION ALL\n".join(selects)
-                + ") u\nLEFT JOIN charter_verdicts v ON v.seq = u.seq")
+                + ") u\nJOIN charter_verdicts v ON v.seq = u.seq")
 
 
 def _settlement(kind: str) -> str:

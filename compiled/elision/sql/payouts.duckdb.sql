@@ -282,7 +282,7 @@ CREATE OR REPLACE TEMPORARY VIEW charter_decisions AS
 SELECT deal_id, line, reasons, partner_of_record, partner, years, contract_start, contract_end, ladder, cumulative_before, cumulative_after, bracket_from, bracket_up_to, bracket_rate, decision FROM charter_verdicts;
 
 CREATE OR REPLACE TEMPORARY VIEW charter_payout_lines AS
-SELECT u.*, v.decision = 'accept' AS payable
+SELECT u.*, CASE v.decision WHEN 'accept' THEN TRUE WHEN 'walk' THEN FALSE END AS payable
 FROM (SELECT y.seq, y.id AS deal_id, 1 AS line, y.year, y.year_start, y.year_end, y.step1_channel AS party, y.step1_partner AS partner, 2 AS kind, y.h1_timing AS timing, CAST(y.i1_rate AS DECIMAL(10, 6)) AS rate, CAST(y.i1_base AS DECIMAL(38, 2)) AS base, CASE WHEN y.h1_with_services THEN 3 ELSE CASE WHEN y.collects THEN 1 ELSE 2 END END AS base_of, CAST(y.i1_amount AS DECIMAL(38, 2)) AS amount, 1 AS amount_is
   FROM charter_years y WHERE y.i1_amount IS NOT NULL AND y.i1_rate <> 0
 UNION ALL
@@ -303,7 +303,7 @@ SELECT y.seq, y.id AS deal_id, 6 AS line, y.year, y.year_start, y.year_end, y.cl
 UNION ALL
 SELECT y.seq, y.id AS deal_id, 7 AS line, y.year, y.year_start, y.year_end, y.closer_channel AS party, y.closer_partner AS partner, 9 AS kind, 2 AS timing, CAST(CASE WHEN y.fund IS NOT NULL THEN CAST(1 AS DECIMAL(8, 6)) ELSE y.mdf END AS DECIMAL(10, 6)) AS rate, CAST(COALESCE(y.fund, y.basis) AS DECIMAL(38, 2)) AS base, CASE WHEN y.fund IS NOT NULL THEN 8 ELSE CASE WHEN y.collects THEN 1 ELSE 2 END END AS base_of, CAST(y.mdf_amount AS DECIMAL(38, 2)) AS amount, 1 AS amount_is
   FROM charter_years y WHERE y.has_mdf) u
-LEFT JOIN charter_verdicts v ON v.seq = u.seq;
+JOIN charter_verdicts v ON v.seq = u.seq;
 
 CREATE OR REPLACE TEMPORARY VIEW charter_payouts AS
 SELECT p.deal_id, p.line, p.year, p.year_start, p.year_end, p.party, p.partner, CASE p.kind WHEN 1 THEN 'wholesale_margin' WHEN 2 THEN 'commission' WHEN 3 THEN 'true_up' WHEN 4 THEN 'rebate' WHEN 5 THEN 'split' WHEN 6 THEN 'influence' WHEN 7 THEN 'renewal_fee' WHEN 8 THEN 'spiff' WHEN 9 THEN 'mdf' END AS kind, CASE p.kind WHEN 1 THEN 'partner_retains' WHEN 2 THEN 'vendor_pays' WHEN 3 THEN 'vendor_pays' WHEN 4 THEN 'vendor_pays' WHEN 5 THEN 'vendor_pays' WHEN 6 THEN 'vendor_pays' WHEN 7 THEN 'vendor_pays' WHEN 8 THEN 'vendor_pays' WHEN 9 THEN 'accrual' END AS settlement, CASE p.timing WHEN 1 THEN 'one_time' WHEN 2 THEN 'recurring' END AS timing, p.rate, p.base, CASE p.base_of WHEN 1 THEN 'software_list' WHEN 2 THEN 'software' WHEN 3 THEN 'software_and_services' WHEN 4 THEN 'wholesale_price' WHEN 5 THEN 'earlier_volume' WHEN 6 THEN 'split_pool' WHEN 7 THEN 'fixed_amount' WHEN 8 THEN 'mdf_fund' END AS base_of, p.amount, CASE p.amount_is WHEN 1 THEN 'rate_x_base' WHEN 2 THEN 'spread' WHEN 3 THEN 'allocated' WHEN 4 THEN 'slices' WHEN 5 THEN 'fixed' END AS amount_is, p.payable, CASE p.kind WHEN 1 THEN 'retained' WHEN 2 THEN 'not_stated' WHEN 3 THEN 'not_stated' WHEN 4 THEN 'not_stated' WHEN 5 THEN 'not_stated' WHEN 6 THEN 'not_stated' WHEN 7 THEN 'not_stated' WHEN 8 THEN 'not_stated' WHEN 9 THEN 'not_stated' END AS due_rule, CAST(NULL AS DATE) AS due_date FROM charter_payout_lines p;

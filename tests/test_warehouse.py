@@ -305,9 +305,9 @@ def test_parquet_in_typed_columns_and_memory_options(tmp_path):
 
 
 def test_run_sql_drops_each_table_once_nothing_left_reads_it(tmp_path, ejourney):
-    """The memory limit is shared by the tables and the sorts: `deals` and charter_run are
-    dropped once read (charter_checked is read by the view charter_rejects, an output);
-    the outputs still read as before."""
+    """The memory limit is shared by the tables and the sorts: `deals` is dropped once read
+    (charter_checked is read by the view charter_rejects, an output; charter_run is a
+    view); the outputs still read as before."""
     from charter.warehouse.constants import build_constants
     from charter.warehouse.run import connect, load_deals, run_sql
 

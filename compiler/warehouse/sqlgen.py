@@ -392,8 +392,8 @@ class Gen:
     @staticmethod
     def run_columns() -> list[str]:
         """What charter_years and charter_verdicts read of a deal: charter_run carries these
-        only (a materialised table of every input column, twice over, is memory the sort of
-        the payout lines then lacks)."""
+        only, not every input column again (Spark caches it: a narrower row is less memory
+        and less to shuffle)."""
         keep = ["seq", "id", "line", "years", "n_steps", "contract_start", "split",
                 "services_one_time", "services_per_year", "software", "software_list",
                 "msrp_floor", "unit_price_quoted", "price_approved", "certified",
@@ -421,6 +421,7 @@ class Gen:
         return f"SELECT j.*, {volume} AS volume, j.line AS seq FROM ({self.joined(handovers)}) j"
 
     def joined(self, handovers: bool) -> str:
+        """charter_checked's valid rows with their closers row (and handovers) joined."""
         c = self.c
         products = {p.name: p for p in c.products}
         floor = self.case("product", {n: self.amount(p.msrp_floor) for n, p in products.items()

@@ -44,7 +44,7 @@ PROGRAMS = [("ejourney", 1500), ("saas", 1000), ("mix", 1500)]
 @pytest.mark.parametrize("name,count", PROGRAMS)
 def test_spark_and_duckdb_agree_on_the_same_parquet(spark, name, count, tmp_path):
     from charter.warehouse.constants import build_constants
-    from charter.warehouse.dialects import script_statements
+    from charter.warehouse.dialects import CACHED, script_statements
     from charter.warehouse.differential import random_deals, write_csv
     from charter.warehouse.run import connect, load_deals, run_sql
 
@@ -74,8 +74,7 @@ def test_spark_and_duckdb_agree_on_the_same_parquet(spark, name, count, tmp_path
         assert len(got) == len(duck[table])
         for mine, theirs in zip(got, duck[table]):
             assert mine == theirs, f"{table}: Spark {mine} != DuckDB {theirs}"
-    for table in ("charter_checked", "charter_run", "charter_years", "charter_verdicts",
-                  "charter_lines"):
+    for table in CACHED:
         spark.sql(f"UNCACHE TABLE IF EXISTS {table}")
     assert duck["charter_payouts"] and {d[14] for d in duck["charter_decisions"]} == \
         {"accept", "walk"}

@@ -529,3 +529,78 @@ def test_a_year_2_commission_on_a_one_time_fee_is_refused_whatever_its_value(tmp
         "c": "route[0].terms.commission_y2: commission_y2 7% is outside Referral's negotiable"
              " range 1%–5%"}
     assert [(p[0], p[2], str(p[13])) for p in tables[0]] == [("a", 1, "2000.00")]
+
+
+def test_run_sql_drops_each_table_once_nothing_left_reads_it(tmp_path, ejourney):
+    """The memory limit is shared by the tables and the sorts: `deals` is dropped once read
+    (charter_checked is read by the view charter_rejects, an output; charter_run is a
+    view); the outputs still read as before."""
+    from charter.warehouse.constants import build_constants
+    from charter.warehouse.run import connect, load_deals, run_sql
+
+    constants, _ = build_constants(ejourney)
+    deals = tmp_path / "deals.csv"
+    deals.write_text(CSV_HEADER + "a,Growth,1000,2,2026-03-01,VAD,Elite,pt-1,\n"
+                     + "b,Nope,10,1,2026-03-04,,,,\n", encoding="utf-8")
+    con = connect("1GB", str(tmp_path))
+    load_deals(con, str(deals), "csv", constants, ejourney)
+    run_sql(con, constants)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == {"charter_input_rejects", "charter_checked", "charter_years",
+                      "charter_verdicts"}
+    counts = [con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+              for t in ("charter_payouts", "charter_decisions", "charter_rejects")]
+    assert counts == [4, 1, 1]
+    con.close()
+
+
+def test_repeated_or_missing_line_numbers_and_ids_are_rejected_on_every_row(tmp_path):
+    deals = tmp_path / "deals.parquet"
+    duckdb.sql(f"COPY (SELECT v.line, v.id, 'Growth' AS product, 10 AS seats, DATE '2026-01-01'"
+               f" AS close_date FROM (VALUES (1, 'a'), (1, 'b'), (NULL, 'c'), (2, 'd'), (3, 'd'),"
+               f" (4, 'e')) v(line, id)) TO '{deals}' (FORMAT parquet)")
+    out = tmp_path / "o.csv"
+    result = _cli("payouts", PROGRAMS / "ejourney.charter", deals, "--out", out, "--quiet")
+    assert result.exit_code == 1
+    assert [(r[0], r[1], r[2].split(":")[0]) for r in _rows(tmp_path / "o.rejects.csv")] == [
+        (1, "a", "line"), (1, "b", "line"), (2, "d", "id"), (3, "d", "id"), (None, "c", "line")]
+    rejects = {r[1]: r[2] for r in _rows(tmp_path / "o.rejects.csv")}
+    assert rejects["a"] == "line: not unique: every row needs its own line number"
+    assert rejects["c"] == "line: missing: every row needs its own line number"
+    assert rejects["d"] == "id: `d` is on 2 rows; each deal needs its own id"
+    assert [d[0] for d in _rows(tmp_path / "o.decisions.csv")] == ["e"]
+
+
+def test_typed_amounts_are_checked_for_sign_size_and_decimals(tmp_path):
+    """A Parquet amount typed DECIMAL(18, 2) may hold cents IDR cannot pay; a DECIMAL(38, 0)
+    may reach 10^24. Those rows are refused; whole and in-range amounts are read."""
+    deals = tmp_path / "deals.parquet"
+    duckdb.sql(f"""COPY (SELECT * FROM (VALUES
+        ('a', 'Growth', 10, DATE '2026-01-01', 180000::DECIMAL(18, 2), 5::DECIMAL(38, 0)),
+        ('b', 'Growth', 10, DATE '2026-01-01', 180000.5::DECIMAL(18, 2), 5::DECIMAL(38, 0)),
+        ('c', 'Growth', 10, DATE '2026-01-01', -1::DECIMAL(18, 2), 5::DECIMAL(38, 0)),
+        ('d', 'Growth', 10, DATE '2026-01-01', NULL, '1000000000000000000000000'::DECIMAL(38, 0)))
+        v(id, product, seats, close_date, unit_price, services_one_time))
+        TO '{deals}' (FORMAT parquet)""")
+    out = tmp_path / "o.csv"
+    result = _cli("payouts", PROGRAMS / "ejourney.charter", deals, "--out", out, "--quiet")
+    assert result.exit_code == 1
+    rejects = {r[1]: r[2] for r in _rows(tmp_path / "o.rejects.csv")}
+    assert set(rejects) == {"b", "c", "d"}
+    assert rejects["b"].startswith("unit_price: expected an amount with at most 0 decimals")
+    assert rejects["d"].startswith("services_one_time: expected an amount")
+    assert [d[0] for d in _rows(tmp_path / "o.decisions.csv")] == ["a"]
+
+
+def test_output_columns_are_optional_in_parquet_even_when_empty(tmp_path):
+    """DuckDB writes a Parquet column REQUIRED when it knows it holds no NULL: the files'
+    schema must not depend on whether a run had payout lines or rejects."""
+    deals = tmp_path / "deals.csv"
+    deals.write_text(CSV_HEADER + "a,Growth,10,1,2026-03-01,,,,\n", encoding="utf-8")  # direct
+    out = tmp_path / "o.parquet"
+    assert _cli("payouts", PROGRAMS / "ejourney.charter", deals, "--out", out).exit_code == 0
+    for name in ("o.parquet", "o.rejects.parquet"):
+        kinds = duckdb.sql(f"SELECT DISTINCT repetition_type FROM parquet_schema("
+                           f"'{tmp_path / name}') WHERE name <> 'duckdb_schema'").fetchall()
+        assert kinds == [("OPTIONAL",)], name
+    assert _rows(out) == [] and _rows(tmp_path / "o.rejects.parquet") == []

@@ -392,3 +392,28 @@ def test_rows_the_sql_refuses_are_the_rows_the_engine_refuses(tmp_path):
     assert sorted(i for i in rejected if i and i.startswith("bad-")) == \
         sorted(f"bad-{n}" for n in range(2, len(bad) + 1))  # bad-1 has no id
     assert None in rejected and rejected.count(rows[0]["id"]) == 2  # both rows of the id
+
+
+@pytest.mark.parametrize("name,rounding", [("ejourney.charter", None), ("mix", "half_even"),
+                                           ("mix", "half_up"), ("mix", "down"), ("mix", "up")])
+def test_amounts_on_both_sides_of_the_64_bit_rounding_agree(name, rounding, tmp_path):
+    """Gen.money rounds an amount below 10^(18 − scale − minor units) as a 64-bit DECIMAL
+    and a larger one as it is (`narrowed`): seat counts from 1 to the limit put the products
+    of every rounding on both sides of that bound."""
+    import random
+    from decimal import Decimal
+
+    from charter.warehouse.differential import random_deals, write_csv
+
+    program = bundled(name) if rounding is None else mix_program(rounding)
+    rows = random_deals(program, 1200, seed=13, partners=2)
+    rng = random.Random(13)
+    for row in rows:
+        row["seats"] = rng.choice([1, 3, 999, 12_345, 400_000, 2_500_000, 9_999_999])
+    source = tmp_path / "deals.csv"
+    write_csv(rows, str(source))
+    read, _input_rejects, tables = run_both(program, str(source), "csv", tmp_path)
+    assert_agree(program, read, tables)
+    amounts = [p[13] for p in tables[0]]
+    bound = Decimal(10) ** (12 if rounding is None else 6)  # an amount, to the minor unit
+    assert min(amounts) < bound < max(amounts)

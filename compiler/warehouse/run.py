@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sys
 import tempfile
 import time
@@ -24,8 +25,8 @@ from pathlib import Path
 
 from charter import model as m
 from charter.warehouse.constants import MAX_CLAIMS, MAX_STEPS, RATE_DECIMALS, TERMS, Constants
-from charter.warehouse.sqlgen import Gen, q
-from charter.warehouse.tables import deal_columns, payout_columns
+from charter.warehouse.sqlgen import MATERIALISED, OUTPUTS, Gen, q
+from charter.warehouse.tables import deal_columns
 
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
 INPUTS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -106,33 +107,36 @@ def load_deals(con, path: str, fmt: str, constants: Constants, program: m.Progra
         with tempfile.TemporaryDirectory(prefix="charter-jsonl-") as tmp:
             csv_path = os.path.join(tmp, "deals.csv")
             rejects = jsonl_to_csv(path, csv_path, program)
-            _raw_from_csv(con, csv_path, lines_from="line")
-            _normalize(con, constants)
+            _normalize(con, constants, _raw_from_csv(con, csv_path, lines_from="line"))
         if rejects:
             con.executemany("INSERT INTO charter_input_rejects VALUES (?, ?, ?)", rejects)
         return
-    if fmt == "csv":
-        _raw_from_csv(con, path)
-    else:
-        _raw_from_parquet(con, path)
-    _normalize(con, constants)
+    source = _raw_from_csv(con, path) if fmt == "csv" else _raw_from_parquet(con, path)
+    _normalize(con, constants, source)
+    con.execute("DROP TABLE IF EXISTS charter_raw")
 
 
-def _raw_from_csv(con, path: str, lines_from: str | None = None) -> None:
+def _raw_from_csv(con, path: str, lines_from: str | None = None) -> str:
+    """The file's rows, every value text, as a relation to select from; a CSV's own rows are
+    made table `charter_raw` first, to number them (the header is line 1)."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         names = next(csv.reader(handle), [])
     _check_names(path, names, extra=("line",) if lines_from else ())
-    con.execute(f"CREATE TEMP TABLE charter_raw AS SELECT * FROM read_csv({q(path)},"
-                f" header = true, all_varchar = true, auto_detect = false,"
-                f" columns = {{{', '.join(q(n) + ': ' + q('VARCHAR') for n in names)}}})")
-    if lines_from is None:  # CSV: the header is line 1
-        con.execute("ALTER TABLE charter_raw ADD COLUMN line BIGINT")
-        con.execute("UPDATE charter_raw SET line = rowid + 2")
+    read = (f"read_csv({q(path)}, header = true, all_varchar = true, auto_detect = false,"
+            f" columns = {{{', '.join(q(n) + ': ' + q('VARCHAR') for n in names)}}})")
+    if lines_from is not None:  # the request reader wrote each row's line
+        return read
+    con.execute(f"CREATE TEMP TABLE charter_raw AS SELECT * FROM {read}")
+    con.execute("ALTER TABLE charter_raw ADD COLUMN line BIGINT")
+    con.execute("UPDATE charter_raw SET line = rowid + 2")
+    return "charter_raw"
 
 
-def _raw_from_parquet(con, path: str) -> None:
-    con.execute(f"CREATE TEMP TABLE charter_raw AS SELECT * FROM read_parquet({q(path)})")
-    info = con.execute("DESCRIBE charter_raw").fetchall()
+def _raw_from_parquet(con, path: str) -> str:
+    """The file as a relation to select from (read where it is selected, not copied first);
+    without a `line` column, a row's line is its position in the file from 1."""
+    read = f"read_parquet({q(path)})"
+    info = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
     names = [row[0] for row in info]
     _check_names(path, names)
     for name, type_, *_ in info:
@@ -140,9 +144,10 @@ def _raw_from_parquet(con, path: str) -> None:
             raise UsageProblem(f"{path}: column `{name}` is {type_}: a binary fraction cannot"
                                " hold an exact amount; write amounts and rates as DECIMAL or"
                                " text")
-    if "line" not in names:
-        con.execute("ALTER TABLE charter_raw ADD COLUMN line BIGINT")
-        con.execute("UPDATE charter_raw SET line = rowid + 1")
+    if "line" in names:
+        return read
+    return (f"(SELECT *, file_row_number + 1 AS line FROM"
+            f" read_parquet({q(path)}, file_row_number = true))")
 
 
 def _check_names(path: str, names: list[str], extra: tuple[str, ...] = ()) -> None:
@@ -156,54 +161,97 @@ def _check_names(path: str, names: list[str], extra: tuple[str, ...] = ()) -> No
         raise UsageProblem(f"{path}: missing column `{missing[0]}`")
 
 
-def _normalize(con, constants: Constants) -> None:
-    """`deals` from `charter_raw`: every value checked and cast exactly; rows with a value
-    that cannot be read go to `charter_input_rejects`."""
+INTEGERS = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT")
+# (digits before the point, decimals) each numeric column type can hold
+_DIGITS = {"TINYINT": (3, 0), "SMALLINT": (5, 0), "INTEGER": (10, 0), "BIGINT": (19, 0),
+           "UBIGINT": (20, 0), "HUGEINT": (39, 0)}
+
+
+def _exact_number_ok(name: str, typed: str, scale: int, digits: int) -> str:
+    """A typed number ``name`` can be an amount or rate of ``scale`` decimals: not negative,
+    below 10^``digits``, no more decimals. The last two are left out where the column's type cannot
+    break them (a DECIMAL(38, 0) has no decimals): the decimals test is a 128-bit FLOOR,
+    costly on every row."""
+    if typed.startswith("DECIMAL"):
+        p, s = (int(n) for n in typed[typed.index("(") + 1:typed.index(")")].split(","))
+        whole, decimals = p - s, s
+    else:
+        whole, decimals = _DIGITS[typed]
+    conds = [f"{name} >= 0"]
+    if whole > digits:
+        conds.append(f"{name} < 1e{digits}")
+    if decimals > scale:
+        value = f"CAST({name} AS DECIMAL(38, 12))"
+        conds.append(f"{value} * {10 ** scale} = FLOOR({value} * {10 ** scale})")
+    return " AND ".join(conds)
+
+
+def _normalize(con, constants: Constants, source: str) -> None:
+    """`deals` from ``source``: every value checked and cast exactly; rows with a value that
+    cannot be read go to `charter_input_rejects`. One pass over the input: the casts are
+    TRY_CASTs beside the checks (on a row that passes every check they are the exact casts;
+    the rows that fail are deleted), then the error column is dropped."""
+    exprs, checks = _typed_columns(con, constants, source)
+    error = "CASE " + " ".join(
+        f"WHEN NOT ({ok}) THEN '{name}: expected {what}, found `' ||"
+        f" COALESCE(CAST(r.{name} AS VARCHAR), '') || '`'" for ok, name, what in checks) + " END"
+    con.execute(f"CREATE TEMP TABLE deals AS SELECT {', '.join(exprs)}, {error} AS charter_error"
+                f" FROM {source} r")
+    con.execute("CREATE TEMP TABLE charter_input_rejects AS SELECT line, id,"
+                " charter_error AS error FROM deals WHERE charter_error IS NOT NULL")
+    if con.execute("SELECT COUNT(*) FROM charter_input_rejects").fetchone()[0]:
+        con.execute("DELETE FROM deals WHERE charter_error IS NOT NULL")
+    con.execute("ALTER TABLE deals DROP COLUMN charter_error")
+
+
+def _typed_columns(con, constants: Constants, source: str) -> tuple[list[str], list[tuple]]:
+    """Each deal column's typed expression over ``source`` (alias r), and the checks
+    (condition, column, what was expected) a value must pass."""
     minor = constants.minor_units
-    present = {row[0]: row[1].upper() for row in con.execute("DESCRIBE charter_raw").fetchall()}
+    present = {row[0]: row[1].upper()
+               for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     exprs, checks = [], []
     for col in deal_columns():
+        name = f"r.{col.name}"
         if col.name == "line":
-            exprs.append("CAST(line AS BIGINT) AS line")
+            exprs.append(f"CAST({name} AS BIGINT) AS line")
             continue
         target = f"DECIMAL(38, {minor})" if col.sql == "MONEY" else col.sql
         if col.name not in present:
             exprs.append(f"CAST(NULL AS {target}) AS {col.name}")
             continue
         typed = present[col.name]
-        text = f"NULLIF(TRIM(CAST({col.name} AS VARCHAR)), '')"
+        text = f"NULLIF(TRIM(CAST({name} AS VARCHAR)), '')"
         if col.kind in ("id", "text"):
             exprs.append(f"{text} AS {col.name}")
             continue
         if col.kind == "money" or col.kind == "rate":
             scale = minor if col.kind == "money" else RATE_DECIMALS
-            limit = "1e24" if col.kind == "money" else "10"
-            if typed.startswith("DECIMAL") or typed in ("BIGINT", "INTEGER", "HUGEINT",
-                                                        "SMALLINT", "TINYINT", "UBIGINT"):
-                value = f"CAST({col.name} AS DECIMAL(38, 12))"
-                ok = (f"{col.name} IS NULL OR ({col.name} >= 0 AND {col.name} < {limit} AND"
-                      f" {value} * {10 ** scale} = FLOOR({value} * {10 ** scale}))")
-                exprs.append(f"CAST({col.name} AS {target}) AS {col.name}")
+            if typed.startswith("DECIMAL") or typed in INTEGERS:
+                whole = 24 if col.kind == "money" else 1  # a rate column holds below 10
+                ok = f"{name} IS NULL OR ({_exact_number_ok(name, typed, scale, whole)})"
+                exprs.append(f"TRY_CAST({name} AS {target}) AS {col.name}")
             else:
                 pattern = AMOUNT if col.kind == "money" else RATE
                 ok = (f"{text} IS NULL OR (regexp_full_match({text}, {q(pattern)}) AND"
                       f" (NOT contains({text}, '.') OR length(split_part({text}, '.', 2))"
                       f" <= {scale}))")
-                exprs.append(f"CAST({text} AS {target}) AS {col.name}")
+                exprs.append(f"TRY_CAST({text} AS {target}) AS {col.name}")
             what = (f"an amount with at most {minor} decimals" if col.kind == "money" else
                     f"a fraction below 10 with at most {scale} decimals (0.45 for 45%)")
             checks.append((ok, col.name, what))
         elif col.kind == "integer":
-            if typed in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT"):
-                ok = f"{col.name} IS NULL OR {col.name} BETWEEN 0 AND 2147483647"
+            if typed in INTEGERS:  # no detour through text for a column already whole
+                ok = f"{name} IS NULL OR {name} BETWEEN 0 AND 2147483647"
+                exprs.append(f"TRY_CAST({name} AS {target}) AS {col.name}")
             else:
                 ok = f"{text} IS NULL OR regexp_full_match({text}, '^[0-9]{{1,9}}$')"
-            exprs.append(f"CAST({text} AS {target}) AS {col.name}")
+                exprs.append(f"TRY_CAST({text} AS {target}) AS {col.name}")
             checks.append((ok, col.name, "a whole number"))
         elif col.kind == "date":
             if typed == "DATE":
                 ok = "TRUE"
-                exprs.append(f"{col.name} AS {col.name}")
+                exprs.append(f"{name} AS {col.name}")
             else:
                 ok = (f"{text} IS NULL OR (regexp_full_match({text},"
                       f" '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') AND TRY_CAST({text} AS DATE) IS"
@@ -213,23 +261,12 @@ def _normalize(con, constants: Constants) -> None:
         elif col.kind == "boolean":
             if typed == "BOOLEAN":
                 ok = "TRUE"
-                exprs.append(f"{col.name} AS {col.name}")
+                exprs.append(f"{name} AS {col.name}")
             else:
                 ok = f"{text} IS NULL OR lower({text}) IN ('true', 'false')"
                 exprs.append(f"CAST(lower({text}) = 'true' AS BOOLEAN) AS {col.name}")
             checks.append((ok, col.name, "true or false"))
-    error = "CASE " + " ".join(
-        f"WHEN NOT ({ok}) THEN '{name}: expected {what}, found `' ||"
-        f" COALESCE(CAST({name} AS VARCHAR), '') || '`'" for ok, name, what in checks) + " END"
-    con.execute(f"CREATE TEMP TABLE charter_typed AS SELECT *, {error} AS charter_error"
-                f" FROM charter_raw")
-    con.execute("CREATE TEMP TABLE charter_input_rejects AS SELECT CAST(line AS BIGINT) AS line,"
-                " CAST(NULLIF(TRIM(CAST(id AS VARCHAR)), '') AS VARCHAR) AS id,"
-                " charter_error AS error FROM charter_typed WHERE charter_error IS NOT NULL")
-    con.execute(f"CREATE TEMP TABLE deals AS SELECT {', '.join(exprs)} FROM charter_typed"
-                f" WHERE charter_error IS NULL")
-    con.execute("DROP TABLE charter_typed")
-    con.execute("DROP TABLE charter_raw")
+    return exprs, checks
 
 
 def jsonl_to_csv(path: str, csv_path: str, program: m.Program) -> list[tuple]:
@@ -328,26 +365,59 @@ def convert(program: m.Program, constants: Constants, source: str, target: str,
 # ---- running and writing -------------------------------------------------------------------
 
 def run_sql(con, constants: Constants) -> None:
-    """The generated statements, materialised where later ones read them more than once."""
-    materialise = {"charter_checked", "charter_run", "charter_years", "charter_verdicts",
-                   "charter_lines"}
-    for name, select in Gen(constants).statements():
-        kind = "TABLE" if name in materialise else "VIEW"
+    """The generated statements, materialised where later ones read them more than once.
+    A table is dropped as soon as nothing left to run reads it (`deals` included): the
+    memory limit is shared by the tables and the sorts, and a sort that spills is slow."""
+    statements = Gen(constants).statements()
+    views = {name: select for name, select in statements if name not in MATERIALISED}
+    outputs = [views[name] for name in OUTPUTS.values() if name in views]
+    tables = ["deals"]
+    for i, (name, select) in enumerate(statements):
+        kind = "TABLE" if name in MATERIALISED else "VIEW"
         con.execute(f"CREATE TEMP {kind} {name} AS {select}")
+        tables += [name] if name in MATERIALISED else []
+        later = [select for _, select in statements[i + 1:]] + outputs
+        tables = _drop_unread(con, tables, later, views)
 
 
-def write_outputs(con, paths: dict[str, Path]) -> None:
-    """Each output to a temporary file beside it, then renamed into place."""
+def _drop_unread(con, tables: list[str], texts: list[str], views: dict[str, str]) -> list[str]:
+    """Drop each of ``tables`` that no text of ``texts`` reads, directly or through the
+    ``views`` (a view is read each time it is selected from); the tables kept. A name found
+    in a string literal only keeps a table longer."""
+    read: set[str] = set()
+    pending = list(texts)
+    while pending:
+        text = pending.pop()
+        for name in [*tables, *views]:
+            if name not in read and re.search(rf"\b{name}\b", text):
+                read.add(name)
+                pending += [views[name]] if name in views else []
+    for table in tables:
+        if table not in read:
+            con.execute(f"DROP TABLE {table}")
+    return [table for table in tables if table in read]
+
+
+def write_outputs(con, paths: dict[str, Path], constants: Constants) -> dict[str, int]:
+    """Each output to a temporary file beside it, then renamed into place; the rows written
+    to each (as COPY counts them: counting the payouts again would compute them again).
+    The small outputs are written first, and the tables only they read dropped, so that the
+    sort of the payout lines has their memory."""
     queries = {
-        "payouts": f"SELECT {', '.join(c.name for c in payout_columns())} FROM"
-                   " charter_payout_lines ORDER BY seq, year, line",
+        "payouts": Gen(constants).payouts_sorted(),
         "decisions": "SELECT * FROM charter_decisions ORDER BY line",
         "rejects": "SELECT * FROM (SELECT line, id, error FROM charter_input_rejects UNION ALL"
                    " SELECT line, id, error FROM charter_rejects) ORDER BY line, id",
     }
-    temps = {}
+    order = [name for name in ("rejects", "decisions", "payouts") if name in paths]
+    views = {name: select for name, select in Gen(constants).statements()
+             if name not in MATERIALISED}
+    tables = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
+    temps, written = {}, {}
     try:
-        for name, path in paths.items():
+        for i, name in enumerate(order):
+            path = paths[name]
             fmt = FORMATS[path.suffix.lower()]
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                         suffix=path.suffix)
@@ -355,9 +425,13 @@ def write_outputs(con, paths: dict[str, Path]) -> None:
             temps[name] = temp
             options = "FORMAT parquet, COMPRESSION snappy" if fmt == "parquet" else \
                 "FORMAT csv, HEADER true"
-            con.execute(f"COPY ({queries[name]}) TO {q(temp)} ({options})")
+            written[name] = con.execute(f"COPY ({queries[name]}) TO {q(temp)} ({options})"
+                                        ).fetchone()[0]
+            if i + 1 < len(order):  # the last output's tables stay: the summary reads them
+                tables = _drop_unread(con, tables, [queries[n] for n in order[i + 1:]], views)
         for name, path in paths.items():
             os.replace(temps.pop(name), path)
+        return written
     finally:
         for temp in temps.values():
             try:
@@ -382,15 +456,12 @@ def commission_run(program: m.Program, constants: Constants, deals: str, out: st
         progress.say(f"read {count:,} deal rows from {deals}")
         run_sql(con, constants)
         progress.say("computed thresholds, payouts and decisions")
-        write_outputs(con, paths)
+        written = write_outputs(con, paths, constants)
         result = RunResult(outputs={k: str(v) for k, v in paths.items()})
         result.deals, result.accepted, result.walked = con.execute(
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE decision = 'accept'), COUNT(*) FILTER"
             " (WHERE decision = 'walk') FROM charter_decisions").fetchone()
-        result.lines = con.execute("SELECT COUNT(*) FROM charter_payouts").fetchone()[0]
-        result.rejected = con.execute(
-            "SELECT (SELECT COUNT(*) FROM charter_input_rejects) +"
-            " (SELECT COUNT(*) FROM charter_rejects)").fetchone()[0]
+        result.lines, result.rejected = written["payouts"], written["rejects"]
         progress.say(f"wrote {result.lines:,} payout lines for {result.deals:,} deals"
                      f" ({result.accepted:,} accepted, {result.walked:,} walked),"
                      f" {result.rejected:,} rejected, to {paths['payouts']}")

@@ -12,16 +12,19 @@ word): per deal-year amounts are below 10^17 (rows above are rejected), money is
 DECIMAL(20+m, m), rates DECIMAL(r+2, r), unrounded products DECIMAL(32, m+r). Amounts are
 rounded where the engine rounds them, with the program's mode: `half_up` is ROUND (half away
 from zero in DuckDB, Spark and Trino alike); `half_even`, `down` and `up` are written with
-FLOOR and CEIL. The one quotient the engine reports (a marginal ladder's effective rate,
-half-even to 1e-6) is estimated in DOUBLE and then settled by exact comparisons.
+FLOOR and CEIL; an amount small enough is rounded as a 64-bit DECIMAL(18, s) and a larger
+one as it is (`narrowed`: the same value, much cheaper in DuckDB). The one quotient the
+engine reports (a marginal ladder's effective rate, half-even to 1e-6) is estimated in
+DOUBLE and then settled by exact comparisons.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from charter.warehouse.constants import (AMOUNT_LIMIT, MAX_CLAIMS, MAX_STEPS, RATE, RATE_DECIMALS,
                                          TERMS, Constants)
-from charter.economics.kinds import PayoutKind
+from charter.economics.kinds import AmountIs, BaseOf, PayoutKind, Timing
 from charter.economics.thresholds import place_of
 from charter.economics.request import MAX_DATE_YEAR, MAX_SEATS, MAX_YEARS
 
@@ -31,8 +34,15 @@ CLAIMS = range(1, MAX_CLAIMS + 1)
 DEAL_RATE_TYPE = f"DECIMAL({RATE_DECIMALS + 1}, {RATE_DECIMALS})"
 OUT_RATE = "DECIMAL(10, 6)"
 VIEWS = ("charter_checked", "charter_rejects", "charter_run", "charter_years",
-         "charter_verdicts", "charter_decisions", "charter_lines", "charter_payout_lines",
+         "charter_verdicts", "charter_decisions", "charter_payout_lines",
          "charter_payouts")
+# The statements read more than once by later ones: the Spark script caches them (the others
+# are views, computed where they are read).
+REREAD = ("charter_checked", "charter_run", "charter_years", "charter_verdicts")
+# Those `charter payouts` makes tables in DuckDB: not charter_run, read by charter_years and
+# charter_verdicts, as recomputing its joins and window for both costs DuckDB less than
+# writing its ~90 columns for every deal into a table.
+MATERIALISED = ("charter_checked", "charter_years", "charter_verdicts")
 OUTPUTS = {"payouts": "charter_payouts", "decisions": "charter_decisions",
            "rejects": "charter_rejects"}
 
@@ -82,9 +92,24 @@ class Gen:
         scale = max(self.m, -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0)
         return f"CAST({value:f} AS DECIMAL({_int_digits(value) + scale}, {scale}))"
 
-    def money(self, x: str) -> str:
-        """``x`` rounded to the minor unit with the program's rounding, as money."""
-        return f"CAST({round_to(x, self.m, self.c.rounding)} AS {self.money_t})"
+    def money(self, x: str, scale: int | None = None) -> str:
+        """``x`` (a DECIMAL of ``scale`` decimals; by default an exact product's) rounded to
+        the minor unit with the program's rounding, as money."""
+        scale = self.s if scale is None else scale
+        if scale <= self.m:  # nothing to round
+            return f"CAST({x} AS {self.money_t})"
+        mode = self.c.rounding
+        rounded = narrowed(lambda v, fit: round_to(v, self.m, mode, fit), x, scale, self.m)
+        return f"CAST({rounded} AS {self.money_t})"
+
+    def rate_out(self, x: str) -> str:
+        """A rate (of type rate_t) as the outputs spell it: six decimals, half-even. With at
+        most six decimals in every rate (rate_scale 6) the rounding changes nothing and is
+        left out: it is several 128-bit operations on every payout line."""
+        if self.r <= 6:
+            return f"CAST({x} AS {OUT_RATE})"
+        rounded = narrowed(lambda v, fit: round_to(v, 6, "half_even", fit), x, self.r, 6)
+        return f"CAST({rounded} AS {OUT_RATE})"
 
     def times(self, a: str, b: str) -> str:
         """An exact product of money and a rate (never more than 38 digits)."""
@@ -104,13 +129,29 @@ class Gen:
         return [("charter_checked", self.checked()), ("charter_rejects", self.rejects()),
                 ("charter_run", self.run()), ("charter_years", self.years()),
                 ("charter_verdicts", self.decisions()),
-                ("charter_decisions", self.decisions_out()), ("charter_lines", self.lines()),
+                ("charter_decisions", self.decisions_out()),
                 ("charter_payout_lines", self.payouts()), ("charter_payouts", self.payouts_out())]
 
-    def payouts_out(self) -> str:
+    def payouts_out(self, source: str = "charter_payout_lines") -> str:
+        """The payouts table over ``source`` (charter_payout_lines, or those lines sorted):
+        the lines' kind, timing, base_of and amount_is are codes (`_encode`), spelt here, and
+        the columns that follow from a line's kind are added here: after any sort, so that
+        the sort carries small integers, not words."""
         from charter.warehouse.tables import payout_columns
 
-        return f"SELECT {', '.join(c.name for c in payout_columns())} FROM charter_payout_lines"
+        derived = {"kind": _decode("p.kind", PayoutKind), "timing": _decode("p.timing", Timing),
+                   "base_of": _decode("p.base_of", BaseOf),
+                   "amount_is": _decode("p.amount_is", AmountIs),
+                   "settlement": _settlement("p.kind"), "due_rule": self.due_rule("p.kind"),
+                   "due_date": self.due_date("p.kind", "p.year_start")}
+        cols = [f"{derived[c.name]} AS {c.name}" if c.name in derived else f"p.{c.name}"
+                for c in payout_columns()]
+        return f"SELECT {', '.join(cols)} FROM {source} p"
+
+    def payouts_sorted(self) -> str:
+        """The payouts table in the order `charter payouts` writes it: by deal (its line in
+        the input), contract year and line number."""
+        return self.payouts_out("(SELECT * FROM charter_payout_lines ORDER BY seq, year, line)")
 
     # -- checked: every row of the input with the first problem found in it (or NULL) --
 
@@ -134,9 +175,10 @@ class Gen:
     {steps},
     {', '.join(f"influenced{k}, spiff{k}" for k in CLAIMS)},
     {count} AS n_steps,
-    COUNT(*) OVER (PARTITION BY id) AS id_count,
-    COUNT(*) OVER (PARTITION BY line) AS line_count
-  FROM {self.table}"""
+    COALESCE(dup_ids.id_n, 1) AS id_count, COALESCE(dup_lines.line_n, 1) AS line_count
+  FROM {self.table}
+  {self.duplicates('id')}
+  {self.duplicates('line')}"""
         closer = {f: "CASE n_steps " + " ".join(f"WHEN {k} THEN step{k}_{f}" for k in STEPS)
                   + " END" for f in ("channel", "tier", "rate", "partner") + TERMS}
         terms = "".join(f", {closer[t]} AS closer_{t}" for t in TERMS)
@@ -157,6 +199,14 @@ class Gen:
          THEN CAST({unit_list} * {quantity} AS {self.exact_t}) END AS software_list_exact
   FROM ({inner}) i"""
         return f"SELECT d.*, {self.errors()} AS error\nFROM ({middle}) d"
+
+    def duplicates(self, column: str) -> str:
+        """A LEFT JOIN of the values of ``column`` on more than one row, with their count
+        (`{column}_n`): a GROUP BY, where COUNT(*) OVER (PARTITION BY ...) would sort every
+        column of every row; the rows whose value is unique (or NULL) find nothing."""
+        return (f"LEFT JOIN (SELECT {column} AS dup_{column}, COUNT(*) AS {column}_n"
+                f" FROM {self.table} GROUP BY {column} HAVING COUNT(*) > 1) dup_{column}s"
+                f" ON dup_{column}s.dup_{column} = {column}")
 
     def case(self, column: str, mapping: dict[str, str], default: str = "NULL") -> str:
         if not mapping:
@@ -385,11 +435,11 @@ class Gen:
             rows.append([q(row.channel), q(row.tier or ""), _bool(row.registered),
                          _bool(row.collects), *rates, *sets,
                          self.rate(row.cap), _bool(row.with_services), self.rate(row.mdf),
-                         _bool(row.ladder), q(str(row.timing)), self.fund(row.fund)])
+                         _bool(row.ladder), _code(Timing(row.timing)), self.fund(row.fund)])
         return self.values(rows, cols, [q(""), q(""), "FALSE", "FALSE"]
                            + [self.rate(None)] * MAX_YEARS + [q("")] * len(follows)
                            + [self.rate(None), "FALSE", self.rate(Decimal(0)), "FALSE",
-                              q(""), self.fund(None)], alias)
+                              "0", self.fund(None)], alias)
 
     def closer_year_rate(self, year: int) -> str:
         """The partner of record's rate in contract year ``year`` for the deal (`d`) and its
@@ -407,9 +457,9 @@ class Gen:
         return f"CASE cr.f{year} {' '.join(whens)} ELSE cr.r{year} END"
 
     def due_rule(self, kind: str) -> str:
-        """The due rule of a line whose kind is the SQL expression ``kind``: the engine's
+        """The due rule of a line whose kind code is the SQL expression ``kind``: the engine's
         rule for each payout kind (`Constants.due`)."""
-        return f"CASE {kind} " + " ".join(f"WHEN {q(k.value)} THEN {q(d.rule)}"
+        return f"CASE {kind} " + " ".join(f"WHEN {_code(k)} THEN {q(d.rule)}"
                                           for k, d in zip(PayoutKind, self.c.due)) + " END"
 
     def due_date(self, kind: str, start: str) -> str:
@@ -420,7 +470,7 @@ class Gen:
                                                                                "period_end")]
         if not dated:
             return "CAST(NULL AS DATE)"
-        whens = " ".join(f"WHEN {q(k.value)} THEN {_due_on(d, start)}" for k, d in dated)
+        whens = " ".join(f"WHEN {_code(k)} THEN {_due_on(d, start)}" for k, d in dated)
         return f"CAST(CASE {kind} {whens} END AS DATE)"
 
     def fund(self, value: Decimal | None) -> str:
@@ -438,10 +488,10 @@ class Gen:
             for tier in tiers:
                 rows.append([q(h.source), q(h.target), q(tier or ""), _bool(tier in h.allowed),
                              *[self.rate(r) for r in h.rates], _bool(h.with_services),
-                             q(str(h.timing)), self.rate(h.cap), str(h.cap_year)])
+                             _code(Timing(h.timing)), self.rate(h.cap), str(h.cap_year)])
         return self.values(rows, cols, [q(""), q(""), q(""), "FALSE"]
                            + [self.rate(None)] * MAX_YEARS
-                           + ["FALSE", q(""), self.rate(None), "1"], alias)
+                           + ["FALSE", "0", self.rate(None), "1"], alias)
 
     @staticmethod
     def values(rows: list[list[str]], cols: list[str], empty: list[str], alias: str) -> str:
@@ -454,12 +504,87 @@ class Gen:
         return f"(VALUES\n      {body}) AS {alias}({names})"
 
     def run(self) -> str:
+        """Valid deals with their roles, volume and `before`. The running sum is a window
+        over a narrow projection of the deals that cumulate, joined back by seq: a window
+        over the wide rows would sort every column of every deal."""
+        zero = f"CAST(0 AS {self.cum_t})"
+        window = ("PARTITION BY w.closer_channel, w.closer_partner, w.period"
+                  " ORDER BY w.close_date, w.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
+        running = (f"SELECT w.seq, CAST(SUM(w.volume) OVER ({window}) AS {self.cum_t}) AS before"
+                   f"\n  FROM ({self.with_volume(handovers=False)}) w WHERE w.cumulates")
+        return (f"SELECT {', '.join('v.' + k for k in self.run_columns())},\n"
+                f"  CASE WHEN v.cumulates THEN COALESCE(b.before, {zero}) ELSE {zero}"
+                f" END AS before\nFROM ({self.with_volume(handovers=True)}) v\n"
+                f"LEFT JOIN ({running}) b ON b.seq = v.seq")
+
+    @staticmethod
+    def run_columns() -> list[str]:
+        """What charter_years and charter_verdicts read of a deal: charter_run carries these
+        only, not every input column again (Spark caches it: a narrower row is less memory
+        and less to shuffle)."""
+        keep = ["seq", "id", "line", "years", "n_steps", "contract_start", "split",
+                "services_one_time", "services_per_year", "software", "software_list",
+                "msrp_floor", "unit_price_quoted", "price_approved", "certified",
+                "needs_certification", "closer_channel", "closer_partner", "closer_timing",
+                "collects", "with_services", "mdf", "fund", "has_ladder", "cumulates",
+                "volume", "cap", "cap_year",
+                # what a claimed SPIFF is judged by (`spiff_ok`), and the claims themselves
+                "product", "software_exact", "close_date"]
+        keep += [f"c_r{y}" for y in YEARS]
+        keep += [f"{x}{k}" for k in CLAIMS for x in ("influenced", "spiff")]
+        for k in range(1, MAX_STEPS):
+            keep += [f"step{k}_channel", f"step{k}_partner", f"h{k}_found", f"h{k}_allowed",
+                     f"h{k}_with_services", f"h{k}_timing"] + [f"h{k}_r{y}" for y in YEARS]
+        return keep
+
+    def with_volume(self, handovers: bool) -> str:
+        """Valid deals joined to their partner of record's row of the closers table (and,
+        with ``handovers``, to each step's handover), with year 1's volume on the ladder and
+        seq, the key every later statement joins on."""
+        rate1 = self.closer_rate("1", "j")
+        basis = "CASE WHEN j.collects THEN j.software_list ELSE j.software END"
+        margin1 = self.money(self.times(basis, rate1))
+        services1 = self.add("j.services_one_time", "j.services_per_year", type_=self.money_t)
+        counted = in_list("j.closer_channel", [ch.name for ch in self.c.ladders
+                                               if ch.ladder.counts])
+        volume = (f"CASE WHEN NOT j.cumulates THEN NULL WHEN {counted} THEN"
+                  f" CAST({place_of(Decimal(0)):f} AS {self.money_t}) WHEN j.collects THEN"
+                  f" CAST({basis} - {margin1} AS {self.money_t}) WHEN j.with_services THEN"
+                  f" CAST({basis} + {services1} AS {self.money_t}) ELSE {basis} END")
+        # seq: the row's line (unique, checked)
+        return f"SELECT j.*, {volume} AS volume, j.line AS seq FROM ({self.joined(handovers)}) j"
+
+    def joined(self, handovers: bool) -> str:
+        """charter_checked's valid rows with their closers row (and handovers) joined."""
         c = self.c
         products = {p.name: p for p in c.products}
         floor = self.case("product", {n: self.amount(p.msrp_floor) for n, p in products.items()
                                       if p.msrp_floor is not None})
         certification = in_list("d.closer_channel",
                                 [ch.name for ch in c.channels if ch.certification])
+        per_deal = in_list("d.closer_channel", [ch.name for ch in c.ladders
+                                                if ch.ladder.per_deal])
+        period = self.case("d.closer_channel", {ch.name: _period(ch.ladder.reset)
+                                                for ch in c.ladders}, "0")
+        hjoins, hcols = self.handover_joins() if handovers else ("", "")
+        return f"""SELECT d.*, {floor} AS msrp_floor,
+    {self.money('d.software_list_exact')} AS software_list,
+    {self.money('d.software_exact', self.m)} AS software,
+    COALESCE(cr.collects, FALSE) AS collects,
+    {', '.join(f'{self.closer_year_rate(y)} AS c_r{y}' for y in YEARS)},
+    cr.with_services,
+    COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf, cr.fund,
+    COALESCE(cr.has_ladder, FALSE) AS has_ladder,
+    COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
+    cr.timing AS closer_timing, {certification} AS needs_certification,
+    {period} AS period{hcols}
+  FROM charter_checked d
+  LEFT JOIN {self.closers_values('cr')} ON d.n_steps > 0 AND cr.channel = d.closer_channel
+    AND cr.tier = COALESCE(d.closer_tier, '') AND cr.registered = d.registered{hjoins}
+  WHERE d.error IS NULL"""
+
+    def handover_joins(self) -> tuple[str, str]:
+        """The LEFT JOINs of each step's handover to the next, and their columns."""
         hjoins, hcols = [], []
         for k in range(1, MAX_STEPS):
             hjoins.append(f"LEFT JOIN {self.handovers_values(f'h{k}')}"
@@ -474,48 +599,8 @@ class Gen:
                                            range(1, MAX_STEPS)) + " END"
         cap_year = "CASE d.n_steps " + " ".join(f"WHEN {k + 1} THEN h{k}.cap_year" for k in
                                                 range(1, MAX_STEPS)) + " END"
-        ladder_rows = c.ladders
-        per_deal = in_list("d.closer_channel", [ch.name for ch in ladder_rows
-                                                if ch.ladder.per_deal])
-        period = self.case("d.closer_channel", {ch.name: _period(ch.ladder.reset)
-                                                for ch in ladder_rows}, "0")
-        joined = f"""SELECT d.*, {floor} AS msrp_floor,
-    {self.money('d.software_list_exact')} AS software_list,
-    {self.money('d.software_exact')} AS software,
-    COALESCE(cr.collects, FALSE) AS collects,
-    {', '.join(f'{self.closer_year_rate(y)} AS c_r{y}' for y in YEARS)},
-    cr.with_services,
-    COALESCE(cr.mdf, {self.rate(Decimal(0))}) AS mdf, cr.fund,
-    COALESCE(cr.has_ladder, FALSE) AS has_ladder,
-    COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
-    cr.timing AS closer_timing, {certification} AS needs_certification,
-    {cap} AS cap, {cap_year} AS cap_year,
-    {period} AS period,
-    {', '.join(hcols)}
-  FROM charter_checked d
-  LEFT JOIN {self.closers_values('cr')} ON d.n_steps > 0 AND cr.channel = d.closer_channel
-    AND cr.tier = COALESCE(d.closer_tier, '') AND cr.registered = d.registered
-  {chr(10).join('  ' + j for j in hjoins)}
-  WHERE d.error IS NULL"""
-        # year 1's volume on the ladder: what the next deal of the period carries forward
-        rate1 = self.closer_rate("1", "j")
-        basis = "CASE WHEN j.collects THEN j.software_list ELSE j.software END"
-        margin1 = self.money(self.times(basis, rate1))
-        services1 = self.add("j.services_one_time", "j.services_per_year", type_=self.money_t)
-        counted = in_list("j.closer_channel", [ch.name for ch in ladder_rows
-                                               if ch.ladder.counts])
-        volume = (f"CASE WHEN NOT j.cumulates THEN NULL WHEN {counted} THEN"
-                  f" CAST({place_of(Decimal(0)):f} AS {self.money_t}) WHEN j.collects THEN"
-                  f" CAST({basis} - {margin1} AS {self.money_t}) WHEN j.with_services THEN"
-                  f" CAST({basis} + {services1} AS {self.money_t}) ELSE {basis} END")
-        # seq: the row's line (unique, checked): the key every later statement joins on
-        with_volume = f"SELECT j.*, {volume} AS volume, j.line AS seq FROM ({joined}) j"
-        window = ("PARTITION BY v.cumulates, v.closer_channel, v.closer_partner, v.period"
-                  " ORDER BY v.close_date, v.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
-        zero = f"CAST(0 AS {self.cum_t})"
-        return (f"SELECT v.*, CASE WHEN v.cumulates THEN COALESCE(CAST(SUM(v.volume) OVER"
-                f" ({window}) AS {self.cum_t}), {zero}) ELSE {zero} END AS before\n"
-                f"FROM ({with_volume}) v")
+        return ("".join("\n  " + j for j in hjoins),
+                f",\n    {cap} AS cap, {cap_year} AS cap_year,\n    " + ", ".join(hcols))
 
     def closer_rate(self, year: str, alias: str) -> str:
         """The partner of record's rate in contract year ``year`` (NULL: its ladder sets it)."""
@@ -526,7 +611,10 @@ class Gen:
 
     def years(self) -> str:
         money, times, add = self.money, self.times, self.add
-        years = self.values([[str(y)] for y in YEARS], ["y"], ["1"], "yy")
+        # one row per (contract length n, year y <= n): an equi-join on n, where `y <= years`
+        # would be an inequality join (a sort of both sides)
+        years = self.values([[str(n), str(y)] for n in YEARS for y in range(1, n + 1)],
+                            ["n", "y"], ["1", "1"], "yy")
         services = (f"CAST(r.services_per_year + CASE WHEN yy.y = 1 THEN r.services_one_time"
                     f" ELSE CAST(0 AS {self.io_t}) END AS {self.money_t})")
         intro = []
@@ -542,7 +630,7 @@ class Gen:
          ELSE CAST(0 AS {self.money_t}) END AS spread,
     {self.closer_rate('yy.y', 'r')} AS c_rate,
     {', '.join(intro)}
-  FROM charter_run r JOIN {years} ON yy.y <= r.years"""
+  FROM charter_run r JOIN {years} ON yy.n = r.years"""
         intro_amounts = []
         for k in range(1, MAX_STEPS):
             base = (f"CASE WHEN a.h{k}_with_services THEN {add('a.basis', 'a.services', type_=self.money_t)}"
@@ -783,7 +871,8 @@ class Gen:
         for i, (share, exact) in enumerate(out, 1):
             cols.append(f"{share} AS share{i}")
             cols.append(f"{exact} AS exact{i}")
-            cols.append(f"CAST({floor_to(exact, self.m)} AS {self.money_t}) AS floor{i}")
+            floored = narrowed(lambda v, fit: floor_to(v, self.m, fit), exact, self.s, self.m)
+            cols.append(f"CAST({floored} AS {self.money_t}) AS floor{i}")
         return ",\n    ".join(cols)
 
     def economics(self, source: str) -> str:
@@ -887,8 +976,7 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
     CASE WHEN r.cumulates THEN CAST(r.before + r.volume AS {self.io_t}) END AS cumulative_after,
     CASE WHEN r.has_ladder THEN CAST(a.bracket_from AS {self.io_t}) END AS bracket_from,
     CASE WHEN r.has_ladder THEN CAST(a.bracket_up_to AS {self.io_t}) END AS bracket_up_to,
-    CASE WHEN r.has_ladder THEN CAST({round_to('a.bracket_rate', 6, 'half_even')} AS {OUT_RATE})
-      END AS bracket_rate,
+    CASE WHEN r.has_ladder THEN {self.rate_out('a.bracket_rate')} END AS bracket_rate,
     {unpaid} AS spiffs_not_paid
   FROM charter_run r JOIN ({agg}) a ON a.seq = r.seq) s"""
 
@@ -897,29 +985,24 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
 
         return f"SELECT {', '.join(c.name for c in decision_columns())} FROM charter_verdicts"
 
-    def lines(self) -> str:
-        return ("SELECT y.*, v.decision = 'accept' AS payable FROM charter_years y"
-                " JOIN charter_verdicts v ON v.seq = y.seq")
-
     # -- payouts: one row per payout line --
 
     def payouts(self) -> str:
         c = self.c
         width = max((len(s.parties) for s in c.splits), default=0)
         selects = []
-        rate6 = lambda x: f"CAST({round_to(x, 6, 'half_even')} AS {OUT_RATE})"  # noqa: E731
 
         def line(slot: int, cond: str, party: str, partner: str, kind: str, timing: str,
                  rate: str, base: str, base_of: str, amount: str, amount_is: str) -> None:
+            kind, timing = _encode(kind, PayoutKind), _encode(timing, Timing)
+            base_of, amount_is = _encode(base_of, BaseOf), _encode(amount_is, AmountIs)
             selects.append(
                 f"SELECT y.seq, y.id AS deal_id, {slot} AS line, y.year, y.year_start, y.year_end,"
-                f" {party} AS party, {partner} AS partner, {kind} AS kind, {_settlement(kind)}"
-                f" AS settlement, {timing} AS timing, {rate6(rate)} AS rate,"
+                f" {party} AS party, {partner} AS partner, {kind} AS kind,"
+                f" {timing} AS timing, {self.rate_out(rate)} AS rate,"
                 f" CAST({base} AS {self.io_t}) AS base, {base_of} AS base_of,"
-                f" CAST({amount} AS {self.io_t}) AS amount, {amount_is} AS amount_is,"
-                f" y.payable, {self.due_rule(kind)} AS due_rule,"
-                f" {self.due_date(kind, 'y.year_start')} AS due_date"
-                f"\n  FROM charter_lines y WHERE {cond}")
+                f" CAST({amount} AS {self.io_t}) AS amount, {amount_is} AS amount_is"
+                f"\n  FROM charter_years y WHERE {cond}")
         basis_of = "CASE WHEN y.collects THEN 'software_list' ELSE 'software' END"
         for k in range(1, MAX_STEPS):
             line(k, f"y.i{k}_amount IS NOT NULL AND y.i{k}_rate <> 0", f"y.step{k}_channel",
@@ -966,14 +1049,42 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
                  f"CASE WHEN y.s{k}_fixed THEN y.s{k}_amount ELSE y.basis END",
                  f"CASE WHEN y.s{k}_fixed THEN 'fixed_amount' ELSE {basis_of} END",
                  f"y.s{k}_amount", f"CASE WHEN y.s{k}_fixed THEN 'fixed' ELSE 'rate_x_base' END")
-        return "\nUNION ALL\n".join(selects)
+        # payable: the deal's decision, joined once onto the lines (narrow: seq and decision)
+        # rather than onto every contract year before the lines are picked out of them. A
+        # CASE with no ELSE (a decision is always one of the two), so that DuckDB does not
+        # know `payable` as never NULL: a Parquet file's column would then be REQUIRED where
+        # it has always been OPTIONAL.
+        payable = "CASE v.decision WHEN 'accept' THEN TRUE WHEN 'walk' THEN FALSE END"
+        return (f"SELECT u.*, {payable} AS payable\nFROM ("
+                + "\nUNION ALL\n".join(selects)
+                + ") u\nJOIN charter_verdicts v ON v.seq = u.seq")
 
 
 def _settlement(kind: str) -> str:
-    from charter.economics.kinds import PayoutKind
-
+    """Who settles a line whose kind code is the SQL expression ``kind``."""
     return f"CASE {kind} " + " ".join(
-        f"WHEN {q(k.value)} THEN {q(k.settlement.value)}" for k in PayoutKind) + " END"
+        f"WHEN {_code(k)} THEN {q(k.settlement.value)}" for k in PayoutKind) + " END"
+
+
+# Word-valued columns (a line's kind, timing, base_of, amount_is; the timings of the
+# constants tables) are carried as codes, a member's position in its enum from 1, and spelt
+# by `_decode` where the payouts are written: integers are cheaper to store and to sort.
+
+def _code(member) -> str:
+    """The code of an enum member, as a SQL literal."""
+    return str(list(type(member)).index(member) + 1)
+
+
+def _decode(column: str, enum) -> str:
+    """The word of the code in ``column``."""
+    return f"CASE {column} " + " ".join(f"WHEN {_code(m)} THEN {q(m.value)}" for m in enum) \
+        + " END"
+
+
+def _encode(expr: str, enum) -> str:
+    """``expr`` (a column of codes, or a CASE of quoted words of ``enum``) with each quoted
+    word replaced by its code; a word that is not a member is a mistake here."""
+    return re.sub(r"'([a-z_]+)'", lambda w: _code(enum(w.group(1))), expr)
 
 
 def _bool(value: bool) -> str:
@@ -1035,11 +1146,34 @@ def _period(reset: str) -> str:
     return "0"
 
 
-def round_to(x: str, digits: int, mode: str) -> str:
-    """``x`` (a DECIMAL) to ``digits`` decimals with a `charter.economics.money` mode."""
+def narrowed(fn, x: str, scale: int, digits: int) -> str:
+    """``fn(x, fit)``, a rounding of ``x`` (a DECIMAL of ``scale`` decimals) to ``digits``
+    decimals, computed on DECIMAL(18, scale) where |x| × 10^digits fits it, and ``fn(x, None)``
+    on x as it is elsewhere. The value is the same either way; DuckDB's ROUND, FLOOR and CEIL
+    of a 128-bit DECIMAL (precision above 18) are about ten times slower than of a 64-bit one,
+    and most amounts are far below the bound."""
+    room = 18 - scale - digits
+    if room < 1:
+        return fn(x, None)
+    bound = 10 ** room
+    return (f"CASE WHEN {x} > -{bound} AND {x} < {bound} THEN {fn(x, scale)}"
+            f" ELSE {fn(x, None)} END")
+
+
+def _shifted(x: str, digits: int, fit: int | None) -> str:
+    """``x`` × 10^digits (in DECIMAL(18, fit) when given: see `narrowed`)."""
+    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+    return y if fit is None else f"CAST({y} AS DECIMAL(18, {fit}))"
+
+
+def round_to(x: str, digits: int, mode: str, fit: int | None = None) -> str:
+    """``x`` (a DECIMAL) to ``digits`` decimals with a `charter.economics.money` mode; with
+    ``fit``, x (of ``fit`` decimals) is small enough to be rounded in 64 bits (`narrowed`)."""
+    if fit is not None:
+        x = f"CAST({x} AS DECIMAL(18, {fit}))"
     if mode == "half_up":
         return f"ROUND({x}, {digits})"
-    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+    y = _shifted(x, digits, fit)
     if mode == "half_even":
         r = (f"CASE WHEN {y} - FLOOR({y}) > 0.5 OR ({y} - FLOOR({y}) = 0.5 AND"
              f" FLOOR({y}) % 2 <> 0) THEN FLOOR({y}) + 1 ELSE FLOOR({y}) END")
@@ -1055,9 +1189,12 @@ def round_to(x: str, digits: int, mode: str) -> str:
             f" DECIMAL({digits + 1}, {digits})))")
 
 
-def floor_to(x: str, digits: int) -> str:
-    """``x`` rounded toward minus infinity to ``digits`` decimals (ROUND_FLOOR)."""
-    y = f"(({x}) * CAST({10 ** digits} AS DECIMAL({digits + 1}, 0)))"
+def floor_to(x: str, digits: int, fit: int | None = None) -> str:
+    """``x`` rounded toward minus infinity to ``digits`` decimals (ROUND_FLOOR); ``fit`` as
+    for `round_to`."""
+    if fit is not None:
+        x = f"CAST({x} AS DECIMAL(18, {fit}))"
+    y = _shifted(x, digits, fit)
     if digits == 0:
         return f"FLOOR({y})"
     return (f"(CAST(FLOOR({y}) AS DECIMAL(30, 0)) * CAST({Decimal(1).scaleb(-digits):f} AS"

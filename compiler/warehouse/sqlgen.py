@@ -512,13 +512,14 @@ class Gen:
                   " ORDER BY w.close_date, w.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING")
         running = (f"SELECT w.seq, CAST(SUM(w.volume) OVER ({window}) AS {self.cum_t}) AS before"
                    f"\n  FROM ({self.with_volume(handovers=False)}) w WHERE w.cumulates")
-        return (f"SELECT {', '.join('v.' + k for k in self.run_columns())},\n"
+        columns = self.run_columns(self.claim_kinds())
+        return (f"SELECT {', '.join('v.' + k for k in columns)},\n"
                 f"  CASE WHEN v.cumulates THEN COALESCE(b.before, {zero}) ELSE {zero}"
                 f" END AS before\nFROM ({self.with_volume(handovers=True)}) v\n"
                 f"LEFT JOIN ({running}) b ON b.seq = v.seq")
 
     @staticmethod
-    def run_columns() -> list[str]:
+    def run_columns(kinds: tuple[str, ...] = ("f", "s")) -> list[str]:
         """What charter_years and charter_verdicts read of a deal: charter_run carries these
         only, not every input column again (Spark caches it: a narrower row is less memory
         and less to shuffle)."""
@@ -527,11 +528,11 @@ class Gen:
                 "msrp_floor", "unit_price_quoted", "price_approved", "certified",
                 "needs_certification", "closer_channel", "closer_partner", "closer_timing",
                 "collects", "with_services", "mdf", "fund", "has_ladder", "cumulates",
-                "volume", "cap", "cap_year",
-                # what a claimed SPIFF is judged by (`spiff_ok`), and the claims themselves
-                "product", "software_exact", "close_date"]
+                "volume", "cap", "cap_year"]
         keep += [f"c_r{y}" for y in YEARS]
-        keep += [f"{x}{k}" for k in CLAIMS for x in ("influenced", "spiff")]
+        keep += [f"influenced{k}" for k in CLAIMS] * ("f" in kinds)
+        if "s" in kinds:  # what a claimed SPIFF is judged by (`spiff_ok`), and the claims
+            keep += ["product", "software_exact", "close_date"] + [f"spiff{k}" for k in CLAIMS]
         for k in range(1, MAX_STEPS):
             keep += [f"step{k}_channel", f"step{k}_partner", f"h{k}_found", f"h{k}_allowed",
                      f"h{k}_with_services", f"h{k}_timing"] + [f"h{k}_r{y}" for y in YEARS]
@@ -662,12 +663,13 @@ class Gen:
         `Engine._influence` and `Engine._spiffs` pay them: once, on the year-1 basis."""
         c, money, times, cols = self.c, self.money, self.times, []
         rates = {i.channel: self.rate(i.rate) for i in c.influencers if i.rate is not None}
-        for k in CLAIMS:
+        kinds = self.claim_kinds()
+        for k in CLAIMS if "f" in kinds else ():
             rate = self.case(f"{t}.influenced{k}", rates, self.rate(None))
             pays = f"{t}.year = 1 AND {t}.influenced{k} IS NOT NULL" if rates else "FALSE"
             cols += [f"{pays} AS f{k}_pays", f"{rate} AS f{k}_rate",
                      f"CASE WHEN {pays} THEN {money(times(f'{t}.basis', rate))} END AS f{k}_amount"]
-        for k in CLAIMS:
+        for k in CLAIMS if "s" in kinds else ():
             claim = f"{t}.spiff{k}"
             fixed = {x.name: "TRUE" for x in c.claimable if x.amount is not None}
             rate = self.case(claim, {x.name: self.rate(x.rate if x.amount is None else
@@ -850,9 +852,11 @@ class Gen:
                      f"h{k}_with_services", f"i{k}_rate", f"i{k}_base", f"i{k}_amount"]
         for i in range(1, width + 1):
             keep += [f"share{i}", f"part{i}", f"split{i}_pays"]
+        kinds = self.claim_kinds()  # a program that pays no claims carries no claim columns
         for k in CLAIMS:
-            keep += [f"influenced{k}", f"f{k}_pays", f"f{k}_rate", f"f{k}_amount", f"s{k}_pays",
-                     f"s{k}_fixed", f"s{k}_rate", f"s{k}_amount"]
+            keep += [f"influenced{k}", f"f{k}_pays", f"f{k}_rate", f"f{k}_amount"] * \
+                ("f" in kinds) + [f"s{k}_pays", f"s{k}_fixed", f"s{k}_rate", f"s{k}_amount"] * \
+                ("s" in kinds)
         return f"SELECT {', '.join('z.' + k for k in keep)}\nFROM ({self.economics(i_)}) z"
 
     def split_columns(self, t: str) -> str:
@@ -955,7 +959,7 @@ class Gen:
         reasons = f"CONCAT_WS(',', {', '.join(codes)})"
         unpaid = "CONCAT_WS(',', " + ", ".join(
             f"CASE WHEN r.spiff{k} IS NOT NULL AND NOT {self.spiff_ok('r', k)} THEN r.spiff{k}"
-            " END" for k in CLAIMS) + ")"
+            " END" for k in CLAIMS) + ")" if "s" in self.claim_kinds() else "''"
         agg = """SELECT seq, MAX(CASE WHEN below_wholesale THEN 1 ELSE 0 END)
       AS below_wholesale, MAX(CASE WHEN below_floor THEN 1 ELSE 0 END) AS below_floor,
     MAX(CASE WHEN loses_money THEN 1 ELSE 0 END) AS loses_money,

@@ -286,25 +286,12 @@ class Reader:
         if not (len(atoms) == 3 and isinstance(atoms[1], s.Name)
                 and atoms[1].value.lower() == "per" and isinstance(atoms[2], s.Name)):
             return False
-        if not PERIODS.get(atoms[2].value.lower()):  # `10 per fortnight`: not a duration either
-            periods = sorted({p for p in PERIODS.values() if p})
-            self.reporter.error("CH-E106", f"`{atoms[2].value}` is not a period a count can be"
-                                f" per: one of {', '.join(periods)}", atoms[2].span,
-                                label="not a period",
-                                help=[f"write the count per one of those periods, e.g."
-                                      f" `{atoms[0].value.normalize():f} per month`"])
+        problem = _count_problem(atoms[0], atoms[2])
+        if problem is not None:
+            code, message, span, label, help_ = problem
+            self.reporter.error(code, message, span, label=label, help=[help_])
             return True
-        number: Decimal = atoms[0].value  # type: ignore[attr-defined]
-        if number != number.to_integral_value():
-            # `10,5 per month` reads as 10.5: a count of events is whole, and a threshold of
-            # 10.5 would silently mean 11
-            self.reporter.error("CH-E111", f"a count of events is a whole number, found"
-                                f" {number.normalize():f}", atoms[0].span,
-                                label="not a whole number",
-                                help=[f"write `{int(number)} per {atoms[2].value}` or"
-                                      f" `{int(number) + 1} per {atoms[2].value}`"])
-            return True
-        return Count(number, PERIODS[atoms[2].value.lower()])
+        return Count(atoms[0].value, PERIODS[atoms[2].value.lower()])  # type: ignore[attr-defined]
 
     def criteria(self, value: s.Value) -> Criteria | Metric | None:
         """`revenue >= Rp 5 Miliar per year and certified_people >= 2`, or `none`."""
@@ -379,6 +366,21 @@ class Reader:
         if not isinstance(value, s.Bad):
             self.wrong(value, "a number, percentage or amount", "Rp 5 Miliar per year")
         return None
+
+
+def _count_problem(number: s.Number, per: s.Name) -> tuple | None:
+    """Why `NUMBER per WORD` is no count of events: (code, message, span, label, help)."""
+    if not PERIODS.get(per.value.lower()):  # `10 per fortnight`: not a duration either
+        periods = ", ".join(sorted({p for p in PERIODS.values() if p}))
+        return ("CH-E106", f"`{per.value}` is not a period a count can be per: one of"
+                f" {periods}", per.span, "not a period", "write the count per one of those"
+                f" periods, e.g. `{number.value.normalize():f} per month`")
+    whole = int(number.value)
+    if number.value != whole:  # `10,5 per month` is 10.5: a threshold of 10.5 would mean 11
+        return ("CH-E111", f"a count of events is a whole number, found"
+                f" {number.value.normalize():f}", number.span, "not a whole number",
+                f"write `{whole} per {per.value}` or `{whole + 1} per {per.value}`")
+    return None
 
 
 def _rate_parts(atoms) -> tuple[str | None, str | None] | None:

@@ -450,7 +450,7 @@ def test_the_sql_pays_a_claimed_spiff_once_and_names_the_claims_it_does_not_pay(
     assert [(r[0], r[1]) for r in rejects] == [(3, "twice")] and "twice" in rejects[0][2]
 
 
-def test_the_sql_rejects_a_deal_that_meets_a_renewal_condition(tmp_path):
+def test_the_sql_pays_the_renewal_fee_from_year_2_only_when_the_deal_states_it(tmp_path):
     import json
 
     from charter.warehouse.constants import build_constants
@@ -458,18 +458,24 @@ def test_the_sql_rejects_a_deal_that_meets_a_renewal_condition(tmp_path):
 
     program = program_of(RENEWAL)
     constants, _ = build_constants(program)
-    deals = [{"id": "met", "product": "Platform", "seats": 10, "years": 2,
+    deals = [{"id": "met", "product": "Platform", "seats": 10, "years": 3,
               "close_date": "2026-03-01", "route": [{"channel": "Referral"}],
               "renewal_influenced": True},
-             {"id": "not-met", "product": "Platform", "seats": 10, "years": 2,
+             {"id": "not-met", "product": "Platform", "seats": 10, "years": 3,
               "close_date": "2026-03-01", "route": [{"channel": "Referral"}]}]
     source = tmp_path / "deals.jsonl"
     source.write_text("".join(json.dumps(d) + "\n" for d in deals), encoding="utf-8")
     con = connect("1GB", str(tmp_path))
     load_deals(con, str(source), "jsonl", constants, program)
     run_sql(con, constants)
-    rejects = con.execute("SELECT id, error FROM charter_rejects").fetchall()
-    paid = {r[0] for r in con.execute("SELECT deal_id FROM charter_payouts").fetchall()}
+    fees = con.execute("SELECT deal_id, year, rate, amount FROM charter_payouts"
+                       " WHERE kind = 'renewal_fee' ORDER BY deal_id, year").fetchall()
+    rejects = con.execute("SELECT id FROM charter_rejects").fetchall()
     con.close()
-    assert [r[0] for r in rejects] == ["met"] and "renewal fee" in rejects[0][1]
-    assert paid == {"not-met"}
+    engine = quote(program, seats=10, years=3, close_date="2026-03-01",
+                   route=[{"channel": "Referral"}],
+                   renewal_influenced=True)
+    expected = [("met", y.year, p.rate, p.amount) for y in engine.years for p in y.payouts
+                if str(p.kind) == "renewal_fee"]
+    assert [(d, y, r, a) for d, y, r, a in fees] == expected and len(expected) == 2
+    assert not rejects

@@ -95,6 +95,8 @@ class CloserRow:
     # per contract year: what the deal sets it to, `RATE` or a term of `TERMS` (the year pays
     # that value, capped by `cap`; a term the deal leaves empty pays `rates`), or None: fixed
     follows: tuple[str | None, ...] = (None,) * MAX_YEARS
+    renewal: Decimal | None = None       # a renewal fee from year 2, when the deal states
+    #                                      `renewal_influenced` (the role's only condition)
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,6 @@ class Constants:
     cogs: Decimal
     floor: Decimal | None
     mdf_counts: bool
-    renewals: tuple[str, ...] = ()       # channels paid a conditional renewal fee (rejected)
     due: tuple[Due, ...] = ()            # per payout kind (`PayoutKind` order): its due rule
     influence: str | None = None         # "fee": influencers are paid; "credit": named only
     influencers: tuple[InfluenceRow, ...] = ()
@@ -230,6 +231,7 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
         [h.cap for h in handovers if h.cap is not None] + \
         [s for row in splits for _n, s in row.parties] + \
         [r for c in channels if c.ladder for r in c.ladder.rates]
+    rates += [c.renewal for c in closers if c.renewal is not None]
     influencers = _influencers(program)
     claimable = _claimable(program)
     rates += [i.rate for i in influencers if i.rate is not None] + \
@@ -271,7 +273,6 @@ def build_constants(program: m.Program) -> tuple[Constants | None, list[Refusal]
                           products, channels, tuple(closers), tuple(handovers), tuple(splits),
                           flat, econ_cogs, econ.margin_floor if econ else None,
                           econ.mdf_counts_against_margin if econ else False,
-                          tuple(ch.name for ch in program.channels if ch.renewal_fee is not None),
                           _due_rules(program), _influence_mode(program), influencers,
                           tuple(x.name for x in program.spiffs), claimable)
     return (None if refusals else constants), refusals
@@ -427,7 +428,21 @@ def _closer(program: m.Program, product: str, channel: ChannelRow, tier: str | N
     rates = tuple(None if name == RATE else rate for name, rate in zip(follows, closer.rates))
     return CloserRow(channel.name, tier, registered, closer.collects, rates, cap,
                      closer.base != "software", closer.mdf, closer.ladder is not None,
-                     closer.timing, closer.fund, tuple(follows))
+                     closer.timing, closer.fund, tuple(follows), _renewal(closer, refusals))
+
+
+def _renewal(closer: Role, refusals: list[Refusal]) -> Decimal | None:
+    """The closer's conditional renewal fee rate; a condition other than the deal's
+    `renewal_influenced` (the one the deal table carries) is refused by name."""
+    if closer.renewal is None:
+        return None
+    if closer.condition != "renewal_influenced":
+        refusal = Refusal(f"channel {closer.channel}", f"a renewal fee paid when"
+                          f" `{closer.condition}`: the deal table carries only"
+                          " `renewal_influenced`", None)
+        if refusal not in refusals:
+            refusals.append(refusal)
+    return closer.renewal
 
 
 def _fixed(role: Role) -> tuple:

@@ -117,6 +117,8 @@ def random_deals(program: m.Program, count: int, seed: int = 7, partners: int = 
             row["registered"] = False
         if steps and rng.random() < 0.05:
             row["certified"] = False
+        if steps and rng.random() < 0.15:  # a renewal fee is paid from year 2 when stated
+            row["renewal_influenced"] = rng.random() < 0.8
         rows.append(row)
     return rows
 

@@ -68,7 +68,7 @@ def row_to_request(row: dict) -> dict:
         request["start"] = row["start_date"].isoformat()
     if row.get("unit_price") is not None:
         request["unit_price"] = _text(row["unit_price"])
-    for flag in ("price_approved", "certified", "registered"):
+    for flag in ("price_approved", "certified", "registered", "renewal_influenced"):
         if row.get(flag) is not None:
             request[flag] = row[flag]
     if row.get("split") is not None:

@@ -315,11 +315,6 @@ class Gen:
             add(("NOT registered", q("registered: the program has no rule for unregistered"
                                      " deals (`unregistered_rate`)")))
         checks += self.influencer_errors() + self.claim_errors()
-        if c.renewals:  # the engine would pay the conditional fee: never drop it silently
-            fee = in_list("closer_channel", c.renewals)
-            add((f"renewal_influenced AND years >= 2 AND {fee}",
-                 q("renewal_influenced: a conditional renewal fee is not computed by the SQL"
-                   " target")))
         return "CASE " + "\n    ".join(f"WHEN {cond} THEN {msg}" for cond, msg in checks) + \
             " END"
 
@@ -427,7 +422,8 @@ class Gen:
         c = self.c
         follows = [f"f{y}" for y in YEARS] if self.followed else []
         cols = ["channel", "tier", "registered", "collects"] + [f"r{y}" for y in YEARS] + \
-            follows + ["rate_cap", "with_services", "mdf", "has_ladder", "timing", "fund"]
+            follows + ["rate_cap", "with_services", "mdf", "has_ladder", "timing", "fund",
+                       "renewal"]
         rows = []
         for row in c.closers:
             rates = [self.rate(r) for r in row.rates]
@@ -435,11 +431,12 @@ class Gen:
             rows.append([q(row.channel), q(row.tier or ""), _bool(row.registered),
                          _bool(row.collects), *rates, *sets,
                          self.rate(row.cap), _bool(row.with_services), self.rate(row.mdf),
-                         _bool(row.ladder), _code(Timing(row.timing)), self.fund(row.fund)])
+                         _bool(row.ladder), _code(Timing(row.timing)), self.fund(row.fund),
+                         self.rate(row.renewal)])
         return self.values(rows, cols, [q(""), q(""), "FALSE", "FALSE"]
                            + [self.rate(None)] * MAX_YEARS + [q("")] * len(follows)
                            + [self.rate(None), "FALSE", self.rate(Decimal(0)), "FALSE",
-                              "0", self.fund(None)], alias)
+                              "0", self.fund(None), self.rate(None)], alias)
 
     def closer_year_rate(self, year: int) -> str:
         """The partner of record's rate in contract year ``year`` for the deal (`d`) and its
@@ -528,7 +525,7 @@ class Gen:
                 "msrp_floor", "unit_price_quoted", "price_approved", "certified",
                 "needs_certification", "closer_channel", "closer_partner", "closer_timing",
                 "collects", "with_services", "mdf", "fund", "has_ladder", "cumulates",
-                "volume", "cap", "cap_year"]
+                "volume", "cap", "cap_year", "renewal"]
         keep += [f"c_r{y}" for y in YEARS]
         keep += [f"influenced{k}" for k in CLAIMS] * ("f" in kinds)
         if "s" in kinds:  # what a claimed SPIFF is judged by (`spiff_ok`), and the claims
@@ -578,6 +575,7 @@ class Gen:
     COALESCE(cr.has_ladder, FALSE) AS has_ladder,
     COALESCE(cr.has_ladder, FALSE) AND NOT ({per_deal}) AS cumulates,
     cr.timing AS closer_timing, {certification} AS needs_certification,
+    CASE WHEN d.renewal_influenced THEN cr.renewal END AS renewal,
     {period} AS period{hcols}
   FROM charter_checked d
   LEFT JOIN {self.closers_values('cr')} ON d.n_steps > 0 AND cr.channel = d.closer_channel
@@ -647,6 +645,8 @@ class Gen:
     CASE WHEN NOT a.collects AND a.c_rate IS NOT NULL THEN {money(times(cbase, 'a.c_rate'))} END
       AS c_fixed,
     COALESCE(a.fund, {money(times('a.basis', 'a.mdf'))}) AS mdf_amount,
+    CASE WHEN a.year >= 2 AND a.renewal IS NOT NULL THEN {money(times(cbase, 'a.renewal'))}
+      END AS renewal_amount,
     {', '.join(intro_amounts + self.claim_amounts('a'))}
   FROM ({a}) a"""
         lbase = f"CASE WHEN b.collects THEN CAST(b.basis - b.margin AS {self.money_t}) ELSE b.c_base END"
@@ -845,7 +845,8 @@ class Gen:
                 "c_rate", "c_base", "with_services", "ladder_applies", "ladder_rate",
                 "ladder_amount", "l_slices", "l_base", "l_low", "l_high", "l_brate",
                 "has_rebate", "has_trueup", "trueup_rate", "trueup_amount", "before", "has_mdf",
-                "mdf", "fund", "mdf_amount", "basis", "spread", "pool", "below_wholesale",
+                "mdf", "fund", "mdf_amount", "renewal", "renewal_amount", "basis", "spread",
+                "pool", "below_wholesale",
                 "below_floor", "loses_money", "over_cap"]
         for k in range(1, MAX_STEPS):
             keep += [f"step{k}_channel", f"step{k}_partner", f"h{k}_timing",
@@ -915,13 +916,14 @@ class Gen:
         retained = f"CASE WHEN k.collects THEN {closer_main} ELSE 0 END"
         claims = [f"CASE WHEN k.{x}{i}_pays THEN k.{x}{i}_amount ELSE 0 END"
                   for x in self.claim_kinds() for i in CLAIMS]  # vendor-paid, not combined
+        renewal = "COALESCE(k.renewal_amount, 0)"  # in the combined rate, as the quote has it
         paid_parts = [intro_sum, f"CASE WHEN k.collects THEN 0 ELSE {closer_main} END", rebate,
-                      trueup] + claims + ([mdf] if c.mdf_counts else [])
+                      trueup, renewal] + claims + ([mdf] if c.mdf_counts else [])
         k_ = f"""SELECT k.*,
     CAST({retained} - k.spread AS {self.money_t}) AS retained,
     {self.add(*paid_parts, type_=self.money_t)} AS paid,
     CAST({'0' if c.mdf_counts else mdf} AS {self.money_t}) AS uncounted,
-    CAST({self.add(intro_sum, closer_main, rebate, trueup, type_=self.money_t)} - k.spread
+    CAST({self.add(intro_sum, closer_main, rebate, trueup, renewal, type_=self.money_t)} - k.spread
       AS {self.money_t}) AS combined,
     {money(self.times('k.basis', self.rate(c.cogs)))} AS cogs
   FROM ({j_}) k"""
@@ -1034,15 +1036,19 @@ FROM (SELECT r.seq, r.id AS deal_id, r.line, {reasons} AS reasons,
              "'recurring'", f"CASE WHEN {fund} THEN {self.rate(Decimal(1))} ELSE y.mdf END",
              "COALESCE(y.fund, y.basis)", f"CASE WHEN {fund} THEN 'mdf_fund' ELSE {basis_of}"
              " END", "y.mdf_amount", "'rate_x_base'")
+        line(MAX_STEPS + 4, "y.renewal_amount IS NOT NULL", "y.closer_channel",
+             "y.closer_partner", "'renewal_fee'", "'recurring'", "y.renewal", "y.c_base",
+             f"CASE WHEN y.with_services THEN 'software_and_services' ELSE {basis_of} END",
+             "y.renewal_amount", "'rate_x_base'")
         timing = "CASE WHEN y.has_main THEN y.closer_timing ELSE 'recurring' END"
         for i in range(1, width + 1):
             amount_is = ("CASE WHEN y.collects AND y.spread <> 0 THEN 'spread' ELSE 'allocated'"
                          " END")
-            line(MAX_STEPS + 3 + i, f"y.split{i}_pays", "y.closer_channel", "y.closer_partner",
+            line(MAX_STEPS + 4 + i, f"y.split{i}_pays", "y.closer_channel", "y.closer_partner",
                  closer_kind, timing, f"y.share{i}", "y.pool", "'split_pool'",
                  f"CASE WHEN y.collects THEN y.part{i} + y.spread ELSE y.part{i} END",
                  amount_is)
-        slot = MAX_STEPS + 3 + width
+        slot = MAX_STEPS + 4 + width
         for k in CLAIMS if "f" in self.claim_kinds() else ():
             line(slot + k, f"y.f{k}_pays", f"y.influenced{k}", "CAST(NULL AS VARCHAR)",
                  "'influence'", "'one_time'", f"y.f{k}_rate", "y.basis", basis_of,

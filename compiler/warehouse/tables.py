@@ -51,8 +51,8 @@ def deal_columns() -> list[Column]:
                " true)"),
         Column("split", "VARCHAR", "text", False, "a split declared in `attribution`"),
         Column("renewal_influenced", "BOOLEAN", "boolean", False, "the partner influenced the"
-               " renewal (default false); on a deal whose partner of record has a"
-               " `renewal_fee` the row is rejected: the conditional fee is not computed"),
+               " renewal (default false): the partner of record's `renewal_fee` is paid from"
+               " contract year 2 on"),
     ]
     for k in range(1, MAX_STEPS + 1):
         who = "the first step (the partner of record when it is the only one)" if k == 1 else \

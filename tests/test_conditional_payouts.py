@@ -479,3 +479,31 @@ def test_the_sql_pays_the_renewal_fee_from_year_2_only_when_the_deal_states_it(t
                 if str(p.kind) == "renewal_fee"]
     assert [(d, y, r, a) for d, y, r, a in fees] == expected and len(expected) == 2
     assert not rejects
+
+
+def test_a_request_with_more_claims_than_the_deal_table_has_columns_is_rejected(tmp_path):
+    """Five SPIFF claims, four `spiffN` columns: the line is a reject naming the limit, never
+    cut to four (a dropped claim would be a SPIFF silently not paid)."""
+    import json
+
+    from charter.warehouse.constants import build_constants
+    from charter.warehouse.run import connect, load_deals
+
+    program = program_of(HEAD + "channel Referral { model: referral; owner: vendor;"
+                         " commission: 10% }\n" + "".join(
+                             f"spiff s{n} {{ trigger: \"t\"; reward: $10; from: 2026-01-01 }}\n"
+                             for n in range(1, 6)))
+    constants, refusals = build_constants(program)
+    assert not refusals
+    deal = {"product": "Platform", "seats": 1, "close_date": "2026-03-01",
+            "route": [{"channel": "Referral"}]}
+    source = tmp_path / "deals.jsonl"
+    source.write_text(json.dumps({**deal, "id": "five", "spiffs": [f"s{n}" for n in range(1, 6)]})
+                      + "\n" + json.dumps({**deal, "id": "four",
+                                           "spiffs": [f"s{n}" for n in range(1, 5)]}) + "\n",
+                      encoding="utf-8")
+    con = connect("256MB", None)
+    load_deals(con, str(source), "jsonl", constants, program)
+    assert con.execute("SELECT line, id, error FROM charter_input_rejects").fetchall() == [
+        (1, "five", "spiffs: more than 4 (the deal table's spiffs columns)")]
+    assert con.execute("SELECT id, spiff4 FROM deals").fetchall() == [("four", "s4")]

@@ -33,9 +33,6 @@ STEPS = range(1, MAX_STEPS + 1)
 CLAIMS = range(1, MAX_CLAIMS + 1)
 DEAL_RATE_TYPE = f"DECIMAL({RATE_DECIMALS + 1}, {RATE_DECIMALS})"
 OUT_RATE = "DECIMAL(10, 6)"
-VIEWS = ("charter_checked", "charter_rejects", "charter_run", "charter_years",
-         "charter_verdicts", "charter_decisions", "charter_payout_lines",
-         "charter_payouts")
 # The statements read more than once by later ones: the Spark script caches them (the others
 # are views, computed where they are read).
 REREAD = ("charter_checked", "charter_run", "charter_years", "charter_verdicts")

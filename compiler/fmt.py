@@ -218,7 +218,7 @@ def _elements(text: str) -> list[tuple]:
     """The text as a sequence of ("tok", token, gap), ("comment", text, offset), ("nl",) and
     ("cont",); ``gap`` is the whitespace before a token on the same line, ``offset`` a
     trailing comment's column relative to its line's indentation."""
-    from charter.parser import grammar
+    from charter.lalr import grammar
 
     elements: list[tuple] = []
     position = 0
@@ -294,7 +294,7 @@ def _apart(first_type: str, first: str, second_type: str, second: str, gap: str)
     """Whether ``first + gap + second`` still lexes as these two tokens."""
     from lark.exceptions import UnexpectedInput
 
-    from charter.parser import grammar
+    from charter.lalr import grammar
 
     try:
         got = [(t.type, str(t)) for t in grammar().lex(first + gap + second)]

@@ -1,22 +1,21 @@
 """The syntax tree: one frozen node class per construct of the generic grammar, all with spans.
 
-`SyntaxBuilder` (a lark Transformer) turns lark's parse tree into these nodes, reading every
-literal exactly (see `charter.literals`) and reporting malformed ones without stopping.
+Both parsers build them through the makers below (`literal`, `string_node`, `doc_node`,
+`items_of`): the fast reader (`charter.reader`) and lark's (`charter.lalr.SyntaxBuilder`).
+Literals are read exactly (see `charter.literals`); a malformed one is reported and parsing
+goes on.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from contextlib import contextmanager
 from decimal import Decimal
-from typing import Iterator, Union
-
-from lark import Token, Transformer
+from typing import Union
 
 from charter.diagnostics import Reporter
 from charter.literals import LiteralError, MoneyValue, parse_date, parse_money, parse_number, parse_percent
 from charter.nodes import node
-from charter.source import SourceFile, Span
+from charter.source import Span
 
 
 @node
@@ -243,158 +242,36 @@ def _render_compound(value: Value) -> str:
     return joiner.join(render_value(v) for v in value.items)  # type: ignore[attr-defined]
 
 
-class SyntaxBuilder(Transformer):
-    """Builds syntax nodes as the parser reduces each rule (lark's embedded transformer: no
-    parse tree is built and walked again); literal errors go to the reporter.
-
-    One builder is embedded in the one parser (`charter.parser.grammar`), so it is bound to
-    the file being parsed for the length of a parse (`bound`).
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.source: SourceFile = SourceFile("<unbound>", "")
-        self.reporter: Reporter = Reporter()
-
-    @contextmanager
-    def bound(self, source: SourceFile, reporter: Reporter) -> Iterator[None]:
-        """Build nodes of ``source`` and report to ``reporter`` until the block ends."""
-        previous = self.source, self.reporter
-        self.source, self.reporter = source, reporter
-        try:
-            yield
-        finally:
-            self.source, self.reporter = previous
-
-    def _span(self, token: Token) -> Span:
-        # Line/column, not offsets: recovery may have rewritten other lines of the text.
-        return self.source.span_at(token.line, token.column, token.end_line, token.end_column)
-
-    def _literal(self, token: Token, read, make):
-        span = self._span(token)
-        try:
-            return make(read(str(token)), str(token), span)
-        except LiteralError as err:
-            self.reporter.error(err.code, err.message, span, label=err.label, help=err.help)
-            return Bad(str(token), span)
-
-    def money(self, children):
-        return self._literal(children[0], parse_money, Money)
-
-    def percent(self, children):
-        return self._literal(children[0], parse_percent, Percent)
-
-    def number(self, children):
-        return self._literal(children[0], parse_number, Number)
-
-    def date(self, children):
-        return self._literal(children[0], parse_date, lambda v, _t, s: Date(v, s))
-
-    def string(self, children):
-        return Str(_unquote(str(children[0]), 1), self._span(children[0]))
-
-    def name(self, children):
-        return Name(str(children[0]), self._span(children[0]))
-
-    def plus(self, children):
-        return Plus(self._span(children[0]))
-
-    def approx(self, children):
-        return Approx(children[1], self._span(children[0]).to(span_of(children[1])))
-
-    def group(self, children):
-        return children[0]
-
-    def list(self, children):
-        items = tuple(c for c in children if c is not None and not isinstance(c, Token))
-        span = self._span_between(children)
-        return ListValue(items, span)
-
-    def _span_between(self, children) -> Span:
-        nodes = [c for c in children if c is not None]
-        first, last = nodes[0], nodes[-1]
-        start = self._span(first) if isinstance(first, Token) else span_of(first)
-        end = self._span(last) if isinstance(last, Token) else span_of(last)
-        return start.to(end)
-
-    def phrase(self, children):
-        if len(children) == 1:
-            return children[0]
-        return Phrase(tuple(children), span_of(children[0]).to(span_of(children[-1])))
-
-    def range(self, children):
-        low, high = children[0], (children[2] if len(children) > 2 else None)
-        end = span_of(high) if high is not None else self._span(children[1])
-        return Range(low, high, span_of(low).to(end))
-
-    def range_to(self, children):
-        return Range(None, children[1], self._span(children[0]).to(span_of(children[1])))
-
-    def compare(self, children):
-        if len(children) == 1:
-            return children[0]
-        left, op, right = children
-        return Compare(left, str(op), right, span_of(left).to(span_of(right)))
-
-    def _nary(self, cls, children):
-        items = tuple(c for c in children if not isinstance(c, Token))
-        if len(items) == 1:
-            return items[0]
-        return cls(items, span_of(items[0]).to(span_of(items[-1])))
-
-    def all_of(self, children):
-        return self._nary(AllOf, children)
-
-    def any_of(self, children):
-        return self._nary(AnyOf, children)
-
-    def arrow(self, children):
-        return self._nary(Arrow, children)
-
-    def values(self, children):
-        return tuple(children)
-
-    def header(self, children):
-        token = children[0]
-        if token.type == "STRING":
-            return Str(_unquote(str(token), 1), self._span(token))
-        if token.type == "NUMBER":
-            return self._literal(token, parse_number, Number)
-        return Name(str(token), self._span(token))
-
-    def doc(self, children):
-        token = children[0]
-        return _Doc(Str(_dedent(_unquote(str(token), 3)), self._span(token)))
-
-    def attribute(self, children):
-        key, values = children[0], children[1]
-        key_span = self._span(key)
-        return Attribute(str(key), key_span, values, key_span.to(span_of(values[-1])))
-
-    last_attribute = attribute
-
-    def block(self, children):
-        internal = isinstance(children[0], Token) and children[0].type == "INTERNAL"
-        rest = children[1:-1] if internal else children[:-1]  # the last child is the `}`
-        kind, rest = rest[0], rest[1:]
-        header = tuple(c for c in rest if isinstance(c, (Name, Str, Number, Bad)))
-        doc = next((c.node for c in rest if isinstance(c, _Doc)), None)
-        span = self._span(children[0]).to(self._span(children[-1]))
-        return Block(str(kind), self._span(kind), header, doc, _items(rest), internal, span)
-
-    def start(self, children):
-        return _items(children)
+_READERS = {"money": (parse_money, Money), "percent": (parse_percent, Percent),
+            "number": (parse_number, Number), "date": (parse_date, lambda v, _t, s: Date(v, s))}
 
 
-def _items(children) -> tuple:
+def literal(kind: str, text: str, span: Span, reporter: Reporter) -> Value:
+    """The node of a ``kind`` literal (money, percent, number, date) written ``text``; a
+    malformed one is reported and read as `Bad`, so parsing goes on."""
+    read, make = _READERS[kind]
+    try:
+        return make(read(text), text, span)
+    except LiteralError as err:
+        reporter.error(err.code, err.message, span, label=err.label, help=err.help)
+        return Bad(text, span)
+
+
+def string_node(text: str, span: Span) -> Str:
+    """The node of a string written ``text`` (with its quotes)."""
+    return Str(_unquote(text, 1), span)
+
+
+def doc_node(text: str, span: Span) -> Str:
+    """The node of a doc string written ``text`` (with its triple quotes), dedented."""
+    return Str(_dedent(_unquote(text, 3)), span)
+
+
+def items_of(children) -> tuple:
+    """The attributes and blocks among ``children``, as a tuple."""
     # Blocks of kind "_" stand in for lines the parser neutralised after a syntax error.
     return tuple(c for c in children if isinstance(c, Attribute)
                  or isinstance(c, Block) and c.kind != "_")
-
-
-@node
-class _Doc:
-    node: Str
 
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}

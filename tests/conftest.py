@@ -14,7 +14,7 @@ TODAY = "2026-11-23"    # the suite's fixed "today" (CHARTER_TODAY); tests never
 @pytest.fixture(autouse=True, scope="session")
 def _private_check_cache(tmp_path_factory: pytest.TempPathFactory):
     """Tests never read or write the user's caches: the clean checks (charter.checkcache) and
-    lark's grammar tables (charter.parser.build_grammar) both live under CHARTER_CACHE_DIR
+    lark's grammar tables (charter.lalr.build_grammar) both live under CHARTER_CACHE_DIR
     (charter.cachedir; pytest makes this folder 0o700, as charter requires)."""
     import os
 

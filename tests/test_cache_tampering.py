@@ -210,7 +210,7 @@ class _Planted:
 def _old_style_parser():
     from lark import Lark
 
-    from charter.parser import GRAMMAR_OPTIONS
+    from charter.lalr import GRAMMAR_OPTIONS
 
     return Lark.open_from_package("charter.grammar", "charter.lark", cache=True,
                                   **GRAMMAR_OPTIONS)
@@ -226,7 +226,7 @@ def shared_tmp(tmp_path, monkeypatch):
 
 def test_a_pickle_planted_at_the_shared_temp_path_is_never_loaded(shared_tmp, cache_root,
                                                                    tmp_path):
-    from charter.parser import build_grammar
+    from charter.lalr import build_grammar
 
     _old_style_parser()                                   # lark writes its old shared path ...
     (old,) = shared_tmp.glob(".lark_cache_*")
@@ -262,7 +262,7 @@ def opened(monkeypatch):
 
 
 def test_the_grammar_cache_is_reused_from_the_private_folder(cache_root, opened, shared_tmp):
-    from charter.parser import build_grammar
+    from charter.lalr import build_grammar
 
     build_grammar()
     build_grammar()
@@ -274,7 +274,7 @@ def test_the_grammar_cache_is_reused_from_the_private_folder(cache_root, opened,
 @pytest.mark.parametrize("how", ["no-cache", "root-0777", "grammar-symlink"])
 def test_an_unverified_grammar_folder_means_no_cache(cache_root, opened, shared_tmp, how,
                                                      monkeypatch, tmp_path):
-    from charter.parser import build_grammar
+    from charter.lalr import build_grammar
 
     if how == "no-cache":
         monkeypatch.setenv("CHARTER_NO_CACHE", "1")

@@ -338,7 +338,7 @@ def perturb(text: str, rnd: random.Random) -> str:
 
     A line with a trailing comment keeps its inner spacing: the comment keeps its column
     relative to the indentation, so spacing there is the author's (docs/language.md)."""
-    from charter.parser import grammar
+    from charter.lalr import grammar
 
     tokens = list(grammar().lex(text, dont_ignore=True))
     commented = {t.line for t in tokens if t.type == "COMMENT" and t.column > 1}

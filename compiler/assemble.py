@@ -125,20 +125,8 @@ def _warn_precision(items, currency: str, minor_units: int, reporter: Reporter) 
                              help=("round the amount, or set `minor_units` in `program`",))
 
 
-def _money_nodes(node):
-    if isinstance(node, s.Money):
-        yield node
-    elif isinstance(node, (tuple, list)):
-        for child in node:
-            yield from _money_nodes(child)
-    elif isinstance(node, s.Block):
-        yield from _money_nodes(node.items)
-    elif isinstance(node, s.Attribute):
-        yield from _money_nodes(node.values)
-    elif hasattr(node, "__dataclass_fields__") and not isinstance(node, (s.Str, s.Name)):
-        for name in ("inner", "low", "high", "left", "right", "items", "atoms"):
-            if hasattr(node, name):
-                yield from _money_nodes(getattr(node, name))
+def _money_nodes(items: tuple[s.Item, ...]):
+    return (node for node in s.walk(items) if type(node) is s.Money)
 
 
 def _file_span(path: str) -> Span:

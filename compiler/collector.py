@@ -14,12 +14,21 @@ from typing import Iterator
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """Pause the collector for the block, then restore it as it was (nesting is safe)."""
+def paused(freeze: bool = False) -> Iterator[None]:
+    """Pause the collector for the block, then restore it as it was (nesting is safe).
+
+    ``freeze``: for a process that ends soon after the block (the CLI's `check`), move what
+    the block left alive out of the collector's sight (`gc.freeze`). Otherwise the first
+    collection after the block, and the one at exit, walk every node of the program for
+    nothing: ≈ 60 ms for a program 100 times ejourney's size. Objects that hold no cycle are
+    still freed as usual; only cyclic garbage made in the block would outlive it.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()

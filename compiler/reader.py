@@ -52,6 +52,7 @@ _KEYWORDS = {"and": "AND", "or": "OR", "internal": "INTERNAL"}
 _LITERALS = {"MONEY": "money", "PERCENT": "percent", "NUMBER": "number", "DATE": "date"}
 _ATOM_START = frozenset(("MONEY", "PERCENT", "NUMBER", "DATE", "STRING", "NAME", "+", "APPROX",
                          "[", "("))
+_OPERATORS = frozenset(("RANGE", "CMP", "AND", "OR", "ARROW"))
 _HEADER = frozenset(("NAME", "STRING", "ARROW", "NUMBER"))
 _END = "END"
 
@@ -223,23 +224,33 @@ class _Reader:
             values.append(self.value())
         return tuple(values)
 
-    # ?chain: disj (ARROW disj)*
     def value(self) -> Value:
-        first = self.disj()
+        """A value; most are one phrase (`35%`, `Rp 250K per user per month`), read without
+        descending through the five levels of operators."""
+        if self.kinds[self.i] == "RANGE":
+            return self.chain(None)
+        first = self.phrase()
+        if self.kinds[self.i] not in _OPERATORS:
+            return first
+        return self.chain(first)
+
+    # ?chain: disj (ARROW disj)*   (each level reads its first operand from ``low`` if given)
+    def chain(self, low: Value | None) -> Value:
+        first = self.disj(low)
         if self.kinds[self.i] != "ARROW":
             return first
         return Arrow(*self.joined(first, "ARROW", self.disj))
 
     # ?disj: conj ("or" conj)*
-    def disj(self) -> Value:
-        first = self.conj()
+    def disj(self, low: Value | None = None) -> Value:
+        first = self.conj(low)
         if self.kinds[self.i] != "OR":
             return first
         return AnyOf(*self.joined(first, "OR", self.conj))
 
     # ?conj: cmp ("and" cmp)*
-    def conj(self) -> Value:
-        first = self.cmp()
+    def conj(self, low: Value | None = None) -> Value:
+        first = self.cmp(low)
         if self.kinds[self.i] != "AND":
             return first
         return AllOf(*self.joined(first, "AND", self.cmp))
@@ -253,8 +264,8 @@ class _Reader:
         return tuple(items), first.span.to(items[-1].span)
 
     # ?cmp: rng (CMP rng)?
-    def cmp(self) -> Value:
-        left = self.rng()
+    def cmp(self, low: Value | None = None) -> Value:
+        left = self.rng(low)
         if self.kinds[self.i] != "CMP":
             return left
         op = self.texts[self.i]
@@ -263,13 +274,14 @@ class _Reader:
         return Compare(left, op, right, left.span.to(right.span))
 
     # ?rng: phrase | phrase RANGE phrase? | RANGE phrase
-    def rng(self) -> Value:
-        if self.kinds[self.i] == "RANGE":
+    def rng(self, low: Value | None = None) -> Value:
+        if low is None and self.kinds[self.i] == "RANGE":
             dots = self.i
             self.i += 1
             high = self.phrase()
             return Range(None, high, self.span(dots).to(high.span))
-        low = self.phrase()
+        if low is None:
+            low = self.phrase()
         if self.kinds[self.i] != "RANGE":
             return low
         dots = self.i

@@ -48,7 +48,9 @@ def checked(files: list[Path], fmt: str, strict: bool, color: bool) -> Replay:
     key = run_key(files, (fmt, strict, color))
     if key is not None and (hit := replay(key)) is not None:
         return hit
-    with paused():  # from the compiler's imports on: nothing to collect (charter.collector)
+    # From the compiler's imports on there is nothing to collect, and the process ends soon
+    # after (charter.collector)
+    with paused(freeze=True):
         report, texts = _check(files, fmt, strict, color)
         if key is not None and {str(f) for f in files} <= set(texts):
             record(key, texts, report)  # only when every named file was read and hashed

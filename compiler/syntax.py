@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
-from typing import Union
+from typing import Iterator, Union
 
 from charter.diagnostics import Reporter
 from charter.literals import LiteralError, MoneyValue, parse_date, parse_money, parse_number, parse_percent
@@ -201,6 +201,27 @@ class File:
 
     path: str
     items: tuple[Item, ...]
+
+
+# The fields of each node class that hold other nodes, declared once (walkers read this).
+CHILDREN: dict[type, tuple[str, ...]] = {
+    Block: ("header", "items"), Attribute: ("values",), Approx: ("inner",),
+    ListValue: ("items",), Phrase: ("atoms",), Range: ("low", "high"),
+    Compare: ("left", "right"), AllOf: ("items",), AnyOf: ("items",), Arrow: ("items",)}
+
+
+def walk(nodes: tuple) -> Iterator[object]:
+    """Every node in and under ``nodes`` (items or values), depth first, in source order."""
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in reversed(CHILDREN.get(type(node), ())):
+            child = getattr(node, name)
+            if type(child) is tuple:
+                stack.extend(reversed(child))
+            elif child is not None:
+                stack.append(child)
 
 
 def span_of(node: object) -> Span:

@@ -98,14 +98,15 @@ def test_mutants_of_the_bundled_programs(name):
 _SOUP = ("a", "tier", "internal", "and", "or", ":", "{", "}", "\n", "\n  ", ";", ",", "1",
          "1,5", "35%", "Rp 2,4 Miliar", "$5K", "2026-01-01", '"s"', '"""doc\n  two"""', "..",
          "->", "<=", ">", "~", "≈", "+", "[", "]", "(", ")", " ", "# note\n", "\\\n", "1,,5%",
-         "2026-13-40", "x_1")
+         "2026-13-40", "x_1", "≤", "!=", "==", "€5", "RM5", "US$ 1.5 million", "K", "_",
+         '"a\\"b"', "\t", "-", "=", ".", "internal tier")
 
 
 @settings(max_examples=400, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(_SOUP), max_size=24))
-def test_token_soup(fragments):
-    assert_same(" ".join(fragments))
+@given(st.lists(st.sampled_from(_SOUP), max_size=24), st.sampled_from([" ", ""]))
+def test_token_soup(fragments, separator):
+    assert_same(separator.join(fragments))
 
 
 def _shaped(rng: random.Random) -> str:

@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator
 
+from charter.nodes import node
 from charter.source import Span
 
 
@@ -20,7 +21,7 @@ class Severity(str, enum.Enum):
     NOTE = "note"
 
 
-@dataclass(frozen=True)
+@node
 class Label:
     """A secondary span with a short message ("first defined here")."""
 
@@ -28,7 +29,7 @@ class Label:
     message: str
 
 
-@dataclass(frozen=True)
+@node
 class Suppression:
     """Why a finding does not count: the waiver in the program that accepted it, on record.
 
@@ -43,7 +44,7 @@ class Suppression:
     span: Span | None      # where the waiver is written
 
 
-@dataclass(frozen=True)
+@node
 class Diagnostic:
     """A finding: stable code, severity, one-line message, primary span and help."""
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from decimal import Decimal
+
+from charter.nodes import node
 
 SCALES: dict[str, Decimal] = {
     "K": Decimal(10) ** 3, "k": Decimal(10) ** 3, "rb": Decimal(10) ** 3, "ribu": Decimal(10) ** 3,
@@ -89,7 +90,7 @@ class LiteralError(ValueError):
         self.help = help
 
 
-@dataclass(frozen=True)
+@node
 class MoneyValue:
     """An exact amount in one currency (ISO 4217 code)."""
 

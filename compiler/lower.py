@@ -6,12 +6,12 @@ missing values are reported with spans and help; lowering never stops at the fir
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable
 
 from charter import model as m
 from charter import syntax as s
+from charter.nodes import node
 from charter.view import Ctx, View, block_name, check_choice, suggest
 from charter.literals import MONEY_RE, CURRENCIES, SCALES, localise, parse_number
 from charter.source import Span
@@ -1573,7 +1573,7 @@ def _expected_value(reader: Reader, metric: str, value: s.Value):
 
 # ---- the construct table --------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@node
 class Construct:
     """One top-level block kind: the one place it is declared. The parser's block kinds, the
     assembly of `Program`, the duplicate-name check and the ship gate's `requires:` words all

@@ -8,16 +8,17 @@ economics engine (annual amounts) and the policies (comparing durations and rate
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Mapping
+
+from charter.nodes import node
 
 if TYPE_CHECKING:                                 # values.py imports this module
     from charter.values import Duration
 
 
-@dataclass(frozen=True)
+@node
 class TimeUnit:
     """A canonical unit of time and the words that spell it."""
 

@@ -5,10 +5,10 @@ what was expected and what was found. Currency checks happen here too (CH-E107).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Union
 
+from charter.nodes import node
 from charter import syntax as s
 from charter.diagnostics import Label, Reporter
 from charter.literals import MoneyValue, localise
@@ -19,7 +19,7 @@ FOLD_MISMATCHES = 3  # this many amounts in one other currency: the `currency:` 
 BOOLS = {"yes": True, "true": True, "ya": True, "no": False, "false": False, "tidak": False}
 
 
-@dataclass(frozen=True)
+@node
 class Duration:
     """A length of time; ``business`` counts business hours/days only."""
 
@@ -33,7 +33,7 @@ class Duration:
         return f"{self.amount} {prefix}{self.unit}{plural}"
 
 
-@dataclass(frozen=True)
+@node
 class Rate:
     """An amount per unit and/or per period: `Rp 200K per user per month`."""
 
@@ -49,7 +49,7 @@ class Percentage(Decimal):
     __slots__ = ()
 
 
-@dataclass(frozen=True)
+@node
 class Count:
     """A number of events in each period: `10 per month` (referrals, deals, partners)."""
 
@@ -60,7 +60,7 @@ class Count:
         return f"{self.amount.normalize():f} per {self.period}"
 
 
-@dataclass(frozen=True)
+@node
 class Metric:
     """One comparison in a criterion: `revenue >= Rp 5 Miliar per year`; ``window`` is a
     rolling window the metric is measured over (`arr >= $1M over trailing 12 months`)."""
@@ -72,7 +72,7 @@ class Metric:
     window: Duration | None = None
 
 
-@dataclass(frozen=True)
+@node
 class Criteria:
     """An AND/OR tree of metrics; ``op`` is "all" or "any"."""
 

@@ -19,13 +19,14 @@ from typing import Callable, Iterable
 from charter import model as m
 from charter import syntax as s
 from charter.diagnostics import Label, Severity
+from charter.nodes import node
 from charter.numbers import pct
 from charter.source import Span
 from charter.units import in_hours
 from charter.values import Duration, Reader
 
 
-@dataclass(frozen=True)
+@node
 class Kind:
     """A kind of parameter value: how it is read (the language's own readers), shown, sized."""
 
@@ -50,7 +51,7 @@ DURATION = Kind("duration", "30 days", Reader.duration, str,
 FLAG = Kind("yes/no", "yes", Reader.boolean, lambda v: "yes" if v else "no")
 
 
-@dataclass(frozen=True)
+@node
 class Param:
     """A typed parameter a program may set in its `policy NAME { ... }` block.
 
@@ -106,7 +107,7 @@ class Param:
         return f"up to {self.show(high)}" if high is not None else ""
 
 
-@dataclass(frozen=True)
+@node
 class Finding:
     """One problem a policy found: where, what, and what it is about (for waivers)."""
 
@@ -157,7 +158,7 @@ class PolicyContext:
         return setting.param_spans.get(name) if setting else None
 
 
-@dataclass(frozen=True)
+@node
 class Policy:
     """A program invariant with a stable code, documentation, parameters and a check."""
 

@@ -47,3 +47,97 @@ def test_the_model_uses_it():
 
     assert model.Tier.__eq__ is syntax.Block.__eq__  # shared, not compiled per class
     assert dataclasses.is_dataclass(model.Program) and model.Program.__dataclass_params__.frozen
+
+
+def _tier_class():
+    def body(cls):
+        cls.__annotations__ = {"name": "str", "rate": "int", "spans": "dict", "extra": "int"}
+        cls.spans = field(default_factory=dict, compare=False, hash=False, repr=False)
+        cls.extra = field(default=0, hash=False)
+        return cls
+
+    return node(body(type("Tier", (), {}))), dataclasses.dataclass(frozen=True)(
+        body(type("Tier", (), {})))
+
+
+CALLS = [(("Gold", 1), {}), (("Gold",), {"rate": 2}), ((), {"rate": 3, "name": "Silver"}),
+         (("Gold", 1, {"a": 1}), {"extra": 5}), (("Gold", 1, {}, 7), {})]
+
+
+@pytest.mark.parametrize("args, kwargs", CALLS)
+def test_a_call_binds_as_dataclass_binds_it(args, kwargs):
+    ours, theirs = _tier_class()
+    a, b = ours(*args, **kwargs), theirs(*args, **kwargs)
+    assert vars(a) == vars(b) and list(vars(a)) == list(vars(b))  # values and field order
+    if len(args) < 3 and "spans" not in kwargs:  # a fresh default per instance
+        assert ours(*args, **kwargs).spans is not a.spans
+
+
+@pytest.mark.parametrize("args, kwargs", [((), {}), (("Gold", 1, {}, 0, 9), {}),
+                                          (("Gold",), {"name": "Silver", "rate": 1}),
+                                          (("Gold", 1), {"colour": "red"})])
+def test_a_call_that_does_not_fit_is_a_type_error(args, kwargs):
+    ours, theirs = _tier_class()
+    with pytest.raises(TypeError):
+        theirs(*args, **kwargs)
+    with pytest.raises(TypeError):
+        ours(*args, **kwargs)
+
+
+def test_a_class_built_often_gets_its_own_init_and_builds_the_same():
+    from charter import nodes
+
+    ours, _theirs = _tier_class()
+    before = [ours(*args, **kwargs) for args, kwargs in CALLS]
+    for _ in range(nodes.HOT + 1):
+        ours("Gold", 1)
+    assert ours.__init__ is not nodes._init  # compiled for its fields
+    after = [ours(*args, **kwargs) for args, kwargs in CALLS]
+    assert after == before and [list(vars(a)) for a in after] == [list(vars(b)) for b in before]
+    assert ours("Gold", 1).spans is not ours("Gold", 1).spans
+    with pytest.raises(TypeError):
+        ours()
+
+
+@node
+class Pickled:
+    name: str
+    rate: int
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    extra: int = 0
+
+
+def test_frozen_picklable_and_introspectable():
+    import pickle
+
+    gold = Pickled("Gold", 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del gold.rate
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        gold.colour = "red"  # type: ignore[attr-defined]
+    assert pickle.loads(pickle.dumps(gold)) == gold
+    assert [f.name for f in dataclasses.fields(gold)] == ["name", "rate", "spans", "extra"]
+    assert Pickled.__match_args__ == ("name", "rate", "spans", "extra")
+
+
+def test_what_node_cannot_declare_goes_to_dataclass():
+    class Checked:
+        __annotations__ = {"rate": "int"}
+
+        def __post_init__(self):
+            if self.rate < 0:
+                raise ValueError("negative")
+
+    made = node(Checked)
+    assert made(1).rate == 1 and "__init__" in made.__dict__
+    with pytest.raises(ValueError):
+        made(-1)
+    with pytest.raises(TypeError):  # a required field after a defaulted one, as dataclass says
+        node(type("Odd", (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1}))
+
+
+def test_the_value_classes_use_it():
+    from charter import diagnostics, values
+
+    assert diagnostics.Diagnostic.__eq__ is values.Rate.__eq__
+    assert values.Rate.__init__.__qualname__ in ("_init", "Rate.__init__")

@@ -20,9 +20,10 @@ import json
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+
+from charter.nodes import node
 
 FOLDER = "rechecks"
 _MEMO = "codes"  # digests of charter's code files, by size, mtime and inode (`code_digests`)
@@ -31,7 +32,7 @@ _MAX_ENTRY = 8_000_000
 _MAX_FILE = 4_000_001  # one byte over the parser's size limit: a larger file is a miss
 
 
-@dataclass(frozen=True)
+@node
 class Replay:
     """A recorded check: what it printed and its exit code."""
 

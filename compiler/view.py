@@ -5,7 +5,6 @@ once (CH-E101/CH-E102, with "did you mean"), duplicates are CH-E104, missing req
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, TypeVar
 
@@ -25,6 +24,8 @@ def suggest(word: str, choices: Iterable[str]) -> tuple[str, ...]:
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered and lowered[word.lower()] != word:
         return (f"did you mean `{lowered[word.lower()]}`?",)
+    import difflib  # only for a mistake
+
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     if close:
         return (f"did you mean `{close[0]}`?",)

@@ -5,16 +5,16 @@ and under-deliver; these five controls are what keep a wholesale channel honest.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from charter import model as m
 from charter.diagnostics import Label, Severity
+from charter.nodes import node
 from charter.policies.base import Finding, Policy, PolicyContext
 from charter.values import Criteria, Metric
 
 
-@dataclass(frozen=True)
+@node
 class Control:
     """One of the five controls against software flipping: what satisfies it and the block
     that adds it."""

@@ -17,10 +17,11 @@ not at start-up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from charter.nodes import node
 
 
-@dataclass(frozen=True)
+@node
 class RequestField:
     """One request field: where the JSON holds it and how an example writes it."""
 

@@ -7,10 +7,10 @@ year, the handover rules crossed and the reasons a route walks whatever its size
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from decimal import Decimal
 
 from charter import model as m
+from charter.nodes import node
 from charter.units import PERIODS_PER_YEAR
 from charter.economics.kinds import PayoutKind, ReasonCode, Timing
 from charter.economics.money import Rounding
@@ -23,7 +23,7 @@ from charter.economics.thresholds import Ladder
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@node
 class Role:
     """A channel on the route: introducer or partner of record, with its yearly rates."""
 
@@ -58,7 +58,7 @@ class Role:
         return self.ladder is not None or any(self.rates)
 
 
-@dataclass(frozen=True)
+@node
 class Reason:
     """Why a deal walks: a stable code and a one-line message."""
 
@@ -66,7 +66,7 @@ class Reason:
     message: str
 
 
-@dataclass(frozen=True)
+@node
 class Plan:
     """The size-independent part of a quote."""
 

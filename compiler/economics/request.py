@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
-from importlib import resources
 
 from charter import model as m
+from charter.nodes import node
 from charter.numbers import pct
 from charter.view import suggest
 
@@ -28,7 +27,7 @@ MAX_SEATS = 10_000_000
 MAX_DATE_YEAR = 9999  # a contract must end within the calendar Python (and most systems) know
 
 
-@dataclass(frozen=True)
+@node
 class RequestError:
     """One problem with a request: where (a JSON path such as `$.route[1].tier`) and what."""
 
@@ -101,6 +100,8 @@ class DealRequest(NamedTuple):
 @lru_cache(maxsize=None)
 def request_schema() -> dict:
     """The JSON Schema of a quote request (shipped as package data)."""
+    from importlib import resources  # with tempfile, shutil, …: not on a check's path
+
     text = resources.files("charter.economics").joinpath("schemas/quote-request.schema.json")
     return json.loads(text.read_text(encoding="utf-8"))
 

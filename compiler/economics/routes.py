@@ -8,7 +8,6 @@ cap) quote a nominal deal on each route with the engine, so they never recompute
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Iterator
 
@@ -17,6 +16,7 @@ from charter.economics.kinds import ReasonCode
 from charter.economics.request import Cumulative, DealRequest, Step
 from charter.economics.thresholds import deals_before
 from charter.literals import MoneyValue
+from charter.nodes import node
 from charter.units import PERIODS_PER_YEAR
 from charter.values import Rate
 
@@ -24,7 +24,7 @@ NOMINAL_SEATS = 1000      # large enough that rounding to minor units does not m
 YEARS = 3                 # year 1, year 2 and one more: step changes show by then
 
 
-@dataclass(frozen=True)
+@node
 class Route:
     """Channels (introducer first), the closer's tier, and the closer's bracket if chosen."""
 

@@ -6,17 +6,17 @@ next bracket. `cumulative` is the volume booked in the period *before* the deal.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from charter import model as m
+from charter.nodes import node
 from charter.numbers import pct
 from charter.economics.money import ratio
 
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@node
 class Ladder:
     """A thresholds block precomputed for quoting: sorted bounds and rates."""
 
@@ -50,7 +50,7 @@ class Ladder:
         return Slice(ZERO, self.lows[0] if self.lows else None, ZERO, ZERO)
 
 
-@dataclass(frozen=True)
+@node
 class Slice:
     """A bracket `[low, high)` at ``rate``; ``base`` is the part of a deal that falls in it."""
 
@@ -60,7 +60,7 @@ class Slice:
     base: Decimal
 
 
-@dataclass(frozen=True)
+@node
 class Earned:
     """What a deal earns under a ladder: the amount on the deal and any retroactive true-up."""
 

@@ -1,7 +1,7 @@
 """The library API: compile and check programs. The CLI is a thin layer over this."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Iterable
 from charter.collector import paused
 from charter.diagnostics import Diagnostic, Reporter, Severity
 from charter.discovery import discover  # noqa: F401  (part of the library API)
+from charter.nodes import node
 from charter.source import Recovery, SourceFile
 
 if TYPE_CHECKING:  # the model is imported where a program is compiled, not at start-up
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # the model is imported where a program is compiled, not at s
     from charter.model import Program
 
 
-@dataclass
+@node(frozen=False)
 class CheckResult:
     """Programs compiled, all diagnostics, and the sources needed to render them."""
 

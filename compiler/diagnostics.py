@@ -6,7 +6,7 @@ their documentation, in `charter.codes`.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Iterable, Iterator
 
 from charter.nodes import node
@@ -69,7 +69,7 @@ class Diagnostic:
         return (self.span.file, self.span.start, self.span.end, self.code, self.message)
 
 
-@dataclass
+@node(frozen=False)
 class Reporter:
     """Collects diagnostics from every stage so one run reports all independent errors."""
 

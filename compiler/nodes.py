@@ -18,9 +18,12 @@ every class the same six functions, which read the names from the class:
   left out of equality and hashing (as ``hash=None`` leaves them), ``repr=False`` fields out
   of the repr.
 
-A class `node` cannot declare this way (a base class with fields, `ClassVar`/`InitVar`, a
-field with ``init=False`` or ``kw_only``, its own ``__init__``/``__post_init__``) is handed to
-`dataclass` itself, with the same shared equality, hashing and repr.
+``__post_init__`` runs after ``__init__``, as dataclass runs it. ``@node(frozen=False)`` is
+the mutable form (``@dataclass``): no ``__setattr__``/``__delattr__`` of its own, and
+unhashable, as dataclass makes a mutable class that compares by its fields. A class `node`
+cannot declare this way (a base class with fields, `ClassVar`/`InitVar`, a field with
+``init=False`` or ``kw_only``, its own ``__init__``) is handed to `dataclass` itself, with the
+same shared equality, hashing and repr.
 """
 from __future__ import annotations
 
@@ -32,25 +35,35 @@ from typing import Any, Callable, Iterable, TypeVar
 
 T = TypeVar("T", bound=type)
 
-_PARAMS = SimpleNamespace(init=True, repr=True, eq=True, order=False, unsafe_hash=False,
+_FROZEN = SimpleNamespace(init=True, repr=True, eq=True, order=False, unsafe_hash=False,
                           frozen=True, match_args=True, kw_only=False, slots=False,
                           weakref_slot=False)
+_MUTABLE = SimpleNamespace(**{**vars(_FROZEN), "frozen": False})
 
 
-def node(cls: T) -> T:
-    """`@dataclass(frozen=True)`, with shared methods instead of compiled ones."""
+def node(cls: T | None = None, *, frozen: bool = True) -> T | Callable[[T], T]:
+    """`@dataclass(frozen=True)`, with shared methods instead of compiled ones;
+    ``@node(frozen=False)`` is `@dataclass` (mutable, unhashable, compared by its fields)."""
+    if cls is None:
+        return lambda made: _node(made, frozen)  # type: ignore[return-value]
+    return _node(cls, frozen)
+
+
+def _node(cls: T, frozen: bool) -> T:
     declared = _declared(cls)
     if declared is None:
-        cls = dataclass(frozen=True, eq=False, repr=False)(cls)
+        cls = dataclass(frozen=frozen, eq=False, repr=False)(cls)
         declared = list(fields(cls))
     else:
         cls.__dataclass_fields__ = {f.name: f for f in declared}  # type: ignore[attr-defined]
-        cls.__dataclass_params__ = _PARAMS  # type: ignore[attr-defined]
+        cls.__dataclass_params__ = _FROZEN if frozen else _MUTABLE  # type: ignore[attr-defined]
         cls.__match_args__ = tuple(f.name for f in declared)  # type: ignore[attr-defined]
         cls.__init__ = _init  # type: ignore[misc]
         cls.__node_calls__ = 0  # type: ignore[attr-defined]
-        cls.__setattr__ = _setattr  # type: ignore[assignment]
-        cls.__delattr__ = _delattr  # type: ignore[assignment]
+        cls.__node_post__ = cls.__dict__.get("__post_init__")  # type: ignore[attr-defined]
+        if frozen:
+            cls.__setattr__ = _setattr  # type: ignore[assignment]
+            cls.__delattr__ = _delattr  # type: ignore[assignment]
     cls.__node_init__ = tuple(f.name for f in declared)  # type: ignore[attr-defined]
     cls.__node_defaults__ = tuple(  # type: ignore[attr-defined]
         (f.name, f.default, None if f.default_factory is MISSING else f.default_factory)
@@ -60,7 +73,7 @@ def node(cls: T) -> T:
                                 if (f.compare if f.hash is None else f.hash))
     cls.__node_repr__ = tuple(f.name for f in declared if f.repr)  # type: ignore[attr-defined]
     cls.__eq__ = _eq  # type: ignore[assignment]
-    cls.__hash__ = _hash  # type: ignore[assignment]
+    cls.__hash__ = _hash if frozen else None  # type: ignore[assignment]
     cls.__repr__ = _repr  # type: ignore[assignment]
     return cls
 
@@ -70,7 +83,7 @@ def _declared(cls: type) -> list[Field] | None:
     leaves to dataclass (see the module's doc)."""
     own = cls.__dict__
     if any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:]) \
-            or "__init__" in own or "__post_init__" in own:
+            or "__init__" in own:
         return None
     declared = []
     for name, kind in own.get("__annotations__", {}).items():
@@ -110,7 +123,14 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     names = cls.__node_init__
     if not kwargs and len(args) == len(names):
         self.__dict__.update(zip(names, args))
-        return
+    else:
+        self.__dict__.update(_values_of(cls, names, args, kwargs))
+    if cls.__node_post__ is not None:
+        cls.__node_post__(self)
+
+
+def _values_of(cls: type, names: tuple[str, ...], args: tuple, kwargs: dict) -> Iterable:
+    """The (name, value) pairs of a call with keywords or defaults, in field order."""
     values = dict(zip(names, args))
     values.update(kwargs)
     if len(args) > len(names) or not kwargs.keys() <= cls.__dataclass_fields__.keys() \
@@ -122,7 +142,7 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
                 values[name] = factory() if factory is not None else default
         if len(values) != len(names):
             values = _bound(cls, args, kwargs)
-    self.__dict__.update(zip(names, map(values.__getitem__, names)))
+    return zip(names, map(values.__getitem__, names))
 
 
 def _compile_init(cls: type) -> None:
@@ -144,6 +164,8 @@ def _compile_init(cls: type) -> None:
         else:
             params.append(name)
         lines.append(f"    _d[{name!r}] = {name}")
+    if cls.__node_post__ is not None:  # type: ignore[attr-defined]
+        lines.append("    self.__post_init__()")
     source = (f"def __init__(self, {', '.join(params)}):\n    _d = self.__dict__\n"
               + "\n".join(lines) + "\n")
     exec(source, env)  # noqa: S102  (source made of the class's own field names only)

@@ -12,11 +12,12 @@ it). The entry is sealed JSON; anything else is a miss, and a miss asks `importl
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import sys
 from typing import NamedTuple
+
+from charter.digest import sha256
 
 GROUP = "charter.policies"
 _FOLDER = "packs"
@@ -90,7 +91,7 @@ def _packs_of(recorded: object) -> tuple[Pack, ...] | None:
 
 
 def _key() -> str:
-    return hashlib.sha256(json.dumps([_FORMAT, sys.version, path_stamps(), _dist_stamps()])
+    return sha256(json.dumps([_FORMAT, sys.version, path_stamps(), _dist_stamps()])
                           .encode()).hexdigest()
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterable, NamedTuple
+
+from charter.nodes import node
 
 
 class Span(NamedTuple):
@@ -31,7 +33,7 @@ class Span(NamedTuple):
 _NEWLINE = re.compile("\n")
 
 
-@dataclass
+@node(frozen=False)
 class SourceFile:
     """The text of one file and a line index for position lookups."""
 
@@ -94,7 +96,7 @@ class SourceFile:
         return self.span(end, end)
 
 
-@dataclass
+@node(frozen=False)
 class Recovery:
     """What of one program could not be read as written, so later stages do not report its
     echoes as mistakes of their own.

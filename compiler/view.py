@@ -5,12 +5,13 @@ once (CH-E101/CH-E102, with "did you mean"), duplicates are CH-E104, missing req
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable, Iterable, TypeVar
 
 from charter import syntax as s
 from charter.diagnostics import Label, Reporter
 from charter.literals import localise
+from charter.nodes import node
 from charter.source import Recovery, Span
 from charter.values import Reader
 
@@ -98,7 +99,7 @@ def _deal_fields() -> dict[str, str]:
     return {f.attribute: f.form for f in REQUEST_FIELDS if f.attribute}
 
 
-@dataclass
+@node(frozen=False)
 class Ctx:
     """What lowering needs: where to report and how to read typed values."""
 

@@ -12,7 +12,7 @@ effect with ``ctx.param("max")`` (set in the program, else the declared default)
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Callable, Iterable
 
@@ -122,7 +122,7 @@ class Finding:
     severity: Severity | None = None     # a finding that is milder than the policy's level
 
 
-@dataclass
+@node(frozen=False)
 class PolicyContext:
     """What a check may use besides the program: today's date, a quoter, earlier results, and
     the parameters of the policy being run (``param``)."""

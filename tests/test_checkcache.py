@@ -76,3 +76,31 @@ def test_the_cache_can_be_turned_off(project, policy_runs, monkeypatch):
     compile_checked(project / "ejourney.charter")
     compile_checked(project / "ejourney.charter")
     assert len(policy_runs) == 2
+
+
+def test_the_caches_digest_is_sha256():
+    """`charter.digest.sha256` (CPython's own, no OpenSSL) gives hashlib's digests."""
+    import hashlib
+
+    from charter.digest import sha256
+
+    for data in (b"", b"charter", "Rp 2,4 Miliar \u2248 35%".encode(), bytes(range(256)) * 300):
+        assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    streamed = sha256(b"char")
+    streamed.update(b"ter")
+    assert streamed.hexdigest() == hashlib.sha256(b"charter").hexdigest()
+
+
+def test_a_check_does_not_load_openssl(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = ("import sys; from charter.cli import main\nsys.argv = ['charter', 'check', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('_hashlib' in sys.modules)")
+    env = {**os.environ, "CHARTER_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code, str(REPO / "programs" / "ejourney.charter")],
+                         capture_output=True, text=True, env=env, check=False).stdout
+    assert out.strip().splitlines()[-1] == "False"

@@ -120,7 +120,9 @@ def test_frozen_picklable_and_introspectable():
     assert Pickled.__match_args__ == ("name", "rate", "spans", "extra")
 
 
-def test_what_node_cannot_declare_goes_to_dataclass():
+def test_post_init_runs_and_an_own_init_goes_to_dataclass():
+    from charter import nodes
+
     class Checked:
         __annotations__ = {"rate": "int"}
 
@@ -129,11 +131,39 @@ def test_what_node_cannot_declare_goes_to_dataclass():
                 raise ValueError("negative")
 
     made = node(Checked)
-    assert made(1).rate == 1 and "__init__" in made.__dict__
+    assert made(1).rate == 1 and made.__init__ is nodes._init
     with pytest.raises(ValueError):
         made(-1)
+    for _ in range(nodes.HOT + 1):
+        made(2)
+    with pytest.raises(ValueError):  # and in the compiled __init__
+        made(-1)
+
+    class Own:
+        __annotations__ = {"rate": "int"}
+
+        def __init__(self, rate):
+            object.__setattr__(self, "rate", rate * 2)
+
+    assert node(Own)(2).rate == 4
     with pytest.raises(TypeError):  # a required field after a defaulted one, as dataclass says
         node(type("Odd", (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1}))
+
+
+def test_the_mutable_form_is_dataclass():
+    def body(cls):
+        cls.__annotations__ = {"items": "list", "name": "str"}
+        cls.items = field(default_factory=list)
+        cls.name = "x"
+        return cls
+
+    ours = node(frozen=False)(body(type("Bag", (), {})))
+    theirs = dataclasses.dataclass(body(type("Bag", (), {})))
+    a, b = ours(), theirs()
+    a.name, b.name = "y", "y"  # assignable
+    assert vars(a) == vars(b) and repr(a) == repr(b) and a == ours([], "y")
+    assert ours.__hash__ is None and theirs.__hash__ is None
+    assert not ours.__dataclass_params__.frozen
 
 
 def test_the_value_classes_use_it():

@@ -182,3 +182,21 @@ def test_code_digests_are_reused_only_for_unchanged_files(tmp_path, monkeypatch)
     hashed.clear()
     assert [d for _p, _r, d in recheck.code_digests(files)] == [d for _p, _r, d in again]
     assert len(hashed) == 3  # the broken seal made it a miss
+
+
+def test_real_paths_resolved_per_folder_are_realpath(tmp_path):
+    """`record` resolves each code folder once; the answer must be `os.path.realpath`'s, or a
+    replay (which calls realpath) would never match."""
+    import os
+
+    from charter.recheck import _real_path
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "a.py").write_text("x = 1\n")
+    (tmp_path / "elsewhere.py").write_text("y = 2\n")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "b.py").symlink_to(tmp_path / "elsewhere.py")
+    folders: dict[str, str] = {}
+    for path in [tmp_path / "linked" / "a.py", tmp_path / "linked" / "b.py",
+                 tmp_path / "real" / "a.py", tmp_path / "linked" / "missing.py"]:
+        assert _real_path(str(path), folders) == os.path.realpath(path)

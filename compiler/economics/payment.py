@@ -10,7 +10,6 @@ no date: a made-up date would be paid on. A kind the program states no term for 
 """
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 from functools import lru_cache
 from typing import NamedTuple
@@ -59,6 +58,8 @@ def period_end(day: _dt.date, period: str) -> _dt.date:
     """The last day of the calendar ``period`` (month, quarter, half_year, year) ``day`` is in."""
     months = PERIOD_MONTHS[period]
     month = ((day.month - 1) // months + 1) * months
+    import calendar  # (and `locale`): only for a term that waits for a period's end
+
     return _dt.date(day.year, month, calendar.monthrange(day.year, month)[1])
 
 

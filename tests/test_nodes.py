@@ -49,24 +49,13 @@ def test_the_model_uses_it():
     assert dataclasses.is_dataclass(model.Program) and model.Program.__dataclass_params__.frozen
 
 
-def _tier_class():
-    def body(cls):
-        cls.__annotations__ = {"name": "str", "rate": "int", "spans": "dict", "extra": "int"}
-        cls.spans = field(default_factory=dict, compare=False, hash=False, repr=False)
-        cls.extra = field(default=0, hash=False)
-        return cls
-
-    return node(body(type("Tier", (), {}))), dataclasses.dataclass(frozen=True)(
-        body(type("Tier", (), {})))
-
-
 CALLS = [(("Gold", 1), {}), (("Gold",), {"rate": 2}), ((), {"rate": 3, "name": "Silver"}),
          (("Gold", 1, {"a": 1}), {"extra": 5}), (("Gold", 1, {}, 7), {})]
 
 
 @pytest.mark.parametrize("args, kwargs", CALLS)
 def test_a_call_binds_as_dataclass_binds_it(args, kwargs):
-    ours, theirs = _tier_class()
+    ours, theirs = _pair()
     a, b = ours(*args, **kwargs), theirs(*args, **kwargs)
     assert vars(a) == vars(b) and list(vars(a)) == list(vars(b))  # values and field order
     if len(args) < 3 and "spans" not in kwargs:  # a fresh default per instance
@@ -77,7 +66,7 @@ def test_a_call_binds_as_dataclass_binds_it(args, kwargs):
                                           (("Gold",), {"name": "Silver", "rate": 1}),
                                           (("Gold", 1), {"colour": "red"})])
 def test_a_call_that_does_not_fit_is_a_type_error(args, kwargs):
-    ours, theirs = _tier_class()
+    ours, theirs = _pair()
     with pytest.raises(TypeError):
         theirs(*args, **kwargs)
     with pytest.raises(TypeError):
@@ -87,7 +76,7 @@ def test_a_call_that_does_not_fit_is_a_type_error(args, kwargs):
 def test_a_class_built_often_gets_its_own_init_and_builds_the_same():
     from charter import nodes
 
-    ours, _theirs = _tier_class()
+    ours, _theirs = _pair()
     before = [ours(*args, **kwargs) for args, kwargs in CALLS]
     for _ in range(nodes.HOT + 1):
         ours("Gold", 1)

@@ -160,6 +160,10 @@ def parse_money(text: str) -> MoneyValue:
             (_scale_help(match["cur"], match["num"]),))
     if scale is not None:
         amount *= SCALES[scale]
+        if amount.adjusted() >= MAX_DIGITS:  # a scale word can lift the digits past the limit
+            raise LiteralError("CH-E007", f"amount `{text}` is too large ({amount:,.0f})",
+                               "too many digits once scaled",
+                               (f"amounts and rates have at most {MAX_DIGITS} digits",))
     return MoneyValue(_normal(amount), CURRENCIES[match["cur"]])
 
 

@@ -59,8 +59,9 @@ def _node(cls: T, frozen: bool) -> T:
         cls.__dataclass_params__ = _FROZEN if frozen else _MUTABLE  # type: ignore[attr-defined]
         cls.__match_args__ = tuple(f.name for f in declared)  # type: ignore[attr-defined]
         cls.__init__ = _init  # type: ignore[misc]
+        cls.__node_class__ = cls  # type: ignore[attr-defined]  # the decorated class
         cls.__node_calls__ = 0  # type: ignore[attr-defined]
-        cls.__node_post__ = cls.__dict__.get("__post_init__")  # type: ignore[attr-defined]
+        cls.__node_post__ = hasattr(cls, "__post_init__")  # type: ignore[attr-defined]
         if frozen:
             cls.__setattr__ = _setattr  # type: ignore[assignment]
             cls.__delattr__ = _delattr  # type: ignore[assignment]
@@ -72,9 +73,13 @@ def _node(cls: T, frozen: bool) -> T:
     cls.__node_hash__ = _values(f.name for f in declared  # type: ignore[attr-defined]
                                 if (f.compare if f.hash is None else f.hash))
     cls.__node_repr__ = tuple(f.name for f in declared if f.repr)  # type: ignore[attr-defined]
-    cls.__eq__ = _eq  # type: ignore[assignment]
-    cls.__hash__ = _hash if frozen else None  # type: ignore[assignment]
-    cls.__repr__ = _repr  # type: ignore[assignment]
+    own = cls.__dict__  # a class's own methods are kept, as dataclass keeps them
+    if "__eq__" not in own:
+        cls.__eq__ = _eq  # type: ignore[assignment]
+    if "__hash__" not in own or own["__hash__"] is None and "__eq__" in own:
+        cls.__hash__ = _hash if frozen else None  # type: ignore[assignment]
+    if "__repr__" not in own:
+        cls.__repr__ = _repr  # type: ignore[assignment]
     return cls
 
 
@@ -83,18 +88,20 @@ def _declared(cls: type) -> list[Field] | None:
     leaves to dataclass (see the module's doc)."""
     own = cls.__dict__
     if any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:]) \
-            or "__init__" in own:
+            or {"__init__", "__setattr__", "__delattr__", "__slots__"} & own.keys():
         return None
     declared = []
     for name, kind in own.get("__annotations__", {}).items():
-        if str(kind).split("[")[0].split(".")[-1] in ("ClassVar", "InitVar"):
+        if str(kind).split("[")[0].split(".")[-1] in ("ClassVar", "InitVar", "KW_ONLY") \
+                or name.startswith("__node_"):
             return None
         default = own.get(name, MISSING)
         made = default if isinstance(default, Field) else dataclasses.field(default=default)
         if not made.init or made.kw_only is True or (declared and _required(made)
-                                                        and not _required(declared[-1])):
-            return None  # dataclass raises "non-default argument follows default argument"
-        made.name, made.type = name, kind
+                                                        and not _required(declared[-1])) \
+                or (made.default is not MISSING and made.default.__class__.__hash__ is None):
+            return None  # dataclass raises: a required field after a default, a list default
+        made.name, made.type, made.kw_only = name, kind, False
         made._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what fields() lists
         if isinstance(default, Field):  # as dataclass: the class keeps a plain default only
             if made.default is MISSING:
@@ -115,7 +122,7 @@ def _required(field: Field) -> bool:
 
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
-    cls = type(self)
+    cls = self.__node_class__  # the decorated class, for an instance of a subclass too
     calls = cls.__node_calls__
     if calls == HOT:
         _compile_init(cls)
@@ -125,8 +132,8 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
         self.__dict__.update(zip(names, args))
     else:
         self.__dict__.update(_values_of(cls, names, args, kwargs))
-    if cls.__node_post__ is not None:
-        cls.__node_post__(self)
+    if cls.__node_post__:
+        self.__post_init__()
 
 
 def _values_of(cls: type, names: tuple[str, ...], args: tuple, kwargs: dict) -> Iterable:
@@ -150,24 +157,27 @@ def _compile_init(cls: type) -> None:
     every class at import, done here only for a class built often): it stores the arguments
     straight into ``__dict__``, half the cost of the shared one, or of dataclass's frozen
     ``__init__``."""
-    env: dict[str, Any] = {"_MISSING": MISSING}
+    # Names of the function's own start with `__node_`, which no field name does (`_declared`
+    # leaves such a class to dataclass), so a field named `self` or `_d` is an argument like
+    # any other.
+    env: dict[str, Any] = {"__node_missing__": MISSING}
     params, lines = [], []
-    for field in cls.__dataclass_fields__.values():  # type: ignore[attr-defined]
+    for number, field in enumerate(cls.__dataclass_fields__.values()):  # type: ignore[attr-defined]
         name = field.name
         if field.default is not MISSING:
-            env[f"_default_{name}"] = field.default
-            params.append(f"{name}=_default_{name}")
+            env[f"__node_default{number}__"] = field.default
+            params.append(f"{name}=__node_default{number}__")
         elif field.default_factory is not MISSING:
-            env[f"_factory_{name}"] = field.default_factory
-            params.append(f"{name}=_MISSING")
-            lines.append(f"    if {name} is _MISSING: {name} = _factory_{name}()")
+            env[f"__node_factory{number}__"] = field.default_factory
+            params.append(f"{name}=__node_missing__")
+            lines.append(f"    if {name} is __node_missing__: {name} = __node_factory{number}__()")
         else:
             params.append(name)
-        lines.append(f"    _d[{name!r}] = {name}")
-    if cls.__node_post__ is not None:  # type: ignore[attr-defined]
-        lines.append("    self.__post_init__()")
-    source = (f"def __init__(self, {', '.join(params)}):\n    _d = self.__dict__\n"
-              + "\n".join(lines) + "\n")
+        lines.append(f"    __node_dict__[{name!r}] = {name}")
+    if cls.__node_post__:  # type: ignore[attr-defined]
+        lines.append("    __node_self__.__post_init__()")
+    source = (f"def __init__(__node_self__, {', '.join(params)}):\n"
+              "    __node_dict__ = __node_self__.__dict__\n" + "\n".join(lines) + "\n")
     exec(source, env)  # noqa: S102  (source made of the class's own field names only)
     init = env["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -202,11 +212,16 @@ def _bound(cls: type, args: tuple, kwargs: dict) -> dict:
 
 
 def _setattr(self: Any, name: str, value: Any) -> None:
-    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+    # As dataclass: any attribute of the decorated class itself, only fields of a subclass.
+    if type(self) is self.__node_class__ or name in self.__dataclass_fields__:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+    object.__setattr__(self, name, value)
 
 
 def _delattr(self: Any, name: str) -> None:
-    raise FrozenInstanceError(f"cannot delete field {name!r}")
+    if type(self) is self.__node_class__ or name in self.__dataclass_fields__:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+    object.__delattr__(self, name)
 
 
 def _values(names: Iterable[str]) -> Callable[[Any], tuple]:

@@ -1705,6 +1705,18 @@ def test_huge_money_literal_is_reported_not_raised(compile_src: CompileSrc, head
     assert program is not None or diagnostics
 
 
+@pytest.mark.parametrize("text", ["$10000000000000000 T", "Rp 10000000000000000000 Miliar",
+                                  "USD 9_999_999_999_999_999 billion"])
+def test_an_amount_scaled_past_the_digit_limit_is_reported_not_raised(text: str) -> None:
+    with pytest.raises(LiteralError) as err:  # quantizing it raised InvalidOperation
+        parse_money(text)
+    assert err.value.code == "CH-E007" and "too large" in str(err.value.message)
+
+
+def test_an_amount_scaled_to_the_digit_limit_is_read() -> None:
+    assert parse_money("$999_999_999_999 T").amount == Decimal("999999999999" + "0" * 12)
+
+
 @given(st.integers(min_value=0, max_value=10 ** 24 - 1))  # MAX_DIGITS
 def test_underscore_grouping_round_trips(n: int) -> None:
     assert parse_number(f"{n:_}") == Decimal(n)

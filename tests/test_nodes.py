@@ -160,3 +160,57 @@ def test_the_value_classes_use_it():
 
     assert diagnostics.Diagnostic.__eq__ is values.Rate.__eq__
     assert values.Rate.__init__.__qualname__ in ("_init", "Rate.__init__")
+
+
+def test_subclasses_behave_as_dataclass_subclasses():
+    """Found in review: the class built `HOT` times, its `__post_init__` and its frozenness
+    are the decorated class's, never an undecorated subclass's."""
+    from charter import nodes
+
+    def family(decorate):
+        base = decorate(type("A", (), {"__annotations__": {"x": "int"},
+                                       "__post_init__": lambda self: self.log.append("A")}))
+        base.log = []
+
+        class Doubled(base):
+            def __init__(self, x):
+                super().__init__(x * 10)
+
+            def __post_init__(self):
+                self.log.append("B")
+
+        return base, Doubled
+
+    ours, theirs = family(node), family(dataclasses.dataclass(frozen=True))
+    for _ in range(nodes.HOT + 5):
+        assert ours[1](1).x == theirs[1](1).x == 10
+    assert ours[0].log == theirs[0].log and set(ours[0].log) == {"B"}
+    b = ours[1](1)
+    b.extra = 5  # an undecorated subclass may take attributes; its fields stay frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        b.x = 2
+    assert ours[0](3).x == 3  # the compiled __init__ went to the decorated class
+
+
+def test_decorated_subclasses_mutable_defaults_and_own_methods_follow_dataclass():
+    base = node(type("A", (), {"__annotations__": {"x": "int"}}))
+    child = node(type("B", (base,), {"__annotations__": {"y": "int"}, "y": 0}))
+    assert child(1, 2).y == 2 and child.__match_args__ == ("x", "y")
+    assert all(f.kw_only is False for f in dataclasses.fields(child))
+    with pytest.raises(ValueError):  # a list as a default is shared: dataclass refuses it
+        node(type("C", (), {"__annotations__": {"x": "list"}, "x": []}))
+    own = node(type("D", (), {"__annotations__": {"x": "int"}, "__repr__": lambda self: "D!",
+                              "__eq__": lambda self, other: True}))
+    assert repr(own(1)) == "D!" and own(1) == own(2) and hash(own(1)) == hash(own(1))
+
+
+@pytest.mark.parametrize("name", ["self", "_d", "_MISSING", "_default_x"])
+def test_any_field_name_works_before_and_after_compiling(name):
+    from charter import nodes
+
+    made = node(type("E", (), {"__annotations__": {name: "int", "z": "dict"},
+                               "z": field(default_factory=dict)}))
+    for _ in range(nodes.HOT + 2):
+        one = made(1)
+        assert getattr(one, name) == 1 and one.z == {}
+    assert made(**{name: 2}).__dict__ == {name: 2, "z": {}}

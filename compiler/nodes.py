@@ -66,9 +66,6 @@ def _node(cls: T, frozen: bool) -> T:
             cls.__setattr__ = _setattr  # type: ignore[assignment]
             cls.__delattr__ = _delattr  # type: ignore[assignment]
     cls.__node_init__ = tuple(f.name for f in declared)  # type: ignore[attr-defined]
-    cls.__node_defaults__ = tuple(  # type: ignore[attr-defined]
-        (f.name, f.default, None if f.default_factory is MISSING else f.default_factory)
-        for f in declared if f.default is not MISSING or f.default_factory is not MISSING)
     cls.__node_eq__ = _values(f.name for f in declared if f.compare)  # type: ignore[attr-defined]
     cls.__node_hash__ = _values(f.name for f in declared  # type: ignore[attr-defined]
                                 if (f.compare if f.hash is None else f.hash))
@@ -131,25 +128,9 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     if not kwargs and len(args) == len(names):
         self.__dict__.update(zip(names, args))
     else:
-        self.__dict__.update(_values_of(cls, names, args, kwargs))
+        self.__dict__.update(_bound(cls, args, kwargs))
     if cls.__node_post__:
         self.__post_init__()
-
-
-def _values_of(cls: type, names: tuple[str, ...], args: tuple, kwargs: dict) -> Iterable:
-    """The (name, value) pairs of a call with keywords or defaults, in field order."""
-    values = dict(zip(names, args))
-    values.update(kwargs)
-    if len(args) > len(names) or not kwargs.keys() <= cls.__dataclass_fields__.keys() \
-            or len(values) != len(args) + len(kwargs):   # an argument given twice
-        values = _bound(cls, args, kwargs)  # raises the TypeError Python would
-    elif len(values) != len(names):
-        for name, default, factory in cls.__node_defaults__:
-            if name not in values:
-                values[name] = factory() if factory is not None else default
-        if len(values) != len(names):
-            values = _bound(cls, args, kwargs)
-    return zip(names, map(values.__getitem__, names))
 
 
 def _compile_init(cls: type) -> None:
@@ -185,8 +166,9 @@ def _compile_init(cls: type) -> None:
 
 
 def _bound(cls: type, args: tuple, kwargs: dict) -> dict:
-    """The field values of a call, worked out one by one, or the `TypeError` Python raises
-    for a call that does not fit the fields (`_init` takes the common calls faster)."""
+    """The field values of a call with keywords or defaults, in field order, or the
+    `TypeError` Python raises for a call that does not fit the fields. Only the first `HOT`
+    such calls of a class come here; then its compiled ``__init__`` binds them."""
     declared = cls.__dataclass_fields__  # type: ignore[attr-defined]
     name = cls.__qualname__
     if len(args) > len(declared):

@@ -104,3 +104,26 @@ def test_a_check_does_not_load_openssl(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(REPO / "programs" / "ejourney.charter")],
                          capture_output=True, text=True, env=env, check=False).stdout
     assert out.strip().splitlines()[-1] == "False"
+
+
+def test_an_entry_is_written_private_and_whole_with_no_temp_file_left(tmp_path, monkeypatch):
+    """`write_entry` creates its temp file as mkstemp would (0o600, O_EXCL) and moves it into
+    place; a write that fails leaves nothing behind."""
+    import os
+    import stat
+
+    from charter import checkcache
+
+    monkeypatch.setenv("CHARTER_CACHE_DIR", str(tmp_path / "cache"))
+    checkcache.write_entry("checks", "entry", b"sealed")
+    folder = tmp_path / "cache" / "checks"
+    assert (folder / "entry").read_bytes() == b"sealed"
+    assert stat.S_IMODE(os.stat(folder / "entry").st_mode) == 0o600
+    assert [p.name for p in folder.iterdir()] == ["entry"]
+
+    def refuse(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkcache.os, "replace", refuse)
+    checkcache.write_entry("checks", "other", b"x")  # ignored: a cache is an optimisation
+    assert [p.name for p in folder.iterdir()] == ["entry"]

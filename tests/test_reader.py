@@ -71,8 +71,9 @@ def _repository_programs() -> list:
 
 @pytest.mark.parametrize("path", _repository_programs(), ids=lambda p: str(p.relative_to(REPO)))
 def test_every_program_in_the_repository(path):
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    assert_same(text, must_read="/diagnostics/" not in path.as_posix())
+    # Any file found, a scratch file with mistakes too: read as lark reads it, or declined
+    # where lark finds an error. That the reader reads the bundled programs is tested below.
+    assert_same(path.read_bytes().decode("utf-8", errors="replace"))
 
 
 def test_the_reader_reads_the_bundled_programs():

@@ -7,6 +7,7 @@ from charter import lower as lw
 from charter import model as m
 from charter import syntax as s
 from charter.diagnostics import Reporter
+from charter.names import amounts_as_names
 from charter.source import Recovery, Span
 from charter.values import BOOLS, Reader
 from charter.view import TOP, Ctx, View
@@ -18,6 +19,7 @@ def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
 
     ``recovery`` (what could not be read) gains the names of blocks lowering cannot read."""
     recovery = recovery if recovery is not None else Recovery()
+    items = amounts_as_names(items)
     top = s.Block(TOP, _file_span(path), (), None, items, False, _file_span(path))
     ctx = Ctx(reporter, Reader(reporter, None), recovery)
     view = View(top, ctx, ("extends",), lw.TOP_LEVEL)

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import BasicLexer, Lexer
 
 from charter.diagnostics import Diagnostic, Label, Reporter, Severity
 from charter.literals import localise
 from charter.parser import MAX_SYNTAX_ERRORS, RECOVERED
 from charter.source import SourceFile, Span
-from charter.syntax import (Approx, Arrow, AllOf, AnyOf, Attribute, Bad, Block, Compare, Item, ListValue,
+from charter.syntax import (NAME_SHAPED, Approx, Arrow, AllOf, AnyOf, Attribute, Bad, Block, Compare, Item, ListValue,
                             Name, Number, Phrase, Plus, Range, Str, doc_node, items_of, literal,
                             span_of, string_node)
 
@@ -56,7 +57,33 @@ def grammar() -> Lark:
     return build_grammar()
 
 
-GRAMMAR_OPTIONS = dict(parser="lalr", lexer="basic", maybe_placeholders=False)
+# A name may look like an amount: `product USD2026`, `split s { RM5: 10% }`. Where the parser
+# takes a name and never an amount (a block's kind and header, an attribute's key), such a
+# token is the name; everywhere else it stays the amount (`list_price: RM5 per user per
+# month`). `charter.reader` follows the same rule (`_Reader.word`); `charter.names` makes such
+# an amount the name where the program defines it (`product: USD2026`).
+class NamesFirstLexer(Lexer):
+    """lark's basic lexer, but a name-shaped MONEY token is a NAME where the parser takes a
+    name and no amount. (lark's contextual lexer would do this too, but would also split
+    tokens differently in wrong text (`margin 20%`), and the explanations rely on the basic
+    lexer's tokens.)"""
+
+    __future_interface__ = 2
+
+    def __init__(self, conf) -> None:
+        self.basic = BasicLexer(conf)
+
+    def lex(self, lexer_state, parser_state):
+        table = parser_state.parse_conf.parse_table.states
+        for token in self.basic.lex(lexer_state, parser_state):
+            if token.type == "MONEY" and NAME_SHAPED.fullmatch(token):
+                accepts = table[parser_state.position]
+                if "NAME" in accepts and "MONEY" not in accepts:
+                    token = Token.new_borrow_pos("NAME", str(token), token)
+            yield token
+
+
+GRAMMAR_OPTIONS = dict(parser="lalr", lexer=NamesFirstLexer, maybe_placeholders=False)
 
 
 class SyntaxBuilder(Transformer):

@@ -22,15 +22,15 @@ from bisect import bisect_right
 from charter.diagnostics import Reporter
 from charter.source import SourceFile, Span
 from charter.syntax import (AllOf, AnyOf, Approx, Arrow, Attribute, Block, Compare, Item,
-                            ListValue, Name, Phrase, Plus, Range, Value, doc_node, items_of,
-                            literal, string_node)
+                            ListValue, Name, Phrase, Plus, Range, Value, NAME_SHAPED, doc_node,
+                            items_of, literal, string_node)
 
 # The terminals of grammar/charter.lark in the order lark's basic lexer tries them (priority,
 # then width): the first alternative that matches wins, as in lark's union of patterns.
 _TERMINALS = (
     ("MONEY", r"(?:Rp|IDR|USD|US\$|\$|EUR|€|GBP|£|SGD|S\$|AUD|A\$|INR|₹|MYR|RM|JPY|¥)[ ]?[0-9]+"
               r"(?:[_.,][0-9]+)*(?:[ ]?(?:K|k|rb|ribu|jt|juta|Mn|mn|million|Miliar|miliar|M|B"
-              r"|bn|billion|T|triliun|trillion)(?![A-Za-z0-9_]))?"),
+              r"|bn|billion|T|triliun|trillion))?(?![A-Za-z0-9_])"),
     ("PERCENT", r"[0-9]+(?:[_.,][0-9]+)*[ ]?%"),
     ("DATE", r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
     ("DOC", r'"""(?:[^"\\]|\\.|"(?!""))*"""'),
@@ -138,6 +138,15 @@ class _Reader:
         self.i = i + 1
         return i
 
+    def word(self, i: int) -> bool:
+        """Whether token ``i`` can stand where only a name can (a block's kind or header, a
+        key): a NAME, or an amount spelt like one (`USD2026`, `RM5`), which lark's lexer then
+        makes a NAME (`charter.lalr.NamesFirstLexer`)."""
+        kind = self.kinds[i]
+        if kind == "MONEY" and NAME_SHAPED.fullmatch(self.texts[i]):
+            self.kinds[i] = kind = "NAME"
+        return kind == "NAME"
+
     def skip(self, kind: str) -> None:
         """Consume a token of ``kind`` if it is next."""
         if self.kinds[self.i] == kind:
@@ -154,7 +163,7 @@ class _Reader:
     # item: block | attribute (an attribute right before a `}` is the block's last_attribute)
     def item(self, in_block: bool) -> Item:
         kinds, i = self.kinds, self.i
-        if kinds[i] == "NAME" and kinds[i + 1] == ":":
+        if self.word(i) and kinds[i + 1] == ":":
             return self.attribute(in_block)
         if kinds[i] in ("NAME", "INTERNAL"):
             return self.block()
@@ -184,9 +193,10 @@ class _Reader:
         internal = self.kinds[first] == "INTERNAL"
         if internal:
             self.i += 1
+        self.word(self.i)
         kind = self.take("NAME")
         header = []
-        while self.kinds[self.i] in _HEADER:
+        while self.word(self.i) or self.kinds[self.i] in _HEADER:
             header.append(self.header())
         self.take("{")
         self.skip("NL")

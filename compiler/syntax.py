@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
-from typing import Iterator, Union
+from dataclasses import replace
+from typing import Callable, Iterator, Union
 
 from charter.diagnostics import Reporter
 from charter.literals import LiteralError, MoneyValue, parse_date, parse_money, parse_number, parse_percent
@@ -67,6 +68,12 @@ class Name:
 
     value: str
     span: Span
+
+
+# §1.3: letters, digits and `_`, not starting with a digit. Some amounts are spelt that way
+# too (`RM5`, `Rp250K`); where a name is meant, they are names (see `charter.lalr`'s lexer,
+# `charter.reader` and `charter.names`).
+NAME_SHAPED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @node
@@ -222,6 +229,28 @@ def walk(nodes: tuple) -> Iterator[object]:
                 stack.extend(reversed(child))
             elif child is not None:
                 stack.append(child)
+
+
+def rewrite(nodes: tuple, change: Callable[[object], object | None]) -> tuple:
+    """``nodes`` with every node that ``change`` maps to a node put in its place (``change``
+    returns None to keep a node and look inside it). Untouched subtrees are shared."""
+    return tuple(_rewritten(node, change) for node in nodes)
+
+
+def _rewritten(node: object, change: Callable[[object], object | None]) -> object:
+    new = change(node)
+    if new is not None:
+        return new
+    updates = {}
+    for name in CHILDREN.get(type(node), ()):
+        child = getattr(node, name)
+        if type(child) is tuple:
+            new = rewrite(child, change)
+            if any(a is not b for a, b in zip(new, child)):
+                updates[name] = new
+        elif child is not None and (new := _rewritten(child, change)) is not child:
+            updates[name] = new
+    return replace(node, **updates) if updates else node  # type: ignore[type-var]
 
 
 def span_of(node: object) -> Span:

@@ -11,7 +11,7 @@ from typing import Union
 from charter.nodes import node
 from charter import syntax as s
 from charter.diagnostics import Label, Reporter
-from charter.literals import MoneyValue, localise
+from charter.literals import LiteralError, MoneyValue, localise, parse_money
 from charter.source import Span
 from charter.units import BUSINESS_WORDS, DURATION_UNITS, PERIODS
 
@@ -94,6 +94,10 @@ class Reader:
         found = describe(value)
         help = (f"write {expected}, e.g. `{localise(example, self.currency)}`",) \
             if example else ()
+        if "amount" in expected and (spaced := _amount_named(value)):
+            word = spaced.replace(" ", "")
+            help = (f"`{word}` is a name here, as the program defines `{word}`;"
+                    f" write the amount with a space: `{spaced}`",)
         self.reporter.error("CH-E106", f"expected {expected}, found {found}"
                             f" `{s.render_value(value)}`", s.span_of(value),
                             label=f"this is {found}", help=help)
@@ -227,9 +231,9 @@ class Reader:
         return None
 
     def name(self, value: s.Value) -> str | None:
-        """A bare identifier."""
-        if isinstance(value, s.Name):
-            return value.value
+        """A bare identifier (an amount spelt like one, `USD2031`, is that name here)."""
+        if (name := as_name(value)) is not None:
+            return name.value
         if not isinstance(value, s.Bad):
             self.wrong(value, "a name", "Elite")
         return None
@@ -301,14 +305,14 @@ class Reader:
                 return None
             op = "all" if isinstance(value, s.AllOf) else "any"
             return Criteria(op, tuple(items), value.span)  # type: ignore[arg-type]
-        if isinstance(value, s.Compare) and isinstance(value.left, s.Name):
+        if isinstance(value, s.Compare) and (metric := as_name(value.left)) is not None:
             right, window = self._windowed(value.right)
             if right is None:
                 return None
             measure = self.measure(right)
             if measure is None or window is False:
                 return None
-            return Metric(value.left.value, value.op, measure, value.span, window or None)
+            return Metric(metric.value, value.op, measure, value.span, window or None)
         self.wrong(value, "a criterion", "revenue >= Rp 5 Miliar per year")
         return None
 
@@ -398,6 +402,30 @@ def _rate_parts(atoms) -> tuple[str | None, str | None] | None:
             len([t for t in targets if t in PERIODS]) > 1:
         return None
     return unit, period
+
+
+def as_name(value: s.Value) -> s.Name | None:
+    """``value`` where only a name can stand: a name, or an amount spelt like one (`USD2031`,
+    §1.3), which is that name here; None for anything else."""
+    if type(value) is s.Name:
+        return value
+    if type(value) is s.Money and s.NAME_SHAPED.fullmatch(value.text):
+        return s.Name(value.text, value.span)
+    return None
+
+
+def _amount_named(value: s.Value) -> str | None:
+    """`RM 5` when ``value`` is, or starts with, a name that would read as the amount `RM5`
+    if the program did not define `RM5` (`charter.names`)."""
+    first = value.atoms[0] if isinstance(value, s.Phrase) else value
+    if type(first) is not s.Name or not any(c.isdigit() for c in first.value):
+        return None
+    try:
+        parse_money(first.value)
+    except LiteralError:
+        return None
+    digit = next(i for i, c in enumerate(first.value) if c.isdigit())
+    return f"{first.value[:digit]} {first.value[digit:]}"
 
 
 def _unwrap(value: s.Value) -> s.Value:

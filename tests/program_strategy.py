@@ -21,8 +21,9 @@ Validity is by construction, in two layers:
    thresholds, and `expect` values only where the number is exact and easy to state (list
    value, services, unit prices; a flat margin, wholesale unit price, MDF or commission on a
    one-channel route). Names are random identifiers (top-level names unique in the file;
-   tiers, steps, items… unique in their block), never a reserved or vocabulary word nor one
-   the lexer reads as something else (`RM5` is money). Literals come in every spelling the
+   tiers, steps, items… unique in their block), never a reserved or vocabulary word; some
+   are spelt like amounts (`USD2031`, read as names where only a name can stand and as the
+   name wherever the program defines it), never like an amount the program holds. Literals come in every spelling the
    language accepts (`Rp 2,4 Miliar`, `$1_200.50`, `1.000.000`, `2,5 %`, `72 jam`,
    `per user per month`, `~20%`) and never in an ambiguous one (`2.400`, `Rp 3 M`). Values
    (amounts, rates, counts, dates; which attributes and blocks) are hypothesis draws;
@@ -170,9 +171,11 @@ RESERVED = {
     "hour", "hours", "h", "jam", "day", "days", "hari", "week", "weeks", "minggu", "month",
     "months", "bulan", "quarter", "quarters", "kuartal", "years", "tahun", "yr",
 }
-# A currency code or symbol followed by a digit lexes as money (`RM5` is RM 5), so no name
-# may start that way.
-_MONEY_LIKE = re.compile(r"^(Rp|IDR|USD|EUR|GBP|SGD|AUD|INR|MYR|RM|JPY)[0-9]")
+# A currency code followed by a digit may read as an amount (`RM5` is RM 5). A random name is
+# never spelt so (it could be an amount the program holds: then the amount is an error, as
+# it should be); an `amount_like` name is a code and a year, which no generated amount is.
+_CODES = ("Rp", "IDR", "USD", "EUR", "GBP", "SGD", "AUD", "INR", "MYR", "RM", "JPY")
+_MONEY_LIKE = re.compile(r"^(" + "|".join(_CODES) + ")[0-9]")
 _FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 _REST = _FIRST + "0123456789"
 
@@ -186,7 +189,9 @@ _TEXT = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 def identifier(rng: random.Random) -> str:
     """A random name: letters, digits, `_`, not a reserved or vocabulary word."""
-    style = rng.choice(["random", "random", "random", "word", "keyword_prefix"])
+    style = rng.choice(["random", "random", "random", "word", "keyword_prefix", "amount_like"])
+    if style == "amount_like":   # `USD2031`: a name, though it reads as an amount too
+        return rng.choice(_CODES) + str(rng.randint(2021, 2039))
     if style == "word":
         name = rng.choice(["Referral", "VAD", "Reseller", "Gold", "Silver", "Elite",
                            "Standard", "Growth", "Platform", "CoSell", "OEM", "Advisor",

@@ -66,7 +66,7 @@ def compile_file(path: str | Path, reporter: Reporter | None = None, root: Path 
     if program is not None:
         resolve(program, reporter, recovery)
         if checks:
-            run_checks(program, reporter)
+            run_checks(program, reporter, texts=_texts(loader.sources))
     _drop_recovery_noise(reporter, recovery)
     return program, reporter, loader.sources
 
@@ -84,7 +84,7 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
     program = assemble(items, reporter, name, (name,), recovery)
     if program is not None:
         resolve(program, reporter, recovery)
-        run_checks(program, reporter)
+        run_checks(program, reporter, texts={name: text})
     _drop_recovery_noise(reporter, recovery)
     return program, reporter
 
@@ -99,22 +99,63 @@ def compile_checked(path: str | Path) -> tuple[Program | None, Reporter, dict[st
     cache_key = checkcache.key(sources, clock.today())
     if checkcache.is_clean(cache_key):
         return program, reporter, sources
-    run_checks(program, reporter)
+    run_checks(program, reporter, texts=_texts(sources))
     if not reporter.has_errors:
         checkcache.mark_clean(cache_key)
     return program, reporter, sources
 
 
-def run_checks(program: Program, reporter: Reporter, today: date | None = None) -> None:
-    """Run the policies (invariants, worked examples) on a program free of other errors.
+def run_checks(program: Program, reporter: Reporter, today: date | None = None,
+               texts: dict[str, str] | None = None) -> None:
+    """Run the policies (invariants, worked examples) on a program free of other errors, and
+    the partner-text check (CH-E133).
 
     Waivers are judged as of ``today`` (default `charter.clock.today`). Abstract base programs
-    are checked through the programs that extend them.
+    are checked through the programs that extend them. ``texts`` (the files' texts) let the
+    partner-text check answer quickly.
     """
     if not reporter.has_errors and not program.header.abstract:
         from charter.policies.runner import run_policies
 
         run_policies(program, reporter, today)
+        check_partner_text(program, reporter, texts)
+
+
+def _texts(sources: dict[str, SourceFile]) -> dict[str, str]:
+    return {path: source.text for path, source in sources.items()}
+
+
+def check_partner_text(program: Program, reporter: Reporter,
+                       texts: dict[str, str] | None = None) -> None:
+    """CH-E133 where partner-facing text names an internal channel: the partner projection
+    would refuse it at build time (`charter.targets.config.partner_leaks`, the one judge),
+    so check asks it, at the places `charter.confidential` finds such text written. Most
+    programs name no internal channel anywhere partner-facing, and never build a config."""
+    from charter.confidential import located, section_of, written_mentions
+
+    written = written_mentions(program, texts)
+    if not written:
+        return
+    from charter.targets.config import build_config, partner_leaks
+
+    config = build_config(program, validate=False)
+    leaks = partner_leaks(config)
+    shown = frozenset(x["name"] for x in config["examples"])
+    found = list(dict.fromkeys(located(written, leaks, shown)))
+    for x in found:
+        owner = f"{x.section.rstrip('s').replace('_', ' ')} `{x.entity}`" if x.entity \
+            else x.section.replace("_", " ")
+        reporter.error("CH-E133", f"{x.where} of {owner} names internal channel `{x.channel}`,"
+                       " and partners read it", x.span, label=f"names `{x.channel}`",
+                       help=(f"partner documents never name an internal channel: reword or"
+                             f" rename this, or drop `internal` from channel `{x.channel}` if"
+                             " partners may know it",))
+    placed = {(x.section, x.channel) for x in found}
+    for path, channel in leaks:  # a leak with no written place (a gap here): still an error
+        if (section_of(path), channel) not in placed:
+            reporter.error("CH-E133", f"the partner projection names internal channel"
+                           f" `{channel}` at {path}", program.header.span,
+                           label="partners would read it")
 
 
 # What loading reports when an `extends:` base cannot be read (the parser reports none of

@@ -98,6 +98,11 @@ _ENTRIES = [
     ("CH-E132", "payment term has no effect", "A `payment_terms` entry for `wholesale_margin`:"
      " the reselling partner keeps its margin out of what the customer pays, so the vendor"
      " pays nothing that could fall due."),
+    ("CH-E133", "internal channel named where partners read", "A partner-facing construct"
+     " (a mitigation's `applies_to`, a split's party, a doc string or title, a name) names an"
+     " internal channel. Partner documents are built from a projection that holds nothing"
+     " internal, and the build refuses any partner text that names one; rename, reword, or"
+     " keep the reference out of partner-facing constructs."),
     # --- files and programs (E2xx)
     ("CH-E201", "import not found", "An `extends:` path does not exist."),
     ("CH-E202", "import outside project", "An `extends:` path leaves the project directory."),

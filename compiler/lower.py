@@ -180,8 +180,10 @@ TIER_ATTRS = ("rank", "label", "quota", "qualify", "revenue_band", "margin", "ma
 
 
 def _spans(v: View) -> dict:
-    """Each attribute's span by name, and the block's header line as `header`."""
-    return {"header": v.header_span, **{key: attrs[0].span for key, attrs in v.attrs.items()}}
+    """Each attribute's span by name, the block's header line as `header` and its doc string's
+    as `doc` (where partner text is written: `charter.confidential`)."""
+    doc = {"doc": v.block.doc.span} if v.block.doc is not None else {}
+    return {"header": v.header_span, **doc, **{key: attrs[0].span for key, attrs in v.attrs.items()}}
 
 
 # ---- negotiable terms (`negotiable commission { range: 10% .. 20%; default: 10% }`) ---------
@@ -1364,7 +1366,8 @@ def parse_example(block: s.Block, ctx: Ctx) -> m.Example | None:
     """
     v = View(block, ctx, _example_attributes(), ("expect",))
     expectations = tuple(e for b in v.children("expect") for e in parse_expect(b, ctx))
-    return m.Example(block_name(block, ctx), _deal(v, block), expectations, v.doc, block.span)
+    return m.Example(block_name(block, ctx), _deal(v, block), expectations, v.doc, block.span,
+                     _spans(v))
 
 
 def _example_attributes() -> tuple[str, ...]:

@@ -787,6 +787,7 @@ class Example:
     expectations: tuple[Expectation, ...]
     doc: str
     span: Span
+    spans: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 # When a payment term's days start to count (`PaymentTerm.rule`): the contract year's invoice

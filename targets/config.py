@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, Iterable
 
 from charter import model as m
+from charter.confidential import example_names_internal, handover_is_internal, mentions
 from charter.economics import Quoter
 from charter.economics.contract import INTERNAL_YEAR
 from charter.economics.money import spell_rate
@@ -603,25 +603,18 @@ def _example(w: _Writer, x: m.Example) -> dict:
 
 # ---- what is internal ----------------------------------------------------------------------
 
-def _names_internal(w: _Writer, channels: Iterable[str]) -> bool:
-    return any(c in w.internal_channels for c in channels)
-
-
 def _example_is_internal(w: _Writer, x: m.Example) -> bool:
     """An example is internal when it quotes an internal channel, states an internal metric
     (vendor margin, COGS, combined rate) or walks for an internal reason (the engine says)."""
-    deal = x.deal
-    channels = [s.channel for s in deal.route] + [c for c, _ in deal.influenced] + \
-        [e.party for e in x.expectations if e.party]
-    if _names_internal(w, channels) or any(e.metric in INTERNAL_METRICS
-                                           for e in x.expectations):
+    if example_names_internal(x, w.internal_channels) or \
+            any(e.metric in INTERNAL_METRICS for e in x.expectations):
         return True
-    quote = w.quoter.quote(request_from_deal(deal, x.name))
+    quote = w.quoter.quote(request_from_deal(x.deal, x.name))
     return any(r.code.internal for r in quote.reasons)
 
 
 def _handover_is_internal(w: _Writer, h: m.Handover) -> bool:
-    return _names_internal(w, (h.source, h.target))
+    return handover_is_internal(h, w.internal_channels)
 
 
 def _economics(w: _Writer) -> dict | None:
@@ -717,11 +710,12 @@ def _internal(w: _Writer, examples: list[m.Example], handovers: list[m.Handover]
 # ---- the config ----------------------------------------------------------------------------
 
 def build_config(program: m.Program, quoter: Quoter | None = None,
-                 provenance: bool = False) -> dict:
+                 provenance: bool = False, validate: bool = True) -> dict:
     """The compiled program as canonical data, validated against the config schema.
 
     ``provenance`` adds `_source` (file and line) to every entity. Raises
-    `ConfigSchemaError` if the result does not match its schema (a compiler bug).
+    `ConfigSchemaError` if the result does not match its schema (a compiler bug); without
+    ``validate`` (for `check`, which only asks `partner_leaks`) the schema is not consulted.
     """
     w = _Writer(program, quoter or Quoter(program), provenance)
     inner_examples = [x for x in program.examples if _example_is_internal(w, x)]
@@ -744,7 +738,8 @@ def build_config(program: m.Program, quoter: Quoter | None = None,
         "co_marketing": [_co_marketing(w, x) for x in program.co_marketing],
         "examples": [_example(w, x) for x in program.examples if x not in inner_examples],
         "internal": _internal(w, inner_examples, inner_handovers)}
-    _check(config, "config", program.header.id)
+    if validate:
+        _check(config, "config", program.header.id)
     return config
 
 
@@ -758,12 +753,20 @@ def partner_projection(config: dict) -> dict:
     partner["$schema"] = PARTNER_ID
     program = config.get("program", {}).get("name", "?")
     _check(partner, "partner", program)
-    names = [c["name"] for c in config.get("internal", {}).get("channels", [])]
-    leaks = [f"{path}: names internal channel {name}" for path, text in _strings(partner)
-             for name in names if _mentions(text, name)]
+    leaks = [f"{path}: names internal channel {name}" for path, name in partner_leaks(config)]
     if leaks:
         raise ConfigSchemaError(program, "partner config", leaks)
     return partner
+
+
+def partner_leaks(config: dict) -> list[tuple[str, str]]:
+    """(JSON path, internal channel) for every string of the partner projection of ``config``
+    that names an internal channel (`charter.confidential.mentions`; `_source` provenance is
+    not partner text)."""
+    names = [c["name"] for c in config.get("internal", {}).get("channels", [])]
+    partner = {k: v for k, v in config.items() if k != "internal"}
+    return [(path, name) for path, text in _strings(partner)
+            for name in names if name in text and mentions(text, name)]
 
 
 def _strings(value: Any, path: str = "$") -> Iterable[tuple[str, str]]:
@@ -772,15 +775,11 @@ def _strings(value: Any, path: str = "$") -> Iterable[tuple[str, str]]:
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}")
+            if key != "_source":
+                yield from _strings(item, f"{path}.{key}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _strings(item, f"{path}[{i}]")
-
-
-def _mentions(text: str, name: str) -> bool:
-    """Whether ``text`` contains ``name`` as a word (or in an id such as `channel:NAME`)."""
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
 def _check(data: dict, view: str, program: str) -> None:

@@ -1,0 +1,202 @@
+"""What may not reach a partner: the names of internal channels, and where they are written.
+
+Partner documents render from the partner projection (`charter.targets.config`), which
+refuses any string that names an internal channel as a word (`mentions`): a mitigation that
+applies to one, a split that gives one a share, a doc string that mentions one, a scoring
+dimension of the same name. That refusal is the build's last line of defence; `check` must
+find the same mistakes first, at the place they are written. So:
+
+- `mentions` is the one word rule, used by both;
+- `example_names_internal`/`handover_is_internal` say which examples and handovers are
+  internal because of the channels they name (the config also moves an example that states
+  an internal metric or walks for an internal reason: the engine decides that);
+- `written_mentions` walks the model's partner-facing constructs for every string that
+  names an internal channel, with the span it is written at: cheap, and a superset of what
+  the projection refuses, so `charter.api` builds the projection (to ask it) only when this
+  finds something.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import fields, is_dataclass
+from functools import lru_cache
+from typing import Iterable, Iterator, NamedTuple
+
+from charter import model as m
+from charter.source import Span
+
+# Program sections the projection leaves out whole (they go to its `internal` section).
+_INTERNAL_SECTIONS = frozenset(("economics", "unit_economics", "ship_gate", "policy_settings",
+                                "waivers"))
+
+
+class Mention(NamedTuple):
+    """A string of a partner-facing construct that names internal channel ``channel``."""
+
+    section: str        # the Program field (and config section): `mitigations`, `products`…
+    entity: str         # the construct's name (`""` for a single block such as attribution)
+    where: str          # what holds the text: `applies_to`, `the doc string`, `dimension X`
+    channel: str
+    span: Span
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` contains ``name`` as a word (or in an id such as `channel:NAME`)."""
+    return _word(name).search(text) is not None
+
+
+@lru_cache(maxsize=256)
+def _word(name: str) -> re.Pattern:
+    return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")
+
+
+def internal_channels(program: m.Program) -> frozenset[str]:
+    """The names of the program's internal channels."""
+    return frozenset(c.name for c in program.channels if c.internal)
+
+
+def example_names_internal(example: m.Example, internal: frozenset[str]) -> bool:
+    """Whether a worked example quotes, credits or states an internal channel."""
+    deal = example.deal
+    named = [s.channel for s in deal.route] + [c for c, _ in deal.influenced] + \
+        [e.party for e in example.expectations if e.party]
+    return any(c in internal for c in named)
+
+
+def handover_is_internal(handover: m.Handover, internal: frozenset[str]) -> bool:
+    """Whether a handover starts or ends at an internal channel."""
+    return handover.source in internal or handover.target in internal
+
+
+def written_mentions(program: m.Program, texts: dict[str, str] | None = None
+                     ) -> list[Mention]:
+    """Every string of a partner-facing construct that names an internal channel.
+
+    ``texts`` (each file's text) allow a quick answer: when every place the files name an
+    internal channel lies inside an internal construct (the channel itself, a waiver, an
+    example quoting it), there is nothing to look for."""
+    internal = internal_channels(program)
+    if not internal or texts is not None and not _named_outside(program, internal, texts):
+        return []
+    found = []
+    for section, entity, construct in _partner_constructs(program, internal):
+        for where, text, span in _texts(construct):
+            found.extend(Mention(section, entity, where, name, span)
+                         for name in sorted(internal) if name in text and mentions(text, name))
+    return found
+
+
+def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str, str]
+                   ) -> bool:
+    """Whether a file names an internal channel anywhere but inside an internal construct
+    (a comment counts: this only decides whether to look closer)."""
+    inside = [c.span for section, c in _constructs(program)  # type: ignore[attr-defined]
+              if (section in _INTERNAL_SECTIONS or _is_internal(c, internal))
+              and getattr(c, "span", None) is not None]
+    for path, text in texts.items():
+        blocks = [(sp.start, sp.end) for sp in inside if sp.file == path]
+        for name in internal:
+            if name in text and any(not any(a <= x.start() < b for a, b in blocks)
+                                    for x in _word(name).finditer(text)):
+                return True
+    return False
+
+
+def _constructs(program: m.Program) -> Iterator[tuple[str, object]]:
+    """(section, construct) for every top-level construct of the program."""
+    for f in fields(program):
+        if f.name != "files":
+            value = getattr(program, f.name)
+            for construct in value if isinstance(value, tuple) else (value,):
+                if construct is not None:
+                    yield f.name, construct
+
+
+def _partner_constructs(program: m.Program, internal: frozenset[str]
+                        ) -> Iterator[tuple[str, str, object]]:
+    """(section, name, construct) for every construct the projection may show a partner."""
+    for section, construct in _constructs(program):
+        if section not in _INTERNAL_SECTIONS and not _is_internal(construct, internal):
+            yield section, getattr(construct, "name", ""), construct
+
+
+def _is_internal(construct: object, internal: frozenset[str]) -> bool:
+    if isinstance(construct, (m.Channel, m.Process)):
+        return construct.internal
+    if isinstance(construct, m.Example):
+        return example_names_internal(construct, internal)
+    if isinstance(construct, m.Handover):
+        return handover_is_internal(construct, internal)
+    return False
+
+
+def _texts(construct: object) -> Iterator[tuple[str, str, Span]]:
+    """(what holds it, text, span) for every string of a construct: its own attributes by
+    name (`applies_to`, `the doc string`), a nested block by kind and name (`dimension X`)."""
+    spans = getattr(construct, "spans", None) or {}
+    for name in _field_names(type(construct)):
+        value = getattr(construct, name)
+        where = "the doc string" if name == "doc" else f"`{name}`"
+        if isinstance(value, tuple) and value and _named(value[0]):
+            for item in value:
+                yield from _nested(item, _label(item))
+        else:
+            for text, span in _strings(value, spans.get(name) or construct.span):  # type: ignore[attr-defined]
+                yield where, text, span
+
+
+def _nested(item: object, where: str) -> Iterator[tuple[str, str, Span]]:
+    for _inner, text, span in _texts(item):
+        yield where, text, span
+
+
+def _named(value: object) -> bool:
+    """A nested block with a name of its own (a tier, a dimension, a step)."""
+    return is_dataclass(value) and hasattr(value, "name") and hasattr(value, "span")
+
+
+def _label(item: object) -> str:
+    kind = re.sub(r"(?<!^)(?=[A-Z])", " ", type(item).__name__).lower()
+    return f"{kind} `{item.name}`"  # type: ignore[attr-defined]
+
+
+def _strings(value: object, span: Span) -> Iterator[tuple[str, Span]]:
+    """Every string in ``value`` with the span it is written at: the nearest one a value
+    carries (a split's share carries its own), else the attribute's."""
+    if isinstance(value, str):
+        yield value, span
+    elif isinstance(value, (tuple, list)):
+        own = next((v for v in value if isinstance(v, Span)), span)
+        for item in value:
+            yield from _strings(item, own)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, span)
+    elif is_dataclass(value) and not isinstance(value, (type, m.TierScope, Span)):
+        # a tier scope never names an internal channel's tiers in the projection (`_scope`)
+        own = getattr(value, "span", None) or span
+        spans = getattr(value, "spans", None) or {}
+        for name in _field_names(type(value)):
+            yield from _strings(getattr(value, name), spans.get(name) or own)
+
+
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name not in ("span", "spans"))
+
+
+def located(mentions_: Iterable[Mention], leaks: Iterable[tuple[str, str]],
+            partner_examples: frozenset[str]) -> list[Mention]:
+    """The written mentions behind the projection's ``leaks`` ((JSON path, channel) pairs):
+    those in a section and of a channel the projection refused, leaving out examples the
+    projection kept internal (``partner_examples`` are the ones it shows)."""
+    refused = {(section_of(path), channel) for path, channel in leaks}
+    return [x for x in mentions_ if (x.section, x.channel) in refused
+            and (x.section != "examples" or x.entity in partner_examples)]
+
+
+def section_of(path: str) -> str:
+    """`$.mitigations[0].applies_to[0]` → `mitigations`; `$.program.doc` → `header`."""
+    top = re.match(r"\$\.([A-Za-z_]+)", path)
+    name = top.group(1) if top else ""
+    return "header" if name == "program" else name

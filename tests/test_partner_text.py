@@ -1,0 +1,117 @@
+"""CH-E133: `check` finds partner-facing text that names an internal channel, exactly where the
+partner projection would refuse it at build time.
+
+The projection (`charter.targets.config.partner_projection`) is the one judge: each case is
+compiled, then projected, and the check's answer must be the projection's, both ways: an
+error where the projection refuses (a build would fail after a clean check), none where it
+accepts (a false alarm would block a valid program). The cases cover every kind of place a
+partner reads, and the places that look partner-facing but are internal (an example that
+quotes the channel or states an internal metric, an internal handover or process, a waiver,
+the economics, a comment).
+"""
+from __future__ import annotations
+
+import pytest
+
+from charter.api import compile_text
+from charter.targets.config import ConfigSchemaError, build_config, partner_projection
+
+HEAD = 'program t { title: "T"; currency: USD; status: draft }\n'
+BASE = (
+    "product P { layer: software; list_price: $10 per user per month }\n"
+    "internal channel Bench { model: referral; owner: vendor; commission: 5%;"
+    " lead_protection: 30 days }\n"
+    "channel R { model: referral; owner: vendor; commission: 10%; lead_protection: 90 days }\n")
+DOC = '    """Priced against the Bench offer."""\n'
+
+# name: (text after HEAD, the line CH-E133 is reported on, or None for no error)
+CASES = {
+    "program title": (None, 1),
+    "product doc": (BASE + "product Q {\n" + DOC + "    layer: services\n}\n", 6),
+    "channel doc": (BASE + "channel S {\n" + DOC + "    model: referral; owner: vendor;"
+                    " commission: 5%; lead_protection: 90 days\n}\n", 6),
+    "tier doc": (BASE + "channel S { model: resale; owner: partner; lead_protection: 90 days\n"
+                 "    tier Gold {\n" + DOC + "        margin: 20% } }\n", 7),
+    "mitigation applies_to": (BASE + "mitigation m { enforcement: gate;"
+                              " applies_to: Bench }\n", 5),
+    "mitigation title": (BASE + 'mitigation m { enforcement: gate; applies_to: R\n'
+                         '    title: "Not for Bench" }\n', 6),
+    "split party": (BASE + "attribution { default: single\n"
+                    "    split s { Bench: 10%; R: 90% } }\n", 6),
+    "partner example doc": (BASE + "example e {\n" + DOC + "    product: P; seats: 10;"
+                            " route: R }\n", 6),
+    "scoring dimension": (BASE + "scoring s { dimension Bench { weight: 100 };"
+                          " band all { range: 0 .. 101 } }\n", 5),
+    "spiff trigger": (BASE + 'spiff q { trigger: "beat the Bench numbers"; reward: $100 }\n', 5),
+    # internal, or not text: no error, and the projection agrees
+    "example quoting the channel": (BASE + "example e {\n" + DOC + "    product: P;"
+                                    " seats: 10; route: Bench }\n", None),
+    "example stating an internal metric": (
+        BASE + "example e {\n" + DOC + "    product: P; seats: 10; route: R\n"
+        "    expect { vendor_receives: $1_200 } }\n", None),
+    "internal handover": (BASE + "handover Bench -> R {\n" + DOC + "    introducer_rate: 2%\n}\n",
+                          None),
+    "internal process": (BASE + "internal process p {\n" + DOC + "    step a { within: 2 days }"
+                         "\n}\n", None),
+    "waiver reason": (BASE + 'waiver w { policy: tier_count; reason: "Bench is a benchmark";'
+                      ' owner: "ops"; expires: 2099-01-01 }\n', None),
+    "economics walk": (BASE + 'internal economics { cogs: 5%; margin_floor: 10%;'
+                       ' walk: "below Bench" }\n', None),
+    "a comment": (BASE + "product Q {  # priced against Bench\n    layer: services\n}\n", None),
+    "a longer word": (BASE + 'product Q {\n    """Benchmarks and Bench_x are other words."""\n'
+                      "    layer: services\n}\n", None),
+}
+
+
+def _text(case: str) -> str:
+    text, _line = CASES[case]
+    if text is None:   # the program's own title
+        return HEAD.replace('title: "T"', 'title: "T, not Bench"') + BASE
+    return HEAD + text
+
+
+def _refused(program) -> bool:
+    try:
+        partner_projection(build_config(program))
+    except ConfigSchemaError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_check_says_what_the_projection_refuses_where_it_is_written(case):
+    program, reporter = compile_text(_text(case), "t.charter")
+    assert program is not None
+    found = [d for d in reporter.sorted() if d.code == "CH-E133"]
+    others = [d.code for d in reporter.sorted() if d.code.startswith("CH-E") and
+              d.code != "CH-E133"]
+    assert others == [], others
+    line = CASES[case][1]
+    assert [d.span.line for d in found] == ([] if line is None else [line]), \
+        [(d.span.line, d.message) for d in found]
+    assert _refused(program) == bool(found)
+
+
+def test_the_message_says_what_holds_the_text_and_how_to_fix_it():
+    _program, reporter = compile_text(_text("product doc"), "t.charter")
+    [error] = [d for d in reporter.sorted() if d.code == "CH-E133"]
+    assert error.message == ("the doc string of product `Q` names internal channel `Bench`,"
+                             " and partners read it")
+    assert (error.span.line, error.span.column) == (6, 5)   # the doc string itself
+    assert "drop `internal` from channel `Bench`" in error.help[0]
+
+
+def test_a_program_with_no_internal_mention_never_builds_a_config(monkeypatch):
+    """The quick answer: the bundled eJourney program names its internal benchmark channel
+    only inside internal constructs, so check never builds the projection for it."""
+    import charter.targets.config as config
+    from charter.api import compile_file
+    from conftest import PROGRAMS
+
+    def fail(*_args, **_kwargs):
+        raise AssertionError("check built a config")
+
+    monkeypatch.setattr(config, "build_config", fail)
+    program, reporter, _sources = compile_file(PROGRAMS / "ejourney.charter")
+    assert not reporter.has_errors
+    assert any(c.internal for c in program.channels)

@@ -155,13 +155,28 @@ def _crossing_request(p: Projection, channel: dict) -> dict | None:
     return {"product": local(products[0]["id"]), "seats": 1000, "years": 1, "route": [step]}
 
 
+class _NoCrossing(Exception):
+    """A crossing's deal does not use the ladder (the engine says): no crossing is shown."""
+
+
 def crossing(p: Projection, channel: dict) -> tuple:
-    """A worked crossing of the first threshold, quoted by the engine."""
+    """A worked crossing of the first threshold, quoted by the engine (none when the engine
+    applies no ladder to the deal)."""
+    try:
+        return _crossing(p, channel)
+    except _NoCrossing:
+        return ()
+
+
+def _crossing(p: Projection, channel: dict) -> tuple:
     ladder = channel["thresholds"]
     request = _crossing_request(p, channel)
     if request is None or len(ladder["brackets"]) < 2:
         return ()
-    for extra in ("cumulative", "services", "close_date", "start"):  # the crossing alone
+    # The crossing alone: a registered, certified deal of the partner's own, with nothing a
+    # ladder does not apply to (an unregistered deal earns `unregistered_rate` instead).
+    for extra in ("cumulative", "services", "close_date", "start", "registered", "certified",
+                  "split", "influenced", "renewal_influenced", "spiffs"):
         request.pop(extra, None)
     if ladder["basis"] == "deal_value":
         return _per_deal_crossing(p, channel, request)
@@ -213,25 +228,47 @@ def _cumulative_crossing(p: Projection, channel: dict, request: dict) -> tuple:
 
 
 def _per_deal_crossing(p: Projection, channel: dict, request: dict) -> tuple:
-    probe = p.quote({**request, "seats": 1})
-    if probe is None:
+    seats = _first_seats_over(p, channel, request, Decimal(ladder_boundary(channel)))
+    if seats is None:
         return ()
-    unit = Decimal(probe["years"][0]["software_list"])
-    boundary = Decimal(ladder_boundary(channel))
-    if not unit:
-        return ()
-    below = int(((boundary - 1) / unit).to_integral_value(ROUND_FLOOR))
-    above = int((boundary / unit).to_integral_value(ROUND_CEILING))
     rows = []
-    for label, seats in (("Just below the threshold", below), ("At the threshold", above)):
-        quote = p.quote({**request, "seats": max(seats, 1)})
+    for label, count in (("Just below the threshold", seats - 1), ("At the threshold", seats)):
+        quote = p.quote({**request, "seats": count}) if count >= 1 else None
         if quote is None:
-            return ()
+            continue
         value = p.words.money(quote["years"][0]["software_list"])
         rows.append(_crossing_row(p, channel, f"{label} ({value})", quote))
     return (Para("Worked example, computed by the engine:"),
             Table(("Deal", "Volume before", "Volume after", "Bracket applied", "Payout"),
                   tuple(rows)))
+
+
+def _first_seats_over(p: Projection, channel: dict, request: dict, boundary: Decimal
+                      ) -> int | None:
+    """The fewest seats whose deal the engine puts in a bracket from ``boundary`` up: asked
+    of the engine (what a deal's value is measured on differs by channel model), doubling
+    and then halving; None when no deal of up to a billion seats gets there."""
+    def over(seats: int) -> bool | None:
+        quote = p.quote({**request, "seats": seats})
+        if quote is None:
+            return None
+        use = next((u for u in quote["thresholds"] if u["party"] == channel["name"]), None)
+        if use is None:
+            raise _NoCrossing
+        return Decimal(use["bracket"]["from"]) >= boundary
+    high = 1
+    while not (answer := over(high)):
+        if answer is None or high > 10 ** 9:
+            return None
+        high *= 2
+    low = high // 2   # over(low) is False (or low is 0)
+    while high - low > 1:
+        middle = (low + high) // 2
+        answer = over(middle)
+        if answer is None:
+            return None
+        low, high = (low, middle) if answer else (middle, high)
+    return high
 
 
 def ladder_boundary(channel: dict) -> str:
@@ -240,7 +277,9 @@ def ladder_boundary(channel: dict) -> str:
 
 
 def _crossing_row(p: Projection, channel: dict, label: str, quote: dict) -> tuple[str, ...]:
-    use = next(u for u in quote["thresholds"] if u["party"] == channel["name"])
+    use = next((u for u in quote["thresholds"] if u["party"] == channel["name"]), None)
+    if use is None:  # the engine applied no ladder to this deal: nothing to show
+        raise _NoCrossing
     w, bracket = p.words, use["bracket"]
     counts = use.get("measure") == "deals"
     spell = w.number if counts else w.money

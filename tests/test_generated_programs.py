@@ -388,3 +388,32 @@ def test_a_name_may_read_as_money():
         "product USD2026 { layer: software; list_price: RM5 per user per month }\n"
     _program, reporter = _compile(text)
     assert not _errors(reporter), [d.message for d in _errors(reporter)]
+
+
+def test_a_per_deal_ladder_crossing_in_the_guide_crosses(tmp_path: Path):
+    """Found by the generator: the guide's worked crossing of a per-deal ladder took the
+    program's example as its deal, unregistered (so the engine applied no ladder and the
+    guide failed with StopIteration), and it placed "at the threshold" by list value, which a
+    wholesale ladder does not measure (the row stayed in the first bracket). The crossing's
+    deal is now a plain registered one, and its seats are asked of the engine."""
+    text = ('program t { title: "T"; currency: EUR; status: draft }\n'
+            "product P { layer: software; list_price: €100 per user per month;"
+            " msrp_floor: list_price }\n"
+            "channel W { model: wholesale; owner: vendor; lead_protection: 90 days\n"
+            "    tier G { margin: 25% }\n"
+            "    thresholds { basis: deal_value; semantics: retroactive; reset: quarter\n"
+            "        bracket: € 0 .. €255K -> 12%; bracket: €255K .. -> 20% } }\n"
+            "attribution { default: single; unregistered_rate: 13% }\n"
+            "clawback c { event: \"cancel\"; rule: 0 days .. 90 days -> 100% }\n"
+            "example e { product: P; seats: 10; route: W G; registered: no }\n")
+    _program, reporter = _compile(text)
+    assert not _errors(reporter), _shown(_errors(reporter), text)
+    [source] = _project(tmp_path, [text])
+    from charter.build import build_paths
+
+    result = build_paths([source], tmp_path / "out", ["guide"])
+    assert not result.failed, result.diagnostics
+    [guide_path] = (tmp_path / "out").glob("*/partner-guide.md")
+    guide = guide_path.read_text(encoding="utf-8")
+    below, at = [line for line in guide.splitlines() if "the threshold (" in line]
+    assert "€0 – €255,000 at 12%" in below and "€255,000 and above at 20%" in at, (below, at)

@@ -263,6 +263,8 @@ class View:
             self.reporter.error("CH-E105", f"`{kind}` is defined twice in {where}",
                                 dup.kind_span, label="defined again here",
                                 labels=(Label(found[0].kind_span, "first defined here"),))
+            # only the first is read: what the second defines is not missing (no CH-E109)
+            self.ctx.recovery.lost |= defined_names(dup)
         return found[0] if found else None
 
     @property

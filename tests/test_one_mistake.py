@@ -170,6 +170,19 @@ def test_a_neutralised_tier_is_not_an_unknown_tier(compile_src, header):
     assert [d.code for d in diagnostics if d.severity.value == "error"] == ["CH-E001"], diagnostics
 
 
+def test_a_block_written_twice_is_one_error_not_unknown_names(compile_src, header):
+    """Only the first `attribution` is read; the split the second defines is not "unknown"
+    where an example uses it: the duplicate is the one mistake."""
+    text = header + ("product P { layer: software; list_price: Rp 200K per user per month }\n"
+                     "channel R { model: referral; owner: vendor; commission: 10%;"
+                     " lead_protection: 90 days }\n"
+                     "attribution { default: single; split s { R: 10%; direct: 90% } }\n"
+                     "attribution { default: single; split s2 { R: 20%; direct: 80% } }\n"
+                     "example e { product: P; seats: 10; route: R; split: s2 }\n")
+    _program, diagnostics = compile_src(text)
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == ["CH-E105"], diagnostics
+
+
 TIERS = [("programs/ejourney.charter", "Elite"), ("programs/ejourney.charter", "Standard"),
          ("programs/saas-reseller.charter", "Gold"), ("programs/saas-reseller.charter", "Silver")]
 

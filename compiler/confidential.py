@@ -18,6 +18,7 @@ find the same mistakes first, at the place they are written. So:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator, NamedTuple
@@ -90,14 +91,19 @@ def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str
                    ) -> bool:
     """Whether a file names an internal channel anywhere but inside an internal construct
     (a comment counts: this only decides whether to look closer)."""
-    inside = [c.span for section, c in _constructs(program)  # type: ignore[attr-defined]
-              if (section in _INTERNAL_SECTIONS or _is_internal(c, internal))
-              and getattr(c, "span", None) is not None]
+    inside = sorted((c.span.file, c.span.start, c.span.end)  # type: ignore[attr-defined]
+                    for section, c in _constructs(program)
+                    if (section in _INTERNAL_SECTIONS or _is_internal(c, internal))
+                    and getattr(c, "span", None) is not None)
+    words = re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, sorted(internal)))
+                       + r")(?![A-Za-z0-9_])")
     for path, text in texts.items():
-        blocks = [(sp.start, sp.end) for sp in inside if sp.file == path]
-        for name in internal:
-            if name in text and any(not any(a <= x.start() < b for a, b in blocks)
-                                    for x in _word(name).finditer(text)):
+        # top-level constructs do not overlap: the one starting last before a word holds it
+        starts = [start for file, start, _end in inside if file == path]
+        ends = [end for file, _start, end in inside if file == path]
+        for word in words.finditer(text):
+            at = bisect_right(starts, word.start()) - 1
+            if at < 0 or word.start() >= ends[at]:
                 return True
     return False
 

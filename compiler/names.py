@@ -10,13 +10,14 @@ the amount's type error says (`charter.values`).
 from __future__ import annotations
 
 from charter import syntax as s
+from charter.literals import MONEY_RE
 
 
 def amounts_as_names(items: tuple[s.Item, ...]) -> tuple[s.Item, ...]:
     """``items`` with every amount spelt like a name the program defines made that name."""
     defined = _defined_like_amounts(items)
     if not defined:
-        return items   # the usual case: no name with a digit in it, nothing to look at
+        return items   # the usual case: no name spelt like an amount, nothing to look at
 
     def change(node: object) -> object | None:
         if type(node) is s.Money and node.text in defined:
@@ -27,12 +28,12 @@ def amounts_as_names(items: tuple[s.Item, ...]) -> tuple[s.Item, ...]:
 
 
 def _defined_like_amounts(items: tuple[s.Item, ...]) -> frozenset[str]:
-    """The names of blocks (any depth) that have a digit, as every amount-like name has."""
+    """The names of blocks (any depth) spelt like an amount (`RM5`; not `Growth_17`)."""
     found = set()
     stack = [i for i in items if type(i) is s.Block]
     while stack:
         block = stack.pop()
         found.update(h.value for h in block.header
-                     if type(h) is s.Name and any(c.isdigit() for c in h.value))
+                     if type(h) is s.Name and MONEY_RE.match(h.value))
         stack.extend(i for i in block.items if type(i) is s.Block)
     return frozenset(found)

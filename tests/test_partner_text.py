@@ -11,10 +11,15 @@ the economics, a comment).
 """
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from charter.api import compile_text
 from charter.targets.config import ConfigSchemaError, build_config, partner_projection
+from program_strategy import programs
 
 HEAD = 'program t { title: "T"; currency: USD; status: draft }\n'
 BASE = (
@@ -115,3 +120,40 @@ def test_a_program_with_no_internal_mention_never_builds_a_config(monkeypatch):
     program, reporter, _sources = compile_file(PROGRAMS / "ejourney.charter")
     assert not reporter.has_errors
     assert any(c.internal for c in program.channels)
+
+
+# ---- the same answer on generated programs, with an internal channel's name put anywhere ----
+
+# A one-line string, or a doc string: the name goes just before the closing quote(s).
+_STRING = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"')
+
+
+def test_a_name_put_in_any_string_is_reported_exactly_when_the_projection_refuses():
+    """A generated program (valid, all constructs) gains one internal channel, whose name is
+    then written into one of its strings, anywhere: partner-facing or internal. Check and
+    projection must agree on every such program; both answers must occur."""
+    answers: list[bool] = []
+
+    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+              phases=(Phase.explicit, Phase.reuse, Phase.generate),
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def agree(data):
+        text = data.draw(programs(relaxed=True), label="text")
+        text += ("internal channel Zq_bench { model: referral; owner: vendor; commission: 1%;"
+                 " lead_protection: 30 days }\n")
+        strings = list(_STRING.finditer(text))
+        if strings:
+            at = strings[data.draw(st.integers(0, len(strings) - 1), label="string")]
+            end = at.end() - (3 if at.group().startswith('"""') else 1)
+            text = text[:end] + " Zq_bench" + text[end:]
+        program, reporter = compile_text(text, "t.charter")
+        errors = [d for d in reporter.sorted() if d.code.startswith("CH-E")]
+        if program is None or program.header.abstract or \
+                any(d.code != "CH-E133" for d in errors):
+            return   # the program no longer checks for another reason: nothing to compare
+        assert _refused(program) == bool(errors), (text, [d.message for d in errors])
+        answers.append(bool(errors))
+
+    agree()
+    assert True in answers and False in answers, answers

@@ -66,7 +66,7 @@ def compile_file(path: str | Path, reporter: Reporter | None = None, root: Path 
     if program is not None:
         resolve(program, reporter, recovery)
         if checks:
-            run_checks(program, reporter, texts=_texts(loader.sources))
+            run_checks(program, reporter, sources=loader.sources)
     _drop_recovery_noise(reporter, recovery)
     return program, reporter, loader.sources
 
@@ -84,7 +84,7 @@ def compile_text(text: str, name: str = "<input>.charter") -> tuple[Program | No
     program = assemble(items, reporter, name, (name,), recovery)
     if program is not None:
         resolve(program, reporter, recovery)
-        run_checks(program, reporter, texts={name: text})
+        run_checks(program, reporter, sources={name: source})
     _drop_recovery_noise(reporter, recovery)
     return program, reporter
 
@@ -99,41 +99,37 @@ def compile_checked(path: str | Path) -> tuple[Program | None, Reporter, dict[st
     cache_key = checkcache.key(sources, clock.today())
     if checkcache.is_clean(cache_key):
         return program, reporter, sources
-    run_checks(program, reporter, texts=_texts(sources))
+    run_checks(program, reporter, sources=sources)
     if not reporter.has_errors:
         checkcache.mark_clean(cache_key)
     return program, reporter, sources
 
 
 def run_checks(program: Program, reporter: Reporter, today: date | None = None,
-               texts: dict[str, str] | None = None) -> None:
+               sources: dict[str, SourceFile] | None = None) -> None:
     """Run the policies (invariants, worked examples) on a program free of other errors, and
     the partner-text check (CH-E133).
 
     Waivers are judged as of ``today`` (default `charter.clock.today`). Abstract base programs
-    are checked through the programs that extend them. ``texts`` (the files' texts) let the
-    partner-text check answer quickly.
+    are checked through the programs that extend them. ``sources`` (the program's files) let
+    the partner-text check answer quickly and point at the very word.
     """
     if not reporter.has_errors and not program.header.abstract:
         from charter.policies.runner import run_policies
 
         run_policies(program, reporter, today)
-        check_partner_text(program, reporter, texts)
-
-
-def _texts(sources: dict[str, SourceFile]) -> dict[str, str]:
-    return {path: source.text for path, source in sources.items()}
+        check_partner_text(program, reporter, sources)
 
 
 def check_partner_text(program: Program, reporter: Reporter,
-                       texts: dict[str, str] | None = None) -> None:
+                       sources: dict[str, SourceFile] | None = None) -> None:
     """CH-E133 where partner-facing text names an internal channel: the partner projection
     would refuse it at build time (`charter.targets.config.partner_leaks`, the one judge),
     so check asks it, at the places `charter.confidential` finds such text written. Most
     programs name no internal channel anywhere partner-facing, and never build a config."""
     from charter.confidential import located, section_of, written_mentions
 
-    written = written_mentions(program, texts)
+    written = written_mentions(program, sources)
     if not written:
         return
     from charter.targets.config import build_config, partner_leaks

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator, NamedTuple
 
 from charter import model as m
-from charter.source import Span
+from charter.source import SourceFile, Span
 
 # Program sections the projection leaves out whole (they go to its `internal` section).
 _INTERNAL_SECTIONS = frozenset(("economics", "unit_economics", "ship_gate", "policy_settings",
@@ -69,22 +69,31 @@ def handover_is_internal(handover: m.Handover, internal: frozenset[str]) -> bool
     return handover.source in internal or handover.target in internal
 
 
-def written_mentions(program: m.Program, texts: dict[str, str] | None = None
+def written_mentions(program: m.Program, sources: dict[str, SourceFile] | None = None
                      ) -> list[Mention]:
     """Every string of a partner-facing construct that names an internal channel.
 
-    ``texts`` (each file's text) allow a quick answer: when every place the files name an
-    internal channel lies inside an internal construct (the channel itself, a waiver, an
-    example quoting it), there is nothing to look for."""
+    ``sources`` (the program's files) allow a quick answer, and exact places: when every
+    place the files name an internal channel lies inside an internal construct (the channel
+    itself, a waiver, an example quoting it), there is nothing to look for; and a mention's
+    span is narrowed from its attribute to the word itself."""
     internal = internal_channels(program)
-    if not internal or texts is not None and not _named_outside(program, internal, texts):
+    texts = {path: source.text for path, source in (sources or {}).items()}
+    if not internal or sources is not None and not _named_outside(program, internal, texts):
         return []
     found = []
     for section, entity, construct in _partner_constructs(program, internal):
         for where, text, span in _texts(construct):
-            found.extend(Mention(section, entity, where, name, span)
+            found.extend(Mention(section, entity, where, name, _narrowed(span, name, sources))
                          for name in sorted(internal) if name in text and mentions(text, name))
     return found
+
+
+def _narrowed(span: Span, name: str, sources: dict[str, SourceFile] | None) -> Span:
+    """The first place inside ``span`` where ``name`` is written as a word (else ``span``)."""
+    source = (sources or {}).get(span.file)
+    found = _word(name).search(source.text, span.start, span.end) if source else None
+    return source.span(found.start(), found.end()) if found else span  # type: ignore[union-attr]
 
 
 def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str, str]

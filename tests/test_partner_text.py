@@ -102,7 +102,7 @@ def test_the_message_says_what_holds_the_text_and_how_to_fix_it():
     [error] = [d for d in reporter.sorted() if d.code == "CH-E133"]
     assert error.message == ("the doc string of product `Q` names internal channel `Bench`,"
                              " and partners read it")
-    assert (error.span.line, error.span.column) == (6, 5)   # the doc string itself
+    assert (error.span.line, error.span.column, error.span.end_column) == (6, 27, 32)  # `Bench`
     assert "drop `internal` from channel `Bench`" in error.help[0]
 
 

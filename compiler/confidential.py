@@ -34,11 +34,22 @@ _INTERNAL_SECTIONS = frozenset(("economics", "unit_economics", "ship_gate", "pol
 class Mention(NamedTuple):
     """A string of a partner-facing construct that names internal channel ``channel``."""
 
-    section: str        # the Program field (and config section): `mitigations`, `products`…
+    section: str        # the config's section (a Program field): `mitigations`, `program`…
     entity: str         # the construct's name (`""` for a single block such as attribution)
     where: str          # what holds the text: `applies_to`, `the doc string`, `dimension X`
     channel: str
     span: Span
+    owner: str          # the construct, in words: `mitigation `m``, `handover `A -> B``
+
+
+# A construct of each section, in words (for messages).
+_KINDS = {"program": "the program", "products": "product", "channels": "channel",
+          "attribution": "attribution", "registration": "registration",
+          "payment_terms": "payment terms", "handovers": "handover",
+          "mitigations": "mitigation", "clawbacks": "clawback", "spiffs": "spiff",
+          "scorings": "scoring", "processes": "process", "conflicts": "conflict case",
+          "enablement": "enablement item", "co_marketing": "co-marketing activity",
+          "examples": "example"}
 
 
 def mentions(text: str, name: str) -> bool:
@@ -78,15 +89,43 @@ def written_mentions(program: m.Program, sources: dict[str, SourceFile] | None =
     itself, a waiver, an example quoting it), there is nothing to look for; and a mention's
     span is narrowed from its attribute to the word itself."""
     internal = internal_channels(program)
+    if not internal:
+        return []
     texts = {path: source.text for path, source in (sources or {}).items()}
-    if not internal or sources is not None and not _named_outside(program, internal, texts):
+    outside = _named_outside(program, internal, texts) if sources is not None else None
+    if outside == []:
         return []
     found = []
+    words = _any_word(internal)
     for section, entity, construct in _partner_constructs(program, internal):
+        if outside is not None and len(texts) == 1 and not _holds(construct, outside):
+            continue  # one file: a construct's text is inside its block, and none is there
+        owner = _owner(section, entity, construct)
         for where, text, span in _texts(construct):
-            found.extend(Mention(section, entity, where, name, _narrowed(span, name, sources))
-                         for name in sorted(internal) if name in text and mentions(text, name))
+            found.extend(Mention(section, entity, where, name, _narrowed(span, name, sources),
+                                 owner)
+                         for name in sorted({hit.group() for hit in words.finditer(text)}))
     return found
+
+
+def _any_word(names: Iterable[str]) -> re.Pattern:
+    """One pattern for any of ``names`` as a word (`mentions`' rule, all names at once)."""
+    alternatives = "|".join(map(re.escape, sorted(names, key=lambda n: (-len(n), n))))
+    return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
+
+
+def _owner(section: str, entity: str, construct: object) -> str:
+    kind = _KINDS.get(section, section)
+    if isinstance(construct, m.Handover):
+        return f"{kind} `{construct.source} -> {construct.target}`"
+    return f"{kind} `{entity}`" if entity else kind
+
+
+def projection_words_possible(program: m.Program) -> bool:
+    """Whether an internal channel is named like a word the projection writes itself (its
+    vocabulary, units and id kinds are lower case: `day`, `example`, `wholesale_margin`),
+    which no text of the program shows: then only the whole projection can tell."""
+    return any(name == name.lower() for name in internal_channels(program))
 
 
 def _narrowed(span: Span, name: str, sources: dict[str, SourceFile] | None) -> Span:
@@ -97,15 +136,15 @@ def _narrowed(span: Span, name: str, sources: dict[str, SourceFile] | None) -> S
 
 
 def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str, str]
-                   ) -> bool:
-    """Whether a file names an internal channel anywhere but inside an internal construct
-    (a comment counts: this only decides whether to look closer)."""
+                   ) -> list[int]:
+    """The offsets where a file names an internal channel other than inside an internal
+    construct (a comment counts: this only decides where to look closer)."""
     inside = sorted((c.span.file, c.span.start, c.span.end)  # type: ignore[attr-defined]
                     for section, c in _constructs(program)
                     if (section in _INTERNAL_SECTIONS or _is_internal(c, internal))
                     and getattr(c, "span", None) is not None)
-    words = re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, sorted(internal)))
-                       + r")(?![A-Za-z0-9_])")
+    words = _any_word(internal)
+    found = []
     for path, text in texts.items():
         # top-level constructs do not overlap: the one starting last before a word holds it
         starts = [start for file, start, _end in inside if file == path]
@@ -113,8 +152,14 @@ def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str
         for word in words.finditer(text):
             at = bisect_right(starts, word.start()) - 1
             if at < 0 or word.start() >= ends[at]:
-                return True
-    return False
+                found.append(word.start())
+    return found
+
+
+def _holds(construct: object, offsets: list[int]) -> bool:
+    """Whether one of ``offsets`` lies in ``construct``'s block."""
+    span = getattr(construct, "span", None)
+    return span is None or any(span.start <= at < span.end for at in offsets)
 
 
 def _constructs(program: m.Program) -> Iterator[tuple[str, object]]:
@@ -122,9 +167,10 @@ def _constructs(program: m.Program) -> Iterator[tuple[str, object]]:
     for f in fields(program):
         if f.name != "files":
             value = getattr(program, f.name)
+            section = "program" if f.name == "header" else f.name
             for construct in value if isinstance(value, tuple) else (value,):
                 if construct is not None:
-                    yield f.name, construct
+                    yield section, construct
 
 
 def _partner_constructs(program: m.Program, internal: frozenset[str]
@@ -180,6 +226,8 @@ def _strings(value: object, span: Span) -> Iterator[tuple[str, Span]]:
     carries (a split's share carries its own), else the attribute's."""
     if isinstance(value, str):
         yield value, span
+    elif isinstance(value, Span):   # a named tuple: its file path is no program text
+        return
     elif isinstance(value, (tuple, list)):
         own = next((v for v in value if isinstance(v, Span)), span)
         for item in value:
@@ -200,18 +248,10 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls) if f.name not in ("span", "spans"))
 
 
-def located(mentions_: Iterable[Mention], leaks: Iterable[tuple[str, str]],
-            partner_examples: frozenset[str]) -> list[Mention]:
-    """The written mentions behind the projection's ``leaks`` ((JSON path, channel) pairs):
-    those in a section and of a channel the projection refused, leaving out examples the
-    projection kept internal (``partner_examples`` are the ones it shows)."""
-    refused = {(section_of(path), channel) for path, channel in leaks}
-    return [x for x in mentions_ if (x.section, x.channel) in refused
-            and (x.section != "examples" or x.entity in partner_examples)]
-
-
-def section_of(path: str) -> str:
-    """`$.mitigations[0].applies_to[0]` → `mitigations`; `$.program.doc` → `header`."""
-    top = re.match(r"\$\.([A-Za-z_]+)", path)
-    name = top.group(1) if top else ""
-    return "header" if name == "program" else name
+def located(mentions_: Iterable[Mention], leaks: Iterable[tuple[str, str, str]]
+            ) -> list[Mention]:
+    """The written mentions behind the projection's ``leaks`` ((section, entry name,
+    channel) triples): those in an entry, and of a channel, the projection refused (an
+    example the projection keeps internal has no leak, so none of its mentions)."""
+    refused = set(leaks)
+    return [x for x in mentions_ if (x.section, x.entity, x.channel) in refused]

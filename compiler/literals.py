@@ -149,7 +149,7 @@ def _ambiguous(text: str, whole: str, frac: str) -> LiteralError:
 def parse_money(text: str) -> MoneyValue:
     """Read `Rp 2,4 Miliar`, `USD 50_000`, `$50K` into an exact amount and currency."""
     match = MONEY_RE.match(text.strip())
-    if not match:
+    if not match or match["scale"] not in (None, "M", *SCALES):  # `USD5x`: no scale word
         raise _malformed(text)
     amount = parse_number(match["num"])
     scale = match["scale"]

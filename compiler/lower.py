@@ -15,7 +15,7 @@ from charter.nodes import node
 from charter.view import Ctx, View, block_name, check_choice, suggest
 from charter.literals import MONEY_RE, CURRENCIES, SCALES, localise, parse_number
 from charter.source import Span
-from charter.values import Duration, Rate, Reader
+from charter.values import Duration, Rate, Reader, as_name
 
 if TYPE_CHECKING:  # the registry is imported where a `policy` block is read (parse_policy)
     from charter.policies.base import Param, Policy
@@ -1093,11 +1093,12 @@ def _sequence(v: View, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     items = value.items if isinstance(value, s.Arrow) else (value,)
-    if not all(isinstance(x, s.Name) for x in items):
+    words = [as_name(x) for x in items]
+    if not all(words):
         v.reader.wrong(value, "a word, or words in order joined by `->`",
                        "warning -> probation -> termination")
         return ()
-    return tuple(x.value for x in items)
+    return tuple(w.value for w in words)  # type: ignore[union-attr]
 
 
 EFFORTS = ("none", "low", "moderate", "high")

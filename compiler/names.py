@@ -20,11 +20,31 @@ def amounts_as_names(items: tuple[s.Item, ...]) -> tuple[s.Item, ...]:
         return items   # the usual case: no name spelt like an amount, nothing to look at
 
     def change(node: object) -> object | None:
-        if type(node) is s.Money and node.text in defined:
-            return s.Name(node.text, node.span)
+        if type(node) is s.Money:
+            words = _as_names(node, defined)
+            return None if words is None else \
+                words[0] if len(words) == 1 else s.Phrase(words, node.span)
+        if type(node) is s.Phrase and any(type(a) is s.Money for a in node.atoms):
+            atoms = tuple(w for a in node.atoms for w in (
+                (_as_names(a, defined) or (a,)) if type(a) is s.Money else (a,)))
+            return s.Phrase(tuple(s.rewrite(atoms, change)), node.span)
         return None
 
     return s.rewrite(items, change)
+
+
+def _as_names(money: s.Money, defined: frozenset[str]) -> tuple[s.Name, ...] | None:
+    """`RM5` as the name `RM5`, and `RM5 B` (lexed as RM 5 billion) as the names `RM5` and
+    `B` (channel RM5, tier B), where the program defines `RM5`; else None."""
+    if money.text in defined:
+        return (s.Name(money.text, money.span),)
+    head, _, tail = money.text.partition(" ")
+    if head not in defined or not tail:
+        return None
+    span = money.span
+    first = span._replace(end=span.start + len(head), end_column=span.column + len(head))
+    last = span._replace(start=span.end - len(tail), column=span.end_column - len(tail))
+    return s.Name(head, first), s.Name(tail, last)
 
 
 def _defined_like_amounts(items: tuple[s.Item, ...]) -> frozenset[str]:

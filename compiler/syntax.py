@@ -303,6 +303,10 @@ def literal(kind: str, text: str, span: Span, reporter: Reporter) -> Value:
     try:
         return make(read(text), text, span)
     except LiteralError as err:
+        if kind == "money" and NAME_SHAPED.fullmatch(text):
+            # `RM5M`, `USD5M`: no amount, but a name (§1.3); where an amount is expected,
+            # the amount's own error is reported then (`charter.values.Reader.wrong`)
+            return Name(text, span)
         reporter.error(err.code, err.message, span, label=err.label, help=err.help)
         return Bad(text, span)
 

@@ -90,7 +90,10 @@ class Reader:
         self.mismatched: dict[Span, s.Money] = {}  # amounts in another currency (CH-E107)
 
     def wrong(self, value: s.Value, expected: str, example: str = "") -> None:
-        """Report CH-E106: ``value`` is not of the ``expected`` type."""
+        """Report CH-E106: ``value`` is not of the ``expected`` type (or, where an amount is
+        expected, the literal error of a name spelt like a malformed one: `RM5M`)."""
+        if "amount" in expected and self._malformed_amount(value):
+            return
         found = describe(value)
         help = (f"write {expected}, e.g. `{localise(example, self.currency)}`",) \
             if example else ()
@@ -101,6 +104,22 @@ class Reader:
         self.reporter.error("CH-E106", f"expected {expected}, found {found}"
                             f" `{s.render_value(value)}`", s.span_of(value),
                             label=f"this is {found}", help=help)
+
+    def _malformed_amount(self, value: s.Value) -> bool:
+        """Report the literal error of a name that would be a malformed amount (`RM5M`:
+        ambiguous `M`), if ``value`` is or starts with one."""
+        first = value.atoms[0] if isinstance(value, s.Phrase) else value
+        if type(first) is not s.Name or not any(c.isdigit() for c in first.value):
+            return False
+        try:
+            parse_money(first.value)
+        except LiteralError as err:
+            if err.code == "CH-E007" and "malformed" in err.message:
+                return False   # `foo1`: a name that is no amount at all
+            self.reporter.error(err.code, err.message, first.span, label=err.label,
+                                help=err.help)
+            return True
+        return False
 
     def money(self, value: s.Value) -> MoneyValue | None:
         """An amount in the program currency."""

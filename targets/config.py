@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from charter import model as m
 from charter.confidential import example_names_internal, handover_is_internal, mentions
@@ -710,37 +711,81 @@ def _internal(w: _Writer, examples: list[m.Example], handovers: list[m.Handover]
 # ---- the config ----------------------------------------------------------------------------
 
 def build_config(program: m.Program, quoter: Quoter | None = None,
-                 provenance: bool = False, validate: bool = True) -> dict:
+                 provenance: bool = False) -> dict:
     """The compiled program as canonical data, validated against the config schema.
 
     ``provenance`` adds `_source` (file and line) to every entity. Raises
-    `ConfigSchemaError` if the result does not match its schema (a compiler bug); without
-    ``validate`` (for `check`, which only asks `partner_leaks`) the schema is not consulted.
+    `ConfigSchemaError` if the result does not match its schema (a compiler bug).
     """
     w = _Writer(program, quoter or Quoter(program), provenance)
     inner_examples = [x for x in program.examples if _example_is_internal(w, x)]
     inner_handovers = [h for h in program.handovers if _handover_is_internal(w, h)]
-    config = {
-        "$schema": CONFIG_ID, "schema_version": SCHEMA_VERSION, "program": _program(w),
-        "products": [_product(w, p) for p in program.products],
-        "channels": [_channel(w, c) for c in program.channels if not c.internal],
-        "attribution": _attribution(w, program.attribution),
-        "registration": _registration(w, program.registration),
-        "payment_terms": _payment_terms(w),
-        "handovers": [_handover(w, h) for h in program.handovers if h not in inner_handovers],
-        "mitigations": [_mitigation(w, x) for x in program.mitigations],
-        "clawbacks": [_clawback(w, x) for x in program.clawbacks],
-        "spiffs": [_spiff(w, x) for x in program.spiffs],
-        "scorings": [_scoring(w, x) for x in program.scorings],
-        "processes": [_process(w, x) for x in program.processes if not x.internal],
-        "conflicts": [_conflict(w, x) for x in program.conflicts],
-        "enablement": [_enablement(w, x) for x in program.enablement],
-        "co_marketing": [_co_marketing(w, x) for x in program.co_marketing],
-        "examples": [_example(w, x) for x in program.examples if x not in inner_examples],
-        "internal": _internal(w, inner_examples, inner_handovers)}
-    if validate:
-        _check(config, "config", program.header.id)
+    shown = [x for x in program.examples if x not in inner_examples]
+    config = {"$schema": CONFIG_ID, "schema_version": SCHEMA_VERSION,
+              **{name: make() for name, make in _sections(w, shown, inner_handovers).items()},
+              "internal": _internal(w, inner_examples, inner_handovers)}
+    _check(config, "config", program.header.id)
     return config
+
+
+def _sections(w: _Writer, examples: list[m.Example], inner_handovers: list[m.Handover]
+              ) -> dict[str, Any]:
+    """The partner-facing sections of the config, in order, each as a function that builds
+    it (``examples``: the ones partners are shown)."""
+    p = w.program
+    return {
+        "program": lambda: _program(w),
+        "products": lambda: [_product(w, x) for x in p.products],
+        "channels": lambda: [_channel(w, c) for c in p.channels if not c.internal],
+        "attribution": lambda: _attribution(w, p.attribution),
+        "registration": lambda: _registration(w, p.registration),
+        "payment_terms": lambda: _payment_terms(w),
+        "handovers": lambda: [_handover(w, h) for h in p.handovers if h not in inner_handovers],
+        "mitigations": lambda: [_mitigation(w, x) for x in p.mitigations],
+        "clawbacks": lambda: [_clawback(w, x) for x in p.clawbacks],
+        "spiffs": lambda: [_spiff(w, x) for x in p.spiffs],
+        "scorings": lambda: [_scoring(w, x) for x in p.scorings],
+        "processes": lambda: [_process(w, x) for x in p.processes if not x.internal],
+        "conflicts": lambda: [_conflict(w, x) for x in p.conflicts],
+        "enablement": lambda: [_enablement(w, x) for x in p.enablement],
+        "co_marketing": lambda: [_co_marketing(w, x) for x in p.co_marketing],
+        "examples": lambda: [_example(w, x) for x in examples]}
+
+
+class Leak(NamedTuple):
+    """A string of the partner projection that names internal channel ``channel``."""
+
+    section: str   # the config's top-level key: `products`, `attribution`, `program`…
+    entity: str    # the name of the section's entry it is in ("" in a one-block section)
+    channel: str
+    path: str      # JSON path: `$.mitigations[0].applies_to[0]`
+
+
+def partner_leaks_in(program: m.Program, sections: Iterable[str] | None = None,
+                     examples: Iterable[str] | None = None) -> list[Leak]:
+    """`partner_leaks` of the partner ``sections`` of ``program``'s config (all when None),
+    built alone: what `check` asks (CH-E133) without building the rest (the internal section
+    quotes every route). ``examples`` limits the examples section to the examples of those
+    names; each is shown only if the config shows it."""
+    w = _Writer(program, Quoter(program), False)
+    wanted = set(examples) if examples is not None else None
+    chosen = [x for x in program.examples if wanted is None or x.name in wanted]
+    shown = [x for x in chosen if not _example_is_internal(w, x)]
+    inner_handovers = [h for h in program.handovers if _handover_is_internal(w, h)]
+    makers = _sections(w, shown, inner_handovers)
+    names = sorted(makers) if sections is None else [s for s in makers if s in set(sections)]
+    partial = {name: makers[name]() for name in names}
+    partial["internal"] = {"channels": [{"name": c} for c in sorted(w.internal_channels)]}
+    return [Leak(*_entry(partial, path), channel, path)
+            for path, channel in partner_leaks(partial)]
+
+
+def _entry(config: dict, path: str) -> tuple[str, str]:
+    """(section, entry name) of a JSON path: `$.products[2].doc` → ("products", its name)."""
+    found = re.match(r"\$\.([A-Za-z_]+)(?:\[(\d+)\])?", path)
+    section, index = found.group(1), found.group(2)  # type: ignore[union-attr]
+    entry = config[section][int(index)] if index is not None else None
+    return section, (entry.get("name") or "") if isinstance(entry, dict) else ""
 
 
 def partner_projection(config: dict) -> dict:

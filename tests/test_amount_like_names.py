@@ -75,3 +75,37 @@ def test_an_amount_that_is_no_name_is_still_refused_as_a_header(compile_src, hea
     _program, diagnostics = compile_src(HEAD + f"product {header} {{ layer: software }}\n")
     assert any(d.code.startswith("CH-E0") for d in diagnostics), show(diagnostics)
     assert_same(HEAD + f"product {header} {{ layer: software }}\n")
+
+
+def test_a_tier_named_like_a_scale_word_follows_a_channel_named_like_an_amount(compile_src):
+    """Found in review: `route: RM5 B` lexes as RM 5 billion; with channel RM5 defined it is
+    channel RM5, tier B."""
+    program = compile_clean(compile_src, HEAD + (
+        "product P { layer: software; list_price: RM 7 per user per month }\n"
+        "channel RM5 { model: referral; owner: vendor; lead_protection: 90 days\n"
+        "    tier A { commission: 10% }\n    tier B { commission: 20% } }\n"
+        "example e { product: P; seats: 10; route: RM5 B\n"
+        "    expect { commission: RM 168 } }\n"))
+    assert [(s.channel, s.tier) for s in program.examples[0].deal.route] == [("RM5", "B")]
+
+
+def test_names_that_are_malformed_amounts_are_names_and_the_amount_error_stays(compile_src):
+    """Found in review: `RM5M` (ambiguous `M`) and an over-long number were refused as names;
+    they are names, and where an amount is expected the amount's own error is reported."""
+    program = compile_clean(compile_src, HEAD + (
+        "product P { layer: software; list_price: RM 7 per user per month }\n"
+        "channel RM5M { model: referral; owner: vendor; commission: 10%; lead_protection: 90 days\n"
+        "    tier G { options: USD5M, IDR1234567890123456789012345678 } }\n"
+        "example e { product: P; seats: 10; route: RM5M G }\n"))
+    assert program.channels[0].tiers[0].options == ("USD5M", "IDR1234567890123456789012345678")
+    _program, diagnostics = compile_src(HEAD + "product P { layer: software;"
+                                        " list_price: RM5M per user per month }\n")
+    errors = [d for d in diagnostics if d.code.startswith("CH-E")]
+    assert [(d.code, d.span.column) for d in errors] == [("CH-E006", 42)], show(errors)
+
+
+def test_a_sequence_of_words_may_hold_one_spelt_like_an_amount(compile_src):
+    program = compile_clean(compile_src, HEAD + (
+        "conflicts { case c { scenario: \"two partners\"; resolution: \"first to register\";"
+        " action: warning -> USD5 } }\n"))
+    assert program.conflicts[0].action == ("warning", "USD5")

@@ -106,6 +106,83 @@ def test_the_message_says_what_holds_the_text_and_how_to_fix_it():
     assert "drop `internal` from channel `Bench`" in error.help[0]
 
 
+def test_an_example_that_cannot_be_quoted_is_its_own_error_not_a_crash():
+    """Found in review: the projection quotes examples, and one a policy refused (CH-E302)
+    raised a traceback; the partner-text check waits for such errors to be fixed."""
+    text = HEAD + BASE + ('product Q { """Priced against Bench."""\n    layer: services }\n'
+                          "example e { product: Q; seats: 10; route: R }\n")
+    _program, reporter = compile_text(text, "t.charter")
+    assert [d.code for d in reporter.sorted() if d.code.startswith("CH-E")] == ["CH-E302"]
+
+
+@pytest.mark.parametrize("name", ["day", "example"])
+def test_a_channel_named_like_the_projections_own_words_is_reported_at_its_name(name):
+    """Found in review: the projection writes `day` (a unit), `example` (an id's kind)...
+    itself; an internal channel of that name leaked with no text of the program naming it."""
+    text = HEAD + BASE + (f"internal channel {name} {{ model: referral; owner: vendor;"
+                          " commission: 5%; lead_protection: 30 days }\n"
+                          "example e { product: P; seats: 10; route: R }\n")
+    program, reporter = compile_text(text, "t.charter")
+    found = [d for d in reporter.sorted() if d.code == "CH-E133"]
+    assert [(d.span.line, d.message.split(" (at")[0]) for d in found] == \
+        [(5, f"internal channel `{name}` is named like a word partner documents use")]
+    assert _refused(program)
+
+
+def test_a_leak_in_another_section_is_reported_where_the_name_is_written():
+    """Found in review: a product named like the internal channel leaks into a wholesale
+    tier's prices too; that is reported at the product's name, not at the program's."""
+    text = HEAD + ("product Enterprise { layer: software; list_price: $10 per user per month;"
+                   " msrp_floor: list_price }\n"
+                   "internal channel Enterprise { model: referral; owner: vendor;"
+                   " commission: 5%; lead_protection: 30 days }\n"
+                   "channel W { model: wholesale; owner: partner; lead_protection: 90 days\n"
+                   "    tier G { margin: 20% } }\n")
+    _program, reporter = compile_text(text, "t.charter")
+    found = [d for d in reporter.sorted() if d.code == "CH-E133"]
+    assert [(d.span.line, d.span.column) for d in found] == [(2, 9)], \
+        [(d.span.line, d.message) for d in found]
+
+
+def test_the_files_path_is_not_partner_text(tmp_path):
+    """Found in review: a span (a named tuple) was read as text, so a folder named like the
+    internal channel made a false CH-E133."""
+    from charter.api import compile_file
+
+    folder = tmp_path / "Bench"
+    folder.mkdir()
+    path = folder / "p.charter"
+    path.write_text(_text("mitigation title").replace('title: "Not for Bench"',
+                                                      'title: "Reviewed"'), encoding="utf-8")
+    _program, reporter, _sources = compile_file(path, root=tmp_path)
+    assert [d.code for d in reporter.sorted() if d.code.startswith("CH-E")] == []
+
+
+def test_messages_name_the_construct_in_words():
+    handover = HEAD + BASE + 'handover R -> Bench {\n' + DOC + '    introducer_rate: 2%\n}\n'
+    process = HEAD + BASE + "process p {\n    step a {\n" + DOC + "    within: 2 days }\n}\n"
+    for text, expected in ((process, "step `a` of process `p`"),):
+        _program, reporter = compile_text(text, "t.charter")
+        [error] = [d for d in reporter.sorted() if d.code == "CH-E133"]
+        assert error.message.startswith(expected), error.message
+    _program, reporter = compile_text(handover, "t.charter")
+    assert [d.code for d in reporter.sorted() if d.code == "CH-E133"] == []  # internal
+
+
+def test_check_builds_only_the_sections_that_name_the_channel(monkeypatch):
+    """Found in review: one doc string naming the channel made check build the whole config
+    (every route and example quoted: 29 s on a program 200 times eJourney's size)."""
+    import charter.targets.config as config
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("built a section that names no internal channel")
+
+    for name in ("_channel", "_internal", "_example", "_mitigation"):
+        monkeypatch.setattr(config, name, refuse)
+    _program, reporter = compile_text(_text("product doc"), "t.charter")
+    assert [d.code for d in reporter.sorted() if d.code == "CH-E133"] == ["CH-E133"]
+
+
 def test_a_program_with_no_internal_mention_never_builds_a_config(monkeypatch):
     """The quick answer: the bundled eJourney program names its internal benchmark channel
     only inside internal constructs, so check never builds the projection for it."""

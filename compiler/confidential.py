@@ -104,14 +104,24 @@ def written_mentions(program: m.Program, sources: dict[str, SourceFile] | None =
         for where, text, span in _texts(construct):
             found.extend(Mention(section, entity, where, name, _narrowed(span, name, sources),
                                  owner)
-                         for name in sorted({hit.group() for hit in words.finditer(text)}))
+                         for name in sorted({hit.group() for hit in _words(words, text)}))
     return found
 
 
 def _any_word(names: Iterable[str]) -> re.Pattern:
-    """One pattern for any of ``names`` as a word (`mentions`' rule, all names at once)."""
+    """One pattern for any of ``names`` ending a word; `_words` checks the start (a
+    look-behind at every position of a long file costs 30 times the search)."""
     alternatives = "|".join(map(re.escape, sorted(names, key=lambda n: (-len(n), n))))
-    return re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
+    return re.compile(rf"(?:{alternatives})(?![A-Za-z0-9_])")
+
+
+def _words(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """The matches of an `_any_word` pattern that are whole words (`mentions`' rule)."""
+    for hit in pattern.finditer(text):
+        start = hit.start()
+        if start == 0 or not (text[start - 1].isascii() and
+                              (text[start - 1].isalnum() or text[start - 1] == "_")):
+            yield hit
 
 
 def _owner(section: str, entity: str, construct: object) -> str:
@@ -149,7 +159,7 @@ def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str
         # top-level constructs do not overlap: the one starting last before a word holds it
         starts = [start for file, start, _end in inside if file == path]
         ends = [end for file, _start, end in inside if file == path]
-        for word in words.finditer(text):
+        for word in _words(words, text):
             at = bisect_right(starts, word.start()) - 1
             if at < 0 or word.start() >= ends[at]:
                 found.append(word.start())

@@ -21,9 +21,10 @@ import re
 from bisect import bisect_right
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator
 
 from charter import model as m
+from charter.nodes import node
 from charter.source import SourceFile, Span
 
 # Program sections the projection leaves out whole (they go to its `internal` section).
@@ -31,7 +32,8 @@ _INTERNAL_SECTIONS = frozenset(("economics", "unit_economics", "ship_gate", "pol
                                 "waivers"))
 
 
-class Mention(NamedTuple):
+@node
+class Mention:
     """A string of a partner-facing construct that names internal channel ``channel``."""
 
     section: str        # the config's section (a Program field): `mitigations`, `program`…

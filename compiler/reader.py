@@ -61,18 +61,21 @@ class _Decline(Exception):
     """The text is not certainly well-formed here: lark shall read it."""
 
 
-def read(source: SourceFile, reporter: Reporter) -> tuple[Item, ...] | None:
+def read(source: SourceFile, reporter: Reporter, max_depth: int = 1_000
+         ) -> tuple[Item, ...] | None:
     """The items of a well-formed ``source``, or None when lark should read it instead.
 
     Literal errors (`35,,5%`) are reported to ``reporter`` only when the file is read here;
-    when the reader declines, nothing has been reported.
+    when the reader declines, nothing has been reported. It also declines text nested deeper
+    than ``max_depth`` (blocks, lists, groups and `~` each count a level, at least as many as
+    `charter.parser`'s limit counts).
     """
     tokens = _tokens(source.text + "\n")  # lark reads the text with a final new line too
     if tokens is None:
         return None
     attempt = Reporter()
     try:
-        items = _Reader(source, attempt, *tokens).file()
+        items = _Reader(source, attempt, *tokens, max_depth=max_depth).file()
     except (_Decline, IndexError, RecursionError):  # lark explains all three
         return None
     for diagnostic in attempt.items:
@@ -88,9 +91,10 @@ def _tokens(text: str) -> tuple[list[str], list[str], list[int], list[int]] | No
     starts: list[int] = []
     ends: list[int] = []
     position = 0
-    for match in _TOKEN.finditer(text):
-        if match.start() != position:
-            return None
+    # Anchored matches, each where the last ended: at a character no terminal matches the
+    # loop stops (`finditer` would search on from every later position, and a `"` there
+    # tries a doc string to the end of the file: quadratic in a long file).
+    for match in iter(_TOKEN.scanner(text).match, None):
         position = match.end()
         kind = match.lastgroup
         if kind == "SKIP":
@@ -114,10 +118,12 @@ class _Reader:
     """A recursive descent over the token arrays, one method per rule of the grammar."""
 
     def __init__(self, source: SourceFile, reporter: Reporter, kinds: list[str],
-                 texts: list[str], starts: list[int], ends: list[int]) -> None:
+                 texts: list[str], starts: list[int], ends: list[int],
+                 max_depth: int = 1_000) -> None:
         self.source, self.reporter = source, reporter
         self.kinds, self.texts, self.starts, self.ends = kinds, texts, starts, ends
         self.i = 0
+        self.depth, self.max_depth = 0, max_depth
         self.path, self.lines = source.path, source.line_starts
 
     def span(self, i: int) -> Span:
@@ -137,6 +143,12 @@ class _Reader:
             raise _Decline
         self.i = i + 1
         return i
+
+    def deeper(self) -> None:
+        """Enter a block, list, group or `~`: decline past ``max_depth`` levels."""
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise _Decline
 
     def word(self, i: int) -> bool:
         """Whether token ``i`` can stand where only a name can (a block's kind or header, a
@@ -189,6 +201,7 @@ class _Reader:
 
     # block: INTERNAL? NAME header* "{" _NL? doc? item* last_attribute? RBRACE _sep?
     def block(self) -> Block:
+        self.deeper()
         first = self.i
         internal = self.kinds[first] == "INTERNAL"
         if internal:
@@ -212,6 +225,7 @@ class _Reader:
         self.i += 1
         if self.kinds[self.i] in ("NL", ";"):
             self.sep()
+        self.depth -= 1
         return Block(self.texts[kind], self.span(kind), tuple(header), doc, items_of(items),
                      internal, self.span(first).to(self.span(close)))
 
@@ -323,16 +337,23 @@ class _Reader:
             return string_node(self.texts[i], self.span(i))
         if kind == "+":
             return Plus(self.span(i))
+        if kind in ("APPROX", "[", "("):
+            self.deeper()
+            nested = self.nested(kind, i)
+            self.depth -= 1
+            return nested
+        raise _Decline
+
+    def nested(self, kind: str, i: int) -> Value:
+        """`~x`, `[a, b]` or `(x)`: a level deeper."""
         if kind == "APPROX":
             inner = self.atom()
             return Approx(inner, self.span(i).to(inner.span))
         if kind == "[":
             return self.list(i)
-        if kind == "(":
-            value = self.value()
-            self.take(")")
-            return value
-        raise _Decline
+        value = self.value()
+        self.take(")")
+        return value
 
     # LSQB _NL? (value ("," _NL? value)* _NL?)? RSQB
     def list(self, opener: int) -> ListValue:

@@ -525,3 +525,17 @@ def test_regression_a_300_kb_comma_list_line_is_refused_fast():
     _, reporter = compile_text(text, "elision.charter")
     assert time.perf_counter() - start <= BUDGET
     assert reporter.has_errors and all(d.code.startswith("CH-") for d in reporter.sorted())
+
+
+def test_regression_a_bad_character_after_a_run_of_blanks_is_diagnosed_fast():
+    """Found by this file (mutant_program('elision', 27)): the reader's tokeniser, at a
+    character no terminal matches, searched on from every later position, and each search
+    in a run of blanks read the rest of the run again: 3.8 s for 9,000 blanks before a
+    zero-width joiner (quadratic). It now stops at the character."""
+    from charter.api import compile_text
+
+    text = "program t {\n  title: \"T\"" + " " * 9_000 + "\u200d\n}\n"
+    start = time.perf_counter()
+    _, reporter = compile_text(text, "t.charter")
+    assert time.perf_counter() - start <= BUDGET / 4
+    assert reporter.has_errors and all(d.code.startswith("CH-") for d in reporter.sorted())

@@ -129,6 +129,19 @@ def test_comment_and_layout_edits_report_nothing(tmp_path):
     assert markdown.exit_code == 0 and "no semantic changes" in markdown.stdout
 
 
+def test_a_renamed_channel_is_a_removal_and_an_addition_not_a_crash(tmp_path):
+    """Found in review: renaming a channel left an empty criteria mapping in a changed value,
+    and describing it raised KeyError ('metric')."""
+    old, new = copy_programs(tmp_path / "old"), copy_programs(tmp_path / "new")
+    program = new / "saas-reseller.charter"
+    program.write_text(re.sub(r"\bReseller\b", "Resx", program.read_text(encoding="utf-8")),
+                       encoding="utf-8")
+    result = run(old / "saas-reseller.charter", program, "--format", "json")
+    assert result.exit_code == 0, result.output
+    checks = {c["id"] for c in json.loads(result.stdout)["changes"]}
+    assert {"channel-removed", "channel-added"} <= checks
+
+
 # ---- the partner view ----------------------------------------------------------------------
 
 INTERNAL_WORDS = ("cogs", "margin-death", "death line", "vendor margin", "vendor_net",

@@ -83,6 +83,8 @@ def _text(value: str, words: Words) -> str:
 
 def _dict(value: dict, words: Words) -> str:
     keys = set(value)
+    if not value:                               # an empty mapping (a renamed key's place)
+        return "—"
     if "id" in value:                           # a whole entity: its name
         return local(value["id"]) or str(value["id"])
     if keys == {"amount", "currency"}:

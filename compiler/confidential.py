@@ -117,12 +117,16 @@ def _any_word(names: Iterable[str]) -> re.Pattern:
     return re.compile(rf"(?:{alternatives})(?![A-Za-z0-9_])")
 
 
-def _words(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """The matches of an `_any_word` pattern that are whole words (`mentions`' rule)."""
-    for hit in pattern.finditer(text):
-        start = hit.start()
-        if start == 0 or not (text[start - 1].isascii() and
-                              (text[start - 1].isalnum() or text[start - 1] == "_")):
+def _words(pattern: re.Pattern, text: str, start: int = 0, end: int | None = None
+           ) -> Iterator[re.Match]:
+    """The matches of an `_any_word` pattern in source text that are whole words in the
+    value they are written in (`mentions`' rule): after `\\n` or `\\t`, an escape, a word
+    starts too."""
+    for hit in pattern.finditer(text, start, len(text) if end is None else end):
+        at = hit.start()
+        before = text[at - 1] if at else " "
+        if not (before.isascii() and (before.isalnum() or before == "_")) or \
+                before in "nt" and text[at - 2:at - 1] == "\\":
             yield hit
 
 
@@ -143,7 +147,8 @@ def projection_words_possible(program: m.Program) -> bool:
 def _narrowed(span: Span, name: str, sources: dict[str, SourceFile] | None) -> Span:
     """The first place inside ``span`` where ``name`` is written as a word (else ``span``)."""
     source = (sources or {}).get(span.file)
-    found = _word(name).search(source.text, span.start, span.end) if source else None
+    found = next(_words(_any_word((name,)), source.text, span.start, span.end), None) \
+        if source else None
     return source.span(found.start(), found.end()) if found else span  # type: ignore[union-attr]
 
 

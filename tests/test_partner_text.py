@@ -62,6 +62,8 @@ CASES = {
                       ' owner: "ops"; expires: 2099-01-01 }\n', None),
     "economics walk": (BASE + 'internal economics { cogs: 5%; margin_floor: 10%;'
                        ' walk: "below Bench" }\n', None),
+    "an escape before the name": (BASE + 'product Q {\n    """Priced against the\\nBench'
+                                  ' offer."""\n    layer: services\n}\n', 6),
     "a comment": (BASE + "product Q {  # priced against Bench\n    layer: services\n}\n", None),
     "a longer word": (BASE + 'product Q {\n    """Benchmarks and Bench_x are other words."""\n'
                       "    layer: services\n}\n", None),
@@ -223,7 +225,8 @@ def test_a_name_put_in_any_string_is_reported_exactly_when_the_projection_refuse
         if strings:
             at = strings[data.draw(st.integers(0, len(strings) - 1), label="string")]
             end = at.end() - (3 if at.group().startswith('"""') else 1)
-            text = text[:end] + " Zq_bench" + text[end:]
+            gap = data.draw(st.sampled_from([" ", "\\n", "\\t", "("]), label="gap")
+            text = text[:end] + gap + "Zq_bench" + text[end:]
         program, reporter = compile_text(text, "t.charter")
         errors = [d for d in reporter.sorted() if d.code.startswith("CH-E")]
         if program is None or program.header.abstract or \

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from charter.collector import paused
-from charter.diagnostics import Diagnostic, Reporter, Severity
+from charter.diagnostics import Diagnostic, Label, Reporter, Severity
 from charter.discovery import discover  # noqa: F401  (part of the library API)
 from charter.nodes import node
 from charter.source import Recovery, SourceFile
@@ -145,9 +145,12 @@ def check_partner_text(program: Program, reporter: Reporter,
         None if whole else {x.entity for x in written if x.section == "examples"})
     found = list(dict.fromkeys(c.located(written, [leak[:3] for leak in leaks])))
     for x in found:
+        internal = program.channel(x.channel)
         reporter.error("CH-E133", f"{x.where} of {x.owner} names internal channel"
                        f" `{x.channel}`, and partners read it", x.span,
                        label=f"names `{x.channel}`",
+                       labels=(Label(internal.spans.get("header") or internal.span,  # type: ignore[union-attr]
+                                     "made internal here"),),
                        help=(f"partner documents never name an internal channel: reword or"
                              f" rename this, or drop `internal` from channel `{x.channel}` if"
                              " partners may know it",))

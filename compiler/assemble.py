@@ -20,18 +20,19 @@ def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
     ``recovery`` (what could not be read) gains the names of blocks lowering cannot read."""
     recovery = recovery if recovery is not None else Recovery()
     items = amounts_as_names(items)
+    amounts = _amounts(items, reporter)
     top = s.Block(TOP, _file_span(path), (), None, items, False, _file_span(path))
     ctx = Ctx(reporter, Reader(reporter, None), recovery)
     view = View(top, ctx, ("extends",), lw.TOP_LEVEL)
     header_block = view.child("program")
     if header_block is None or header_block.span.file != path and _abstract(header_block):
-        _no_header(items, header_block, reporter, path, recovery)
+        _no_header(items, amounts, header_block, reporter, path, recovery)
         return None
     header = lw.parse_header(header_block, ctx)
     ctx.reader.currency = header.currency or None
     _warn_empty(items, reporter, ctx)
     _check_internal(items, reporter)
-    _warn_precision(items, header.currency, header.minor_units, reporter)
+    _warn_precision(amounts, header.currency, header.minor_units, reporter)
     program = m.Program(header=header, files=files, **_constructs(view, ctx))
     declared = next((a.values[0].span for a in header_block.attributes() if a.key == "currency"),
                     None)
@@ -39,8 +40,8 @@ def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
     return program
 
 
-def _no_header(items: tuple[s.Item, ...], inherited: s.Block | None, reporter: Reporter,
-               path: str, recovery: Recovery) -> None:
+def _no_header(items: tuple[s.Item, ...], amounts: list[s.Money], inherited: s.Block | None,
+               reporter: Reporter, path: str, recovery: Recovery) -> None:
     """CH-E204, unless the file did not parse far enough to judge (its syntax error says it).
 
     An abstract base's `program` block is the base's own: being abstract is never inherited,
@@ -48,7 +49,7 @@ def _no_header(items: tuple[s.Item, ...], inherited: s.Block | None, reporter: R
     base."""
     if any(f == path for f, _ in recovery.lines) or (not items and reporter.has_errors):
         return
-    currency = _likely_currency(items)
+    currency = _likely_currency(amounts)
     notes = (f"the `program` block of {inherited.span.file} is an abstract base's; a file"
              " that extends it needs one of its own",) if inherited is not None else ()
     reporter.error("CH-E204", "file has no `program` block", _file_span(path),
@@ -63,9 +64,9 @@ def _abstract(block: s.Block) -> bool:
                and BOOLS.get(a.values[0].value.lower(), False) for a in block.attributes())
 
 
-def _likely_currency(items: tuple[s.Item, ...]) -> str:
+def _likely_currency(amounts: list[s.Money]) -> str:
     """The currency most of the file's amounts are written in (IDR when it has none)."""
-    counts = Counter(money.value.currency for money in _money_nodes(items))
+    counts = Counter(money.value.currency for money in amounts)
     return counts.most_common(1)[0][0] if counts else "IDR"
 
 
@@ -115,9 +116,10 @@ def _check_internal(items: tuple[s.Item, ...], reporter: Reporter) -> None:
                                  " remove `internal`",))
 
 
-def _warn_precision(items, currency: str, minor_units: int, reporter: Reporter) -> None:
+def _warn_precision(amounts: list[s.Money], currency: str, minor_units: int,
+                    reporter: Reporter) -> None:
     """CH-W101 for amounts finer than the currency's minor unit (e.g. Rp 0,5)."""
-    for money in _money_nodes(items):
+    for money in amounts:
         exponent = money.value.amount.as_tuple().exponent
         if money.value.currency == currency and isinstance(exponent, int) \
                 and -exponent > minor_units:
@@ -127,8 +129,18 @@ def _warn_precision(items, currency: str, minor_units: int, reporter: Reporter) 
                              help=("round the amount, or set `minor_units` in `program`",))
 
 
-def _money_nodes(items: tuple[s.Item, ...]):
-    return (node for node in s.walk(items) if type(node) is s.Money)
+def _amounts(items: tuple[s.Item, ...], reporter: Reporter) -> list[s.Money]:
+    """The amounts written in ``items``; and the literal errors parsing left until the
+    program's names were known (`RM5 M`, when no `RM5` made it channel and tier) are
+    reported now."""
+    amounts = []
+    for node in s.walk(items):
+        if type(node) is s.Money:
+            amounts.append(node)
+        elif type(node) is s.Bad and node.deferred:
+            code, message, label, help = node.deferred
+            reporter.error(code, message, node.span, label=label, help=help)
+    return amounts
 
 
 def _file_span(path: str) -> Span:

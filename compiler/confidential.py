@@ -208,24 +208,34 @@ def _is_internal(construct: object, internal: frozenset[str]) -> bool:
     return False
 
 
-def _texts(construct: object) -> Iterator[tuple[str, str, Span]]:
+def _texts(construct: object, span: Span | None = None) -> Iterator[tuple[str, str, Span]]:
     """(what holds it, text, span) for every string of a construct: its own attributes by
-    name (`applies_to`, `the doc string`), a nested block by kind and name (`dimension X`)."""
+    name (`applies_to`, `the doc string`, `the name`), a nested block by kind and name
+    (`the doc string of tier `Gold``), a nested value by its own attributes (a deal's
+    `cumulative`)."""
+    own = getattr(construct, "span", None) or span
     spans = getattr(construct, "spans", None) or {}
     for name in _field_names(type(construct)):
         value = getattr(construct, name)
-        where = "the doc string" if name == "doc" else f"`{name}`"
         if isinstance(value, tuple) and value and _named(value[0]):
             for item in value:
-                yield from _nested(item, _label(item))
+                for inner, text, at in _texts(item):
+                    yield f"{inner} of {_label(item)}", text, at
+        elif _record(value):
+            yield from _texts(value, spans.get(name) or own)
         else:
-            for text, span in _strings(value, spans.get(name) or construct.span):  # type: ignore[attr-defined]
-                yield where, text, span
+            where = _WHERE.get(name, f"`{name}`")
+            for text, at in _strings(value, spans.get(name) or own):  # type: ignore[arg-type]
+                yield where, text, at
 
 
-def _nested(item: object, where: str) -> Iterator[tuple[str, str, Span]]:
-    for _inner, text, span in _texts(item):
-        yield where, text, span
+_WHERE = {"doc": "the doc string", "name": "the name", "id": "the name"}
+
+
+def _record(value: object) -> bool:
+    """A nested value of several attributes that is no block of its own (a deal)."""
+    return is_dataclass(value) and not isinstance(value, type) and not _named(value) \
+        and hasattr(value, "__dict__") and not isinstance(value, (m.TierScope, Span))
 
 
 def _named(value: object) -> bool:

@@ -97,8 +97,8 @@ class Reader:
         found = describe(value)
         help = (f"write {expected}, e.g. `{localise(example, self.currency)}`",) \
             if example else ()
-        if "amount" in expected and (spaced := _amount_named(value)):
-            word = spaced.replace(" ", "")
+        if "amount" in expected and (named := _amount_named(value)):
+            word, spaced = named
             help = (f"`{word}` is a name here, as the program defines `{word}`;"
                     f" write the amount with a space: `{spaced}`",)
         self.reporter.error("CH-E106", f"expected {expected}, found {found}"
@@ -108,7 +108,7 @@ class Reader:
     def _malformed_amount(self, value: s.Value) -> bool:
         """Report the literal error of a name that would be a malformed amount (`RM5M`:
         ambiguous `M`), if ``value`` is or starts with one."""
-        first = value.atoms[0] if isinstance(value, s.Phrase) else value
+        first = _first_atom(value)
         if type(first) is not s.Name or not any(c.isdigit() for c in first.value):
             return False
         try:
@@ -433,10 +433,17 @@ def as_name(value: s.Value) -> s.Name | None:
     return None
 
 
-def _amount_named(value: s.Value) -> str | None:
-    """`RM 5` when ``value`` is, or starts with, a name that would read as the amount `RM5`
-    if the program did not define `RM5` (`charter.names`)."""
-    first = value.atoms[0] if isinstance(value, s.Phrase) else value
+def _first_atom(value: s.Value) -> s.Value:
+    """``value``, or its first word (`RM5 per user`), inside any `~`."""
+    value = _unwrap(value)
+    return _unwrap(value.atoms[0]) if isinstance(value, s.Phrase) else value
+
+
+def _amount_named(value: s.Value) -> tuple[str, str] | None:
+    """(`RM5`, `RM 5`) when ``value`` is, or starts with, a name that would read as the
+    amount `RM5` if the program did not define `RM5` (`charter.names`); with the scale word
+    after it when there is one (`RM5 K`: `RM 5 K`)."""
+    first = _first_atom(value)
     if type(first) is not s.Name or not any(c.isdigit() for c in first.value):
         return None
     try:
@@ -444,7 +451,15 @@ def _amount_named(value: s.Value) -> str | None:
     except LiteralError:
         return None
     digit = next(i for i, c in enumerate(first.value) if c.isdigit())
-    return f"{first.value[:digit]} {first.value[digit:]}"
+    spaced = f"{first.value[:digit]} {first.value[digit:]}"
+    atoms = _unwrap(value).atoms if isinstance(_unwrap(value), s.Phrase) else ()
+    if len(atoms) > 1 and type(atoms[1]) is s.Name:
+        try:
+            parse_money(f"{first.value} {atoms[1].value}")
+            spaced += f" {atoms[1].value}"
+        except LiteralError:
+            pass
+    return first.value, spaced
 
 
 def _unwrap(value: s.Value) -> s.Value:

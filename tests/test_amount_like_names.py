@@ -109,3 +109,19 @@ def test_a_sequence_of_words_may_hold_one_spelt_like_an_amount(compile_src):
         "conflicts { case c { scenario: \"two partners\"; resolution: \"first to register\";"
         " action: warning -> USD5 } }\n"))
     assert program.conflicts[0].action == ("warning", "USD5")
+
+
+def test_a_tier_named_m_follows_a_channel_named_like_an_amount(compile_src):
+    """Found in review: `RM5 M` (lexed as an amount with the ambiguous `M`) was refused
+    before the program's names were known; with channel RM5 it is channel RM5, tier M, and
+    without it still CH-E006."""
+    program = compile_clean(compile_src, HEAD + (
+        "product P { layer: software; list_price: RM 7 per user per month }\n"
+        "channel RM5 { model: referral; owner: vendor; lead_protection: 90 days\n"
+        "    tier A { commission: 10% }\n    tier M { commission: 20% } }\n"
+        "example e { product: P; seats: 10; route: RM5 M\n"
+        "    expect { commission: RM 168 } }\n"))
+    assert [(s.channel, s.tier) for s in program.examples[0].deal.route] == [("RM5", "M")]
+    _program, diagnostics = compile_src(HEAD + "product P { layer: software;"
+                                        " list_price: RM5 M per user per month }\n")
+    assert [d.code for d in diagnostics if d.code.startswith("CH-E")] == ["CH-E006"]

@@ -163,7 +163,7 @@ def test_the_files_path_is_not_partner_text(tmp_path):
 def test_messages_name_the_construct_in_words():
     handover = HEAD + BASE + 'handover R -> Bench {\n' + DOC + '    introducer_rate: 2%\n}\n'
     process = HEAD + BASE + "process p {\n    step a {\n" + DOC + "    within: 2 days }\n}\n"
-    for text, expected in ((process, "step `a` of process `p`"),):
+    for text, expected in ((process, "the doc string of step `a` of process `p`"),):
         _program, reporter = compile_text(text, "t.charter")
         [error] = [d for d in reporter.sorted() if d.code == "CH-E133"]
         assert error.message.startswith(expected), error.message

@@ -77,18 +77,6 @@ def test_an_amount_that_is_no_name_is_still_refused_as_a_header(compile_src, hea
     assert_same(HEAD + f"product {header} {{ layer: software }}\n")
 
 
-def test_a_tier_named_like_a_scale_word_follows_a_channel_named_like_an_amount(compile_src):
-    """Found in review: `route: RM5 B` lexes as RM 5 billion; with channel RM5 defined it is
-    channel RM5, tier B."""
-    program = compile_clean(compile_src, HEAD + (
-        "product P { layer: software; list_price: RM 7 per user per month }\n"
-        "channel RM5 { model: referral; owner: vendor; lead_protection: 90 days\n"
-        "    tier A { commission: 10% }\n    tier B { commission: 20% } }\n"
-        "example e { product: P; seats: 10; route: RM5 B\n"
-        "    expect { commission: RM 168 } }\n"))
-    assert [(s.channel, s.tier) for s in program.examples[0].deal.route] == [("RM5", "B")]
-
-
 def test_names_that_are_malformed_amounts_are_names_and_the_amount_error_stays(compile_src):
     """Found in review: `RM5M` (ambiguous `M`) and an over-long number were refused as names;
     they are names, and where an amount is expected the amount's own error is reported."""
@@ -111,17 +99,19 @@ def test_a_sequence_of_words_may_hold_one_spelt_like_an_amount(compile_src):
     assert program.conflicts[0].action == ("warning", "USD5")
 
 
-def test_a_tier_named_m_follows_a_channel_named_like_an_amount(compile_src):
-    """Found in review: `RM5 M` (lexed as an amount with the ambiguous `M`) was refused
-    before the program's names were known; with channel RM5 it is channel RM5, tier M, and
-    without it still CH-E006."""
+@pytest.mark.parametrize("tier", ["B", "M"])
+def test_a_tier_named_like_a_scale_word_follows_a_channel_named_like_an_amount(compile_src,
+                                                                               tier):
+    """Found in review: `route: RM5 B` lexes as RM 5 billion, and `RM5 M` as an amount with
+    the ambiguous `M` (refused before the program's names were known); with channel RM5
+    defined each is channel RM5 and its tier, and without it `RM5 M` is still CH-E006."""
     program = compile_clean(compile_src, HEAD + (
         "product P { layer: software; list_price: RM 7 per user per month }\n"
         "channel RM5 { model: referral; owner: vendor; lead_protection: 90 days\n"
-        "    tier A { commission: 10% }\n    tier M { commission: 20% } }\n"
-        "example e { product: P; seats: 10; route: RM5 M\n"
+        f"    tier A {{ commission: 10% }}\n    tier {tier} {{ commission: 20% }} }}\n"
+        f"example e {{ product: P; seats: 10; route: RM5 {tier}\n"
         "    expect { commission: RM 168 } }\n"))
-    assert [(s.channel, s.tier) for s in program.examples[0].deal.route] == [("RM5", "M")]
+    assert [(s.channel, s.tier) for s in program.examples[0].deal.route] == [("RM5", tier)]
     _program, diagnostics = compile_src(HEAD + "product P { layer: software;"
                                         " list_price: RM5 M per user per month }\n")
     assert [d.code for d in diagnostics if d.code.startswith("CH-E")] == ["CH-E006"]

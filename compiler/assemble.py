@@ -20,7 +20,7 @@ def assemble(items: tuple[s.Item, ...], reporter: Reporter, path: str,
     ``recovery`` (what could not be read) gains the names of blocks lowering cannot read."""
     recovery = recovery if recovery is not None else Recovery()
     items = amounts_as_names(items)
-    amounts = _amounts(items, reporter)
+    amounts = [node for node in s.walk(items) if type(node) is s.Money]
     top = s.Block(TOP, _file_span(path), (), None, items, False, _file_span(path))
     ctx = Ctx(reporter, Reader(reporter, None), recovery)
     view = View(top, ctx, ("extends",), lw.TOP_LEVEL)
@@ -127,20 +127,6 @@ def _warn_precision(amounts: list[s.Money], currency: str, minor_units: int,
                              f" ({minor_units} decimal{'s' * (minor_units != 1)})", money.span,
                              label="will be rounded when paid",
                              help=("round the amount, or set `minor_units` in `program`",))
-
-
-def _amounts(items: tuple[s.Item, ...], reporter: Reporter) -> list[s.Money]:
-    """The amounts written in ``items``; and the literal errors parsing left until the
-    program's names were known (`RM5 M`, when no `RM5` made it channel and tier) are
-    reported now."""
-    amounts = []
-    for node in s.walk(items):
-        if type(node) is s.Money:
-            amounts.append(node)
-        elif type(node) is s.Bad and node.deferred:
-            code, message, label, help = node.deferred
-            reporter.error(code, message, node.span, label=label, help=help)
-    return amounts
 
 
 def _file_span(path: str) -> Span:

@@ -20,24 +20,20 @@ def amounts_as_names(items: tuple[s.Item, ...]) -> tuple[s.Item, ...]:
         return items   # the usual case: no name spelt like an amount, nothing to look at
 
     def change(node: object) -> object | None:
-        if type(node) in _AMOUNTS:
-            words = _as_names(node, defined)  # type: ignore[arg-type]
+        if type(node) is s.Money:
+            words = _as_names(node, defined)
             return None if words is None else \
-                words[0] if len(words) == 1 else s.Phrase(words, node.span)  # type: ignore[attr-defined]
-        if type(node) is s.Phrase and any(type(a) in _AMOUNTS for a in node.atoms):
+                words[0] if len(words) == 1 else s.Phrase(words, node.span)
+        if type(node) is s.Phrase and any(type(a) is s.Money for a in node.atoms):
             atoms = tuple(w for a in node.atoms for w in (
-                (_as_names(a, defined) or (a,)) if type(a) in _AMOUNTS else (a,)))
+                (_as_names(a, defined) or (a,)) if type(a) is s.Money else (a,)))
             return s.Phrase(tuple(s.rewrite(atoms, change)), node.span)
         return None
 
     return s.rewrite(items, change)
 
 
-# An amount, or an amount that could not be read until the names were known (`RM5 M`).
-_AMOUNTS = (s.Money, s.Bad)
-
-
-def _as_names(money: s.Money | s.Bad, defined: frozenset[str]) -> tuple[s.Name, ...] | None:
+def _as_names(money: s.Money, defined: frozenset[str]) -> tuple[s.Name, ...] | None:
     """`RM5` as the name `RM5`, and `RM5 B` (lexed as RM 5 billion) as the names `RM5` and
     `B` (channel RM5, tier B), where the program defines `RM5`; else None."""
     if money.text in defined:

@@ -28,9 +28,11 @@ from charter.syntax import (AllOf, AnyOf, Approx, Arrow, Attribute, Block, Compa
 # The terminals of grammar/charter.lark in the order lark's basic lexer tries them (priority,
 # then width): the first alternative that matches wins, as in lark's union of patterns.
 _TERMINALS = (
-    ("MONEY", r"(?:Rp|IDR|USD|US\$|\$|EUR|€|GBP|£|SGD|S\$|AUD|A\$|INR|₹|MYR|RM|JPY|¥)[ ]?[0-9]+"
-              r"(?:[_.,][0-9]+)*(?:[ ]?(?:K|k|rb|ribu|jt|juta|Mn|mn|million|Miliar|miliar|M|B"
-              r"|bn|billion|T|triliun|trillion))?(?![A-Za-z0-9_])"),
+    ("MONEY", r"(?:US\$|\$|€|£|S\$|A\$|₹|¥)[ ]?[0-9]+(?:[_.,][0-9]+)*(?:[ ]?(?:K|k|rb|ribu|jt|juta"
+              r"|Mn|mn|million|Miliar|miliar|M|B|bn|billion|T|triliun|trillion)(?![A-Za-z0-9_]))?"
+              r"|(?:Rp|IDR|USD|EUR|GBP|SGD|AUD|INR|MYR|RM|JPY)[ ]?[0-9]+(?:[_.,][0-9]+)*(?:[ ]?(?:K|k"
+              r"|rb|ribu|jt|juta|Mn|mn|million|Miliar|miliar|M|B|bn|billion|T|triliun|trillion))?"
+              r"(?![A-Za-z0-9_])"),
     ("PERCENT", r"[0-9]+(?:[_.,][0-9]+)*[ ]?%"),
     ("DATE", r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
     ("DOC", r'"""(?:[^"\\]|\\.|"(?!""))*"""'),
@@ -67,8 +69,8 @@ def read(source: SourceFile, reporter: Reporter, max_depth: int = 1_000
 
     Literal errors (`35,,5%`) are reported to ``reporter`` only when the file is read here;
     when the reader declines, nothing has been reported. It also declines text nested deeper
-    than ``max_depth`` (blocks, lists, groups and `~` each count a level, at least as many as
-    `charter.parser`'s limit counts).
+    than ``max_depth`` (blocks, lists and groups, and a run of `~` on top of them, as
+    `charter.parser`'s limit counts them).
     """
     tokens = _tokens(source.text + "\n")  # lark reads the text with a final new line too
     if tokens is None:
@@ -145,7 +147,7 @@ class _Reader:
         return i
 
     def deeper(self) -> None:
-        """Enter a block, list, group or `~`: decline past ``max_depth`` levels."""
+        """Enter a block, list or group: decline past ``max_depth`` levels."""
         self.depth += 1
         if self.depth > self.max_depth:
             raise _Decline
@@ -337,20 +339,28 @@ class _Reader:
             return string_node(self.texts[i], self.span(i))
         if kind == "+":
             return Plus(self.span(i))
-        if kind in ("APPROX", "[", "("):
+        if kind == "APPROX":
+            self.tildes(i)
+            inner = self.atom()
+            return Approx(inner, self.span(i).to(inner.span))
+        if kind in ("[", "("):
             self.deeper()
-            nested = self.nested(kind, i)
+            nested = self.list(i) if kind == "[" else self.group()
             self.depth -= 1
             return nested
         raise _Decline
 
-    def nested(self, kind: str, i: int) -> Value:
-        """`~x`, `[a, b]` or `(x)`: a level deeper."""
-        if kind == "APPROX":
-            inner = self.atom()
-            return Approx(inner, self.span(i).to(inner.span))
-        if kind == "[":
-            return self.list(i)
+    def tildes(self, i: int) -> None:
+        """A run of `~` nests as deep as its length, on top of the open brackets (as the
+        limit counts it): decline past ``max_depth``."""
+        run = 1
+        while self.kinds[i + run] == "APPROX":
+            run += 1
+        if self.depth + run > self.max_depth:
+            raise _Decline
+
+    def group(self) -> Value:
+        """`(x)`: the value inside."""
         value = self.value()
         self.take(")")
         return value

@@ -85,13 +85,10 @@ class Plus:
 
 @node
 class Bad:
-    """A literal that could not be read: already reported, or (``deferred``: code, message,
-    label, help) reported once the program's names are known, for an amount that may be a
-    channel and its tier (`RM5 M`: `charter.names`)."""
+    """A literal that could not be read (already reported)."""
 
     text: str
     span: Span
-    deferred: tuple | None = None
 
 
 @node
@@ -310,13 +307,20 @@ def literal(kind: str, text: str, span: Span, reporter: Reporter) -> Value:
             # `RM5M`, `USD5M`: no amount, but a name (§1.3); where an amount is expected,
             # the amount's own error is reported then (`charter.values.Reader.wrong`)
             return Name(text, span)
-        head, _, tail = text.partition(" ")
-        if kind == "money" and NAME_SHAPED.fullmatch(head) and NAME_SHAPED.fullmatch(tail) \
-                and not head.isalpha():
-            # `RM5 M` may be channel RM5 and tier M (`charter.names`), or RM 5 million/miliar
-            return Bad(text, span, (err.code, err.message, err.label, err.help))
-        reporter.error(err.code, err.message, span, label=err.label, help=err.help)
+        reporter.error(err.code, err.message, span, label=err.label,
+                       help=err.help + _as_route(kind, text))
         return Bad(text, span)
+
+
+def _as_route(kind: str, text: str) -> tuple[str, ...]:
+    """Help for `RM5 M` meant as channel RM5, tier M: an amount is read before names are
+    known, and `M` is a scale word (docs/language.md §1.3)."""
+    head, _, tail = text.partition(" ")
+    if kind != "money" or head.isalpha() or not (NAME_SHAPED.fullmatch(head)
+                                                  and NAME_SHAPED.fullmatch(tail)):
+        return ()
+    return (f"if `{head}` is a channel and `{tail}` its tier, rename the tier: `{head} {tail}`"
+            " is read as an amount",)
 
 
 def string_node(text: str, span: Span) -> Str:

@@ -178,15 +178,15 @@ def _nested_value(rng, depth):
 
 def _deep_nesting(rng, text):
     depth = rng.choice((49, 200, 1000, 5000, 30_000))
-    if rng.random() < 0.25:  # braces: nested blocks, balanced or not
+    spots = list(_ATTRIBUTE.finditer(text))
+    if not spots or rng.random() < 0.25:  # braces: nested blocks, balanced or not
         lines = text.split("\n")
         at = rng.randrange(len(lines))
         opens = "x {\n" * depth
         closes = "}\n" * (depth if rng.random() < 0.7 else rng.randrange(depth))
         lines.insert(at, opens + closes)
         return "\n".join(lines)
-    spots = list(_ATTRIBUTE.finditer(text))
-    match = rng.choice(spots)
+    match = rng.choice(spots)   # (an earlier mutation may have left no attribute line)
     value = _nested_value(rng, depth)
     if rng.random() < 0.2:  # unbalanced: the opening half only
         value = value[:len(value) // 2]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from charter.collector import paused
-from charter.diagnostics import Diagnostic, Label, Reporter, Severity
+from charter.diagnostics import Diagnostic, Reporter, Severity
 from charter.discovery import discover  # noqa: F401  (part of the library API)
 from charter.nodes import node
 from charter.source import Recovery, SourceFile
@@ -122,52 +122,9 @@ def run_checks(program: Program, reporter: Reporter, today: date | None = None,
         # (CH-E3xx) would break the projection this check asks.
         if not any(d.code.startswith("CH-E") for d in reporter.items
                    if d.severity is Severity.ERROR):
+            from charter.confidential import check_partner_text
+
             check_partner_text(program, reporter, sources)
-
-
-def check_partner_text(program: Program, reporter: Reporter,
-                       sources: dict[str, SourceFile] | None = None) -> None:
-    """CH-E133 where partner-facing text names an internal channel: the partner projection
-    would refuse it at build time (`charter.targets.config.partner_leaks`, the one judge),
-    so check asks it, at the places `charter.confidential` finds such text written. Most
-    programs name no internal channel anywhere partner-facing, and build nothing; the others
-    build only the sections that hold such text."""
-    from charter import confidential as c
-
-    written = c.written_mentions(program, sources)
-    whole = c.projection_words_possible(program)
-    if not written and not whole:
-        return
-    from charter.targets.config import partner_leaks_in
-
-    leaks = partner_leaks_in(
-        program, None if whole else {x.section for x in written},
-        None if whole else {x.entity for x in written if x.section == "examples"})
-    found = list(dict.fromkeys(c.located(written, [leak[:3] for leak in leaks])))
-    for x in found:
-        internal = program.channel(x.channel)
-        reporter.error("CH-E133", f"{x.where} of {x.owner} names internal channel"
-                       f" `{x.channel}`, and partners read it", x.span,
-                       label=f"names `{x.channel}`",
-                       labels=(Label(internal.spans.get("header") or internal.span,  # type: ignore[union-attr]
-                                     "made internal here"),),
-                       help=(f"partner documents never name an internal channel: reword or"
-                             f" rename this, or drop `internal` from channel `{x.channel}` if"
-                             " partners may know it",))
-    _unplaced_leaks(program, reporter, leaks, {x.channel for x in found})
-
-
-def _unplaced_leaks(program: Program, reporter: Reporter, leaks, placed: set[str]) -> None:
-    """A leak of a channel named nowhere partner-facing: the projection writes the name
-    itself (`day` is a unit, `example` an id's kind), so the channel's name is the mistake."""
-    for channel in dict.fromkeys(leak.channel for leak in leaks if leak.channel not in placed):
-        where = next(leak.path for leak in leaks if leak.channel == channel)
-        found = program.channel(channel)
-        span = found.spans.get("header") or found.span  # type: ignore[union-attr]
-        reporter.error("CH-E133", f"internal channel `{channel}` is named like a word partner"
-                       f" documents use (at {where})", span,
-                       label="partners would seem to read this name",
-                       help=(f"rename the channel, e.g. `{channel.capitalize()}Benchmark`",))
 
 
 # What loading reports when an `extends:` base cannot be read (the parser reports none of

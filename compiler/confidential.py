@@ -12,8 +12,9 @@ find the same mistakes first, at the place they are written. So:
   an internal metric or walks for an internal reason: the engine decides that);
 - `written_mentions` walks the model's partner-facing constructs for every string that
   names an internal channel, with the span it is written at: cheap, and a superset of what
-  the projection refuses, so `charter.api` builds the projection (to ask it) only when this
-  finds something.
+  the projection refuses, so `check_partner_text` (CH-E133, run after the policies by
+  `charter.api.run_checks`) builds the projection (to ask it) only when this finds
+  something.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 
 from charter import model as m
+from charter.diagnostics import Label, Reporter
 from charter.nodes import node
 from charter.source import SourceFile, Span
 
@@ -80,6 +82,49 @@ def example_names_internal(example: m.Example, internal: frozenset[str]) -> bool
 def handover_is_internal(handover: m.Handover, internal: frozenset[str]) -> bool:
     """Whether a handover starts or ends at an internal channel."""
     return handover.source in internal or handover.target in internal
+
+
+def check_partner_text(program: m.Program, reporter: Reporter,
+                       sources: dict[str, SourceFile] | None = None) -> None:
+    """CH-E133 where partner-facing text names an internal channel: the partner projection
+    would refuse it at build time (`charter.targets.config.partner_leaks`, the one judge),
+    so check asks it, at the places `charter.confidential` finds such text written. Most
+    programs name no internal channel anywhere partner-facing, and build nothing; the others
+    build only the sections that hold such text."""
+    written = written_mentions(program, sources)
+    whole = projection_words_possible(program)
+    if not written and not whole:
+        return
+    from charter.targets.config import partner_leaks_in
+
+    leaks = partner_leaks_in(
+        program, None if whole else {x.section for x in written},
+        None if whole else {x.entity for x in written if x.section == "examples"})
+    found = list(dict.fromkeys(located(written, [leak[:3] for leak in leaks])))
+    for x in found:
+        internal = program.channel(x.channel)
+        reporter.error("CH-E133", f"{x.where} of {x.owner} names internal channel"
+                       f" `{x.channel}`, and partners read it", x.span,
+                       label=f"names `{x.channel}`",
+                       labels=(Label(internal.spans.get("header") or internal.span,  # type: ignore[union-attr]
+                                     "made internal here"),),
+                       help=(f"partner documents never name an internal channel: reword or"
+                             f" rename this, or drop `internal` from channel `{x.channel}` if"
+                             " partners may know it",))
+    _unplaced_leaks(program, reporter, leaks, {x.channel for x in found})
+
+
+def _unplaced_leaks(program: m.Program, reporter: Reporter, leaks, placed: set[str]) -> None:
+    """A leak of a channel named nowhere partner-facing: the projection writes the name
+    itself (`day` is a unit, `example` an id's kind), so the channel's name is the mistake."""
+    for channel in dict.fromkeys(leak.channel for leak in leaks if leak.channel not in placed):
+        where = next(leak.path for leak in leaks if leak.channel == channel)
+        found = program.channel(channel)
+        span = found.spans.get("header") or found.span  # type: ignore[union-attr]
+        reporter.error("CH-E133", f"internal channel `{channel}` is named like a word partner"
+                       f" documents use (at {where})", span,
+                       label="partners would seem to read this name",
+                       help=(f"rename the channel, e.g. `{channel.capitalize()}Benchmark`",))
 
 
 def written_mentions(program: m.Program, sources: dict[str, SourceFile] | None = None

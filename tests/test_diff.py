@@ -138,8 +138,12 @@ def test_a_renamed_channel_is_a_removal_and_an_addition_not_a_crash(tmp_path):
                        encoding="utf-8")
     result = run(old / "saas-reseller.charter", program, "--format", "json")
     assert result.exit_code == 0, result.output
-    checks = {c["id"] for c in json.loads(result.stdout)["changes"]}
-    assert {"channel-removed", "channel-added"} <= checks
+    changes = json.loads(result.stdout)["changes"]
+    assert {"channel-removed", "channel-added"} <= {c["id"] for c in changes}
+    # the tiers keep their names: they are told apart by their channel, not shown unchanged
+    [scope] = [c for c in changes if c["id"] == "process-changed"]
+    assert (scope["old"], scope["new"]) == ("Reseller/Silver, Reseller/Gold, Reseller/Platinum",
+                                            "Resx/Silver, Resx/Gold, Resx/Platinum")
 
 
 # ---- the partner view ----------------------------------------------------------------------

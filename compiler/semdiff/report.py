@@ -117,10 +117,10 @@ def _changes(old: Side, new: Side, view: str, retroactive: bool) -> list[Change]
         file, line = locate(new, view, change.segments)
         touched = tuple(i for i in deals if i.deal.touches(change.segments)) \
             if rule.money else ()
+        shown_old, shown_new = _shown(change.old, change.new, old_words, new_words)
         out.append(Change(
             new.ident, rule.check, classes, subject(change.segments), change.path,
-            show(change.old, old_words) if change.old is not None else None,
-            show(change.new, new_words) if change.new is not None else None,
+            shown_old, shown_new,
             change.old, change.new, _message(rule, change, old_words, new_words),
             rule.money, retroactive and classes[0] != rules.EDITORIAL, file, line, touched))
     return out
@@ -145,11 +145,31 @@ def _message(rule: rules.Rule, change: RawChange, old: Words, new: Words) -> str
     if b is None:
         return f"{title}: was {show(a, old)}"
     if _names(a) and _names(b):
-        gone = [show(x, old) for x in a if x not in b]
-        came = [show(x, new) for x in b if x not in a]
-        return f"{title}: " + "; ".join(([f"removed {', '.join(gone)}"] if gone else [])
-                                         + ([f"added {', '.join(came)}"] if came else []))
-    return f"{title}: {show(a, old)} → {show(b, new)}"
+        gone, came = [x for x in a if x not in b], [x for x in b if x not in a]
+        gone_text, came_text = _shown(gone, came, old, new)
+        return f"{title}: " + "; ".join(([f"removed {gone_text}"] if gone else [])
+                                         + ([f"added {came_text}"] if came else []))
+    shown_a, shown_b = _shown(a, b, old, new)
+    return f"{title}: {shown_a} → {shown_b}"
+
+
+def _shown(a: Any, b: Any, old: Words, new: Words) -> tuple[str | None, str | None]:
+    """Both sides in words; ids by their whole path (`Reseller/Gold`) where their names
+    alone would read the same on both sides (the tiers of a renamed channel)."""
+    shown_a = show(a, old) if a is not None else None
+    shown_b = show(b, new) if b is not None else None
+    if shown_a is not None and shown_a == shown_b and a != b:
+        return show(_paths(a), old), show(_paths(b), new)
+    return shown_a, shown_b
+
+
+def _paths(value: Any) -> Any:
+    """Ids as their paths: `tier:Reseller/Gold` → `Reseller/Gold` (other values as they are)."""
+    if isinstance(value, list):
+        return [_paths(x) for x in value]
+    if isinstance(value, str) and ":" in value and " " not in value:
+        return value.split(":", 1)[1]
+    return value
 
 
 def _names(value: Any) -> bool:

@@ -146,11 +146,18 @@ def _ambiguous(text: str, whole: str, frac: str) -> LiteralError:
         (f"write `{big}` for {int(whole + frac):,}, or `{small}` for the decimal",))
 
 
+def spelt_like_amount(text: str) -> bool:
+    """Whether ``text`` is written as an amount (`RM5`, `Rp250K`, `RM5M`), readable or not;
+    not `USD5x` or `Growth_17` (names that look like no amount)."""
+    match = MONEY_RE.match(text.strip())
+    return match is not None and match["scale"] in (None, "M", *SCALES)
+
+
 def parse_money(text: str) -> MoneyValue:
     """Read `Rp 2,4 Miliar`, `USD 50_000`, `$50K` into an exact amount and currency."""
-    match = MONEY_RE.match(text.strip())
-    if not match or match["scale"] not in (None, "M", *SCALES):  # `USD5x`: no scale word
+    if not spelt_like_amount(text):  # `USD5x`: no scale word
         raise _malformed(text)
+    match = MONEY_RE.match(text.strip())
     amount = parse_number(match["num"])
     scale = match["scale"]
     if scale == "M":

@@ -10,7 +10,7 @@ the amount's type error says (`charter.values`).
 from __future__ import annotations
 
 from charter import syntax as s
-from charter.literals import MONEY_RE
+from charter.literals import spelt_like_amount
 
 
 def amounts_as_names(items: tuple[s.Item, ...]) -> tuple[s.Item, ...]:
@@ -54,6 +54,6 @@ def _defined_like_amounts(items: tuple[s.Item, ...]) -> frozenset[str]:
     while stack:
         block = stack.pop()
         found.update(h.value for h in block.header
-                     if type(h) is s.Name and MONEY_RE.match(h.value))
+                     if type(h) is s.Name and spelt_like_amount(h.value))
         stack.extend(i for i in block.items if type(i) is s.Block)
     return frozenset(found)

@@ -11,7 +11,8 @@ from typing import Union
 from charter.nodes import node
 from charter import syntax as s
 from charter.diagnostics import Label, Reporter
-from charter.literals import LiteralError, MoneyValue, localise, parse_money
+from charter.literals import (SCALES, LiteralError, MoneyValue, localise, parse_money,
+                              spelt_like_amount)
 from charter.source import Span
 from charter.units import BUSINESS_WORDS, DURATION_UNITS, PERIODS
 
@@ -92,34 +93,20 @@ class Reader:
     def wrong(self, value: s.Value, expected: str, example: str = "") -> None:
         """Report CH-E106: ``value`` is not of the ``expected`` type (or, where an amount is
         expected, the literal error of a name spelt like a malformed one: `RM5M`)."""
-        if "amount" in expected and self._malformed_amount(value):
-            return
         found = describe(value)
         help = (f"write {expected}, e.g. `{localise(example, self.currency)}`",) \
             if example else ()
-        if "amount" in expected and (named := _amount_named(value)):
-            word, spaced = named
-            help = (f"`{word}` is a name here, as the program defines `{word}`;"
-                    f" write the amount with a space: `{spaced}`",)
+        if "amount" in expected and (named := _named_amount(value)):
+            name, read = named
+            if isinstance(read, LiteralError):  # `RM5M`: the amount's own error says it
+                self.reporter.error(read.code, read.message, name.span, label=read.label,
+                                    help=read.help)
+                return
+            help = (f"`{name.value}` is a name here, as the program defines `{name.value}`;"
+                    f" write the amount with a space: `{_spaced(name, value)}`",)
         self.reporter.error("CH-E106", f"expected {expected}, found {found}"
                             f" `{s.render_value(value)}`", s.span_of(value),
                             label=f"this is {found}", help=help)
-
-    def _malformed_amount(self, value: s.Value) -> bool:
-        """Report the literal error of a name that would be a malformed amount (`RM5M`:
-        ambiguous `M`), if ``value`` is or starts with one."""
-        first = _first_atom(value)
-        if type(first) is not s.Name or not any(c.isdigit() for c in first.value):
-            return False
-        try:
-            parse_money(first.value)
-        except LiteralError as err:
-            if err.code == "CH-E007" and "malformed" in err.message:
-                return False   # `foo1`: a name that is no amount at all
-            self.reporter.error(err.code, err.message, first.span, label=err.label,
-                                help=err.help)
-            return True
-        return False
 
     def money(self, value: s.Value) -> MoneyValue | None:
         """An amount in the program currency."""
@@ -439,27 +426,27 @@ def _first_atom(value: s.Value) -> s.Value:
     return _unwrap(value.atoms[0]) if isinstance(value, s.Phrase) else value
 
 
-def _amount_named(value: s.Value) -> tuple[str, str] | None:
-    """(`RM5`, `RM 5`) when ``value`` is, or starts with, a name that would read as the
-    amount `RM5` if the program did not define `RM5` (`charter.names`); with the scale word
-    after it when there is one (`RM5 K`: `RM 5 K`)."""
+def _named_amount(value: s.Value) -> tuple[s.Name, MoneyValue | LiteralError] | None:
+    """The name ``value`` is or starts with, when it is spelt as an amount (`RM5`, `RM5M`),
+    and the amount it would read as (or why it would not): a name where an amount is
+    expected, because the program defines it (`charter.names`) or it reads as no amount."""
     first = _first_atom(value)
-    if type(first) is not s.Name or not any(c.isdigit() for c in first.value):
+    if type(first) is not s.Name or not spelt_like_amount(first.value):
         return None
     try:
-        parse_money(first.value)
-    except LiteralError:
-        return None
-    digit = next(i for i, c in enumerate(first.value) if c.isdigit())
-    spaced = f"{first.value[:digit]} {first.value[digit:]}"
+        return first, parse_money(first.value)
+    except LiteralError as err:
+        return first, err
+
+
+def _spaced(name: s.Name, value: s.Value) -> str:
+    """`RM5` written as an amount: `RM 5`, or `RM 5 K` when a scale word follows it."""
+    digit = next(i for i, c in enumerate(name.value) if c.isdigit())
+    spaced = f"{name.value[:digit]} {name.value[digit:]}"
     atoms = _unwrap(value).atoms if isinstance(_unwrap(value), s.Phrase) else ()
-    if len(atoms) > 1 and type(atoms[1]) is s.Name:
-        try:
-            parse_money(f"{first.value} {atoms[1].value}")
-            spaced += f" {atoms[1].value}"
-        except LiteralError:
-            pass
-    return first.value, spaced
+    if len(atoms) > 1 and type(atoms[1]) is s.Name and atoms[1].value in SCALES:
+        spaced += f" {atoms[1].value}"
+    return spaced
 
 
 def _unwrap(value: s.Value) -> s.Value:

@@ -63,8 +63,10 @@ _ENTRIES = [
      " inconsistent."),
     ("CH-E112", "attribute has no effect", "A rate the channel's model never pays: a"
      " `discount` or `margin` on a commission channel, a `commission` on a channel that buys at"
-     " wholesale, written fixed or `negotiable`; a `negotiable discount` on a channel whose"
-     " every tier pays its own margin. It would be silently ignored, so it is an error."),
+     " wholesale, written fixed or `negotiable`; a `discount` on a channel whose every tier"
+     " pays its own margin; `payment: one_time` or another `commission_base` than `software`"
+     " on a wholesale channel; a year-2 rate on a channel paid once. It would be silently"
+     " ignored, so it is an error."),
     ("CH-E113", "internal has no effect", "`internal` on a block kind that it does not keep out"
      " of partner-facing outputs (it applies to `channel`, `process`, `economics` and"
      " `unit_economics`)."),
@@ -72,7 +74,8 @@ _ENTRIES = [
      " `from`: no deal could ever close inside the window."),
     ("CH-E115", "contradictory registration rules", "`registered_bonus` and"
      " `unregistered_rate` both say what an unregistered deal earns: the bonus pays it the"
-     " base rate, the flat rate pays it that rate. Keep one."),
+     " base rate, the flat rate pays it that rate. Keep one. Two different"
+     " `unregistered_rate`s (in `registration` and `attribution`) contradict each other too."),
     # negotiable terms (`negotiable commission { range: 10% .. 20%; default: 10% }`)
     ("CH-E120", "negotiable default outside its range", "A `negotiable` term's `default` lies"
      " outside its `range`: a deal that negotiates nothing would get a value no deal may"
@@ -133,6 +136,9 @@ _ENTRIES = [
     ("CH-W101", "precision finer than currency", "An amount has more decimals than the"
      " currency's minor unit (IDR has none); it will be rounded when paid."),
     ("CH-W102", "empty block", "A block with nothing in it has no effect."),
+    ("CH-W103", "fiscal year read as the calendar year", "A threshold ladder's `reset:"
+     " fiscal_year` resets the cumulative volume on 1 January: a program cannot state when its"
+     " fiscal year starts. Write `calendar_year` if that is what is meant."),
     ("CH-W130", "payout without a payment term", "The program states `payment_terms` but not"
      " for a kind of payout it makes (a rebate, an MDF accrual, an introducer's commission…);"
      " quotes say that line's due date is not stated. Add a term for it."),

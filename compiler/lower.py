@@ -131,7 +131,7 @@ def parse_channel(block: s.Block, ctx: Ctx) -> m.Channel:
         payment=v.choice("payment", ("one_time", "recurring"), default="recurring") or "recurring",
         commission=_term(v, terms, "commission", Reader.share),
         commission_y2=_term(v, terms, "commission_y2", Reader.share),
-        commission_years=v.one("commission_years", Reader.integer),
+        commission_years=v.one("commission_years", Reader.contract_year),
         discount=_discount(v, terms), best_for=v.text("best_for"),
         effort=v.text("effort"), tiers=tiers,
         thresholds=parse_thresholds(thresholds, ctx) if thresholds else None,
@@ -511,6 +511,14 @@ def parse_thresholds(block: s.Block, ctx: Ctx) -> m.Thresholds:
         override=v.text("override"), span=block.span)
     if counts and thresholds.semantics not in ("forward", ""):
         _count_semantics(ctx, thresholds, v.attr("semantics"))
+    if thresholds.reset == "fiscal_year":
+        ctx.reporter.warning(
+            "CH-W103", "`reset: fiscal_year` resets on 1 January: a program cannot state when"
+            " its fiscal year starts yet", v.attr("reset").values[0].span,  # type: ignore[union-attr]
+            label="read as the calendar year", help=("write `reset: calendar_year` to say so;"
+                                                     " if the fiscal year starts in another"
+                                                     " month, the cumulative volume would reset"
+                                                     " at the wrong time",))
     return thresholds
 
 
@@ -656,7 +664,8 @@ def parse_handover(block: s.Block, ctx: Ctx) -> m.Handover | None:
         introducer_payment=v.choice("introducer_payment", ("one_time", "recurring"),
                                     default="one_time") or "one_time",
         allowed_tiers=v.many("allowed_tiers", Reader.name),
-        combined_cap=v.one("combined_cap", Reader.share), cap_year=v.one("cap_year", Reader.integer),
+        combined_cap=v.one("combined_cap", Reader.share),
+        cap_year=v.one("cap_year", Reader.contract_year),
         doc=v.doc, span=block.span,
         spans={**_spans(v), "source": words[0].span, "target": words[2].span})
 
@@ -942,12 +951,14 @@ def _month_days(year: int, month: int) -> int:
 
 
 def _reward(reader: Reader, value: s.Value):
+    """A SPIFF's reward: an amount, or a share of the deal's software revenue (at most 100%,
+    as every payout rate), a range of them, or a description (`2 x commission`)."""
     if isinstance(value, s.Range) and value.low is not None and value.high is not None:
-        low, high = reader.percent_or_money(value.low), reader.percent_or_money(value.high)
+        low, high = reader.share_or_money(value.low), reader.share_or_money(value.high)
         return (low, high) if low is not None and high is not None else None
     if isinstance(value, s.Phrase) and isinstance(value.atoms[0], s.Number):
         return s.render_value(value)  # "2 x commission" stays a description
-    return reader.percent_or_money(value)
+    return reader.share_or_money(value)
 
 
 def parse_scoring(block: s.Block, ctx: Ctx) -> m.Scoring:

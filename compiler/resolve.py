@@ -1,6 +1,7 @@
 """Name resolution over the typed model: duplicates and references, with "did you mean"."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterable
 
 from charter import model as m
@@ -135,7 +136,13 @@ def _check_tiers(channel: m.Channel, refs: References) -> None:
 # Rates only one kind of channel is paid by: margins for channels that buy at wholesale,
 # commissions for the others (charter.economics.plan reads them the same way).
 _MARGIN_ONLY = ("discount", "margin", "margin_y2")
-_COMMISSION_ONLY = ("commission", "commission_y2", "commission_years", "renewal_fee")
+_COMMISSION_ONLY = ("commission", "commission_y2", "commission_years", "renewal_fee",
+                    "payment", "commission_base")
+# What a wholesale margin does anyway (every year the customer pays, on the software's list
+# price): saying so is harmless, saying otherwise would be silently ignored.
+_WHOLESALE_AS_IS = {"payment": "recurring", "commission_base": "software"}
+# What `payment: one_time` pays after the first year anyway: nothing.
+_ONE_TIME_AS_IS = {"commission_y2": Decimal(0), "commission_years": 1}
 
 
 def _check_rate_effects(channel: m.Channel, reporter: Reporter) -> None:
@@ -147,10 +154,28 @@ def _check_rate_effects(channel: m.Channel, reporter: Reporter) -> None:
     wrong = _COMMISSION_ONLY if channel.buys_wholesale else _MARGIN_ONLY
     for holder, who in holders:
         for attr in wrong:
-            if attr in holder.spans:
+            if attr in holder.spans and not (channel.buys_wholesale and getattr(
+                    holder, attr, None) == _WHOLESALE_AS_IS.get(attr, ...)):
                 _no_effect(channel, _as_written(holder, attr), holder.spans[attr], who,
                            reporter)
+    if not channel.buys_wholesale and channel.payment == "one_time":
+        _one_time_later_years(channel, holders, reporter)
     _unpaid_negotiable(channel, reporter)
+
+
+def _one_time_later_years(channel: m.Channel, holders: list, reporter: Reporter) -> None:
+    """CH-E112 for a year-2 rate or a count of paid years on a channel paid once: the engine
+    pays nothing after the first contract year (`charter.economics.plan._later_rate`)."""
+    for holder, who in holders:
+        for attr, as_is in _ONE_TIME_AS_IS.items():
+            if attr in holder.spans and getattr(holder, attr, None) != as_is:
+                reporter.error(
+                    "CH-E112", f"`{_as_written(holder, attr)}` on {who} pays nothing:"
+                    f" {channel.name} is paid once (`payment: one_time`), in the first"
+                    " contract year only", holder.spans[attr], label="has no effect on this"
+                    " channel", labels=(Label(channel.spans["payment"], "paid once here"),),
+                    help=("remove it, or write `payment: recurring` if the channel is paid"
+                          " every year",))
 
 
 def _as_written(holder: m.Channel | m.Tier, attr: str) -> str:
@@ -164,26 +189,33 @@ def _unpaid_negotiable(channel: m.Channel, reporter: Reporter) -> None:
     """CH-E112 for a negotiable rate the engine never pays on this channel: a discount where
     every tier pays its own margin, a commission where a threshold ladder sets it."""
     terms = {n.term: n for n in channel.negotiable}
-    if "discount" in terms and channel.buys_wholesale and channel.tiers \
+    if "discount" in channel.spans and channel.buys_wholesale and channel.tiers \
             and all(t.margin is not None for t in channel.tiers):
         why, fix = "each of its tiers pays its own margin", (
             "negotiate a tier's margin instead: `tier Gold { negotiable margin { range: 20% .."
-            " 30%; default: 20% } }`")
-        term = terms["discount"]
+            " 30%; default: 20% } }`" if "discount" in terms else
+            "remove it: each tier's `margin` is what a deal is paid (a range the tiers"
+            " follow belongs in the channel's doc string)")
+        term = _as_written(channel, "discount")
+        span = channel.spans["discount"]
     elif "commission" in terms and channel.thresholds is not None \
             and not channel.buys_wholesale:
         why, fix = (f"its thresholds `{channel.thresholds.name}` set the commission",
                     "remove the block, or the thresholds if each deal negotiates its rate")
-        term = terms["commission"]
+        term, span = "negotiable commission", terms["commission"].spans["header"]
     else:
         return
-    reporter.error("CH-E112", f"`negotiable {term.term}` on {channel.name} pays nothing: {why}",
-                   term.spans["header"], label="has no effect on this channel", help=(fix,))
+    reporter.error("CH-E112", f"`{term}` on {channel.name} pays nothing: {why}", span,
+                   label="has no effect on this channel", help=(fix,))
 
 
 def _no_effect(channel: m.Channel, attr: str, span: Span, who: str,
                reporter: Reporter) -> None:
-    if channel.buys_wholesale:
+    if channel.buys_wholesale and attr in ("payment", "commission_base"):
+        why = (f"a {channel.model} channel keeps its margin, on the software's list price, out"
+               " of every payment its customer makes; it is paid no commission")
+        fix = "remove it, or use a commission model (`referral`) if the vendor pays the partner"
+    elif channel.buys_wholesale:
         why = f"a {channel.model} channel buys at wholesale and earns a margin, not a commission"
         fix = "write the rate as the tier's `margin`, or use a commission model (`referral`)"
     else:
@@ -191,7 +223,8 @@ def _no_effect(channel: m.Channel, attr: str, span: Span, who: str,
         why = (f"a {channel.model} channel is paid a commission; `{attr}` applies only to"
                f" channels that buy at wholesale ({buyers})")
         fix = "write it as `commission`, or change `model` if the partner resells"
-    reporter.error("CH-E112", f"`{attr}` on {who} pays nothing: {why}", span,
+    verb = "has no effect" if attr in _WHOLESALE_AS_IS else "pays nothing"
+    reporter.error("CH-E112", f"`{attr}` on {who} {verb}: {why}", span,
                    label="has no effect on this channel", help=(fix,))
 
 
@@ -277,10 +310,16 @@ def _check_spiffs(program: m.Program, refs: References) -> None:
 
 def _check_registration_rules(program: m.Program, reporter: Reporter) -> None:
     """CH-E115: `registered_bonus` pays an unregistered deal the base rate; an
-    `unregistered_rate` (in `registration` or `attribution`) pays it a flat rate instead."""
+    `unregistered_rate` (in `registration` or `attribution`) pays it a flat rate instead;
+    two different flat rates cannot both hold. CH-E111: a bonus that lifts a rate past 100%."""
     registration = program.registration
-    if registration is None or registration.registered_bonus is None:
+    if registration is None:
         return
+    _two_unregistered_rates(program, registration, reporter)
+    if registration.registered_bonus is None:
+        return
+    for channel in program.channels:
+        _bonus_ceiling(channel, registration, reporter)
     holders = [(registration.spans.get("unregistered_rate"), "registration")]
     if program.attribution is not None and program.attribution.unregistered_rate is not None:
         holders.append((program.attribution.span, "attribution"))
@@ -297,6 +336,65 @@ def _check_registration_rules(program: m.Program, reporter: Reporter) -> None:
                    f" channel's rate + {bonus} and an unregistered deal the rate alone",),
             help=("keep one: remove `unregistered_rate` to pay unregistered deals the base rate,"
                   " or remove `registered_bonus` to pay them the flat rate",))
+
+
+def _two_unregistered_rates(program: m.Program, registration: m.Registration,
+                            reporter: Reporter) -> None:
+    """`registration` and `attribution` each stating a different flat rate: the engine pays
+    registration's (`charter.economics.request.unregistered_rule`), so the other would be
+    silently ignored."""
+    attribution = program.attribution
+    ours = registration.unregistered_rate
+    if ours is None or attribution is None or attribution.unregistered_rate in (None, ours):
+        return
+    theirs = attribution.unregistered_rate
+    reporter.error(
+        "CH-E115", f"two flat rates for unregistered deals: {_pct(ours)} in `registration`"
+        f" and {_pct(theirs)} in `attribution`", registration.spans["unregistered_rate"],
+        label=f"{_pct(ours)} here", labels=(Label(attribution.span, f"{_pct(theirs)} here"),),
+        help=("state `unregistered_rate` once (in `registration`), or give both the same"
+              " rate",))
+
+
+# The rates a registration bonus lifts (`charter.economics.plan._with_bonus`): every rate the
+# partner of record is paid as the closer, in every year, and a commission ladder's brackets.
+_BONUS_TERMS = ("commission", "commission_y2", "margin", "margin_y2", "discount")
+
+
+def _bonus_rates(channel: m.Channel) -> Iterable[tuple[Decimal, Span, str]]:
+    """(rate, where it is written, what it is) for every rate a bonus is added to."""
+    for holder in (channel, *channel.tiers):
+        who = channel.name if holder is channel else f"{channel.name} {holder.name}"
+        for term in _BONUS_TERMS:
+            value = getattr(holder, term, None)
+            value = value[1] if term == "discount" and value is not None else value
+            if isinstance(value, Decimal) and term in holder.spans:
+                yield value, holder.spans[term], f"{who}'s `{term}`"
+        for term in holder.negotiable:
+            if term.term in _BONUS_TERMS and isinstance(term.top, Decimal):
+                yield term.top, term.spans.get("range", term.span), \
+                    f"{who}'s negotiable `{term.term}`"
+    if channel.thresholds is not None and not channel.buys_wholesale:
+        for bracket in channel.thresholds.brackets:
+            yield bracket.rate, bracket.span, f"a bracket of `{channel.thresholds.name}`"
+
+
+def _bonus_ceiling(channel: m.Channel, registration: m.Registration,
+                   reporter: Reporter) -> None:
+    """CH-E111 at the bonus when it lifts one of ``channel``'s rates past 100%: the partner
+    would be paid more than the money the rate is a share of."""
+    bonus = registration.registered_bonus
+    over = [(rate, span, what) for rate, span, what in _bonus_rates(channel) if rate + bonus > 1]
+    if not over:
+        return
+    rate, _, what = max(over, key=lambda found: found[0])
+    reporter.error(
+        "CH-E111", f"`registered_bonus: {_pct(bonus)}` lifts {what} of {_pct(rate)} to"
+        f" {_pct(rate + bonus)}: more than the whole", registration.spans["registered_bonus"],
+        label=f"a registered deal on {channel.name} earns over 100%",
+        labels=tuple(Label(span, f"{_pct(r)} + {_pct(bonus)}") for r, span, _ in over[:3]),
+        help=(f"a registered deal earns its rate + the bonus: keep the bonus at most"
+              f" {_pct(1 - rate)}, or lower the rate",))
 
 
 def _pct(value) -> str:

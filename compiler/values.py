@@ -17,6 +17,9 @@ from charter.source import Span
 from charter.units import BUSINESS_WORDS, DURATION_UNITS, PERIODS
 
 FOLD_MISMATCHES = 3  # this many amounts in one other currency: the `currency:` line is wrong
+# A percentage's decimal places: a rate is reported as a fraction with six decimals
+# (`charter.economics.money.RATIO_QUANTUM`, 0.123456 = 12.3456%), so a finer one could not be.
+PERCENT_PLACES = 4
 BOOLS = {"yes": True, "true": True, "ya": True, "no": False, "false": False, "tidak": False}
 
 
@@ -157,12 +160,25 @@ class Reader:
                   f" write every amount in {self.currency}",))
 
     def percent(self, value: s.Value) -> Decimal | None:
-        """A percentage, as a fraction."""
+        """A percentage, as a fraction; at most `PERCENT_PLACES` decimal places (CH-E111)."""
         value = _unwrap(value)
         if isinstance(value, s.Percent):
-            return value.value
+            return self._precise(value)
         if not isinstance(value, s.Bad):
             self.wrong(value, "a percentage", "25%")
+        return None
+
+    def _precise(self, value: s.Percent) -> Decimal | None:
+        """A rate finer than a quote can state (six decimals of the fraction,
+        `charter.economics.money.RATIO_QUANTUM`) would be paid at one rate and reported at
+        another: refused."""
+        exponent = value.value.as_tuple().exponent
+        if not isinstance(exponent, int) or exponent >= -PERCENT_PLACES - 2:
+            return value.value
+        self.reporter.error("CH-E111", f"`{value.text.strip()}` is finer than a rate is paid and"
+                            f" reported: at most {PERCENT_PLACES} decimal places",
+                            value.span, label="too many decimal places",
+                            help=(f"round it, e.g. `{_rounded_percent(value.value)}`",))
         return None
 
     def share(self, value: s.Value) -> Decimal | None:
@@ -220,6 +236,17 @@ class Reader:
                                 s.span_of(value), label="not a whole number")
             return None
         return int(number)
+
+    def contract_year(self, value: s.Value) -> int | None:
+        """A count of contract years, or the number of one: 1, 2, … (CH-E111 below 1: year 0
+        does not exist, and no year would be paid or capped)."""
+        number = self.integer(value)
+        if number is None or number >= 1:
+            return number
+        self.reporter.error("CH-E111", f"contract years are counted from 1, found {number}",
+                            s.span_of(value), label="no such contract year",
+                            help=("write 1 for the first contract year",))
+        return None
 
     def string(self, value: s.Value) -> str | None:
         """A quoted string."""
@@ -447,6 +474,12 @@ def _spaced(name: s.Name, value: s.Value) -> str:
     if len(atoms) > 1 and type(atoms[1]) is s.Name and atoms[1].value in SCALES:
         spaced += f" {atoms[1].value}"
     return spaced
+
+
+def _rounded_percent(fraction: Decimal) -> str:
+    """``fraction`` as a percentage with `PERCENT_PLACES` decimals, trailing zeros dropped."""
+    text = f"{(fraction * 100).quantize(Decimal(1).scaleb(-PERCENT_PLACES)):f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 def _unwrap(value: s.Value) -> s.Value:

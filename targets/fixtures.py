@@ -595,10 +595,14 @@ class Generator:
         if not unit:
             return
         price = self.money(unit - self.quantum)
+        request = self.request(route, unit_price=price, price_approved=True)
+        parsed = self.parsed(request)
+        approved = parsed is None or all(w.path != "$.price_approved" for w in parsed.warnings)
         yield Scenario(f"below-wholesale {route_text(route, ' ')}",
                        f"{route_text(route)} resells at {price} a unit, one minor unit under"
-                       " its wholesale price (the price is approved).",
-                       self.request(route, unit_price=price, price_approved=True))
+                       " its wholesale price" + (" (the price is approved)." if approved else
+                                                 " (no MSRP floor binds it)."),
+                       request if approved else self.request(route, unit_price=price))
 
     def _rule(self, channel: m.Channel, label: str, fields: dict,
               what: str) -> Iterator[Scenario]:

@@ -151,6 +151,7 @@ class Env:
     splits: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     influenced_rate: bool = False
     unregistered_rate: bool = False
+    unregistered_text: str = ""  # the flat rate written, so a second holder writes the same
     scorings: list[str] = field(default_factory=list)
 
     def channel(self, name: str) -> Channel:
@@ -573,7 +574,7 @@ def tiers(draw, env: Env, channel: Channel, count: int, margins: bool) -> list[B
         elif draw(st.integers(0, 2)):
             tier.commission = rate / 2
             attrs.append(Attr("commission", percent_text(env.rng, tier.commission)))
-            if draw(st.booleans()):
+            if channel.payment == "recurring" and draw(st.booleans()):  # one-time: no year 2
                 tier.commission_y2 = tier.commission
                 attrs.append(Attr("commission_y2", percent_text(env.rng, tier.commission_y2)))
         if draw(st.integers(0, 2)):
@@ -632,7 +633,7 @@ def thresholds(draw, env: Env, channel: Channel) -> Block:
              # from the seeded Random, not `sampled_from`: derandomized hypothesis draws a run
              # of related programs, and one run happened never to reach `marginal`
              Attr("semantics", env.rng.choice(["forward", "marginal", "retroactive"])),
-             Attr("reset", draw(st.sampled_from(["calendar_year", "fiscal_year", "quarter",
+             Attr("reset", draw(st.sampled_from(["calendar_year", "quarter",
                                                  "contract_year", "never"])))]
     brackets = []
     for i, low in enumerate(bounds):
@@ -680,7 +681,8 @@ def channel(draw, env: Env) -> Block:
                 if info.payment == "recurring" else Decimal(0)
             info.commission_y2 = min(info.commission_y2, Decimal(1))
             attrs.append(Attr("commission_y2", percent_text(env.rng, info.commission_y2)))
-        if info.commission is not None and draw(st.integers(0, 5)) == 0:
+        if info.commission is not None and info.payment == "recurring" \
+                and draw(st.integers(0, 5)) == 0:
             attrs.append(Attr("commission_years", str(draw(st.integers(10, 12)))))
         info.commission_base = draw(st.sampled_from(["software", "software",
                                                      "software_and_services"]))
@@ -697,16 +699,12 @@ def channel(draw, env: Env) -> Block:
             info.discount = (Decimal(low) / 100, Decimal(high) / 100)
             attrs.append(Attr("discount", percent_text(env.rng, info.discount[0]) + OPT + ".." +
                               OPT + percent_text(env.rng, info.discount[1])))
-        tiered = model != "oem" or info.discount is None or draw(st.integers(0, 3)) == 0
+        tiered = model != "oem" or info.discount is None  # tiers with margins: no discount
         if tiered:
             items += draw(tiers(env, info, draw(st.integers(1, 5 if draw(st.integers(0, 9))
                                                              == 0 else 4)), margins=True))
         if draw(st.integers(0, 3)) == 0:
             items.append(draw(thresholds(env, info)))
-        if model != "oem" and info.discount is None and draw(st.integers(0, 5)) == 0:
-            attrs.append(Attr("discount", percent_text(env.rng, Decimal(draw(st.integers(10, 30)))
-                                                            / 100) + SP + ".." + SP +
-                              percent_text(env.rng, Decimal(draw(st.integers(31, 60))) / 100)))
     if draw(st.integers(0, 2)):
         attrs.append(Attr("lead_protection", duration_text(env, ("day", "week", "month"))))
     if draw(st.integers(0, 2)) == 0:
@@ -790,7 +788,7 @@ def attribution(draw, env: Env) -> Block:
         "conflict": lambda: draw(st.sampled_from(["first_to_register", "first_touch",
                                                   "manual"])),
         "no_double_dipping": lambda: yes_no(env.rng, draw(st.booleans())),
-        "unregistered_rate": lambda: percent_text(env.rng, percent_value(draw, 0, 15)),
+        "unregistered_rate": lambda: _unregistered(draw, env),
         "influenced_rate": lambda: percent_text(env.rng, percent_value(draw, 0, 5))})
     env.unregistered_rate |= any(a.key == "unregistered_rate" for a in attrs)
     env.influenced_rate |= any(a.key == "influenced_rate" for a in attrs)
@@ -819,6 +817,14 @@ def attribution(draw, env: Env) -> Block:
     return Block("attribution", [], items, _doc_maybe(draw, env, 4))
 
 
+def _unregistered(draw, env: Env) -> str:
+    """A flat rate for unregistered deals: the one already written, if `attribution` or
+    `registration` wrote one (two different ones are CH-E115)."""
+    env.unregistered_text = env.unregistered_text or percent_text(env.rng,
+                                                                  percent_value(draw, 0, 15))
+    return env.unregistered_text
+
+
 @st.composite
 def registration(draw, env: Env) -> Block:
     """`registration { window, extension, extension_condition, approval_sla, auto_approve,
@@ -832,7 +838,7 @@ def registration(draw, env: Env) -> Block:
         "conflict": lambda: draw(st.sampled_from(["first_to_register", "first_touch",
                                                   "manual"])),
         "no_double_dipping": lambda: yes_no(env.rng, draw(st.booleans())),
-        "unregistered_rate": lambda: percent_text(env.rng, percent_value(draw, 0, 15))}, 2, 3)
+        "unregistered_rate": lambda: _unregistered(draw, env)}, 2, 3)
     env.unregistered_rate |= any(a.key == "unregistered_rate" for a in attrs)
     return Block("registration", [], draw(st.permutations(attrs)), _doc_maybe(draw, env, 5))
 

@@ -502,12 +502,13 @@ def test_payouts_over_json_lines_pays_the_terms_quote_batch_pays(tmp_path):
 
 
 def test_a_year_2_commission_on_a_one_time_fee_is_refused_whatever_its_value(tmp_path):
-    """`commission_y2` negotiable on a channel that pays once: the engine refuses any value
-    (it would change nothing), and so does the SQL, in the engine's words."""
-    from test_negotiable import HEAD, program_of
+    """`commission_y2` negotiable on a channel that pays once: the check refuses the program
+    (CH-E112); should such a program be quoted anyway, the engine refuses any value (it would
+    change nothing), and so does the SQL, in the engine's words."""
+    from test_negotiable import HEAD, compiled
     from test_warehouse_differential import assert_agree, run_both
 
-    program = program_of(HEAD + """channel Referral {
+    program, diagnostics = compiled(HEAD + """channel Referral {
     model: referral
     owner: vendor
     payment: one_time
@@ -515,6 +516,7 @@ def test_a_year_2_commission_on_a_one_time_fee_is_refused_whatever_its_value(tmp
     negotiable commission_y2 { range: 1% .. 5%; default: 2% }
 }
 """)
+    assert [d.code for d in diagnostics if d.severity.value == "error"] == ["CH-E112"]
     source = tmp_path / "deals.csv"
     source.write_text("id,product,seats,years,close_date,step1_channel,step1_commission,"
                       "step1_commission_y2\n"

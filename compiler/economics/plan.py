@@ -15,7 +15,7 @@ from charter.units import PERIODS_PER_YEAR
 from charter.economics.kinds import PayoutKind, ReasonCode, Timing
 from charter.economics.money import Rounding
 from charter.economics.request import (MAX_YEARS, DealRequest, Step, registered_bonus,
-                                       unregistered_rule)
+                                       split_named, unregistered_rule)
 from charter.numbers import pct
 from charter.economics.negotiation import negotiated_why
 from charter.economics.thresholds import Ladder
@@ -104,8 +104,8 @@ def build_plan(program: m.Program, request: DealRequest) -> Plan:
     closer_channel = program.channel(route[-1].channel) if route else None
     return Plan(
         unit_list=rate.money.amount, periods=PERIODS_PER_YEAR.get(rate.period, 1),
-        msrp_floor=_msrp_floor(product), introducers=introducers, closer=closer,
-        split=_split(program, request.split), services_to="partner" if closer_channel
+        msrp_floor=unit_floor(product), introducers=introducers, closer=closer,
+        split=split_named(program, request.split), services_to="partner" if closer_channel
         and closer_channel.owner == "partner" else "vendor", cap=cap,
         certification=closer_channel.certification if closer_channel else (),
         reasons=tuple(reasons), roles=_roles(introducers, closer),
@@ -125,6 +125,12 @@ def _repeats(roles: tuple[Role, ...]) -> tuple[bool, ...]:
 def plan_key(request: DealRequest) -> tuple:
     """What a plan depends on: product, route, registration and split."""
     return (request.product, request.route, request.registered, request.split)
+
+
+def closer_pays(program: m.Program, step: Step) -> bool:
+    """Whether the partner of record earns anything of its own on ``step`` (a co-sell channel
+    earns nothing but its part of a split of the revenue)."""
+    return _closer_role(program, step, None).pays
 
 
 def _closer_role(program: m.Program, step: Step, unregistered: Decimal | None,
@@ -258,8 +264,9 @@ def _cap(handover: m.Handover) -> tuple[Decimal, int, str] | None:
             f"{handover.source} -> {handover.target}")
 
 
-def _msrp_floor(product: m.Product) -> Decimal | None:
-    """The floor per unit per list-price period (a floor stated per year is converted)."""
+def unit_floor(product: m.Product) -> Decimal | None:
+    """The MSRP floor per unit per list-price period (a floor stated per year is converted);
+    None when the product has none."""
     if product.msrp_floor == "list_price":
         return product.list_price.money.amount
     if isinstance(product.msrp_floor, m.Rate):
@@ -270,7 +277,3 @@ def _msrp_floor(product: m.Product) -> Decimal | None:
     return None
 
 
-def _split(program: m.Program, name: str | None) -> m.Split | None:
-    if name is None or program.attribution is None:
-        return None
-    return next((s for s in program.attribution.splits if s.name == name), None)

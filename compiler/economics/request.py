@@ -24,6 +24,7 @@ PERCENT = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?%$")
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_YEARS = 10
 MAX_SEATS = 10_000_000
+MAX_INFLUENCERS = 8  # influencers one request may name
 MAX_DATE_YEAR = 9999  # a contract must end within the calendar Python (and most systems) know
 
 
@@ -225,7 +226,8 @@ _TOP = {
     "close_date": _is_date, "start": _is_date, "unit_price": _is_amount,
     "price_approved": lambda v: type(v) is bool, "certified": lambda v: type(v) is bool,
     "registered": lambda v: type(v) is bool, "split": _is_name,
-    "influenced": lambda v: type(v) is list and len(v) <= 8 and all(_is_name(x) for x in v),
+    "influenced": lambda v: type(v) is list and len(v) <= MAX_INFLUENCERS
+    and all(_is_name(x) for x in v),
     "renewal_influenced": lambda v: type(v) is bool,
     "spiffs": lambda v: type(v) is list and len(v) <= 8 and all(_is_name(x) for x in v),
 }
@@ -318,6 +320,9 @@ def effect_problems(request: DealRequest, program: m.Program, internal_ok: bool 
     _check_dates(request, errors)
     if not request.registered:
         _check_unregistered(request, program, errors, warnings)
+    if request.price_approved and not _below_floor(request, program):
+        warnings.append(RequestError("$.price_approved", "the unit price is not below an MSRP"
+                                     " floor, so `price_approved: true` changes nothing"))
     if not request.certified and not _certification(program, closer):
         warnings.append(RequestError("$.certified", "no certification is required on this"
                                      " route, so `certified: false` changes nothing"))
@@ -386,6 +391,16 @@ def _check_spiffs(request: DealRequest, program: m.Program, closer: str | None,
             warnings.append(RequestError(path, why + ": it pays nothing on this deal"))
 
 
+def _below_floor(request: DealRequest, program: m.Program) -> bool:
+    """Whether the deal's own unit price is below its product's MSRP floor: the only case an
+    approval changes (`charter.economics.engine.Quoter._reasons`)."""
+    from charter.economics.plan import unit_floor
+
+    product = program.product(request.product)
+    floor = unit_floor(product) if product is not None and product.list_price else None
+    return floor is not None and request.unit_price is not None and request.unit_price < floor
+
+
 def _certification(program: m.Program, closer: str | None) -> tuple[str, ...]:
     channel = program.channel(closer) if closer else None
     return channel.certification if channel is not None else ()
@@ -401,6 +416,11 @@ def _check_dates(request: DealRequest, errors: list[RequestError]) -> None:
 
 def _check_unregistered(request: DealRequest, program: m.Program, errors: list[RequestError],
                         warnings: list[RequestError]) -> None:
+    unpaid = _unregistered_unpaid(request, program)
+    if unpaid is not None:
+        warnings.append(RequestError("$.registered", unpaid + ", so `registered: false` changes"
+                                     " nothing"))
+        return
     if unregistered_rule(program) is None and registered_bonus(program) is None:
         errors.append(RequestError("$.registered", "the program has no rule for unregistered"
                                    " deals (`unregistered_rate`, or a `registered_bonus`"
@@ -414,6 +434,29 @@ def _check_unregistered(request: DealRequest, program: m.Program, errors: list[R
             warnings.append(RequestError(f"$.route[{index}].rate", "an unregistered deal earns"
                                          " the flat `unregistered_rate` (never more than this"
                                          " rate): the deal's rate is only a ceiling"))
+
+
+def _unregistered_unpaid(request: DealRequest, program: m.Program) -> str | None:
+    """Why registration cannot change what ``request``'s deal pays, if it cannot: no partner
+    is on the deal, or a cash split of the revenue is all the partner of record earns."""
+    if not request.route:
+        return "a direct deal has no partner to register it"
+    split = split_named(program, request.split)
+    if split is None or split.settles != "cash":
+        return None
+    from charter.economics.plan import closer_pays
+
+    if closer_pays(program, request.route[-1]):
+        return None  # the split divides the closer's own payout, which registration sets
+    return (f"{request.route[-1].channel} earns only its part of split `{split.name}`, which"
+            " registration does not change")
+
+
+def split_named(program: m.Program, name: str | None) -> m.Split | None:
+    """The attribution's split called ``name``, if any."""
+    if name is None or program.attribution is None:
+        return None
+    return next((s for s in program.attribution.splits if s.name == name), None)
 
 
 def registered_bonus(program: m.Program) -> Decimal | None:

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from charter import model as m
 from charter.economics.kinds import ReasonCode
-from charter.economics.request import Cumulative, DealRequest, Step
+from charter.economics.request import MAX_INFLUENCERS, Cumulative, DealRequest, Step
 from charter.economics.thresholds import deals_before
 from charter.literals import MoneyValue
 from charter.nodes import node
@@ -89,7 +89,20 @@ def _worst(program: m.Program, request: DealRequest) -> DealRequest:
     spiffs = tuple(x.name for x in program.spiffs if unquotable(x) is None and misses(
         x, program, request.product, closer, value, None) is None)
     route = request.route[:-1] + (at_top(program, request.route[-1]),)
-    return request._replace(route=route, renewal_influenced=True, spiffs=spiffs)
+    return request._replace(route=route, renewal_influenced=True, spiffs=spiffs,
+                            influenced=_influencers(program, request))
+
+
+def _influencers(program: m.Program, request: DealRequest) -> tuple[str, ...]:
+    """Every channel that may be paid an influence fee on ``request``'s deal (off the route,
+    offered, with a rate), as many as a request may name: each is paid, so the most the
+    vendor could owe counts them all."""
+    attribution = program.attribution
+    if attribution is None or attribution.influenced_rate is None:
+        return ()
+    on_route = {step.channel for step in request.route}
+    return tuple(c.name for c in program.channels if c.name not in on_route and not c.internal
+                 and attribution.influence_rate(c) is not None)[:MAX_INFLUENCERS]
 
 
 def nominal_product(program: m.Program) -> m.Product | None:

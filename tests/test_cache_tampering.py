@@ -291,3 +291,65 @@ def test_an_unverified_grammar_folder_means_no_cache(cache_root, opened, shared_
     assert list(shared_tmp.iterdir()) == []
     if how == "grammar-symlink":
         assert list((tmp_path / "theirs").iterdir()) == []
+
+
+ACME_CHECKS = '''
+from charter.diagnostics import Severity
+from charter.policies.base import Finding, Policy
+
+from charter_acme import rules
+
+
+def check(program, ctx):
+    """Referral commission stays under the cap kept in the pack's helper module."""
+    if rules.MAX_COMMISSION < 35:
+        channel = program.channels[0]
+        yield Finding("commission above the Acme cap", channel.span, channel.name)
+
+
+POLICY = Policy("CH-P901", "acme_cap", "Acme cap", Severity.ERROR, "why", "what",
+                "channel Legacy { model: referral; owner: vendor }",
+                "channel Modern { model: referral; owner: vendor }", check)
+'''
+
+
+def test_a_pack_helper_module_is_part_of_the_key(package_pack, tmp_path, cache_root):
+    """Defect: the entry point `charter_acme.checks:POLICY` names a submodule; only that
+    file was hashed, so an edit to `charter_acme/rules.py` kept the cached clean result and
+    `charter quote` paid on a program the pack now refuses."""
+    from charter import checkcache
+
+    package_pack({"checks.py": ACME_CHECKS, "rules.py": "MAX_COMMISSION = 50\n"})
+    files = {p.name for p in checkcache.code_files()[0] if "charter_acme" in str(p)}
+    assert files == {"__init__.py", "checks.py", "rules.py"}
+    root = tmp_path / "project"
+    shutil.copytree(PROGRAMS, root / "programs")
+    (root / "charter.toml").write_text("", encoding="utf-8")
+    (tmp_path / "deal.json").write_text(DEAL, encoding="utf-8")
+    program = root / "programs" / "ejourney.charter"
+    assert quote(program).exit_code == 0
+    package_pack({"rules.py": "MAX_COMMISSION = 10\n"})
+    refused = quote(program)
+    assert refused.exit_code == 1 and "CH-P901" in refused.output
+
+
+def test_a_single_module_pack_and_a_top_level_package_are_covered(tmp_path, monkeypatch):
+    """`_module_files` covers a single-module pack's file, and for a submodule the whole
+    top-level package (found without importing it)."""
+    import sys
+
+    from charter.checkcache import _module_files
+
+    (tmp_path / "solo_pack.py").write_text("POLICY = None\n", encoding="utf-8")
+    deep = tmp_path / "deep_pack" / "inner"
+    deep.mkdir(parents=True)
+    for name in ("deep_pack/__init__.py", "deep_pack/inner/__init__.py",
+                 "deep_pack/inner/checks.py", "deep_pack/helpers.py"):
+        (tmp_path / name).write_text("raise ImportError('never imported')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _module_files("solo_pack") == [tmp_path / "solo_pack.py"]
+    found = {str(p.relative_to(tmp_path)) for p in _module_files("deep_pack.inner.checks")}
+    assert found == {"deep_pack/__init__.py", "deep_pack/inner/__init__.py",
+                     "deep_pack/inner/checks.py", "deep_pack/helpers.py"}
+    assert "deep_pack" not in sys.modules
+    assert _module_files("no_such_pack.checks") == []

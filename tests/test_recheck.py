@@ -200,3 +200,17 @@ def test_real_paths_resolved_per_folder_are_realpath(tmp_path):
     for path in [tmp_path / "linked" / "a.py", tmp_path / "linked" / "b.py",
                  tmp_path / "real" / "a.py", tmp_path / "linked" / "missing.py"]:
         assert _real_path(str(path), folders) == os.path.realpath(path)
+
+
+def test_an_edit_to_a_pack_helper_module_runs_the_check_again(project, package_pack,
+                                                               monkeypatch):
+    """The pack's entry point names `charter_acme.checks`, which reads its cap from
+    `charter_acme/rules.py`: editing the helper must not replay "0 errors"."""
+    from test_cache_tampering import ACME_CHECKS
+
+    package_pack({"checks.py": ACME_CHECKS, "rules.py": "MAX_COMMISSION = 50\n"})
+    calls = spy(monkeypatch)
+    assert check("programs/ejourney.charter").exit_code == 0
+    package_pack({"rules.py": "MAX_COMMISSION = 10\n"})
+    again = check("programs/ejourney.charter")
+    assert len(calls) == 2 and again.exit_code == 1 and "CH-P901" in again.output

@@ -16,6 +16,7 @@ import re
 import shutil
 import stat
 import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -158,14 +159,57 @@ def test_the_cache_folder_is_created_private(broken, cache_root):
     assert [p.name for p in (cache_root / "checks").iterdir()] == [cache_key(broken)]  # no temp
 
 
-def test_a_folder_only_we_could_write_is_tightened(cache_root):
-    """An older charter made its folders with the umask's 0o755: safe to tighten and use."""
+def test_a_default_folder_only_we_could_write_is_tightened(tmp_path, monkeypatch):
+    """An older charter made its default folders with the umask's 0o755: they are charter's
+    own (named for it), safe to tighten and use."""
     from charter import cachedir
 
-    cache_root.mkdir(mode=0o755)
-    cache_root.chmod(0o755)
-    assert cachedir.private("checks") == cache_root / "checks"
-    assert stat.S_IMODE(os.lstat(cache_root).st_mode) == 0o700
+    monkeypatch.delenv("CHARTER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = tmp_path / "xdg" / "charter"
+    (root / "checks").mkdir(parents=True)
+    for folder in (root, root / "checks"):
+        folder.chmod(0o755)
+    assert cachedir.private("checks") == root / "checks"
+    for folder in (root, root / "checks"):
+        assert stat.S_IMODE(os.lstat(folder).st_mode) == 0o700
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o711])
+def test_an_existing_charter_cache_dir_is_never_chmodded(tmp_path, monkeypatch, mode):
+    """CHARTER_CACHE_DIR=. in a 0o755 project folder made it 0o700. A folder the user names
+    is theirs: when it is not private, charter uses a private folder it creates inside it."""
+    from charter import cachedir
+
+    project = tmp_path / "project"
+    project.mkdir()
+    project.chmod(mode)
+    shutil.copy(PROGRAMS / "base" / "two-channel.charter", project / "x.charter")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("CHARTER_CACHE_DIR", ".")
+    from charter.cli import main
+
+    for _ in range(2):
+        assert CliRunner().invoke(main, ["check", "x.charter"]).exit_code == 0
+    assert stat.S_IMODE(os.lstat(project).st_mode) == mode
+    inner = project / "charter"
+    assert cachedir.root() == Path("charter")
+    assert stat.S_IMODE(os.lstat(inner).st_mode) == 0o700
+    assert (inner / "rechecks").is_dir() and sorted(p.name for p in project.iterdir()) == \
+        ["charter", "x.charter"]
+
+
+def test_a_charter_cache_dir_subfolder_others_made_is_not_chmodded(cache_root):
+    """Inside a folder the user named, charter tightens nothing: a subfolder that is not
+    private turns that cache off."""
+    from charter import cachedir
+
+    (cache_root / "checks").mkdir(parents=True)
+    cache_root.chmod(0o700)
+    (cache_root / "checks").chmod(0o755)
+    assert cachedir.private("checks") is None
+    assert stat.S_IMODE(os.lstat(cache_root / "checks").st_mode) == 0o755
+    assert cachedir.private("grammar") == cache_root / "grammar"
 
 
 @pytest.mark.parametrize("value,off", [("1", True), ("true", True), ("YES", True), (" yes ", True),

@@ -13,7 +13,7 @@ from charter.nodes import node
 from charter.source import Recovery, SourceFile
 
 if TYPE_CHECKING:  # the model is imported where a program is compiled, not at start-up
-    from charter.loader import ParseCache
+    from charter.loader import ParseCache, Trace
     from charter.model import Program
 
 
@@ -42,13 +42,15 @@ class CheckResult:
 
 
 def compile_file(path: str | Path, reporter: Reporter | None = None, root: Path | None = None,
-                 checks: bool = True, cache: ParseCache | None = None
+                 checks: bool = True, cache: ParseCache | None = None,
+                 trace: Trace | None = None
                  ) -> tuple[Program | None, Reporter, dict[str, SourceFile]]:
     """Compile one program file (following `extends:`) into the typed, resolved model.
 
     ``checks`` runs the policies (invariants, worked examples) once the program is error-free.
     ``cache`` (a `charter.loader.ParseCache`) shares parsed files between the programs of one
-    run, so a base extended by many files is parsed once.
+    run, so a base extended by many files is parsed once. ``trace`` (a `charter.loader.Trace`)
+    collects the project root and where each path led, for a replay to verify.
     """
     from charter.assemble import assemble
     from charter.loader import Loader, project_root
@@ -56,7 +58,7 @@ def compile_file(path: str | Path, reporter: Reporter | None = None, root: Path 
 
     reporter = reporter or Reporter()
     path = Path(path)
-    loader = Loader(reporter, cache)
+    loader = Loader(reporter, cache, trace)
     earlier = len(reporter.items)
     items = loader.load(path, root or project_root(path))
     display = next(iter(loader.sources), str(path))
@@ -144,10 +146,12 @@ def _drop_recovery_noise(reporter: Reporter, recovery: Recovery) -> None:
                       or (d.span.file, d.span.line) not in recovery.lines]
 
 
-def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResult:
+def check_paths(paths: Iterable[str | Path], strict: bool = False,
+                trace: Trace | None = None) -> CheckResult:
     """Compile every program under ``paths``; ``strict`` turns warnings into errors.
 
-    Each file is parsed once per call, however many of the programs extend it."""
+    Each file is parsed once per call, however many of the programs extend it. ``trace``
+    collects what loading depended on besides the files' text (`charter.loader.Trace`)."""
     from charter.loader import ParseCache
 
     result = CheckResult()
@@ -155,7 +159,7 @@ def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResul
     cache = ParseCache()
     with paused():  # nothing to collect: charter.collector
         for path in discover(paths):
-            program, reporter, sources = compile_file(path, cache=cache)
+            program, reporter, sources = compile_file(path, cache=cache, trace=trace)
             result.programs[str(path)] = program
             result.sources.update(sources)
             for diagnostic in reporter.sorted():

@@ -59,9 +59,9 @@ def code_digest() -> bytes:
 
 
 def code_files() -> tuple[list[Path], str]:
-    """The files of charter's code and of every policy pack's module, and a line per pack
-    (entry point, value, distribution and version): everything a check result depends on
-    besides the program and the date."""
+    """The files of charter's code and of every policy pack's top-level package (or single
+    module), and a line per pack (entry point, value, distribution and version): everything
+    a check result depends on besides the program and the date."""
     import importlib.util
 
     import charter
@@ -71,20 +71,29 @@ def code_files() -> tuple[list[Path], str]:
     policies = importlib.util.find_spec("charter.policies").submodule_search_locations or []
     files = [path for folder in sorted({*charter.__path__, *policies})
              for path in _listing(folder, (".py", ".lark", ".json"))]
-    lines = []
+    lines, tops = [], set()
     for pack in packs():
         lines.append(f"{pack.name}={pack.value} {pack.dist}")
-        files += _module_files(pack.module)
+        top = pack.module.partition(".")[0]
+        if top not in tops:  # packs of one package share its files: list them once
+            tops.add(top)
+            files += _module_files(top)
     return files, "\n".join(lines)
 
 
 def _module_files(module: str) -> list[Path]:
-    """An entry point's module code: its file, or every file of its package (found without
-    importing the module itself)."""
+    """The code of the pack whose entry point names ``module``: every file of its top-level
+    package, or the file of a single-module pack.
+
+    The whole top-level package, not just the module named: an entry point such as
+    ``acme.checks:POLICY`` imports its helpers (``acme/rules.py``) and a change to any of
+    them changes the result. Only the top-level name is looked up, so nothing is imported
+    (`find_spec` of ``acme.checks`` would run ``acme/__init__.py``)."""
     import importlib.util
 
+    top = module.partition(".")[0]
     try:
-        spec = importlib.util.find_spec(module)
+        spec = importlib.util.find_spec(top) if top else None
     except Exception:  # a broken pack: its import fails later, with its own message
         spec = None
     if spec is None:

@@ -8,7 +8,6 @@ Paths are relative to the extending file, must stay inside the project, and may 
 """
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from dataclasses import replace
@@ -17,10 +16,11 @@ from pathlib import Path
 from charter import syntax as s
 from charter.diagnostics import Reporter
 from charter.diagnostics import Diagnostic
+from charter.discovery import PROJECT_MARKERS, project_root  # noqa: F401  (the loader's API)
+from charter.discovery import real_path as _real
 from charter.parser import MAX_BYTES, parse_source
 from charter.source import SourceFile
 
-PROJECT_MARKERS = ("charter.toml", "pyproject.toml", ".git")
 MAX_EXTENDS_DEPTH = 32  # files in one `extends` chain below the one named (CH-E208)
 
 
@@ -50,14 +50,33 @@ class ParseCache:
         return entry[0], entry[1]
 
 
-class Loader:
-    """Reads and caches source files; resolves `extends:` chains."""
+class Trace:
+    """What loading depended on besides the text of the files it read, for `charter check`
+    to record and a replay to verify (`charter.recheck`): a program's output changes when a
+    link is pointed elsewhere, a project marker moves or a missing base appears, while every
+    file read stays the same.
 
-    def __init__(self, reporter: Reporter, cache: ParseCache | None = None):
+    ``roots`` maps each program path named to the project root it was confined to;
+    ``paths`` maps each path as written (a program named, an `extends:` value joined to the
+    extending file's folder, links unresolved) to the real path it led to, or None when it
+    could not be resolved (a link loop)."""
+
+    def __init__(self) -> None:
+        self.roots: dict[str, str] = {}
+        self.paths: dict[str, str | None] = {}
+
+
+class Loader:
+    """Reads and caches source files; resolves `extends:` chains. ``trace``, when given,
+    collects what the loading depended on besides the files' text (`Trace`)."""
+
+    def __init__(self, reporter: Reporter, cache: ParseCache | None = None,
+                 trace: Trace | None = None):
         self.reporter = reporter
         self.sources: dict[str, SourceFile] = {}
         self._parsed: dict[str, tuple[s.Item, ...]] = {}
         self.cache = cache
+        self.trace = trace
 
     def read(self, path: Path, display: str, root: Path | None = None) -> SourceFile | None:
         """Read a UTF-8 file confined to ``root``; report CH-E205/E206/E207/E012 otherwise.
@@ -144,6 +163,12 @@ class Loader:
 
     def load(self, path: Path, root: Path, chain: tuple[Path, ...] = ()) -> tuple[s.Item, ...]:
         """Parse ``path`` and everything it extends, merged, base first."""
+        if not chain and self.trace is not None:  # the program named (bases have a chain)
+            self.trace.roots[str(path)] = str(root)
+            try:
+                self._noted(path, _real(path, strict=False))
+            except OSError:  # reported by `read` (CH-E205)
+                self._noted(path, None)
         display = _display(path)
         source = self.read(path, display, root)
         if source is None:
@@ -173,12 +198,15 @@ class Loader:
                                 value.span, label="not a path",
                                 help=('write `extends: "base/two-channel.charter"`',))
             return None
+        written = path.parent / value.value
         try:
-            target = _real(path.parent / value.value, strict=False)
+            target = _real(written, strict=False)
         except OSError as err:
+            self._noted(written, None)
             self.reporter.error("CH-E205", f"cannot read `{value.value}`: {_reason(err)}",
                                 value.span, label="cannot be followed")
             return None
+        self._noted(written, target)
         if not _inside(target, root):
             self.reporter.error("CH-E202", f"`{value.value}` is outside the project",
                                 value.span, label="leaves the project directory",
@@ -202,37 +230,17 @@ class Loader:
             return None
         return target
 
+    def _noted(self, written: Path, target: Path | None) -> None:
+        """Note in the trace (if any) that ``written`` led to ``target`` (None: nowhere)."""
+        if self.trace is not None:
+            self.trace.paths[str(written)] = None if target is None else str(target)
+
     def _cycle(self, value: s.Str, chain: tuple[Path, ...], target: Path) -> None:
         start = chain.index(target)
         names = [_display(p) for p in chain[start:]] + [_display(target)]
         self.reporter.error("CH-E203", "import cycle: " + " -> ".join(names), value.span,
                             label="this `extends` closes the cycle",
                             help=("move what both files share into a third base file",))
-
-
-def project_root(path: Path) -> Path:
-    """The project a named file or folder belongs to, as a resolved folder.
-
-    The search starts at the folder that *holds* the name (a link in the last component is
-    not followed: a link named `programs/env.charter` belongs to the project of `programs/`,
-    wherever it points) and goes up to the nearest folder with a project marker
-    (charter.toml, pyproject.toml, .git); without one it is that starting folder. Every file
-    read for the path (the file itself, `extends:` bases) must resolve to inside it.
-    """
-    absolute = Path(os.path.abspath(path))
-    start = absolute if absolute.is_dir() and not absolute.is_symlink() else absolute.parent
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return _real(folder, strict=False)
-    return _real(start, strict=False)
-
-
-def _real(path: Path, strict: bool = True) -> Path:
-    """``path`` with every link resolved; a link loop is an OSError (ELOOP), not a crash."""
-    try:
-        return path.resolve(strict=strict)
-    except RuntimeError as err:  # Python < 3.13 reports a link loop this way
-        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from err
 
 
 def _reason(err: OSError) -> str:

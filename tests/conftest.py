@@ -101,3 +101,45 @@ def fake_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     reset()
     yield install
     reset()
+
+
+@pytest.fixture
+def package_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Install a policy pack that is a package: ``charter_acme`` with the files given (name
+    to source; ``__init__.py`` is added), its entry point ``charter_acme.checks:POLICY``.
+    Returns ``install(files)``; calling it again rewrites those files in place. The lookups
+    and the pack's imported modules are reset before and after, so a check sees the files as
+    they are now (as a new process would)."""
+    import importlib
+    import sys
+
+    import charter.policies as registry
+    from charter import packs
+
+    site = tmp_path / "acme-site"
+    (site / "charter_acme").mkdir(parents=True)
+    (site / "charter_acme" / "__init__.py").write_text("", encoding="utf-8")
+    info = site / "charter_acme-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: charter-acme\nVersion: 1.0\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[charter.policies]\nacme = charter_acme.checks:POLICY\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+
+    def reset() -> None:
+        packs.packs.cache_clear()
+        registry.all_policies.cache_clear()
+        importlib.invalidate_caches()
+        for name in [m for m in sys.modules if m.split(".")[0] == "charter_acme"]:
+            del sys.modules[name]
+
+    def install(files: dict[str, str]) -> Path:
+        for name, source in files.items():
+            (site / "charter_acme" / name).write_text(source, encoding="utf-8")
+        reset()
+        return site
+
+    reset()
+    yield install
+    reset()

@@ -16,6 +16,7 @@ import re
 import shutil
 import stat
 import tempfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -158,14 +159,57 @@ def test_the_cache_folder_is_created_private(broken, cache_root):
     assert [p.name for p in (cache_root / "checks").iterdir()] == [cache_key(broken)]  # no temp
 
 
-def test_a_folder_only_we_could_write_is_tightened(cache_root):
-    """An older charter made its folders with the umask's 0o755: safe to tighten and use."""
+def test_a_default_folder_only_we_could_write_is_tightened(tmp_path, monkeypatch):
+    """An older charter made its default folders with the umask's 0o755: they are charter's
+    own (named for it), safe to tighten and use."""
     from charter import cachedir
 
-    cache_root.mkdir(mode=0o755)
-    cache_root.chmod(0o755)
-    assert cachedir.private("checks") == cache_root / "checks"
-    assert stat.S_IMODE(os.lstat(cache_root).st_mode) == 0o700
+    monkeypatch.delenv("CHARTER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = tmp_path / "xdg" / "charter"
+    (root / "checks").mkdir(parents=True)
+    for folder in (root, root / "checks"):
+        folder.chmod(0o755)
+    assert cachedir.private("checks") == root / "checks"
+    for folder in (root, root / "checks"):
+        assert stat.S_IMODE(os.lstat(folder).st_mode) == 0o700
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o711])
+def test_an_existing_charter_cache_dir_is_never_chmodded(tmp_path, monkeypatch, mode):
+    """CHARTER_CACHE_DIR=. in a 0o755 project folder made it 0o700. A folder the user names
+    is theirs: when it is not private, charter uses a private folder it creates inside it."""
+    from charter import cachedir
+
+    project = tmp_path / "project"
+    project.mkdir()
+    project.chmod(mode)
+    shutil.copy(PROGRAMS / "base" / "two-channel.charter", project / "x.charter")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("CHARTER_CACHE_DIR", ".")
+    from charter.cli import main
+
+    for _ in range(2):
+        assert CliRunner().invoke(main, ["check", "x.charter"]).exit_code == 0
+    assert stat.S_IMODE(os.lstat(project).st_mode) == mode
+    inner = project / "charter"
+    assert cachedir.root() == Path("charter")
+    assert stat.S_IMODE(os.lstat(inner).st_mode) == 0o700
+    assert (inner / "rechecks").is_dir() and sorted(p.name for p in project.iterdir()) == \
+        ["charter", "x.charter"]
+
+
+def test_a_charter_cache_dir_subfolder_others_made_is_not_chmodded(cache_root):
+    """Inside a folder the user named, charter tightens nothing: a subfolder that is not
+    private turns that cache off."""
+    from charter import cachedir
+
+    (cache_root / "checks").mkdir(parents=True)
+    cache_root.chmod(0o700)
+    (cache_root / "checks").chmod(0o755)
+    assert cachedir.private("checks") is None
+    assert stat.S_IMODE(os.lstat(cache_root / "checks").st_mode) == 0o755
+    assert cachedir.private("grammar") == cache_root / "grammar"
 
 
 @pytest.mark.parametrize("value,off", [("1", True), ("true", True), ("YES", True), (" yes ", True),
@@ -291,3 +335,65 @@ def test_an_unverified_grammar_folder_means_no_cache(cache_root, opened, shared_
     assert list(shared_tmp.iterdir()) == []
     if how == "grammar-symlink":
         assert list((tmp_path / "theirs").iterdir()) == []
+
+
+ACME_CHECKS = '''
+from charter.diagnostics import Severity
+from charter.policies.base import Finding, Policy
+
+from charter_acme import rules
+
+
+def check(program, ctx):
+    """Referral commission stays under the cap kept in the pack's helper module."""
+    if rules.MAX_COMMISSION < 35:
+        channel = program.channels[0]
+        yield Finding("commission above the Acme cap", channel.span, channel.name)
+
+
+POLICY = Policy("CH-P901", "acme_cap", "Acme cap", Severity.ERROR, "why", "what",
+                "channel Legacy { model: referral; owner: vendor }",
+                "channel Modern { model: referral; owner: vendor }", check)
+'''
+
+
+def test_a_pack_helper_module_is_part_of_the_key(package_pack, tmp_path, cache_root):
+    """Defect: the entry point `charter_acme.checks:POLICY` names a submodule; only that
+    file was hashed, so an edit to `charter_acme/rules.py` kept the cached clean result and
+    `charter quote` paid on a program the pack now refuses."""
+    from charter import checkcache
+
+    package_pack({"checks.py": ACME_CHECKS, "rules.py": "MAX_COMMISSION = 50\n"})
+    files = {p.name for p in checkcache.code_files()[0] if "charter_acme" in str(p)}
+    assert files == {"__init__.py", "checks.py", "rules.py"}
+    root = tmp_path / "project"
+    shutil.copytree(PROGRAMS, root / "programs")
+    (root / "charter.toml").write_text("", encoding="utf-8")
+    (tmp_path / "deal.json").write_text(DEAL, encoding="utf-8")
+    program = root / "programs" / "ejourney.charter"
+    assert quote(program).exit_code == 0
+    package_pack({"rules.py": "MAX_COMMISSION = 10\n"})
+    refused = quote(program)
+    assert refused.exit_code == 1 and "CH-P901" in refused.output
+
+
+def test_a_single_module_pack_and_a_top_level_package_are_covered(tmp_path, monkeypatch):
+    """`_module_files` covers a single-module pack's file, and for a submodule the whole
+    top-level package (found without importing it)."""
+    import sys
+
+    from charter.checkcache import _module_files
+
+    (tmp_path / "solo_pack.py").write_text("POLICY = None\n", encoding="utf-8")
+    deep = tmp_path / "deep_pack" / "inner"
+    deep.mkdir(parents=True)
+    for name in ("deep_pack/__init__.py", "deep_pack/inner/__init__.py",
+                 "deep_pack/inner/checks.py", "deep_pack/helpers.py"):
+        (tmp_path / name).write_text("raise ImportError('never imported')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _module_files("solo_pack") == [tmp_path / "solo_pack.py"]
+    found = {str(p.relative_to(tmp_path)) for p in _module_files("deep_pack.inner.checks")}
+    assert found == {"deep_pack/__init__.py", "deep_pack/inner/__init__.py",
+                     "deep_pack/inner/checks.py", "deep_pack/helpers.py"}
+    assert "deep_pack" not in sys.modules
+    assert _module_files("no_such_pack.checks") == []

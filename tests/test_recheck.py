@@ -200,3 +200,138 @@ def test_real_paths_resolved_per_folder_are_realpath(tmp_path):
     for path in [tmp_path / "linked" / "a.py", tmp_path / "linked" / "b.py",
                  tmp_path / "real" / "a.py", tmp_path / "linked" / "missing.py"]:
         assert _real_path(str(path), folders) == os.path.realpath(path)
+
+
+def test_an_edit_to_a_pack_helper_module_runs_the_check_again(project, package_pack,
+                                                               monkeypatch):
+    """The pack's entry point names `charter_acme.checks`, which reads its cap from
+    `charter_acme/rules.py`: editing the helper must not replay "0 errors"."""
+    from test_cache_tampering import ACME_CHECKS
+
+    package_pack({"checks.py": ACME_CHECKS, "rules.py": "MAX_COMMISSION = 50\n"})
+    calls = spy(monkeypatch)
+    assert check("programs/ejourney.charter").exit_code == 0
+    package_pack({"rules.py": "MAX_COMMISSION = 10\n"})
+    again = check("programs/ejourney.charter")
+    assert len(calls) == 2 and again.exit_code == 1 and "CH-P901" in again.output
+
+
+# ---- what a check resolved: links, the project root, missing bases ---------------------------
+
+def _program(base: str) -> str:
+    """ejourney's text, extending ``base`` instead of its own base."""
+    text = (PROGRAMS / "ejourney.charter").read_text(encoding="utf-8")
+    assert 'extends: "base/two-channel.charter"' in text
+    return text.replace('extends: "base/two-channel.charter"', f'extends: "{base}"')
+
+
+@pytest.fixture
+def linked(project) -> Path:
+    """programs/main.charter extends lnk.charter, a link to good.charter; bad.charter fails
+    CH-P001."""
+    folder = project / "programs"
+    good = (folder / "ejourney.charter").read_text(encoding="utf-8")
+    (folder / "ejourney.charter").rename(folder / "good.charter")
+    (folder / "bad.charter").write_text(good.replace("margin: 35%", "margin: 95%"),
+                                        encoding="utf-8")
+    (folder / "lnk.charter").symlink_to("good.charter")
+    (folder / "main.charter").write_text('extends: "lnk.charter"\n', encoding="utf-8")
+    return folder
+
+
+def _relink(link: Path, target: str) -> None:
+    link.unlink()
+    link.symlink_to(target)
+
+
+def test_a_base_link_pointed_elsewhere_runs_the_check_again(linked, monkeypatch):
+    """`lnk.charter` now leads to bad.charter: good.charter, the file read, is unchanged,
+    but the path as written resolves elsewhere."""
+    calls = spy(monkeypatch)
+    assert check("programs/main.charter").exit_code == 0
+    assert check("programs/main.charter").exit_code == 0 and len(calls) == 1  # replayed
+    _relink(linked / "lnk.charter", "bad.charter")
+    again = check("programs/main.charter")
+    assert len(calls) == 2 and again.exit_code == 1 and "CH-P001" in again.output
+
+
+def test_a_named_link_pointed_elsewhere_runs_the_check_again(linked, monkeypatch):
+    calls = spy(monkeypatch)
+    assert check("programs/lnk.charter").exit_code == 0
+    _relink(linked / "lnk.charter", "bad.charter")
+    again = check("programs/lnk.charter")
+    assert len(calls) == 2 and again.exit_code == 1 and "CH-P001" in again.output
+
+
+def test_a_moved_project_marker_runs_the_check_again_and_opens_nothing_outside(
+        tmp_path, monkeypatch):
+    """p2/sub/main.charter extends ../shared/base: inside the project while charter.toml is
+    in p2, outside it (CH-E202) once the marker moves into sub/. The replay must see the new
+    root before it opens anything, and never open the now-outside base."""
+    from charter import recheck
+
+    p2 = tmp_path / "p2"
+    (p2 / "sub").mkdir(parents=True)
+    (p2 / "shared").mkdir()
+    (p2 / "charter.toml").write_text("", encoding="utf-8")
+    (p2 / "sub" / "main.charter").write_text(_program("../shared/base.charter"),
+                                             encoding="utf-8")
+    (p2 / "shared" / "base.charter").write_text(
+        (PROGRAMS / "base" / "two-channel.charter").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    monkeypatch.chdir(p2)
+    monkeypatch.setenv("CHARTER_CACHE_DIR", str(tmp_path / "cache"))
+    calls = spy(monkeypatch)
+    assert check("sub/main.charter").exit_code == 0
+    (p2 / "charter.toml").rename(p2 / "sub" / "charter.toml")
+    opened: list[str] = []
+    real = recheck._file_digest
+    monkeypatch.setattr(recheck, "_file_digest", lambda p: opened.append(p) or real(p))
+    again = check("sub/main.charter")
+    assert len(calls) == 2 and again.exit_code == 1 and "CH-E202" in again.output
+    assert not [p for p in opened if "shared" in p]
+
+
+def test_a_missing_base_once_created_runs_the_check_again(project, monkeypatch):
+    folder = project / "programs"
+    (folder / "main.charter").write_text(_program("later.charter"), encoding="utf-8")
+    calls = spy(monkeypatch)
+    first = check("programs/main.charter")
+    assert first.exit_code == 1 and "CH-E201" in first.output
+    assert check("programs/main.charter").exit_code == 1 and len(calls) == 1  # replayed
+    (folder / "later.charter").write_text(
+        (folder / "base" / "two-channel.charter").read_text(encoding="utf-8"), encoding="utf-8")
+    again = check("programs/main.charter")
+    assert len(calls) == 2 and again.exit_code == 0, again.output
+
+
+def test_a_replay_opens_no_program_file_outside_the_verified_roots(project, tmp_path,
+                                                                    monkeypatch):
+    """Defence in depth: even with its root unchanged, a recorded program file outside every
+    root verified now is a miss before anything is opened (and a root recorded after the
+    files confines nothing)."""
+    from charter import recheck
+
+    outside = tmp_path / "outside.charter"
+    outside.write_text("secret\n", encoding="utf-8")
+    opened: list[str] = []
+    monkeypatch.setattr(recheck, "_file_digest", lambda p: opened.append(p) or None)
+    named = "programs/ejourney.charter"
+    root = ["root", named, str(project)]
+    assert recheck._verified([root])
+    leak = ["file", str(outside), str(outside), recheck._digest("secret\n")]
+    assert not recheck._verified([root, leak])
+    inside = ["file", named, str(project / named), "0" * 64]
+    assert not recheck._verified([inside, root])
+    assert opened == []
+
+
+def test_a_missing_base_s_folder_gaining_a_name_runs_the_check_again(project, monkeypatch):
+    """CH-E201's "did you mean" comes from the folder's names: a new one changes the output."""
+    folder = project / "programs"
+    (folder / "main.charter").write_text(_program("later.charter"), encoding="utf-8")
+    calls = spy(monkeypatch)
+    check("programs/main.charter")
+    (folder / "latter.charter").write_text("", encoding="utf-8")
+    again = check("programs/main.charter")
+    assert len(calls) == 2 and "did you mean `latter.charter`?" in again.output

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-MARKERS = ("charter.toml", "pyproject.toml")   # charter.loader.PROJECT_MARKERS, less .git
+MARKERS = ("charter.toml", "pyproject.toml")   # charter.discovery.PROJECT_MARKERS, less .git
 REGULAR = (b"100644", b"100755")               # blobs that are files (not links, not modules)
 
 

@@ -13,7 +13,8 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
               check_only: bool, provenance: bool, stamp: str | None,
               list_targets: bool) -> int:
     """Run a build (or `--check`, or `--list-targets`); print what happened; the exit code."""
-    from charter.build import TargetError, build_paths, select_targets
+    from charter.build import LinkInOutput, TargetError, build_paths, select_targets
+    from charter.render import printable
 
     if list_targets:
         for target in select_targets(None):
@@ -31,8 +32,12 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
     except TargetError as bug:
         click.echo(f"charter: {bug}; please report it", err=True)
         return 1
+    except LinkInOutput as link:  # written through, it would write and delete elsewhere
+        click.echo(printable(f"charter: {link}"), err=True)
+        return 1
     except OSError as cannot:  # the output folder cannot be written: say so, no traceback
-        click.echo(f"charter: cannot write to {out}: {cannot.strerror or cannot}", err=True)
+        click.echo(printable(f"charter: cannot write to {out}: {cannot.strerror or cannot}"),
+                   err=True)
         return 1
     if not result.built and not result.failed:
         raise click.UsageError("nothing to build: every program under " + ", ".join(paths)

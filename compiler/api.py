@@ -144,17 +144,23 @@ def _drop_recovery_noise(reporter: Reporter, recovery: Recovery) -> None:
                       or (d.span.file, d.span.line) not in recovery.lines]
 
 
-def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResult:
+def check_paths(paths: Iterable[str | Path], strict: bool = False,
+                unlisted: Iterable[Diagnostic] = ()) -> CheckResult:
     """Compile every program under ``paths``; ``strict`` turns warnings into errors.
 
-    Each file is parsed once per call, however many of the programs extend it."""
+    Each file is parsed once per call, however many of the programs extend it. A folder
+    under ``paths`` that cannot be listed is an error (CH-E209), as are ``unlisted`` (those
+    a caller's own search met)."""
+    from charter.discovery import find
     from charter.loader import ParseCache
 
     result = CheckResult()
-    seen: set[Diagnostic] = set()
+    found = find(paths)
+    result.diagnostics += [*unlisted, *found.unlisted]
+    seen: set[Diagnostic] = set(result.diagnostics)
     cache = ParseCache()
     with paused():  # nothing to collect: charter.collector
-        for path in discover(paths):
+        for path in found.files:
             program, reporter, sources = compile_file(path, cache=cache)
             result.programs[str(path)] = program
             result.sources.update(sources)

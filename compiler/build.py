@@ -35,6 +35,7 @@ class BuildResult:
     refusals: list[str] = field(default_factory=list)     # "program: target: why" not built
     named: bool = False                                   # the targets were named (--target)
     partial: bool = False                                 # only some targets were chosen
+    incomplete: bool = False                              # a folder could not be listed
 
     @property
     def ok(self) -> bool:
@@ -88,7 +89,8 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
     """Build (or with ``check``, compare) every concrete program under ``paths`` into ``out``.
 
     Raises `OSError` when ``out`` cannot be written (the caller reports it)."""
-    from charter.api import compile_file, discover
+    from charter.api import compile_file
+    from charter.discovery import find
     from charter.loader import ParseCache
 
     chosen = select_targets(names)
@@ -96,7 +98,10 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
                          named=names is not None)
     origin: dict[str, str] = {}
     cache = ParseCache()  # each file parsed once per build, however many programs extend it
-    for path in discover(paths):
+    found = find(paths)
+    result.diagnostics += found.unlisted  # CH-E209: the build is incomplete, so it fails
+    result.incomplete = bool(found.unlisted)
+    for path in found.files:
         program, reporter, sources = compile_file(path, cache=cache)
         result.sources.update(sources)
         result.diagnostics += [d for d in reporter.sorted() if d not in result.diagnostics]
@@ -198,7 +203,8 @@ def stale_files(result: BuildResult, out: Path) -> list[tuple[str, str]]:
 
 def _unexpected(result: BuildResult, out: Path, expected: dict[str, bytes]) -> list[str]:
     folders = set(owned_folders(result))
-    if not result.failed and out.is_dir():  # a failed program's folder is not an orphan
+    # a failed program's folder is not an orphan, nor one an unlisted folder may hold
+    if not result.failed and not result.incomplete and out.is_dir():
         folders |= {p.name for p in out.iterdir() if p.is_dir() and not p.is_symlink()
                     and not p.name.startswith(".")}
     return sorted(str(p.relative_to(out)) for folder in folders if (out / folder).is_dir()

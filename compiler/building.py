@@ -39,7 +39,7 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
         click.echo(printable(f"charter: cannot write to {out}: {cannot.strerror or cannot}"),
                    err=True)
         return 1
-    if not result.built and not result.failed:
+    if not result.built and not result.failed and not result.incomplete:
         raise click.UsageError("nothing to build: every program under " + ", ".join(paths)
                                + " is an abstract base (bases are built through the"
                                " programs that extend them)")
@@ -48,9 +48,10 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
 
 
 def _some_programs(paths: tuple[str, ...]) -> None:
-    from charter.api import discover
+    from charter.discovery import find
 
-    if not discover(paths):
+    files, unlisted = find(paths)
+    if not files and not unlisted:  # an unlisted folder is reported by the build (CH-E209)
         raise click.UsageError("no .charter files found under " + ", ".join(paths))
 
 

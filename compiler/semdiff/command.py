@@ -87,7 +87,7 @@ def _git_pairs(rev: str, paths: tuple[str, ...]) -> list[tuple[Side | None, Side
     for unlisted in found.unlisted:  # its programs would show as removed: stop instead
         raise DiffProblem(f"{unlisted.message} ({unlisted.notes[0]}, CH-E209)")
     new_files = [(f, str(f), _folder(str(f))) for f in found.files]
-    with checkout(rev) as revision:
+    with checkout(rev, paths) as revision:
         old_files = revision.programs(paths)
         if not old_files and not new_files:
             raise DiffProblem("no .charter files under " + ", ".join(paths)

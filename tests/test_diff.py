@@ -509,3 +509,19 @@ def test_git_mode_refuses_a_blob_over_the_size_limit_without_reading_it(tmp_path
     assert "CH-E012" in result.stderr and "file is too large" in result.stderr
     assert "big.charter@HEAD" in result.stderr
     assert _blob(root, "programs/big.charter") not in blob_reads
+
+
+def test_git_mode_from_a_deleted_working_folder_is_one_line(repo, tmp_path):
+    """`Path.cwd()` raised FileNotFoundError out of `gitrev.checkout`: a traceback."""
+    import sys
+
+    gone = repo / "gone"
+    gone.mkdir()
+    script = ("import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]);"
+              "from charter.cli import main; sys.argv = ['charter', 'diff', '--git', 'HEAD'];"
+              " main()")
+    done = subprocess.run([sys.executable, "-c", script, str(gone)],
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("charter: ") and done.stderr.count("\n") == 1, done.stderr

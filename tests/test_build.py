@@ -320,3 +320,17 @@ def test_an_output_folder_that_is_a_link_is_refused(registry, tmp_path):
     assert "output folder" in result.output and "symbolic link" in result.output
     assert _untouched(victim)
     assert run(program, "--out", victim).exit_code == 0
+
+
+def test_a_file_name_with_escape_sequences_is_printed_neutralised(registry, tmp_path):
+    """`{path}: not built` printed the name raw: a name can clear the screen or retitle the
+    terminal (click strips only colour codes, and only when not writing to a terminal)."""
+    programs = project(tmp_path)
+    name = "evil\x1b]0;pwned\x07\x1b[2J.charter"
+    (programs / name).write_text("program evil {\n", encoding="utf-8")
+    from charter.cli import main
+    result = CliRunner().invoke(main, ["build", str(programs), "--out", str(tmp_path / "out")],
+                                color=True)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "evil\\x1b]0;pwned\\x07\\x1b[2J.charter: not built" in result.output

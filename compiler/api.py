@@ -147,18 +147,23 @@ def _drop_recovery_noise(reporter: Reporter, recovery: Recovery) -> None:
 
 
 def check_paths(paths: Iterable[str | Path], strict: bool = False,
-                trace: Trace | None = None) -> CheckResult:
+                unlisted: Iterable[Diagnostic] = (), trace: Trace | None = None) -> CheckResult:
     """Compile every program under ``paths``; ``strict`` turns warnings into errors.
 
-    Each file is parsed once per call, however many of the programs extend it. ``trace``
-    collects what loading depended on besides the files' text (`charter.loader.Trace`)."""
+    Each file is parsed once per call, however many of the programs extend it. A folder
+    under ``paths`` that cannot be listed is an error (CH-E209), as are ``unlisted`` (those
+    a caller's own search met). ``trace`` collects what loading depended on besides the
+    files' text (`charter.loader.Trace`)."""
+    from charter.discovery import find
     from charter.loader import ParseCache
 
     result = CheckResult()
-    seen: set[Diagnostic] = set()
+    found = find(paths)
+    result.diagnostics += [*unlisted, *found.unlisted]
+    seen: set[Diagnostic] = set(result.diagnostics)
     cache = ParseCache()
     with paused():  # nothing to collect: charter.collector
-        for path in discover(paths):
+        for path in found.files:
             program, reporter, sources = compile_file(path, cache=cache, trace=trace)
             result.programs[str(path)] = program
             result.sources.update(sources)

@@ -35,6 +35,7 @@ class BuildResult:
     refusals: list[str] = field(default_factory=list)     # "program: target: why" not built
     named: bool = False                                   # the targets were named (--target)
     partial: bool = False                                 # only some targets were chosen
+    incomplete: bool = False                              # a folder could not be listed
 
     @property
     def ok(self) -> bool:
@@ -48,6 +49,22 @@ class BuildResult:
 
 class TargetError(RuntimeError):
     """A target failed on a program that checked clean: a compiler bug, reported as one."""
+
+
+class LinkInOutput(Exception):
+    """A symbolic link where the build would write or delete: refused, nothing written.
+
+    A repository can commit `compiled/<id>` as a link to any folder (a home folder, a
+    thesis); a build that followed it would write its files there and delete every file it
+    had not made. ``str()`` is the one line `charter build` prints."""
+
+    def __init__(self, link: Path, is_out: bool):
+        what = "the output folder" if is_out else "in the output folder,"
+        fix = ("name the folder it points to with --out if that is meant" if is_out
+               else "remove the link (a real folder is rebuilt in its place)")
+        super().__init__(f"{what} {link} is a symbolic link; charter build never writes or"
+                         f" deletes through a link: nothing was written; {fix}")
+        self.link = link
 
 
 def select_targets(names: Iterable[str] | None):
@@ -72,7 +89,8 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
     """Build (or with ``check``, compare) every concrete program under ``paths`` into ``out``.
 
     Raises `OSError` when ``out`` cannot be written (the caller reports it)."""
-    from charter.api import compile_file, discover
+    from charter.api import compile_file
+    from charter.discovery import find
     from charter.loader import ParseCache
 
     chosen = select_targets(names)
@@ -80,7 +98,10 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
                          named=names is not None)
     origin: dict[str, str] = {}
     cache = ParseCache()  # each file parsed once per build, however many programs extend it
-    for path in discover(paths):
+    found = find(paths)
+    result.diagnostics += found.unlisted  # CH-E209: the build is incomplete, so it fails
+    result.incomplete = bool(found.unlisted)
+    for path in found.files:
         program, reporter, sources = compile_file(path, cache=cache)
         result.sources.update(sources)
         result.diagnostics += [d for d in reporter.sorted() if d not in result.diagnostics]
@@ -89,6 +110,7 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
         elif not program.header.abstract and _claim(program.header.id, path, origin, result):
             _run_targets(program, chosen, provenance, stamp, result)
     if check:
+        refuse_links(Path(out), owned_folders(result))  # build would refuse: so does --check
         result.stale = stale_files(result, Path(out))
     elif (result.built or result.shared) and not result.clashes:
         write_atomically(result, Path(out))
@@ -139,6 +161,33 @@ def expected_files(result: BuildResult) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
+def owned_folders(result: BuildResult) -> list[str]:
+    """The folders under the output folder this build writes (and, when full, cleans)."""
+    return sorted(set(result.built) | ({SHARED} if result.shared else set()))
+
+
+def refuse_links(out: Path, folders: Iterable[str]) -> None:
+    """Raise `LinkInOutput` when ``out`` itself, or anything in or under ``folders`` (the
+    folders the build owns), is a symbolic link. Folders are walked with `os.scandir`, which
+    never follows a link, and a stack (no recursion limit). Links *above* ``out`` are the
+    caller's own path and are followed, as any command follows them."""
+    if out.is_symlink():
+        raise LinkInOutput(out, is_out=True)
+    stack = [out / folder for folder in folders]
+    while stack:
+        folder = stack.pop()
+        if folder.is_symlink():
+            raise LinkInOutput(folder, is_out=False)
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                if entry.is_symlink():
+                    raise LinkInOutput(Path(entry.path), is_out=False)
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+
+
 def stale_files(result: BuildResult, out: Path) -> list[tuple[str, str]]:
     """(path, why) for each file under ``out`` that differs from the build, is missing, or
     should not be there (only judged on a full build: a partial one owns only its files)."""
@@ -153,9 +202,11 @@ def stale_files(result: BuildResult, out: Path) -> list[tuple[str, str]]:
 
 
 def _unexpected(result: BuildResult, out: Path, expected: dict[str, bytes]) -> list[str]:
-    folders = set(result.built) | ({SHARED} if result.shared else set())
-    if not result.failed and out.is_dir():  # a failed program's folder is not an orphan
-        folders |= {p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    folders = set(owned_folders(result))
+    # a failed program's folder is not an orphan, nor one an unlisted folder may hold
+    if not result.failed and not result.incomplete and out.is_dir():
+        folders |= {p.name for p in out.iterdir() if p.is_dir() and not p.is_symlink()
+                    and not p.name.startswith(".")}
     return sorted(str(p.relative_to(out)) for folder in folders if (out / folder).is_dir()
                   for p in (out / folder).rglob("*")
                   if p.is_file() and str(p.relative_to(out)) not in expected)
@@ -168,13 +219,18 @@ def write_atomically(result: BuildResult, out: Path) -> None:
     build then removes the files of the folders it built that it no longer makes (a leftover
     temp file of a killed build too); a partial one (`--target`) owns only its own files.
     Builds into one folder take turns on a lock on the folder itself (no lock file to
-    commit), so two concurrent builds never mix their files: the last to finish wins whole."""
+    commit), so two concurrent builds never mix their files: the last to finish wins whole.
+    Nothing is written or removed when a link stands where the build would write or clean
+    (`refuse_links`: `LinkInOutput`), checked under the lock, before the first write."""
     import fcntl
 
+    if out.is_symlink():  # before mkdir: a link to a missing folder would be created through
+        raise LinkInOutput(out, is_out=True)
     out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        refuse_links(out, owned_folders(result))
         expected = expected_files(result)
         for name, data in expected.items():
             _write_if_changed(out / name, data)
@@ -187,8 +243,7 @@ def write_atomically(result: BuildResult, out: Path) -> None:
 def _remove_unbuilt(result: BuildResult, out: Path, expected: dict[str, bytes]) -> None:
     """Remove what the build's own folders hold that it did not make; other folders under
     ``out`` (an orphaned program's, a user's) are reported by `--check`, never deleted."""
-    folders = set(result.built) | ({SHARED} if result.shared else set())
-    for folder in sorted(folders):
+    for folder in owned_folders(result):
         for path in sorted((out / folder).rglob("*"), reverse=True):
             name = str(path.relative_to(out))
             if path.is_file() or path.is_symlink():

@@ -13,7 +13,8 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
               check_only: bool, provenance: bool, stamp: str | None,
               list_targets: bool) -> int:
     """Run a build (or `--check`, or `--list-targets`); print what happened; the exit code."""
-    from charter.build import TargetError, build_paths, select_targets
+    from charter.build import LinkInOutput, TargetError, build_paths, select_targets
+    from charter.render import printable
 
     if list_targets:
         for target in select_targets(None):
@@ -27,44 +28,50 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
     try:
         result = build_paths(paths, out, names, check_only, provenance, stamp)
     except ValueError as bad:
-        raise click.UsageError(str(bad))
+        raise click.UsageError(printable(str(bad)))
     except TargetError as bug:
         click.echo(f"charter: {bug}; please report it", err=True)
         return 1
-    except OSError as cannot:  # the output folder cannot be written: say so, no traceback
-        click.echo(f"charter: cannot write to {out}: {cannot.strerror or cannot}", err=True)
+    except LinkInOutput as link:  # written through, it would write and delete elsewhere
+        click.echo(printable(f"charter: {link}"), err=True)
         return 1
-    if not result.built and not result.failed:
-        raise click.UsageError("nothing to build: every program under " + ", ".join(paths)
-                               + " is an abstract base (bases are built through the"
-                               " programs that extend them)")
+    except OSError as cannot:  # the output folder cannot be written: say so, no traceback
+        click.echo(printable(f"charter: cannot write to {out}: {cannot.strerror or cannot}"),
+                   err=True)
+        return 1
+    if not result.built and not result.failed and not result.incomplete:
+        raise click.UsageError(printable(
+            "nothing to build: every program under " + ", ".join(paths) + " is an abstract"
+            " base (bases are built through the programs that extend them)"))
     _report(result, out, check_only)
     return 0 if result.ok else 1
 
 
 def _some_programs(paths: tuple[str, ...]) -> None:
-    from charter.api import discover
+    from charter.discovery import find
+    from charter.render import printable
 
-    if not discover(paths):
-        raise click.UsageError("no .charter files found under " + ", ".join(paths))
+    files, unlisted = find(paths)
+    if not files and not unlisted:  # an unlisted folder is reported by the build (CH-E209)
+        raise click.UsageError(printable("no .charter files found under " + ", ".join(paths)))
 
 
 def _report(result, out: str, check_only: bool) -> None:
-    from charter.render import render_text
+    """Print what the build did. Every line naming a file goes through `printable`: a file
+    name (or a stray file's under --out) can hold escape sequences a terminal would run."""
+    from charter.render import printable, render_text
 
     loud = [d for d in result.diagnostics if d.severity.value == "error"]
     if loud:
         click.echo(render_text(loud, result.sources, color=sys.stderr.isatty()), err=True)
-    for path in result.failed:
-        click.echo(f"{path}: not built: the program has errors", err=True)
-    for clash in result.clashes:
-        click.echo(f"{clash}; nothing was written", err=True)
-    for refusal in result.refusals:
-        click.echo(("error: " if result.named else "warning: ") + refusal, err=True)
-    for name, why in result.stale:
-        click.echo(f"{out}/{name}: {why}", err=True)
+    lines = [f"{path}: not built: the program has errors" for path in result.failed]
+    lines += [f"{clash}; nothing was written" for clash in result.clashes]
+    lines += [("error: " if result.named else "warning: ") + why for why in result.refusals]
+    lines += [f"{out}/{name}: {why}" for name, why in result.stale]
+    for line in lines:
+        click.echo(printable(line), err=True)
     verb = "checked" if check_only else "built"
     files = sum(len(f) for f in result.built.values()) + len(result.shared)
-    click.echo(f"{verb} {len(result.built)} program(s), {files} file(s) in {out}"
-               + (f"; {len(result.stale)} stale" if check_only else ""),
+    click.echo(printable(f"{verb} {len(result.built)} program(s), {files} file(s) in {out}"
+                         + (f"; {len(result.stale)} stale" if check_only else "")),
                err=not result.ok)

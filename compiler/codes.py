@@ -120,6 +120,11 @@ _ENTRIES = [
      " times."),
     ("CH-E207", "not a regular file", "A FIFO, a device, a socket or a folder where a"
      " `.charter` file was expected. Only regular files are read."),
+    ("CH-E209", "folder cannot be listed", "A folder under a path given to `check`, `build`,"
+     " `fmt` or `diff` cannot be listed (no read or search permission, or it vanished during"
+     " the walk). Its `.charter` files were not found, so the run did not cover everything:"
+     " an error, never a silent pass. Give the user running charter `r-x` on it, or leave it"
+     " out of the paths."),
     # --- worked examples (E3xx)
     ("CH-E301", "example does not compute", "A worked example's expected number differs from"
      " what the economics engine computes for its deal."),

@@ -492,12 +492,13 @@ def run_fmt(paths: Iterable[str], check_only: bool, show_diff: bool) -> int:
     """
     import click
 
-    from charter.api import discover
+    from charter.discovery import find
 
-    files = discover(paths)
-    if not files:
+    files, unlisted = find(paths)
+    if not files and not unlisted:
         raise click.UsageError("no .charter files found under " + ", ".join(paths))
     tally = _Tally(check_only, show_diff)
+    tally.unlisted(unlisted)
     for path in files:
         tally.add(path, format_file(path))
     tally.summary()
@@ -530,6 +531,17 @@ class _Tally:
             _echo(f"would reformat {shown}", err=self.show_diff)
             return
         self._write(path, shown, result)
+
+    def unlisted(self, diagnostics: list[Diagnostic]) -> None:
+        """Report folders that could not be listed (CH-E209): their files were not formatted
+        (nor, with `--check`, checked), so the run fails as for a refused file (exit 2)."""
+        import sys
+
+        from charter.render import render_text
+
+        if diagnostics:
+            self.refused += len(diagnostics)
+            _echo(render_text(diagnostics, {}, color=sys.stderr.isatty()), err=True)
 
     def _write(self, path: Path, shown: str, result: FormatResult) -> None:
         try:

@@ -12,10 +12,10 @@ import os
 import stat
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from charter import syntax as s
-from charter.diagnostics import Reporter
-from charter.diagnostics import Diagnostic
+from charter.diagnostics import Diagnostic, Reporter
 from charter.discovery import PROJECT_MARKERS, project_root  # noqa: F401  (the loader's API)
 from charter.discovery import real_path as _real
 from charter.parser import MAX_BYTES, parse_source
@@ -75,6 +75,10 @@ class Loader:
         self.reporter = reporter
         self.sources: dict[str, SourceFile] = {}
         self._parsed: dict[str, tuple[s.Item, ...]] = {}
+        # A file's merged items and its reach (see `_Loaded`), by display name: a file
+        # reached by many paths (a diamond of `extends:`) is loaded and merged once, so a
+        # program's load is linear in its files, not in its paths (2^levels for a diamond).
+        self._loaded: dict[str, _Loaded] = {}
         self.cache = cache
         self.trace = trace
 
@@ -169,10 +173,20 @@ class Loader:
                 self._noted(path, _real(path, strict=False))
             except OSError:  # reported by `read` (CH-E205)
                 self._noted(path, None)
+        return self._load(path, root, chain).items
+
+    def _load(self, path: Path, root: Path, chain: tuple[Path, ...]) -> _Loaded:
+        """``path`` loaded (its bases merged in), or its earlier load in this program.
+
+        Reusing an earlier load is sound: its diagnostics were reported then (a problem in a
+        shared base is reported once), and a cycle through ``path`` would have closed
+        while it was first loaded, since ``path`` was then on the chain."""
         display = _display(path)
+        if display in self._loaded:
+            return self._loaded[display]
         source = self.read(path, display, root)
         if source is None:
-            return ()
+            return _Loaded((), 0)
         if display not in self._parsed:
             if self.cache is None:
                 self._parsed[display] = parse_source(source, self.reporter)
@@ -183,12 +197,21 @@ class Loader:
         merged: tuple[s.Item, ...] = ()
         extends = [i for i in items if isinstance(i, s.Attribute) and i.key == "extends"]
         inner = chain + (path.resolve(),) if extends else chain
+        reach = 1 if extends else 0
         for attr in extends:
             base = self._resolve(attr, path, root, inner)
-            if base is not None:
-                merged = merge(merged, self.load(base, root, inner))
+            if base is None:
+                continue
+            done = self._loaded.get(_display(base))
+            if done is not None and len(inner) + done.reach > MAX_EXTENDS_DEPTH:
+                # loaded before by a shorter way: this longer one is still too deep
+                self._too_deep(attr.values[0], inner, "its bases go past the limit from here")
+            loaded = self._load(base, root, inner)
+            reach = max(reach, 1 + loaded.reach)
+            merged = merge(merged, loaded.items)
         own = tuple(i for i in items if not (isinstance(i, s.Attribute) and i.key == "extends"))
-        return merge(merged, own)
+        result = self._loaded[display] = _Loaded(merge(merged, own), reach)
+        return result
 
     def _resolve(self, attr: s.Attribute, path: Path, root: Path,
                  chain: tuple[Path, ...]) -> Path | None:
@@ -218,11 +241,7 @@ class Loader:
             self._cycle(value, chain, target)
             return None
         if len(chain) > MAX_EXTENDS_DEPTH:
-            self.reporter.error("CH-E208", f"`extends` chain is deeper than {MAX_EXTENDS_DEPTH}"
-                                " files", value.span, label="one base too many",
-                                notes=(f"starting at {_display(chain[0])}",),
-                                help=("flatten the chain: real programs extend a base or"
-                                      " two",))
+            self._too_deep(value, chain, "one base too many")
             return None
         if not target.exists():  # a FIFO or a device is refused by `read` (CH-E207)
             self.reporter.error("CH-E201", f"no such file `{value.value}`", value.span,
@@ -235,12 +254,29 @@ class Loader:
         if self.trace is not None:
             self.trace.paths[str(written)] = None if target is None else str(target)
 
+    def _too_deep(self, value: s.Value, chain: tuple[Path, ...], label: str) -> None:
+        self.reporter.error("CH-E208", f"`extends` chain is deeper than {MAX_EXTENDS_DEPTH}"
+                            " files", value.span, label=label,
+                            notes=(f"starting at {_display(chain[0])}",),
+                            help=("flatten the chain: real programs extend a base or two",))
+
     def _cycle(self, value: s.Str, chain: tuple[Path, ...], target: Path) -> None:
         start = chain.index(target)
         names = [_display(p) for p in chain[start:]] + [_display(target)]
         self.reporter.error("CH-E203", "import cycle: " + " -> ".join(names), value.span,
                             label="this `extends` closes the cycle",
                             help=("move what both files share into a third base file",))
+
+
+class _Loaded(NamedTuple):
+    """One file's load: its items with its bases merged in, and its reach: how many files
+    deep its `extends:` go below it (0 for a file without `extends:`; a base that could not
+    be read counts as one). A load met again ``n`` files below the named file is past the
+    limit (CH-E208) when ``n + reach`` exceeds `MAX_EXTENDS_DEPTH`, as it would have been
+    had it been loaded there first."""
+
+    items: tuple[s.Item, ...]
+    reach: int
 
 
 def _reason(err: OSError) -> str:

@@ -26,13 +26,14 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from charter.digest import sha256
 from charter.discovery import project_root
 from charter.nodes import node
 
 if TYPE_CHECKING:  # the loader is imported where a check runs, not for a replay
+    from charter.diagnostics import Diagnostic
     from charter.loader import Trace
 
 FOLDER = "rechecks"
@@ -56,25 +57,28 @@ class Replay:
     exit_code: int
 
 
-def checked(files: list[Path], fmt: str, strict: bool, color: bool) -> Replay:
+def checked(files: list[Path], fmt: str, strict: bool, color: bool,
+            unlisted: Sequence[Diagnostic] = ()) -> Replay:
     """What `charter check` prints for ``files``: replayed when nothing changed, else
-    checked (and recorded for next time)."""
+    checked (and recorded for next time). ``unlisted`` (CH-E209, folders the search could
+    not list) are reported with the rest; such a check is neither replayed nor recorded: the
+    folder's files, once it can be listed, are in no key."""
     from charter.collector import paused
 
-    key = run_key(files, (fmt, strict, color))
+    key = run_key(files, (fmt, strict, color)) if not unlisted else None
     if key is not None and (hit := replay(key)) is not None:
         return hit
     # From the compiler's imports on there is nothing to collect, and the process ends soon
     # after (charter.collector)
     with paused(freeze=True):
-        report, texts, trace = _check(files, fmt, strict, color)
+        report, texts, trace = _check(files, fmt, strict, color, unlisted)
         if key is not None and {str(f) for f in files} <= set(texts):
             record(key, texts, trace, report)  # only when every named file was read and hashed
     return report
 
 
-def _check(files: list[Path], fmt: str, strict: bool, color: bool
-           ) -> tuple[Replay, dict[str, str], Trace]:
+def _check(files: list[Path], fmt: str, strict: bool, color: bool,
+           unlisted: Sequence[Diagnostic] = ()) -> tuple[Replay, dict[str, str], Trace]:
     """Check and render; the texts of the files read, by display path, and the trace of
     what else the check depended on."""
     from charter.api import check_paths
@@ -82,7 +86,7 @@ def _check(files: list[Path], fmt: str, strict: bool, color: bool
     from charter.render import render_json, render_text, summary_line
 
     trace = Trace()
-    result = check_paths(files, strict=strict, trace=trace)
+    result = check_paths(files, strict=strict, unlisted=unlisted, trace=trace)
     summary = summary_line(result.diagnostics, len(files)) + "\n"
     out = err = ""
     if fmt == "json":

@@ -262,3 +262,75 @@ def test_a_refusal_is_a_warning_when_every_target_is_built(registry, tmp_path):
     result = run(project(tmp_path), "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "warning: ejourney: target `picky` not built: not expressible" in result.output
+
+
+# ---- links in the output folder: never written or deleted through -------------------------
+
+def _victim(tmp_path: Path) -> Path:
+    """A folder outside the output, holding files a build must never touch."""
+    victim = tmp_path / "victim"
+    (victim / "sub").mkdir(parents=True)
+    (victim / "important.txt").write_text("keep me\n", encoding="utf-8")
+    (victim / "sub" / "thesis.doc").write_text("years of work\n", encoding="utf-8")
+    return victim
+
+
+def _untouched(victim: Path) -> bool:
+    return tree(victim) == {"important.txt": b"keep me\n", "sub/thesis.doc": b"years of work\n"}
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["build", "check"])
+def test_a_program_folder_that_is_a_link_is_refused_and_its_target_untouched(registry, tmp_path,
+                                                                             check):
+    """A repository may commit `compiled/<id>` as a link: the build followed it, wrote into
+    the link's target and deleted every file there it had not made."""
+    victim = _victim(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "elision").symlink_to(victim, target_is_directory=True)
+    result = run(project(tmp_path) / "elision.charter", "--out", out, *(["--check"] if check else []))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert _untouched(victim)
+    assert "is a symbolic link" in result.output and "nothing was written" in result.output
+    assert [line for line in result.output.splitlines() if "symbolic link" in line] == \
+        [line for line in result.output.splitlines() if line.startswith("charter:")]
+    assert (out / "elision").is_symlink() and not (out / "schema").exists()
+
+
+def test_a_link_deeper_in_a_program_folder_is_refused(registry, tmp_path):
+    victim, program = _victim(tmp_path), project(tmp_path) / "elision.charter"
+    out = tmp_path / "out"
+    run(program, "--out", out)
+    (out / "elision" / "nested").rename(tmp_path / "moved")
+    (out / "elision" / "nested").symlink_to(victim, target_is_directory=True)
+    (out / "elision" / "echo.json").unlink()
+    (out / "elision" / "echo.json").symlink_to(victim / "important.txt")
+    result = run(program, "--out", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "symbolic link" in result.output and _untouched(victim)
+
+
+def test_an_output_folder_that_is_a_link_is_refused(registry, tmp_path):
+    """`--out` naming a link is refused too (a repository can commit `compiled` as a link to
+    a home folder); name the real folder to build there."""
+    victim, program = _victim(tmp_path), project(tmp_path) / "elision.charter"
+    (tmp_path / "out").symlink_to(victim, target_is_directory=True)
+    result = run(program, "--out", tmp_path / "out")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "output folder" in result.output and "symbolic link" in result.output
+    assert _untouched(victim)
+    assert run(program, "--out", victim).exit_code == 0
+
+
+def test_a_file_name_with_escape_sequences_is_printed_neutralised(registry, tmp_path):
+    """`{path}: not built` printed the name raw: a name can clear the screen or retitle the
+    terminal (click strips only colour codes, and only when not writing to a terminal)."""
+    programs = project(tmp_path)
+    name = "evil\x1b]0;pwned\x07\x1b[2J.charter"
+    (programs / name).write_text("program evil {\n", encoding="utf-8")
+    from charter.cli import main
+    result = CliRunner().invoke(main, ["build", str(programs), "--out", str(tmp_path / "out")],
+                                color=True)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "evil\\x1b]0;pwned\\x07\\x1b[2J.charter: not built" in result.output

@@ -447,3 +447,81 @@ def test_an_empty_allowed_tiers_list_allows_every_tier():
 
     assert direction_of("handovers[].allowed_tiers", [], ["tier:VAD/Standard"]) == "down"
     assert direction_of("handovers[].allowed_tiers", ["tier:VAD/Standard"], []) == "up"
+
+
+# ---- --git reads only what it needs ------------------------------------------------------
+
+@pytest.fixture
+def blob_reads(monkeypatch) -> list[str]:
+    """The blob ids `charter diff --git` asks `git cat-file` for."""
+    import charter.semdiff.gitrev as gitrev
+
+    asked: list[str] = []
+    real_git = gitrev._git
+
+    def spying(args, cwd, problem=None, stdin=None):
+        if args[:1] == ["cat-file"] and stdin:
+            asked.extend(stdin.split())
+        return real_git(args, cwd, problem, stdin)
+
+    monkeypatch.setattr(gitrev, "_git", spying)
+    return asked
+
+
+def _blob(repo: Path, path: str) -> str:
+    return subprocess.run(["git", "rev-parse", f"HEAD:{path}"], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def test_git_mode_reads_only_the_blobs_under_the_paths_and_their_bases(tmp_path, monkeypatch,
+                                                                       blob_reads):
+    """Every `*.charter` blob of the revision was read into memory and written out: a
+    400 MB `junk/big.charter` outside the paths asked took 806 MB."""
+    root = tmp_path / "repo"
+    copy_programs(root / "programs")
+    (root / "junk").mkdir()
+    (root / "junk" / "big.charter").write_bytes(b"# " + b"x" * 5_000_000 + b"\n")
+    (root / "junk" / "small.charter").write_text("program junk { title: \"J\" }\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "programs")
+    monkeypatch.chdir(root)
+    result = run("--git", "HEAD", "programs/ejourney.charter", "--format", "json")
+    assert result.exit_code == 0, result.output
+    wanted = {_blob(root, "programs/ejourney.charter"),
+              _blob(root, "programs/base/two-channel.charter")}
+    assert set(blob_reads) == wanted     # its base (extends:) too, nothing else
+
+
+def test_git_mode_refuses_a_blob_over_the_size_limit_without_reading_it(tmp_path, monkeypatch,
+                                                                        blob_reads):
+    root = tmp_path / "repo"
+    programs = copy_programs(root / "programs")
+    big = programs / "big.charter"
+    big.write_bytes(b"# " + b"x" * 4_100_000 + b"\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "programs")
+    big.unlink()
+    monkeypatch.chdir(root)
+    result = run("--git", "HEAD", "programs/big.charter")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "CH-E012" in result.stderr and "file is too large" in result.stderr
+    assert "big.charter@HEAD" in result.stderr
+    assert _blob(root, "programs/big.charter") not in blob_reads
+
+
+def test_git_mode_from_a_deleted_working_folder_is_one_line(repo, tmp_path):
+    """`Path.cwd()` raised FileNotFoundError out of `gitrev.checkout`: a traceback."""
+    import sys
+
+    gone = repo / "gone"
+    gone.mkdir()
+    script = ("import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]);"
+              "from charter.cli import main; sys.argv = ['charter', 'diff', '--git', 'HEAD'];"
+              " main()")
+    done = subprocess.run([sys.executable, "-c", script, str(gone)],
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("charter: ") and done.stderr.count("\n") == 1, done.stderr

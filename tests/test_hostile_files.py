@@ -297,3 +297,73 @@ def test_an_unreadable_base_is_a_diagnostic(project, monkeypatch):
     result = _check("programs/child.charter")
     assert result.exit_code == 1 and "Permission denied" in result.output
     assert "CH-E20" in result.output and result.output.count("error[") == 1
+
+
+# ---- a folder that cannot be listed: an error, never a silent pass ------------------------------
+
+@pytest.fixture
+def unlistable(project, monkeypatch) -> Path:
+    """`programs/sub/` holds a failing program and cannot be listed (EACCES), as for a user
+    without read permission on it (root reads any folder, so the listing is refused here)."""
+    import errno
+
+    _good(project)
+    sub = project / "programs" / "sub"
+    sub.mkdir()
+    (sub / "bad.charter").write_text("program p {\n", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def deny(path=".", *args, **kwargs):
+        if os.path.basename(os.fspath(path).rstrip("/")) == "sub":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+        return real_scandir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", deny)
+    return sub
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_folder_that_cannot_be_listed_fails_the_check(unlistable, fmt):
+    """It gave "checked 1 file: 0 errors" and exit 0: a false pass in CI."""
+    result = _check("--format", fmt, "programs")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    if fmt == "json":
+        errors = [d for d in json.loads(result.output)["diagnostics"] if d["severity"] == "error"]
+        [found] = errors
+        assert found["code"] == "CH-E209" and "programs/sub" in " ".join(found["notes"])
+    else:
+        assert "error[CH-E209]: cannot list folder: Permission denied" in result.output
+        assert "1 error" in result.output
+
+
+def test_a_folder_that_cannot_be_listed_fails_build_and_fmt(unlistable, tmp_path):
+    from charter.cli import main
+
+    built = CliRunner().invoke(main, ["build", "programs", "--out", str(tmp_path / "out")])
+    assert built.exit_code == 1 and "CH-E209" in built.output, built.output
+    formatted = CliRunner().invoke(main, ["fmt", "--check", "programs"])
+    assert formatted.exit_code == 2 and "CH-E209" in formatted.output, formatted.output
+
+
+@needs_posix
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0 or
+                    subprocess.run(["which", "setpriv"], capture_output=True).returncode != 0,
+                    reason="drops root's read-any-folder capability with setpriv")
+def test_a_folder_at_mode_000_fails_the_check_for_real(project, tmp_path):
+    _good(project)
+    sub = project / "programs" / "sub"
+    sub.mkdir()
+    (sub / "bad.charter").write_text("program p {\n", encoding="utf-8")
+    sub.chmod(0)
+    try:
+        done = subprocess.run(
+            ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all",
+             sys.executable, "-m", "charter.cli", "check", "programs"],
+            capture_output=True, text=True, cwd=project, timeout=60,
+            env={**os.environ, "CHARTER_NO_CACHE": "1"})
+    finally:
+        sub.chmod(0o755)
+    if "setpriv" in done.stderr:
+        pytest.skip(f"setpriv cannot drop capabilities here: {done.stderr.strip()}")
+    assert done.returncode == 1 and "CH-E209" in done.stdout, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

@@ -606,3 +606,32 @@ def test_output_columns_are_optional_in_parquet_even_when_empty(tmp_path):
                            f"'{tmp_path / name}') WHERE name <> 'duckdb_schema'").fetchall()
         assert kinds == [("OPTIONAL",)], name
     assert _rows(out) == [] and _rows(tmp_path / "o.rejects.parquet") == []
+
+
+def _cli_in_colour(*args):
+    """As a terminal would get it: click strips colour codes from what is not a terminal."""
+    from charter.cli import main
+    return CliRunner().invoke(main, [str(a) for a in args], color=True)
+
+
+def test_an_unknown_column_is_printed_neutralised(tmp_path):
+    deals = tmp_path / "deals.csv"
+    deals.write_text(CSV_HEADER.rstrip("\n") + ",\x1b[2Jevil\u202e\n", encoding="utf-8")
+    result = _cli_in_colour("payouts", PROGRAMS / "ejourney.charter", deals,
+                            "--out", tmp_path / "o.parquet")
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "unknown column `\\x1b[2Jevil\\u202e`" in result.output
+
+
+def test_a_duckdb_csv_error_is_one_line_without_the_csv_line(tmp_path):
+    """DuckDB's error spans twenty lines and quotes the failing CSV line raw."""
+    deals = tmp_path / "deals.csv"
+    deals.write_text(CSV_HEADER + "a,Growth,10,1,2026-01-01,Referral,,r1,5,\x1b[2Jsecret,x\n",
+                     encoding="utf-8")
+    result = _cli_in_colour("payouts", PROGRAMS / "ejourney.charter", deals,
+                            "--out", tmp_path / "o.parquet")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    [line] = result.output.splitlines()
+    assert line.startswith("charter: the commission run failed: ") and "Line: 2" in line
+    assert "secret" not in line and "\x1b" not in line

@@ -77,14 +77,17 @@ def _folder(name: str) -> str:
 
 def _git_pairs(rev: str, paths: tuple[str, ...]) -> list[tuple[Side | None, Side | None]]:
     """Programs of ``rev`` and of the working tree under ``paths``, matched by id."""
-    from charter.api import discover
+    from charter.discovery import find
     from charter.loader import ParseCache
     from charter.semdiff.gitrev import checkout
 
     paths = paths or (".",)
     present = [p for p in paths if Path(p).exists()]
-    new_files = [(f, str(f), _folder(str(f))) for f in discover(present)]
-    with checkout(rev) as revision:
+    found = find(present)
+    for unlisted in found.unlisted:  # its programs would show as removed: stop instead
+        raise DiffProblem(f"{unlisted.message} ({unlisted.notes[0]}, CH-E209)")
+    new_files = [(f, str(f), _folder(str(f))) for f in found.files]
+    with checkout(rev, paths) as revision:
         old_files = revision.programs(paths)
         if not old_files and not new_files:
             raise DiffProblem("no .charter files under " + ", ".join(paths)

@@ -13,10 +13,17 @@ from charter.diagnostics import Diagnostic, Severity
 from charter.source import SourceFile, Span
 
 
+# What a person cannot see for what it is: besides C0 and C1 (`_UNSAFE`), the bidi controls
+# that reorder what is shown (embeddings, overrides, isolates, the marks U+200E/U+200F and
+# U+061C), characters that show nothing (zero-width space and joiners, word joiner and the
+# invisible operators, U+180E, U+FEFF) and the line and paragraph separators U+2028/U+2029,
+# which some terminals and editors break lines at. JSON output escapes these too
+# (`charter.semdiff.render`).
+INVISIBLE = ("\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064"
+             "\u2066-\u2069\ufeff")
 # What a terminal would act on rather than show: C0 controls (tab apart, which snippets turn
-# into a space), DEL, C1 (U+009B is a one-character CSI) and the bidi embedding/override/isolate
-# controls that reorder what is shown (U+202A–U+202E, U+2066–U+2069).
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# into a space), DEL, C1 (U+009B is a one-character CSI), and the invisible characters above.
+_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{INVISIBLE}]")
 
 
 def _escape(match: re.Match) -> str:
@@ -26,7 +33,8 @@ def _escape(match: re.Match) -> str:
 
 def printable(text: str) -> str:
     """``text`` safe to print for a person: every control character a terminal would act on
-    (escape sequences, C1, bidi controls; newlines too) shown escaped, e.g. ``\\x1b``, ``\\u202e``.
+    (escape sequences, C1, bidi controls; newlines too) and every invisible one (zero-width,
+    line separators) shown escaped, e.g. ``\\x1b``, ``\\u202e``, ``\\u200b``.
     Every renderer of program or request text for a terminal goes through this function."""
     return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
 

@@ -74,6 +74,19 @@ def test_printable_escapes_controls_and_keeps_text():
         "\\x9b\\x7f\\x00\\u202a\\u202e\\u2066\\u2069\\x0a"
 
 
+@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c",
+                                  "\u2028", "\u2029", "\u2060", "\ufeff", "\u180e"])
+def test_printable_shows_invisible_characters(char):
+    """Zero-width characters, bidi marks and line separators hide or move what is shown."""
+    from charter.render import printable
+    assert printable(f"a{char}b") == f"a\\u{ord(char):04x}b"
+
+
+def test_diff_json_escapes_invisible_characters():
+    from charter.semdiff.render import _JSON_UNSAFE
+    assert _JSON_UNSAFE.sub("", "a\u200b\u2028\u061cb") == "ab"
+
+
 def test_check_output_of_a_failing_hostile_program_is_neutralised(tmp_path):
     path = project(tmp_path, hostile_failing)
     result = run("check", path)

@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 import re
 
-from charter.render import printable
+from charter.render import INVISIBLE, printable
 from charter.semdiff import rules
 from charter.semdiff.report import Change, DiffResult, ProgramDiff
 from charter.targets.escape import md, md_cell
 
 MARKER = "<!-- charter-diff -->"   # CI finds (and updates) its one comment by this
 SHOWN_IMPACTS = 1                  # impacts in a table cell; the rest are in the details
-# What JSON leaves as it is but a terminal would act on (DEL, C1, bidi controls; C0 is
-# escaped by json itself): spelt as JSON escapes, so the output stays valid and inert.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What JSON leaves as it is but a terminal would act on or not show (DEL, C1, bidi controls,
+# invisible characters: `charter.render.INVISIBLE`; C0 is escaped by json itself): spelt as
+# JSON escapes, so the output stays valid and inert.
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{INVISIBLE}]")
 
 
 def _words(result: DiffResult, change: Change):

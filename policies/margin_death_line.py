@@ -26,11 +26,10 @@ def check(program: m.Program, ctx: PolicyContext) -> Iterator[Finding]:
             and floor < program.economics.margin_floor:
         yield _floor_below_line(program, floor, ctx.param_span("floor"))
     judged = _judged(program, floor)
-    if judged.economics is None:
-        return
     failing = _below_the_line(program, judged, ctx)
     line = _line_label(program, judged, ctx.param_span("floor"))
-    revisit = "`margin_floor`" if judged is program else "the policy's `floor`"
+    revisit = "the policy's `floor`" if judged is not program else "`margin_floor`" \
+        if program.economics is not None else "the route's payouts"
     for worst, route, why in sorted(failing, key=lambda f: (f[0], f[1].text)):
         yield _finding(program, route, why, len(failing), line, revisit)
 
@@ -71,7 +70,8 @@ def _walks(route: Route, priced: m.Program,
 def _judged(program: m.Program, floor: Decimal | None) -> m.Program:
     """``program`` with the line this policy judges by as its `margin_floor`: the higher of
     `margin_floor` and the policy's `floor`. Without `internal economics`, a `floor` is
-    judged with no COGS (0%) and MDF counted."""
+    judged with no COGS (0%) and MDF counted; without either, the line is zero: no route
+    may pay out more than the vendor receives (the engine walks such a deal too)."""
     econ = program.economics
     if floor is None or (econ is not None and floor <= econ.margin_floor):
         return program
@@ -82,8 +82,9 @@ def _judged(program: m.Program, floor: Decimal | None) -> m.Program:
 
 def _line_label(program: m.Program, judged: m.Program, floor_span: Span | None) -> list[Label]:
     """Where the line (and COGS) the routes are judged by are set."""
-    if judged is program:
-        return [Label(program.economics.span, "margin floor and COGS set here")]
+    if judged is program:  # without `economics` the line is zero, set by nothing written
+        return [Label(program.economics.span, "margin floor and COGS set here")] \
+            if program.economics is not None else []
     labels = [Label(floor_span, f"the policy's {pct(judged.economics.margin_floor)} floor")]
     if program.economics is not None:
         labels.append(Label(program.economics.span, "COGS set here"))

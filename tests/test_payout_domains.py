@@ -166,3 +166,28 @@ def test_a_cap_year_of_zero_is_refused():
     body = TWO_CHANNELS + ("handover Referral -> VAD { introducer_rate: 5%;"
                            " allowed_tiers: Standard; combined_cap: 30%; cap_year: 0 }\n")
     assert ("CH-E111", "contract years are counted from 1, found 0") in codes(body)
+
+
+NO_ECONOMICS = """
+product P { layer: software; list_price: $1_000 per seat per year }
+channel Referral { model: referral; owner: vendor; commission: 60%; payment: one_time }
+spiff launch { trigger: "launch"; reward: 50%; from: 2026-01-01; until: 2026-12-31 }
+clawback c { event: "cancel"; rule: any_time -> 100% }
+"""
+
+
+def test_a_program_without_economics_still_never_pays_out_more_than_it_receives():
+    """No `internal economics`, so no floor: a deal paying 60% + a 50% SPIFF was accepted
+    with a negative vendor net, and the check said nothing."""
+    found = codes(NO_ECONOMICS)
+    assert [m for c, m in found if c == "CH-P001" and "the vendor loses money" in m], found
+    program, _ = compile_text(USD + NO_ECONOMICS, "t.charter")
+    quote = Quoter(program).quote(parse_request(
+        {"product": "P", "seats": 1, "route": [{"channel": "Referral"}], "spiffs": ["launch"],
+         "close_date": "2026-03-01"}, program))
+    assert quote.decision == "walk"
+    assert quote.years[0].vendor_net == Decimal("-100.00")
+
+
+def test_a_program_without_economics_that_keeps_money_is_clean():
+    assert codes(NO_ECONOMICS.replace("reward: 50%", "reward: 30%")) == []

@@ -464,6 +464,8 @@ class Quoter:
             reasons += _cap_reason(plan, years)
         if self.floor is not None:
             reasons += self._floor_reason(years)
+        else:  # no floor stated (no `internal economics`): a deal still never loses money
+            reasons += self._loses_money(years, floored=False)
         return tuple(reasons)
 
     def _below_wholesale(self, years: tuple[YearQuote, ...]) -> list[Reason]:
@@ -480,19 +482,22 @@ class Quoter:
     def _floor_reason(self, years: tuple[YearQuote, ...]) -> list[Reason]:
         return self._below_floor(years) or self._loses_money(years)
 
-    def _loses_money(self, years: tuple[YearQuote, ...]) -> list[Reason]:
-        """A program may keep MDF off its margin floor (`mdf_counts_against_margin: no`),
-        but never off the line below which a deal loses money: every payout, MDF included,
-        must leave the vendor a net of at least zero."""
+    def _loses_money(self, years: tuple[YearQuote, ...], floored: bool = True) -> list[Reason]:
+        """A program may keep MDF off its margin floor (`mdf_counts_against_margin: no`), or
+        state no floor at all (``floored`` False), but never the line below which a deal
+        loses money: every payout, MDF included, must leave the vendor a net of at least
+        zero."""
         for year in years:
-            if year.uncounted and year.vendor_net - year.uncounted < 0:
+            if (year.uncounted or not floored) and year.vendor_net - year.uncounted < 0:
                 terms = " − ".join(f"{_pct(granted(p, year), year.vendor_basis)} {p.party} {p.kind}"
                                    for p in year.payouts)
+                why = ("MDF is kept off the margin floor, not off zero" if floored else
+                       "the program states no margin floor, but no deal may pay out more than"
+                       " the vendor receives")
                 return [Reason(ReasonCode.MARGIN_FLOOR,
-                               f"the vendor loses money in year {year.year} once MDF is paid:"
+                               f"the vendor loses money in year {year.year}:"
                                f" net {_pct(year.vendor_net - year.uncounted, year.vendor_basis)}"
-                               f" = 100% − {_pct(self.cogs, Decimal(1))} COGS − {terms} (MDF"
-                               " is kept off the margin floor, not off zero)")]
+                               f" = 100% − {_pct(self.cogs, Decimal(1))} COGS − {terms} ({why})")]
         return []
 
     def _below_floor(self, years: tuple[YearQuote, ...]) -> list[Reason]:

@@ -124,8 +124,9 @@ class ReasonCode(_Word):
         return member
 
     MARGIN_FLOOR = ("margin_floor", True,
-                    "vendor net margin is below the program's `margin_floor` in some year (the"
-                    " worst year and the arithmetic are in the message)")
+                    "vendor net margin is below the program's `margin_floor` in some year, or"
+                    " (MDF included, or with no floor stated) below zero: the vendor would"
+                    " lose money (the worst year and the arithmetic are in the message)")
     COMBINED_CAP = ("combined_cap", False,
                     "the route's payouts in the handover's `cap_year` exceed its `combined_cap`")
     TIER_NOT_ALLOWED = ("tier_not_allowed", False,

@@ -32,6 +32,7 @@ refused as an internal error and nothing is written.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import os
 import re
@@ -150,17 +151,68 @@ def write_formatted(path: str | Path, result: FormatResult) -> bool:
     The file is read again first: if it changed since it was formatted, `FormatError` is
     raised and nothing is written. A link is followed (the file it names is replaced, inside
     the project, as reading checked). Raises `OSError` when it cannot be written; the file
-    is then left as it was (`charter.atomic.replace_file`).
+    is then left as it was (`charter.atomic.replace_in`).
+
+    The file is read and replaced relative to its folder, opened once from the project root
+    without following links (`loader.open_inside`), after the check that it is inside: a
+    link swapped onto the path (the file's, a folder's) after that check cannot redirect
+    the write out of the project; it is refused as a changed file.
     """
-    from charter.atomic import replace_file
+    from charter.confined import WALKS, PathChanged
+    from charter.loader import open_inside, project_root
 
     if not result.changed:
         return False
-    data, refused = _read(Path(path), result.name)
-    if refused is not None or data != result.original.encode("utf-8"):
-        raise FormatError("the file changed while it was being formatted; run fmt again")
     assert result.formatted is not None
-    replace_file(Path(os.path.realpath(path)), result.formatted.encode("utf-8"))
+    data, formatted = result.original.encode("utf-8"), result.formatted.encode("utf-8")
+    if not WALKS:
+        return _write_by_name(Path(path), result.name, data, formatted)
+    try:
+        opened = open_inside(Path(path), project_root(Path(path)))
+    except PathChanged:
+        opened = None
+    except OSError as err:
+        if err.errno not in (errno.ENOENT, errno.ELOOP):
+            raise  # a folder cannot be opened (EACCES): not written, as any write error
+        opened = None  # gone, or a link loop now: it changed since it was read
+    if opened is None:
+        raise FormatError(_CHANGED)
+    folder, name = opened
+    try:
+        _replace_same(folder, name, data, formatted)
+    finally:
+        os.close(folder)
+    return True
+
+
+_CHANGED = "the file changed while it was being formatted; run fmt again"
+
+
+def _replace_same(folder: int, name: str, data: bytes, formatted: bytes) -> None:
+    """Replace the file ``name`` in the open ``folder`` with ``formatted`` if it still holds
+    ``data`` (read as the loader reads: a regular file, bounded, no link followed); else
+    `FormatError`."""
+    from charter.atomic import replace_in
+    from charter.confined import PathChanged
+    from charter.loader import read_at
+
+    try:
+        if read_at(folder, name) != data:
+            raise FormatError(_CHANGED)
+    except (PathChanged, FileNotFoundError):
+        raise FormatError(_CHANGED) from None
+    replace_in(folder, name, formatted)
+
+
+def _write_by_name(path: Path, display: str, data: bytes, formatted: bytes) -> bool:
+    """`write_formatted` where folders cannot be opened as descriptors (no `dir_fd`):
+    re-read under the loader's rules, then replace the real file by name."""
+    from charter.atomic import replace_file
+
+    now, refused = _read(path, display)
+    if refused is not None or now != data:
+        raise FormatError(_CHANGED)
+    replace_file(Path(os.path.realpath(path)), formatted)
     return True
 
 

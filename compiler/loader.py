@@ -8,6 +8,7 @@ Paths are relative to the extending file, must stay inside the project, and may 
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import replace
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from charter import syntax as s
+from charter.confined import WALKS, PathChanged, open_at, open_folder
 from charter.diagnostics import Diagnostic, Reporter
 from charter.discovery import PROJECT_MARKERS, project_root  # noqa: F401  (the loader's API)
 from charter.discovery import real_path as _real
@@ -88,6 +90,8 @@ class Loader:
         Links are resolved first; the real file must lie inside ``root`` (CH-E206) and be a
         regular file (CH-E207), and at most `MAX_BYTES` + 1 bytes are read (CH-E012), so a
         link to a secret, a FIFO or a device never hangs, and nothing of it is ever quoted.
+        The real path is opened from ``root`` without following links (`charter.confined`):
+        a link swapped onto it after the check is refused (CH-E205), never followed.
         """
         if display in self.sources:
             return self.sources[display]
@@ -135,27 +139,26 @@ class Loader:
                                       " it",))
             return None
         try:
-            kind = _not_regular(os.stat(real).st_mode)
-            if kind is None:
-                fd = os.open(real, _OPEN_FLAGS)  # non-blocking: a FIFO swapped in cannot hang
-                try:
-                    kind = _not_regular(os.fstat(fd).st_mode)
-                    data = b"" if kind else _read_at_most(fd, MAX_BYTES + 1)
-                finally:
-                    os.close(fd)
+            found = _read_confined(real, root)
+        except PathChanged:  # a link swapped in after the check above: refused, not followed
+            self.reporter.error("CH-E205", "cannot read file: its path changed while it was"
+                                " being read", None,
+                                notes=(*notes, "a link now stands where the checked path had"
+                                       " a folder or the file; nothing was read from it"))
+            return None
         except OSError as err:
             self.reporter.error("CH-E205", f"cannot read file: {_reason(err)}", None, notes=notes)
             return None
-        if kind is not None:
-            self.reporter.error("CH-E207", f"not a regular file ({kind})", None, notes=notes,
+        if isinstance(found, str):
+            self.reporter.error("CH-E207", f"not a regular file ({found})", None, notes=notes,
                                 help=("name a `.charter` text file",))
             return None
-        if len(data) > MAX_BYTES:
+        if len(found) > MAX_BYTES:
             self.reporter.error("CH-E012", f"file is too large (more than {MAX_BYTES:,} bytes;"
                                 f" the limit is {MAX_BYTES:,})", None, notes=notes,
                                 help=("split the program with `extends:` into smaller files",))
             return None
-        return data
+        return found
 
     def _unreadable(self, display: str, data: bytes, err: UnicodeDecodeError) -> None:
         prefix = data[:err.start].decode("utf-8", "replace")
@@ -314,6 +317,55 @@ def _read_at_most(fd: int, limit: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
+
+
+def _read_confined(real: Path, root: Path | None) -> bytes | str:
+    """The first `MAX_BYTES` + 1 bytes of the regular file at the real path ``real``, or the
+    kind of what stands there instead (nothing of it read).
+
+    The file is opened relative to its folder, which `confined.open_folder` opens from
+    ``root`` (else from the file system's root) without following links, so a folder on
+    the path swapped for a link after the caller's confinement check raises `PathChanged`
+    instead of leading out of the project."""
+    if not WALKS:  # no dir_fd (Windows): by name; O_NOFOLLOW guards the last component only
+        return read_at(None, str(real))
+    top = _real(root, strict=False) if root is not None else Path(real.anchor)
+    folder = open_folder(real.parent, top)
+    try:
+        return read_at(folder, real.name)
+    finally:
+        os.close(folder)
+
+
+def open_inside(path: Path, root: Path) -> tuple[int, str] | None:
+    """The folder of ``path``'s real file, opened from ``root`` without following links,
+    and the file's name in it; None when the real file is not inside ``root``. What is read
+    and written through the two is the file the check found inside, whatever link is put on
+    its path meanwhile (`charter fmt` writes this way). Raises `OSError`: `PathChanged` for
+    a link swapped in after the check. Needs `WALKS`."""
+    real = _real(path)
+    if not _inside(real, root):
+        return None
+    return open_folder(real.parent, _real(root, strict=False)), real.name
+
+
+def read_at(folder: int | None, name: str) -> bytes | str:
+    """The first `MAX_BYTES` + 1 bytes of the regular file ``name`` in the open ``folder``
+    (None: the working folder), or the kind of what stands there instead; a link there is
+    `PathChanged` (a real path has none). The kind is looked at before opening, so a
+    device is never opened, and again on the open file, which is what is read."""
+    mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+    if stat.S_ISLNK(mode):
+        raise PathChanged(errno.ELOOP, "a link now stands where the file was", name)
+    kind = _not_regular(mode)
+    if kind is not None:
+        return kind
+    fd = open_at(folder, name, _OPEN_FLAGS)  # non-blocking: a FIFO swapped in cannot hang
+    try:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        return kind if kind is not None else _read_at_most(fd, MAX_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 def _inside(target: Path, root: Path) -> bool:

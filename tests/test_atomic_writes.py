@@ -75,6 +75,33 @@ def test_replace_file_keeps_the_old_bytes_when_the_write_fails(tmp_path, monkeyp
 
 
 @posix_only
+def test_replace_in_writes_in_the_folder_opened_whatever_its_path_leads_to_now(tmp_path):
+    """`replace_in` names the file relative to a folder descriptor: a link put where the
+    folder was (after it was opened) is not followed; a link at the name is replaced."""
+    from charter.atomic import replace_in
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "x.json").write_bytes(b"old")
+    os.chmod(tmp_path / "sub" / "x.json", 0o640)
+    (tmp_path / "elsewhere").mkdir()
+    folder = os.open(tmp_path / "sub", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        (tmp_path / "sub").rename(tmp_path / "was_sub")
+        (tmp_path / "sub").symlink_to("elsewhere")
+        replace_in(folder, "x.json", b"new")
+        os.symlink("../elsewhere/y.json", "y.json", dir_fd=folder)
+        replace_in(folder, "y.json", b"why")
+    finally:
+        os.close(folder)
+    assert (tmp_path / "was_sub" / "x.json").read_bytes() == b"new"
+    assert os.stat(tmp_path / "was_sub" / "x.json").st_mode & 0o777 == 0o640
+    assert not (tmp_path / "was_sub" / "y.json").is_symlink()
+    assert (tmp_path / "was_sub" / "y.json").read_bytes() == b"why"
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "was_sub").iterdir()) == ["x.json", "y.json"]
+
+
+@posix_only
 def test_sigkill_mid_write_leaves_the_previous_file_whole(tmp_path):
     """A writer replacing a 2 MB file over and over is killed at random moments: the file is
     always one whole version, never a mix or a truncation."""

@@ -282,6 +282,50 @@ def test_a_link_out_of_the_project_is_refused(project: Path, tmp_path_factory):
     assert outside.read_text(encoding="utf-8") == "a {\n  b: 1\n}\n"
 
 
+@pytest.mark.parametrize("swapped", ["file-link", "folder"])
+def test_a_link_swapped_in_after_the_check_never_redirects_the_write(
+        project: Path, tmp_path_factory, monkeypatch: pytest.MonkeyPatch, swapped: str):
+    """The race an adversarial review found (flipping `prog.charter` between an inside and
+    an outside file overwrote the outside one), made certain: the link is flipped (or a
+    folder on the path swapped for a link) right after the write's confinement check. The
+    write goes through the folder opened from the root without following links, so the
+    outside file, bytes identical to the inside one, is never touched."""
+    from charter import loader
+
+    messy = "a {\n  b: 1\n}\n"
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "prog.charter").write_text(messy, encoding="utf-8")
+    if swapped == "file-link":
+        (project / "inside.charter").write_text(messy, encoding="utf-8")
+        os.symlink("inside.charter", project / "prog.charter")
+        path, moved, target = project / "prog.charter", project / "prog.charter", \
+            outside / "prog.charter"
+    else:
+        (project / "sub").mkdir()
+        (project / "sub" / "prog.charter").write_text(messy, encoding="utf-8")
+        path, moved, target = project / "sub" / "prog.charter", project / "sub", outside
+    result = format_file(path)
+    assert result.ok and result.changed
+    checked = loader._inside
+
+    def check_then_swap(real: Path, root: Path) -> bool:
+        inside = checked(real, root)
+        moved.rename(moved.with_name("was_" + moved.name))
+        os.symlink(target, moved)
+        return inside
+
+    monkeypatch.setattr(loader, "_inside", check_then_swap)
+    if swapped == "file-link":  # the file checked (the link's old target) is written
+        assert write_formatted(path, result)
+        assert (project / "inside.charter").read_text(encoding="utf-8") == "a {\n    b: 1\n}\n"
+    else:  # a folder on the path is a link now: refused, nothing written
+        with pytest.raises(FormatError, match="changed while it was being formatted"):
+            write_formatted(path, result)
+        assert (project / "was_sub" / "prog.charter").read_text(encoding="utf-8") == messy
+    assert (outside / "prog.charter").read_text(encoding="utf-8") == messy
+    assert sorted(p.name for p in outside.iterdir()) == ["prog.charter"]
+
+
 # ---- 4. the command ---------------------------------------------------------------------------
 
 def test_check_lists_what_would_change_and_writes_nothing(project: Path):

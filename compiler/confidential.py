@@ -57,13 +57,22 @@ _KINDS = {"program": "the program", "products": "product", "channels": "channel"
 
 
 def mentions(text: str, name: str) -> bool:
-    """Whether ``text`` contains ``name`` as a word (or in an id such as `channel:NAME`)."""
+    """Whether ``text`` contains ``name`` as a word (or in an id such as `channel:NAME`).
+
+    `_` ends a word too, and a `_` in ``name`` matches a space: partner documents print an
+    identifier's `_` as a space (`spiff beat_Benchy` is "beat Benchy"), so `beat_Benchy`
+    names `Benchy`, and "Commission Bench" names `Commission_Bench`."""
     return _word(name).search(text) is not None
 
 
 @lru_cache(maxsize=256)
 def _word(name: str) -> re.Pattern:
-    return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")
+    return re.compile(rf"(?<![A-Za-z0-9]){_spelt(name)}(?![A-Za-z0-9])")
+
+
+def _spelt(name: str) -> str:
+    """``name`` as a pattern: its `_`s match a `_` or blanks (as partner documents print it)."""
+    return r"[_\s]+".join(map(re.escape, name.split("_")))
 
 
 def internal_channels(program: m.Program) -> frozenset[str]:
@@ -144,6 +153,7 @@ def written_mentions(program: m.Program, sources: dict[str, SourceFile] | None =
         return []
     found = []
     words = _any_word(internal)
+    named = {_joined(name): name for name in internal}  # a match as written -> the channel
     for section, entity, construct in _partner_constructs(program, internal):
         if outside is not None and len(texts) == 1 and not _holds(construct, outside):
             continue  # one file: a construct's text is inside its block, and none is there
@@ -151,15 +161,21 @@ def written_mentions(program: m.Program, sources: dict[str, SourceFile] | None =
         for where, text, span in _texts(construct):
             found.extend(Mention(section, entity, where, name, _narrowed(span, name, sources),
                                  owner)
-                         for name in sorted({hit.group() for hit in _words(words, text)}))
+                         for name in sorted({named[_joined(hit.group())]
+                                             for hit in _words(words, text)}))
     return found
+
+
+def _joined(written: str) -> str:
+    """A name as written (`Commission Bench`, `Commission_Bench`) in one spelling."""
+    return re.sub(r"[_\s]+", "_", written)
 
 
 def _any_word(names: Iterable[str]) -> re.Pattern:
     """One pattern for any of ``names`` ending a word; `_words` checks the start (a
     look-behind at every position of a long file costs 30 times the search)."""
-    alternatives = "|".join(map(re.escape, sorted(names, key=lambda n: (-len(n), n))))
-    return re.compile(rf"(?:{alternatives})(?![A-Za-z0-9_])")
+    alternatives = "|".join(map(_spelt, sorted(names, key=lambda n: (-len(n), n))))
+    return re.compile(rf"(?:{alternatives})(?![A-Za-z0-9])")
 
 
 def _words(pattern: re.Pattern, text: str, start: int = 0, end: int | None = None
@@ -170,7 +186,7 @@ def _words(pattern: re.Pattern, text: str, start: int = 0, end: int | None = Non
     for hit in pattern.finditer(text, start, len(text) if end is None else end):
         at = hit.start()
         before = text[at - 1] if at else " "
-        if not (before.isascii() and (before.isalnum() or before == "_")) or \
+        if not (before.isascii() and before.isalnum()) or \
                 before in "nt" and text[at - 2:at - 1] == "\\":
             yield hit
 

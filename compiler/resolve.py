@@ -33,7 +33,7 @@ def resolve(program: m.Program, reporter: Reporter, recovery: Recovery | None = 
         _check_rate_effects(channel, reporter)
     _check_handovers(program, refs)
     _check_mitigations(program, refs)
-    _check_tier_scopes(program, refs)
+    _check_tier_scopes(program, refs, reporter)
     _check_examples(program, refs)
     _check_spiffs(program, refs)
     _check_splits(program, refs)
@@ -245,17 +245,33 @@ def _check_handovers(program: m.Program, refs: References) -> None:
                              f" of channel {target.name}", scope=target.name)
 
 
-def _check_tier_scopes(program: m.Program, refs: "References") -> None:
+def _check_tier_scopes(program: m.Program, refs: "References", reporter: Reporter) -> None:
     """`tiers: Silver and up` on a process or a co-marketing activity names a tier of some
-    channel."""
+    channel; where partners read it, of a channel offered to them (CH-E133)."""
     tiers = {t.name: t.spans.get("header", t.span) for c in program.channels for t in c.tiers}
-    scopes = [(f" in process {x.name}", x.tiers) for x in program.processes] + \
-        [(f" in co-marketing activity {a.name}", a.tiers) for a in program.co_marketing]
-    for where, scope in scopes:
+    offered = {t.name for c in program.channels if not c.internal for t in c.tiers}
+    scopes = [(f" in process {x.name}", x.tiers, x.internal) for x in program.processes] + \
+        [(f" in co-marketing activity {a.name}", a.tiers, False) for a in program.co_marketing]
+    for where, scope, internal in scopes:
         for entry in scope:
             if entry.tier not in tiers:  # counted with the channel's own uses, if it has some
                 refs.unknown("tier", entry.tier, entry.span, tiers, where,
                              scope=refs.scope_of("tier", entry.tier) or "")
+            elif entry.tier not in offered and not internal:
+                _internal_tier(program, entry, where, reporter)
+
+
+def _internal_tier(program: m.Program, entry, where: str, reporter: Reporter) -> None:
+    """A partner-facing scope naming a tier only an internal channel has: partner documents
+    hold no internal channel, so the scope would read as "every partner"."""
+    channel = next(c for c in program.channels for t in c.tiers if t.name == entry.tier)
+    reporter.error("CH-E133", f"tier `{entry.tier}`{where} is a tier of internal channel"
+                   f" `{channel.name}` only, and partners read this scope", entry.span,
+                   label="no partner has this tier",
+                   labels=(Label(channel.spans.get("header") or channel.span,
+                                 "made internal here"),),
+                   help=("name a tier of a channel offered to partners, or make the process"
+                         " `internal`",))
 
 
 def _check_mitigations(program: m.Program, refs: References) -> None:

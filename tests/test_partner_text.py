@@ -65,8 +65,11 @@ CASES = {
     "an escape before the name": (BASE + 'product Q {\n    """Priced against the\\nBench'
                                   ' offer."""\n    layer: services\n}\n', 6),
     "a comment": (BASE + "product Q {  # priced against Bench\n    layer: services\n}\n", None),
-    "a longer word": (BASE + 'product Q {\n    """Benchmarks and Bench_x are other words."""\n'
+    "a longer word": (BASE + 'product Q {\n    """Benchmarks and xBench are other words."""\n'
                       "    layer: services\n}\n", None),
+    # partner documents print an identifier's `_` as a space: `beat_Bench` is "beat Bench"
+    "an identifier's part": (BASE + 'spiff beat_Bench {\n    trigger: "first deal"\n'
+                             "    reward: $100\n    duration: 90 days\n}\n", 5),
 }
 
 
@@ -237,3 +240,23 @@ def test_a_name_put_in_any_string_is_reported_exactly_when_the_projection_refuse
 
     agree()
     assert True in answers and False in answers, answers
+
+
+# ---- a partner-facing tier scope naming a tier only an internal channel has ---------------
+
+INTERNAL_TIERS = (HEAD + "product P { layer: software; list_price: $10 per user per month }\n"
+                  "internal channel Bench { model: resale; owner: partner; lead_protection:"
+                  " 30 days\n    tier Gold { margin: 20% } }\n"
+                  "channel R { model: referral; owner: vendor; commission: 10%;"
+                  " lead_protection: 90 days }\n")
+
+
+@pytest.mark.parametrize("scoped, line", [
+    ("process qbr {\n    tiers: Gold and up\n    step s { owner: \"CSM\" }\n}\n", 7),
+    ("internal process qbr {\n    tiers: Gold and up\n    step s { owner: \"CSM\" }\n}\n", None),
+])
+def test_a_scope_of_an_internal_channels_tier_is_not_every_partner(scoped, line):
+    """The projection drops internal channels, so `tiers: Gold` read as "every partner"."""
+    _program, reporter = compile_text(INTERNAL_TIERS + scoped, "t.charter")
+    found = [d.span.line for d in reporter.sorted() if d.code == "CH-E133"]
+    assert found == ([] if line is None else [line])

@@ -116,6 +116,9 @@ def run_checks(program: Program, reporter: Reporter, today: date | None = None,
     are checked through the programs that extend them. ``sources`` (the program's files) let
     the partner-text check answer quickly and point at the very word.
     """
+    from charter.confidential import check_internal_words
+
+    check_internal_words(program, reporter, sources)
     if not reporter.has_errors and not program.header.abstract:
         from charter.policies.runner import run_policies
 

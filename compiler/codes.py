@@ -106,6 +106,11 @@ _ENTRIES = [
      " internal channel. Partner documents are built from a projection that holds nothing"
      " internal, and the build refuses any partner text that names one; rename, reword, or"
      " keep the reference out of partner-facing constructs."),
+    ("CH-E134", "internal vocabulary where partners read", "Partner-facing text other than a"
+     " doc string (a title, a label, a trigger, a step's text) speaks of the vendor's own"
+     " economics (COGS, the margin floor or margin-death line, vendor or net margin, walk"
+     " rules). A doc string may explain a rule by its internal reason: the partner guide"
+     " drops such sentences."),
     # --- files and programs (E2xx)
     ("CH-E201", "import not found", "An `extends:` path does not exist."),
     ("CH-E202", "import outside project", "An `extends:` path leaves the project directory."),

@@ -75,6 +75,32 @@ def _spelt(name: str) -> str:
     return r"[_\s]+".join(map(re.escape, name.split("_")))
 
 
+# Words that name the vendor's internal economics. A partner document never contains them:
+# the partner guide drops a doc string's sentences that use them (`charter.targets.wording.
+# partner_prose`), other partner-facing text that uses them is CH-E134, and the leak tests
+# search the partner documents for them.
+INTERNAL_TERMS = ("COGS", "cost of goods", "margin-death", "margin death", "net margin",
+                  "net GM", "vendor margin", "walk rule", "margin floor", "margin_floor",
+                  "vendor_net", "gross margin")
+_INTERNAL_TERMS = re.compile("|".join(re.escape(term.lower()) for term in INTERNAL_TERMS))
+# Hyphens and spaces that look alike: `margin‑death` (a non-breaking hyphen) is the same words.
+_LOOKALIKES = str.maketrans({**dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"),
+                             "\u00ad": None, "\u00a0": " ", "\u202f": " "})
+
+
+def mentions_internal(text: str) -> bool:
+    """Whether ``text`` uses one of `INTERNAL_TERMS` (in any case, with any hyphen)."""
+    return internal_term(text) is not None
+
+
+def internal_term(text: str) -> str | None:
+    """The first of `INTERNAL_TERMS` ``text`` uses, as it is listed there, if any."""
+    found = _INTERNAL_TERMS.search(" ".join(text.translate(_LOOKALIKES).lower().split()))
+    if found is None:
+        return None
+    return next(term for term in INTERNAL_TERMS if term.lower() == found.group())
+
+
 def internal_channels(program: m.Program) -> frozenset[str]:
     """The names of the program's internal channels."""
     return frozenset(c.name for c in program.channels if c.internal)
@@ -121,6 +147,59 @@ def check_partner_text(program: m.Program, reporter: Reporter,
                              f" rename this, or drop `internal` from channel `{x.channel}` if"
                              " partners may know it",))
     _unplaced_leaks(program, reporter, leaks, {x.channel for x in found})
+
+
+def check_internal_words(program: m.Program, reporter: Reporter,
+                         sources: dict[str, SourceFile] | None = None) -> None:
+    """CH-E134 where partner-facing text (a title, a label, a trigger: anything but a doc
+    string and a name) uses the vendor's internal vocabulary (`INTERNAL_TERMS`). A doc string
+    may explain a rule by its internal reason: the partner guide drops such sentences
+    (`charter.targets.wording.partner_prose`), so only the rest is an error. Worked examples
+    state internal metrics by name (`vendor_net_margin`); the projection moves those
+    examples to the internal section. ``sources`` (the program's files) allow a quick
+    answer: only a construct whose block holds such a term is read closely."""
+    hits = _term_offsets(sources) if sources is not None else None
+    if hits == {}:
+        return
+    for _section, _entity, construct in _partner_constructs(program, internal_channels(program)):
+        if isinstance(construct, m.Example) or (hits is not None and not _holds_term(construct,
+                                                                                     hits)):
+            continue
+        for where, text, span in _texts(construct):
+            term = None if where.startswith(("the doc string", "the name")) else \
+                internal_term(text)
+            if term is not None:
+                reporter.error("CH-E134", f"{where} of {_owner(_section, _entity, construct)}"
+                               f" says `{term}`, and partners read it", span,
+                               label="internal vocabulary",
+                               help=("partner documents never speak of the vendor's own"
+                                     " economics: reword it, or put the reason in a comment",))
+
+
+# `INTERNAL_TERMS` as written in a file, lower-cased (matching the lower-cased text is ten
+# times faster than `re.IGNORECASE`): any of the look-alike hyphens and spaces.
+_WRITTEN_TERMS = re.compile("|".join(
+    re.escape(term.lower()).replace(r"\ ", "[\\s\u00a0\u202f]+").replace(
+        r"\-", "[-\u2010-\u2014\u2212]\u00ad?") for term in INTERNAL_TERMS))
+
+
+def _term_offsets(sources: dict[str, SourceFile]) -> dict[str, list[int]]:
+    """Where each file may use an internal term (a superset), by file. (Lower-casing keeps
+    offsets but for a few letters outside ASCII; a construct is read closely whenever a hit
+    falls in its block, and a shifted one still does unless it ends the block.)"""
+    found = {path: [hit.start() for hit in _WRITTEN_TERMS.finditer(source.text.lower())]
+             for path, source in sources.items()}
+    return {path: offsets for path, offsets in found.items() if offsets}
+
+
+def _holds_term(construct: object, hits: dict[str, list[int]]) -> bool:
+    """Whether ``construct``'s block holds one of ``hits``; a construct merged from several
+    files (an `extends:` override) is always read closely: its block is in one file only."""
+    span = getattr(construct, "span", None)
+    spans = (getattr(construct, "spans", None) or {}).values()
+    if span is None or any(s.file != span.file for s in spans):
+        return True
+    return any(span.start <= at < span.end for at in hits.get(span.file, ()))
 
 
 def _unplaced_leaks(program: m.Program, reporter: Reporter, leaks, placed: set[str]) -> None:

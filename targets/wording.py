@@ -17,10 +17,7 @@ from functools import cached_property
 from charter import numbers
 from charter.targets.escape import clean
 
-# Words that name the vendor's internal economics. A partner document never contains them:
-# `partner_prose` drops program sentences that use them, and the leak test searches for them.
-INTERNAL_TERMS = ("COGS", "margin-death line", "margin death line", "net margin", "walk rule",
-                  "margin floor", "margin_floor", "vendor_net", "gross margin")
+from charter.confidential import INTERNAL_TERMS, mentions_internal  # noqa: F401  (one home)
 
 COMPACT_FROM = Decimal(1_000_000)   # below a million the long form reads as easily
 _EXACT_DIGITS = 12                  # compact forms are used only when they lose nothing
@@ -39,12 +36,6 @@ def partner_prose(text: object) -> str:
     reason ("... approach the margin-death line"), and the rule itself is shown from data."""
     kept = [s for s in _SENTENCE.split(clean(text)) if not mentions_internal(s)]
     return " ".join(kept)
-
-
-def mentions_internal(text: str) -> bool:
-    """Whether ``text`` uses one of `INTERNAL_TERMS` (case-insensitive)."""
-    low = text.lower()
-    return any(term.lower() in low for term in INTERNAL_TERMS)
 
 
 class Words:

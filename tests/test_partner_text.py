@@ -260,3 +260,24 @@ def test_a_scope_of_an_internal_channels_tier_is_not_every_partner(scoped, line)
     _program, reporter = compile_text(INTERNAL_TIERS + scoped, "t.charter")
     found = [d.span.line for d in reporter.sorted() if d.code == "CH-E133"]
     assert found == ([] if line is None else [line])
+
+
+# ---- the vendor's internal vocabulary ----------------------------------------------------
+
+@pytest.mark.parametrize("sentence", [
+    "Below 60% net GM after combined we walk.", "Our cost of goods is 3%.",
+    "Vendor margin stays above 60%.", "The margin-death-line is 60%.",
+    "The margin\u2011death line is 60%.", "We keep COGS low.", "Watch the MARGIN FLOOR."])
+def test_a_doc_sentence_in_internal_vocabulary_is_dropped_from_the_guide(sentence):
+    from charter.targets.wording import partner_prose
+    assert partner_prose(f"Partners earn 20%. {sentence} Ask your manager.") == \
+        "Partners earn 20%. Ask your manager."
+
+
+@pytest.mark.parametrize("field, clean", [
+    ('title: "Net margin review"', False), ('title: "Quarterly review"', True),
+    ('"""Our COGS explain this cadence."""\n    title: "Quarterly review"', True)])
+def test_partner_text_other_than_a_doc_string_may_not_use_internal_vocabulary(field, clean):
+    text = HEAD + f"enablement {{\n  item train {{\n    {field}\n    cadence: annual\n  }}\n}}\n"
+    _program, reporter = compile_text(text, "t.charter")
+    assert ([d.code for d in reporter.sorted() if d.code == "CH-E134"] == []) == clean

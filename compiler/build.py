@@ -4,17 +4,22 @@ For each concrete program (abstract bases are built through the programs that ex
 every selected target returns its files in memory; nothing is written for a program that
 fails `check`. Each file is written to a temporary file beside it and renamed into place, so
 an output file is never half-written, even by a killed build; concurrent builds into one
-folder take turns on a lock. `--check`
+folder take turns on a lock. Every write and deletion is made relative to folders opened
+from the output folder without following links, so a link is never written or deleted
+through, even one put there during the build. `--check`
 compares instead of writing: a stale or missing file is a finding (exit 1), as
 `terraform fmt -check` does.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from charter.confined import WALKS, PathChanged, open_at, open_below
 from charter.diagnostics import Diagnostic, Severity
 from charter.source import SourceFile
 
@@ -56,14 +61,17 @@ class LinkInOutput(Exception):
 
     A repository can commit `compiled/<id>` as a link to any folder (a home folder, a
     thesis); a build that followed it would write its files there and delete every file it
-    had not made. ``str()`` is the one line `charter build` prints."""
+    had not made. ``during``: the link was put there after the check, during the writes
+    (files already written in the output folder stay, each whole; nothing went through the
+    link). ``str()`` is the one line `charter build` prints."""
 
-    def __init__(self, link: Path, is_out: bool):
+    def __init__(self, link: Path, is_out: bool, during: bool = False):
         what = "the output folder" if is_out else "in the output folder,"
         fix = ("name the folder it points to with --out if that is meant" if is_out
                else "remove the link (a real folder is rebuilt in its place)")
-        super().__init__(f"{what} {link} is a symbolic link; charter build never writes or"
-                         f" deletes through a link: nothing was written; {fix}")
+        done = "nothing was written or deleted through it" if during else "nothing was written"
+        super().__init__(f"{what} {link} is a symbolic link{' now' if during else ''};"
+                         f" charter build never writes or deletes through a link: {done}; {fix}")
         self.link = link
 
 
@@ -213,36 +221,192 @@ def _unexpected(result: BuildResult, out: Path, expected: dict[str, bytes]) -> l
 
 
 def write_atomically(result: BuildResult, out: Path) -> None:
-    """Write every built file with `charter.atomic.replace_file` (a temp file beside it, then
-    a rename), so each output file is at every moment its old bytes or its new ones, even
-    when the process is killed (SIGKILL) mid-build; unchanged files are not rewritten. A full
-    build then removes the files of the folders it built that it no longer makes (a leftover
-    temp file of a killed build too); a partial one (`--target`) owns only its own files.
+    """Write every built file atomically (a temp file beside it, then a rename), so each
+    output file is at every moment its old bytes or its new ones, even when the process is
+    killed (SIGKILL) mid-build; unchanged files are not rewritten. A full build then removes
+    the files of the folders it built that it no longer makes (a leftover temp file of a
+    killed build too); a partial one (`--target`) owns only its own files.
     Builds into one folder take turns on a lock on the folder itself (no lock file to
     commit), so two concurrent builds never mix their files: the last to finish wins whole.
     Nothing is written or removed when a link stands where the build would write or clean
-    (`refuse_links`: `LinkInOutput`), checked under the lock, before the first write."""
+    (`refuse_links`: `LinkInOutput`), checked under the lock, before the first write.
+
+    A link put there *after* that check must not be followed either: ``out`` is opened once
+    (no link at its name followed) and every folder below it is opened from that descriptor
+    one component at a time with `O_NOFOLLOW` (`charter.confined.open_below`); files are
+    replaced (`charter.atomic.replace_in`), folders made and stale files removed by name
+    relative to folders so opened. A component that has become a link is refused
+    (`LinkInOutput`) instead of followed, so nothing outside ``out`` is written or deleted."""
     import fcntl
 
     if out.is_symlink():  # before mkdir: a link to a missing folder would be created through
         raise LinkInOutput(out, is_out=True)
     out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+    top = _open_out(out)  # the folder locked, checked and written: this one, whatever comes
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(top, fcntl.LOCK_EX)
         refuse_links(out, owned_folders(result))
         expected = expected_files(result)
-        for name, data in expected.items():
-            _write_if_changed(out / name, data)
-        if not result.partial:
-            _remove_unbuilt(result, out, expected)
+        if _CONFINED:
+            _write_below(top, out, expected)
+            if not result.partial:
+                _remove_below(top, out, owned_folders(result), expected)
+        else:  # no dir_fd: by path, guarded only by the check above
+            for name, data in expected.items():
+                _write_if_changed(out / name, data)
+            if not result.partial:
+                _remove_unbuilt(result, out, expected)
     finally:
-        os.close(fd)  # closing releases the lock
+        os.close(top)  # closing releases the lock
+
+
+# Writing below one descriptor needs folders opened, made, listed and cleaned by dir_fd.
+_CONFINED = WALKS and os.scandir in os.supports_fd and \
+    {os.mkdir, os.unlink, os.rmdir, os.stat} <= os.supports_dir_fd
+
+
+def _open_out(out: Path) -> int:
+    """``out`` opened as a folder without following a link at its last component (links
+    above it are the caller's own path, followed as any command follows them); a link put
+    there since the check is the link refusal."""
+    try:
+        return open_at(None, str(out), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                       | getattr(os, "O_CLOEXEC", 0))
+    except PathChanged:
+        raise _changed(out, "") from None
+
+
+def _open_below(top: int, out: Path, parts: tuple[str, ...], make: bool = False) -> int:
+    """`confined.open_below` from ``top``, the descriptor of ``out``; a component found
+    changed (a link or a file now) reported as `_changed` says."""
+    try:
+        return open_below(top, parts, make)
+    except PathChanged as changed:
+        raise _changed(out, str(changed.filename)) from None
+
+
+def _changed(out: Path, name: str) -> Exception:
+    """What ``name`` under ``out`` (`""`: ``out``), found no longer a folder (or no longer
+    a file) mid-build, is reported as: a link, the link refusal; anything else (a file
+    where a folder was), a write error. Only looked at (`lstat`), never followed."""
+    where = out / name if name else out
+    if where.is_symlink():
+        return LinkInOutput(where, is_out=not name, during=True)
+    return NotADirectoryError(errno.ENOTDIR, f"{where} is not a folder",
+                              str(where))
+
+
+def _by_folder(expected: dict[str, bytes]) -> dict[tuple[str, ...], list[tuple[str, bytes]]]:
+    """The files of ``expected`` grouped by their folder's components under ``out``; a name
+    that could leave the folder (``..``, ``.``, an empty component) is a target bug, refused
+    before anything is written (a `dir_fd` walk follows ``..`` as readily as a link)."""
+    folders: dict[tuple[str, ...], list[tuple[str, bytes]]] = {}
+    for name, data in expected.items():
+        *parts, leaf = name.split("/")
+        if any(part in ("", ".", "..") for part in (*parts, leaf)):
+            raise TargetError(f"a target made a file named `{name}`, not a path inside its"
+                              " program's folder")
+        folders.setdefault(tuple(parts), []).append((leaf, data))
+    return folders
+
+
+def _write_below(top: int, out: Path, expected: dict[str, bytes]) -> None:
+    """Write the files of ``expected`` that changed, each with `replace_in` in its folder
+    opened (and made where missing) from ``top`` without following links."""
+    from charter.atomic import replace_in
+
+    for parts, files in _by_folder(expected).items():
+        folder = _open_below(top, out, parts, make=True)
+        try:
+            for name, data in files:
+                try:
+                    if _holds(folder, name, data):
+                        continue
+                except PathChanged:  # a link at the file's name: refused as in the check
+                    raise _changed(out, "/".join((*parts, name))) from None
+                replace_in(folder, name, data)
+        finally:
+            os.close(folder)
+
+
+def _holds(folder: int, name: str, data: bytes) -> bool:
+    """Whether the file ``name`` in the open ``folder`` is a regular file holding exactly
+    ``data`` (anything unreadable counts as different: it is replaced). A link there raises
+    `PathChanged` (never followed); non-blocking, so a FIFO there cannot hang the build."""
+    try:
+        fd = open_at(folder, name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except PathChanged:  # a link: the caller refuses it (not "different": never replaced)
+        raise
+    except OSError:  # missing or unreadable: written, as the by-path build did
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read(len(data) + 1) == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _remove_below(top: int, out: Path, folders: list[str], expected: dict[str, bytes]) -> None:
+    """`_remove_unbuilt` relative to ``top``: each of ``folders`` and the folders under it
+    listed through a descriptor opened from ``top`` without following links, a file it did
+    not make unlinked by name in that descriptor, then folders left empty removed, deepest
+    first (``folders`` themselves stay). A stack, not recursion: no depth limit, and one
+    folder open at a time."""
+    below: list[tuple[str, ...]] = []
+    stack = [(folder,) for folder in folders]
+    while stack:
+        parts = stack.pop()
+        try:
+            folder = _open_below(top, out, parts)
+        except FileNotFoundError:  # nothing built there (every target declined), or gone
+            continue
+        try:
+            with os.scandir(folder) as listing:
+                entries = [(e.name, e.is_dir(follow_symlinks=False),
+                            e.is_file(follow_symlinks=False) or e.is_symlink()) for e in listing]
+            for name, is_dir, is_file in entries:
+                if is_dir:
+                    stack.append((*parts, name))
+                elif is_file and "/".join((*parts, name)) not in expected:
+                    try:
+                        os.unlink(name, dir_fd=folder)  # a link is removed, never followed
+                    except FileNotFoundError:
+                        pass
+        finally:
+            os.close(folder)
+        if len(parts) > 1:
+            below.append(parts)
+    for parts in sorted(below, key=len, reverse=True):
+        _rmdir_if_empty(top, out, parts)
+
+
+def _rmdir_if_empty(top: int, out: Path, parts: tuple[str, ...]) -> None:
+    """Remove the folder ``parts`` under ``top`` if it is empty (`rmdir` by `dir_fd` in its
+    parent, opened without following links; `rmdir` never follows a link: one swapped in
+    fails and is reported as `_changed` says)."""
+    parent = _open_below(top, out, parts[:-1])
+    try:
+        os.rmdir(parts[-1], dir_fd=parent)
+    except FileNotFoundError:
+        pass
+    except NotADirectoryError:
+        raise _changed(out, "/".join(parts)) from None
+    except OSError as err:
+        if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):  # not empty: kept, as before
+            raise
+    finally:
+        os.close(parent)
 
 
 def _remove_unbuilt(result: BuildResult, out: Path, expected: dict[str, bytes]) -> None:
     """Remove what the build's own folders hold that it did not make; other folders under
-    ``out`` (an orphaned program's, a user's) are reported by `--check`, never deleted."""
+    ``out`` (an orphaned program's, a user's) are reported by `--check`, never deleted.
+    By path: only where the platform has no `dir_fd` (see `_remove_below`)."""
     for folder in owned_folders(result):
         for path in sorted((out / folder).rglob("*"), reverse=True):
             name = str(path.relative_to(out))
@@ -254,6 +418,8 @@ def _remove_unbuilt(result: BuildResult, out: Path, expected: dict[str, bytes]) 
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` unless it holds them already. By path: only where the
+    platform has no `dir_fd` (see `_write_below`)."""
     from charter.atomic import replace_file
 
     try:

@@ -8,7 +8,9 @@ relative to the folder before it (`dir_fd`) and with `O_NOFOLLOW`: a component t
 become a link (or a file) since the check fails (`PathChanged`) instead of being followed,
 and whatever is opened lies inside the root. Reading (`charter.loader`) and writing
 (`charter fmt`, through `charter.atomic.replace_in`) then name the file relative to the
-folder so opened.
+folder so opened. `charter build` walks the same way down from its output folder
+(`open_below`), creating the folders it writes as it goes, and writes and deletes only
+relative to folders so opened.
 
 Where the platform has no `dir_fd` (`WALKS` is false) the callers open the path by name.
 """
@@ -39,10 +41,33 @@ def open_folder(folder: Path, root: Path) -> int:
     it. Raises `PathChanged` when a component is no longer a folder, `ValueError` when
     ``folder`` is not inside ``root``, `OSError` when a folder cannot be opened."""
     parts = folder.relative_to(root).parts
-    fd = os.open(root, _DIR_FLAGS)  # the root itself was resolved: no link above is ours
+    top = os.open(root, _DIR_FLAGS)  # the root itself was resolved: no link above is ours
     try:
-        for part in parts:
-            inner = open_at(fd, part, _DIR_FLAGS)
+        return open_below(top, parts)
+    finally:
+        os.close(top)
+
+
+def open_below(folder: int, parts: tuple[str, ...], make: bool = False) -> int:
+    """A new descriptor of the folder ``parts`` (names, no separators) below the open
+    ``folder``, each component opened relative to the one before with `O_NOFOLLOW`; with
+    ``make``, a missing component is created first (`mkdir` by `dir_fd`, so it is made in
+    the folder just opened, never through a link). The caller closes it; ``folder`` stays
+    open. Raises `PathChanged` (its ``filename`` the components up to the one that is a
+    link or a file now), `OSError` when a folder cannot be opened or made."""
+    fd = os.dup(folder)
+    try:
+        for depth, part in enumerate(parts, 1):
+            if make:
+                try:
+                    os.mkdir(part, 0o777, dir_fd=fd)
+                except FileExistsError:  # a folder already (or not: the open below says)
+                    pass
+            try:
+                inner = open_at(fd, part, _DIR_FLAGS)
+            except PathChanged as changed:
+                raise PathChanged(changed.errno, changed.strerror,
+                                  os.path.join(*parts[:depth])) from None
             os.close(fd)
             fd = inner
     except BaseException:

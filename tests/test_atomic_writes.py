@@ -175,3 +175,25 @@ def test_a_signal_stops_check_and_build_with_one_line(tmp_path, command, signum)
     assert proc.returncode == 128 + signum, text
     assert "Traceback" not in text and "Aborted" not in text
     assert text.strip().splitlines()[-1].endswith("the output is incomplete")
+
+
+@posix_only
+def test_open_below_makes_folders_and_never_follows_a_link(tmp_path):
+    """`open_below` walks (and with ``make`` creates) folders from a descriptor: a link on
+    the way is `PathChanged`, named by the components up to it, nothing made through it."""
+    from charter.confined import PathChanged, open_below
+
+    (tmp_path / "elsewhere").mkdir()
+    top = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.close(open_below(top, ("a", "b"), make=True))
+        assert (tmp_path / "a" / "b").is_dir()
+        (tmp_path / "a" / "link").symlink_to(tmp_path / "elsewhere")
+        with pytest.raises(PathChanged) as changed:
+            open_below(top, ("a", "link", "c"), make=True)
+        assert changed.value.filename == os.path.join("a", "link")
+        with pytest.raises(FileNotFoundError):
+            open_below(top, ("a", "missing"))
+    finally:
+        os.close(top)
+    assert list((tmp_path / "elsewhere").iterdir()) == []

@@ -6,6 +6,7 @@ what the real targets write (tests/test_target_*.py test those).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,128 @@ def test_a_file_name_with_escape_sequences_is_printed_neutralised(registry, tmp_
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "evil\\x1b]0;pwned\\x07\\x1b[2J.charter: not built" in result.output
+
+
+# ---- links swapped in after the check, during the writes: never followed either ---------
+
+def _built(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """elision built into ``out`` (a stale file added, so the build has something to
+    delete), a victim folder outside it, and the program."""
+    victim, program = _victim(tmp_path), project(tmp_path) / "elision.charter"
+    out = tmp_path / "out"
+    assert run(program, "--out", out).exit_code == 0
+    (out / "elision" / "important.txt").write_text("stale\n", encoding="utf-8")
+    return out, victim, program
+
+
+def _swap(out: Path, name: str, victim: Path) -> None:
+    """What another process can do at any moment: move ``out/name`` aside and put a link
+    to ``victim`` in its place (``name`` "": ``out`` itself)."""
+    where = out / name if name else out
+    where.rename(out.parent / "moved")
+    where.symlink_to(victim, target_is_directory=True)
+
+
+@pytest.mark.parametrize("name", ["elision", "elision/nested", "schema"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_refused(registry, tmp_path,
+                                                                monkeypatch, name):
+    """The link check passed, then a folder of the output became a link to a folder
+    outside it: the build wrote its files into the link's target and deleted every file
+    there it had not made. Made deterministic by swapping right after the check."""
+    import charter.build
+
+    out, victim, program = _built(tmp_path)
+    (out / "elision" / "echo.json").write_text("old\n", encoding="utf-8")  # to be rewritten
+    check = charter.build.refuse_links
+
+    def check_then_swap(*args) -> None:
+        check(*args)
+        _swap(out, name, victim)
+
+    monkeypatch.setattr(charter.build, "refuse_links", check_then_swap)
+    result = run(program, "--out", out)
+    assert _untouched(victim), tree(victim)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("charter:")]
+    assert len(lines) == 1 and f"{out / name} is a symbolic link now" in lines[0], result.output
+    assert "nothing was written or deleted through it" in lines[0]
+
+
+def test_a_folder_swapped_for_a_link_while_stale_files_are_deleted(registry, tmp_path,
+                                                                   monkeypatch):
+    """The swap at the first deletion: the stale file's name was found in the real
+    folder, then deleted by path, through the link, in the victim (which holds a file of
+    the same name)."""
+    out, victim, program = _built(tmp_path)
+    unlink, swapped = os.unlink, []
+
+    def swap_then_unlink(*args, **kwargs) -> None:
+        if not swapped:
+            swapped.append(_swap(out, "elision", victim))
+        unlink(*args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", swap_then_unlink)
+    result = run(program, "--out", out)
+    assert swapped and _untouched(victim), tree(victim)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{out / 'elision'} is a symbolic link now" in result.output
+    assert not (tmp_path / "moved" / "important.txt").exists()  # deleted where it was found
+
+
+def test_an_output_folder_swapped_for_a_link_after_the_check_is_not_followed(
+        registry, tmp_path, monkeypatch):
+    """`--out` itself swapped after it was opened and locked: the build writes into the
+    folder it locked and checked (now moved), never into the link's target."""
+    import charter.build
+
+    out, victim, program = _built(tmp_path)
+    (out / "elision" / "echo.json").unlink()
+    check = charter.build.refuse_links
+
+    def check_then_swap(*args) -> None:
+        check(*args)
+        _swap(out, "", victim)
+
+    monkeypatch.setattr(charter.build, "refuse_links", check_then_swap)
+    assert run(program, "--out", out).exit_code == 0
+    assert _untouched(victim), tree(victim)
+    assert (tmp_path / "moved" / "elision" / "echo.json").is_file()
+    assert not (tmp_path / "moved" / "elision" / "important.txt").exists()
+
+
+def test_a_file_where_the_build_makes_a_folder_cannot_be_written(registry, tmp_path):
+    out, _, program = _built(tmp_path)
+    (out / "elision" / "nested" / "channels.txt").unlink()
+    (out / "elision" / "nested").rmdir()
+    (out / "elision" / "nested").write_text("a file\n", encoding="utf-8")
+    result = run(program, "--out", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot write to" in result.output
+
+
+def test_without_dir_fd_the_build_writes_by_path_alike(registry, tmp_path, monkeypatch):
+    """Where folders cannot be opened as descriptors the build writes and cleans by path
+    (guarded by the check alone): the same files."""
+    import charter.build
+
+    programs = project(tmp_path)
+    assert run(programs, "--out", tmp_path / "a").exit_code == 0
+    monkeypatch.setattr(charter.build, "_CONFINED", False)
+    (tmp_path / "b" / "elision" / "old").mkdir(parents=True)
+    (tmp_path / "b" / "elision" / "old" / "stale.txt").write_text("x", encoding="utf-8")
+    assert run(programs, "--out", tmp_path / "b").exit_code == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_stale_files_and_emptied_folders_are_removed_but_other_folders_kept(registry,
+                                                                            tmp_path):
+    out, _, program = _built(tmp_path)
+    (out / "elision" / "old" / "deeper").mkdir(parents=True)
+    (out / "elision" / "old" / "deeper" / "stale.txt").write_text("x", encoding="utf-8")
+    (out / "elision" / ".charter-tmp-0123").write_text("killed", encoding="utf-8")
+    (out / "orphan").mkdir()
+    (out / "orphan" / "keep.txt").write_text("a user's", encoding="utf-8")
+    assert run(program, "--out", out).exit_code == 0
+    assert sorted(tree(out / "elision")) == ["echo.json", "nested/channels.txt"]
+    assert not (out / "elision" / "old").exists()
+    assert (out / "orphan" / "keep.txt").read_text(encoding="utf-8") == "a user's"

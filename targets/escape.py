@@ -14,12 +14,13 @@ import unicodedata
 # Bidirectional overrides and isolates reorder what a reader sees (a "Trojan Source" name):
 # they go with the C0/C1 controls. Other format characters (the zero-width joiner inside
 # emoji, soft hyphens) are harmless and kept.
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
-_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Blanks, the line and paragraph separators included (a viewer may break a line at them).
+_SPACE = re.compile(r"[ \t\r\n\f\v\u2028\u2029]+")
 # Markdown punctuation that can start inline markup anywhere in a line.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 # Markup that only matters at the start of a block: headings, quotes, lists, rules.
-_MD_BLOCK_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+=](?=\s|$)|\d{1,9}(?=[.)]\s|[.)]$))")
+_MD_BLOCK_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+=]+(?=\s|$)|\d{1,9}(?=[.)]\s|[.)]$))")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # What a Mermaid label keeps as it is; everything else becomes a `#NNN;` entity code.
 _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 .,:/+%()'=\u00a0-\U0010ffff-]")
@@ -57,7 +58,7 @@ def md(text: object) -> str:
 
 
 def _escape_block(marker: str) -> str:
-    """Neutralise a block marker at the start of a line (`# `, `- `, `1. `, `>`)."""
+    """Neutralise a block marker at the start of a line (`# `, `- `, `---`, `1. `, `>`)."""
     if marker[0].isdigit():
         return marker + "\\"          # `1\. ` is not a list item; the dot follows
     return "\\" + marker

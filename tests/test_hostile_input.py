@@ -270,3 +270,12 @@ def test_cr_only_program_reports_at_the_right_line(tmp_path):
     (finding,) = [d for d in result.errors if d.code == "CH-P001"]
     lines = path.read_bytes().decode("utf-8").split("\r")
     assert lines[finding.span.line - 1].strip().startswith("margin: 45%")
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("---", "\\---"), ("***", "\\*\\*\\*"), ("=== x", "\\=== x"), ("a\u2028b\u2029c", "a b c"),
+    ("x\u061cy", "xy")])
+def test_markdown_text_cannot_make_a_rule_or_break_a_line(text, shown):
+    """A doc paragraph `---` rendered as a horizontal rule; U+2028 reached the documents."""
+    from charter.targets.escape import md
+    assert md(text) == shown

@@ -39,7 +39,7 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
         click.echo(printable(f"charter: cannot write to {out}: {cannot.strerror or cannot}"),
                    err=True)
         return 1
-    if not result.built and not result.failed and not result.incomplete:
+    if not result.built and not result.failed and not result.incomplete and not result.clashes:
         raise click.UsageError(printable(
             "nothing to build: every program under " + ", ".join(paths) + " is an abstract"
             " base (bases are built through the programs that extend them)"))
@@ -72,6 +72,9 @@ def _report(result, out: str, check_only: bool) -> None:
         click.echo(printable(line), err=True)
     verb = "checked" if check_only else "built"
     files = sum(len(f) for f in result.built.values()) + len(result.shared)
+    if result.clashes and not check_only:  # nothing was written: say so, not what was ready
+        click.echo(printable(f"built nothing in {out}"), err=True)
+        return
     click.echo(printable(f"{verb} {len(result.built)} program(s), {files} file(s) in {out}"
                          + (f"; {len(result.stale)} stale" if check_only else "")),
                err=not result.ok)

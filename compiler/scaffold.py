@@ -146,6 +146,11 @@ def check_name(name: str) -> str:
                             f" not starting with a digit (e.g. `{hint}`)")
     if stem in RESERVED:
         raise ScaffoldError(f"`{stem}` is a reserved word in charter; choose another name")
+    from charter.build import SHARED
+
+    if stem == SHARED:  # `charter build` writes the shared schemas to OUT/schema/
+        raise ScaffoldError(f"`{stem}` is the name of the build's shared folder; choose"
+                            " another name")
     return stem
 
 

@@ -460,3 +460,25 @@ def test_stale_files_and_emptied_folders_are_removed_but_other_folders_kept(regi
     assert sorted(tree(out / "elision")) == ["echo.json", "nested/channels.txt"]
     assert not (out / "elision" / "old").exists()
     assert (out / "orphan" / "keep.txt").read_text(encoding="utf-8") == "a user's"
+
+
+def test_a_build_of_clashing_ids_says_it_built_nothing(tmp_path):
+    """It said "built 1 program(s), 56 file(s)" though nothing was written."""
+    from charter.cli import main
+
+    text = (PROGRAMS / "saas-reseller.charter").read_text(encoding="utf-8")
+    (tmp_path / "a.charter").write_text(text, encoding="utf-8")
+    (tmp_path / "b.charter").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "a.charter"),
+                                       str(tmp_path / "b.charter"), "--out",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.output.rstrip().endswith(f"built nothing in {tmp_path / 'out'}")
+    assert "abstract" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_init_refuses_the_shared_folders_name(tmp_path):
+    from charter.cli import main
+
+    result = CliRunner().invoke(main, ["init", "schema", "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and "shared folder" in result.output

@@ -175,6 +175,22 @@ def test_internal_view_reports_the_internal_edits(internal_edit):
     assert run(*internal_edit, "--fail-on", "vendor-risk").exit_code == 1
 
 
+def test_a_higher_margin_floor_alone_fails_the_partner_unfavourable_gate(tmp_path):
+    """Raising the floor makes partner deals walk: the gate let it through as `internal`."""
+    old, new = copy_programs(tmp_path / "old"), copy_programs(tmp_path / "new")
+    edit(new / "ejourney.charter", "margin_floor: 60%", "margin_floor: 62.5%")
+    result = run(old / "ejourney.charter", new / "ejourney.charter", "--format", "json",
+                 "--fail-on", "partner-unfavourable")
+    assert result.exit_code == 1, result.output
+    [change] = [c for c in json.loads(result.stdout)["changes"]
+                if c["id"] == "margin-floor-raised"]
+    assert "partner-unfavourable" in change["classes"]
+    partner = run(old / "ejourney.charter", new / "ejourney.charter", "--view", "partner",
+                  "--format", "json")
+    for word in ("margin_floor", "margin-death", "62.5", "0.625000"):
+        assert word not in partner.stdout.lower(), word
+
+
 @pytest.fixture(scope="module")
 def partner_outputs(internal_edit) -> dict[str, str]:
     """The partner view of the internal edit, in every format (one diff, four renderings)."""

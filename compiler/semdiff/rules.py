@@ -346,7 +346,10 @@ RULES: tuple[Rule, ...] = (
     _rule("co-marketing-changed", "co_marketing[] co_marketing[].*", ANY, U,
           "co-marketing activity removed or changed"),
     # ---- internal (never in the partner view) --------------------------------------------
-    _rule("cogs-increased", "internal.economics.cogs", f"{UP} {ADDED}", V, "COGS raised"),
+    # A stricter line makes partner deals walk: partner-unfavourable too (internal paths are
+    # not in the partner projection, so the partner view never shows these rows).
+    _rule("cogs-increased", "internal.economics.cogs", f"{UP} {ADDED}", f"{V}, {U}",
+          "COGS raised (more deals walk)"),
     _rule("margin-floor-lowered", "internal.economics.margin_floor", f"{DOWN} {REMOVED}", V,
           "margin-death line lowered", True),
     _rule("gm-target-lowered", "internal.economics.gm_target", f"{DOWN} {REMOVED}", V,
@@ -356,9 +359,9 @@ RULES: tuple[Rule, ...] = (
     _rule("walk-rule-relaxed", "internal.economics.walk", f"{DOWN} {CHANGED} {REMOVED}", V,
           "walk rule removed or reworded"),
     _rule("economics-removed", "internal.economics", REMOVED, V, "internal economics removed"),
-    _rule("margin-floor-raised", "internal.economics.margin_floor", ANY, I,
+    _rule("margin-floor-raised", "internal.economics.margin_floor", ANY, f"{I}, {U}",
           "margin-death line raised (more deals walk)", True),
-    _rule("economics-tightened", "internal.economics internal.economics.*", ANY, I,
+    _rule("economics-tightened", "internal.economics internal.economics.*", ANY, f"{I}, {U}",
           "internal economics stricter (COGS down, a walk rule added, a higher target)"),
     _rule("unit-economics-worse", "internal.unit_economics.recruitment_cost "
           "internal.unit_economics.enablement_cost internal.unit_economics.management_cost "

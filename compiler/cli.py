@@ -1,7 +1,8 @@
 """The `charter` command line: a thin layer over `charter.api`.
 
 Exit codes: 0 no errors, 1 errors found, 2 usage error or missing input, 3 could not write
-the output (stdout closed, full, or its reader gone; one line on stderr), 128 + N stopped by
+the output (stdout closed, full, or its reader gone; one line on stderr), 4 a `quote --batch`
+worker process died (the output stops at a whole line; one line on stderr), 128 + N stopped by
 signal N (130 Ctrl-C/SIGINT, 143 SIGTERM, 129 SIGHUP; workers are reaped, no traceback).
 """
 from __future__ import annotations

@@ -12,6 +12,8 @@ import click
 
 from charter.model import Program
 
+EXIT_WORKER = 4  # a batch worker process died: the output stops at a whole line, incomplete
+
 
 def load_program(path: str) -> Program:
     """Compile and check ``path``; on errors print them and exit 1.
@@ -71,17 +73,23 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
 
 
 def quote_batch(program: Program, path: str, view: str = "internal") -> int:
-    """Quote every line of ``path`` to stdout; exit code 1 if any line was rejected."""
-    from charter.economics.batch import quote_file, quote_stream
+    """Quote every line of ``path`` to stdout; exit code 1 if any line was rejected,
+    EXIT_WORKER if a worker process died or failed (the lines written until then are whole)."""
+    from charter.economics.batch import WorkerFailed, quote_file, quote_stream
     from charter.stopping import stop_on_signals
 
     sys.stdout.flush()
-    with stop_on_signals():  # SIGINT/SIGTERM/SIGHUP: Stopped, the workers reaped (see cli)
-        if path == "-" or not os.path.isfile(path):
-            with click.open_file(path, encoding="utf-8", errors="replace") as lines:
-                counts = quote_stream(program, lines, sys.stdout, view=view)
-        else:
-            counts = quote_file(program, path, sys.stdout.buffer, view=view)
+    try:
+        with stop_on_signals():  # SIGINT/SIGTERM/SIGHUP: Stopped, the workers reaped (see cli)
+            if path == "-" or not os.path.isfile(path):
+                with click.open_file(path, encoding="utf-8", errors="replace") as lines:
+                    counts = quote_stream(program, lines, sys.stdout, view=view)
+            else:
+                counts = quote_file(program, path, sys.stdout.buffer, view=view)
+    except WorkerFailed as lost:
+        sys.stdout.flush()
+        click.echo(f"charter: {lost}; the output is incomplete", err=True)
+        return EXIT_WORKER
     sys.stdout.flush()
     click.echo(f"quoted {counts.quoted} deal(s); {counts.invalid} invalid line(s)", err=True)
     return 1 if counts.invalid else 0

@@ -22,8 +22,11 @@ import functools
 import importlib.util
 import io
 import json
+import multiprocessing
+import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import tracemalloc
@@ -555,9 +558,9 @@ def spy_parallel(monkeypatch) -> list:
     runs: list = []
     real = batch._in_workers
 
-    def spy(setup, items, work, emit, out, counts, jobs):
+    def spy(setup, items, work, emit, out, counts, jobs, **options):
         runs.append(jobs)
-        return real(setup, items, work, emit, out, counts, jobs)
+        return real(setup, items, work, emit, out, counts, jobs, **options)
     monkeypatch.setattr(batch, "_in_workers", spy)
     return runs
 
@@ -575,6 +578,32 @@ def test_parallel_stream_line_numbers_count_blank_lines(monkeypatch):
                if line.startswith('{"line"')]
     assert runs == [2]
     assert numbers == [1000, 2000, 4000]                 # 3000 is blank
+
+
+def _dies_on_the_third_chunk(chunk):
+    if chunk[0][0] > 2 * batch.CHUNK:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return batch._WORKER.run(chunk)
+
+
+def _fails_on_the_third_chunk(chunk):
+    if chunk[0][0] > 2 * batch.CHUNK:
+        raise KeyError("a bug")
+    return batch._WORKER.run(chunk)
+
+
+@pytest.mark.parametrize("work, message", [
+    (_dies_on_the_third_chunk, "a batch worker process died (killed by SIGKILL)"),
+    (_fails_on_the_third_chunk, "a batch worker process failed: KeyError: 'a bug'")])
+def test_a_lost_worker_fails_the_stream_with_whole_lines(work, message, monkeypatch):
+    """A worker that dies (or fails) used to leave the parent waiting forever for its chunk."""
+    monkeypatch.setattr(batch, "_work", work)
+    out = io.StringIO()
+    with pytest.raises(batch.WorkerFailed, match=re.escape(message)):
+        batch.quote_stream(program(), ['{"product":"Growth","seats":1}\n'] * (batch.CHUNK * 6),
+                           out, jobs=2)
+    assert out.getvalue().count("\n") % batch.CHUNK == 0  # whole chunks, whole lines
+    assert not multiprocessing.active_children()  # every worker reaped
 
 
 def test_parallel_batch_keeps_line_separators_inside_strings(tmp_path, monkeypatch):

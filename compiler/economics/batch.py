@@ -11,10 +11,11 @@ import json
 import multiprocessing
 import os
 import re
-from collections import deque
+import signal
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
+from multiprocessing.connection import Connection, wait
 from typing import BinaryIO, Iterable, Iterator, TextIO
 
 from charter import model as m
@@ -129,7 +130,6 @@ def available_cpus() -> int:
 
 CHUNK = 2000          # lines per unit of work
 SPLIT_BYTES = 1 << 20  # bytes per unit of work when workers read the file themselves
-IN_FLIGHT = 3         # chunks queued per worker
 
 
 @dataclass
@@ -220,31 +220,158 @@ def quote_stream(program: m.Program, lines: Iterable[str], out: TextIO,
     return counts
 
 
+class WorkerFailed(Exception):
+    """A worker process died in the middle of a batch (killed from outside: the OOM killer, an
+    operator's `kill`) or failed on a chunk; its lines are lost, so the batch cannot finish."""
+
+
+@dataclass
+class _Worker:
+    """One forked worker and the parent's ends of its two pipes."""
+
+    process: multiprocessing.process.BaseProcess
+    tasks: Connection      # parent -> worker: items to work on
+    results: Connection    # worker -> parent: (ok, result or error text), in task order
+    pending: int | None    # input position of the item it works on
+
+
 def _in_workers(setup: tuple, items: Iterator, work, emit, out, counts: BatchCounts,
                 jobs: int) -> None:
-    """Run ``work`` on each item in forked workers set up with ``setup`` (program, source,
-    view); ``emit`` the results in input order with at most IN_FLIGHT items queued per worker
-    (so memory stays flat)."""
+    """Run ``work`` on each item in ``jobs`` forked workers set up with ``setup`` (program,
+    source, view); ``emit`` the results in input order. A worker gets its next item when it
+    answers, so at most ``jobs`` items are in flight and memory stays flat. Raises
+    WorkerFailed if a worker dies: what was emitted until then is whole lines.
+
+    One item per worker at a time: the next goes to whichever worker is free (no worker sits
+    idle at the end with its queue empty while another has two ranges left), and an item
+    larger than a pipe's buffer (a chunk of stdin lines) is never sent to a busy worker (it
+    would wait for the worker to read it while the worker waits for the parent to read its
+    answer).
+
+    Each worker has pipes of its own, not multiprocessing.Pool's shared queues: a Pool
+    silently replaces a dead worker and waits forever for the chunk it lost, and a worker
+    killed while writing leaves a shared queue locked or half-written (ProcessPoolExecutor's
+    reader then hangs on it). Here a dead worker's pipe simply ends (EOFError), and stopping
+    is killing the processes: nothing in the parent waits on a lock a worker held."""
     context = multiprocessing.get_context("fork")
     gc.freeze()  # forked workers then never walk (and so copy) the parent's objects in a GC pass
-    pool = None
+    workers: list[_Worker] = []
     try:
-        pool = context.Pool(jobs, _start_worker, setup)
-        pending: deque = deque()
-        for item in items:
-            pending.append(pool.apply_async(work, (item,)))
-            if len(pending) >= jobs * IN_FLIGHT:
-                emit(pending.popleft().get(), out, counts)
-        while pending:
-            emit(pending.popleft().get(), out, counts)
+        for _ in range(jobs):
+            workers.append(_start(context, setup, work, workers))
+        _feed_and_collect(workers, enumerate(items), emit, out, counts)
     finally:
-        # on success, a signal (charter.stopping.Stopped) or an output error alike: stop the
-        # workers and reap them, so none is left behind; a second Ctrl-C cannot cut this short
-        if pool is not None:
-            with signals_ignored():
-                pool.terminate()
-                pool.join()
+        # on success, a signal (charter.stopping.Stopped), an output error or a dead worker
+        # alike: stop the workers and reap them, so none is left behind; a second Ctrl-C
+        # cannot cut this short
+        with signals_ignored():
+            _stop(workers)
         gc.unfreeze()
+
+
+def _start(context, setup: tuple, work, started: list[_Worker]) -> _Worker:
+    task_end, tasks = context.Pipe(duplex=False)
+    results, result_end = context.Pipe(duplex=False)
+    inherited = [c for w in started for c in (w.tasks, w.results)]
+    process = context.Process(target=_worker_loop, daemon=True,
+                              args=(task_end, result_end, inherited, work, setup))
+    process.start()
+    # the parent keeps only its own ends: when the worker dies, its result pipe has no
+    # writer left and ends (EOFError) instead of waiting forever
+    task_end.close()
+    result_end.close()
+    return _Worker(process, tasks, results, None)
+
+
+def _feed_and_collect(workers: list[_Worker], items: Iterator[tuple[int, object]], emit, out,
+                      counts: BatchCounts) -> None:
+    """Keep every worker at one item; emit answers in input order."""
+    waiting: dict[int, object] = {}
+    next_out = 0
+    for worker in workers:
+        _give(worker, items)
+    while any(worker.pending is not None for worker in workers):
+        busy = {worker.results: worker for worker in workers if worker.pending is not None}
+        for ready in wait(list(busy)):
+            worker = busy[ready]
+            waiting[worker.pending] = _answer(worker)
+            worker.pending = None
+            _give(worker, items)  # before emitting: the worker goes on meanwhile
+        while next_out in waiting:
+            emit(waiting.pop(next_out), out, counts)
+            next_out += 1
+
+
+def _give(worker: _Worker, items: Iterator[tuple[int, object]]) -> None:
+    """Send ``worker`` the next item, if any is left."""
+    position, item = next(items, (None, None))
+    if position is None:
+        return
+    try:
+        worker.tasks.send(item)
+    except OSError:  # EPIPE: the worker is gone
+        worker.process.join(timeout=5)
+        raise WorkerFailed(_how_it_ended(worker.process.exitcode)) from None
+    worker.pending = position
+
+
+def _answer(worker: _Worker) -> object:
+    """The next answer of ``worker``, or WorkerFailed if its pipe ended or it failed."""
+    try:
+        ok, answer = worker.results.recv()
+    except (EOFError, OSError):
+        worker.process.join(timeout=5)
+        raise WorkerFailed(_how_it_ended(worker.process.exitcode)) from None
+    if not ok:
+        raise WorkerFailed(f"a batch worker process failed: {answer}")
+    return answer
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    """One line saying how a worker process ended (a signal by name, or its exit status)."""
+    if exitcode is None or exitcode == 0:
+        return "a batch worker process died"
+    if exitcode > 0:
+        return f"a batch worker process died (exit status {exitcode})"
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        name = f"signal {-exitcode}"
+    return f"a batch worker process died (killed by {name})"
+
+
+def _stop(workers: list[_Worker]) -> None:
+    """End the workers now (not after their current chunk: a chunk of long lines can take a
+    while) and reap them."""
+    for worker in workers:
+        worker.tasks.close()  # an idle worker reads the end of its tasks and leaves
+        if worker.process.exitcode is None:
+            worker.process.terminate()  # SIGTERM: a worker dies quietly on it (worker_signals)
+    for worker in workers:
+        worker.process.join()
+        worker.results.close()
+
+
+def _worker_loop(tasks: Connection, results: Connection, inherited: list[Connection], work,
+                 setup: tuple) -> None:
+    """A worker: answer each item read from ``tasks`` on ``results`` until the parent closes
+    ``tasks`` (or dies: its end closes with it)."""
+    for connection in inherited:  # the other workers' parent ends, copied by fork: closed,
+        connection.close()        # so that their pipes end when the parent does
+    _start_worker(*setup)
+    while True:
+        try:
+            item = tasks.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = (True, work(item))
+        except Exception as exc:  # noqa: BLE001 - a bug on one chunk: say it, not a traceback
+            answer = (False, f"{type(exc).__name__}: {exc}")
+        try:
+            results.send(answer)
+        except OSError:  # the parent is gone
+            return
 
 
 def quote_file(program: m.Program, path: str, out: BinaryIO,

@@ -119,6 +119,61 @@ def _walk_surrogates(obj: object, path: str) -> Iterator[str]:
             yield from _walk_surrogates(value, _child(path, index))
 
 
+MAX_REQUEST_BYTES = 1_000_000  # one request (a file, stdin, a batch line); see docs/economics.md
+_BOM = b"\xef\xbb\xbf"
+
+
+def too_large() -> RequestError:
+    return RequestError("$", f"the request is larger than {MAX_REQUEST_BYTES:,} bytes (the"
+                             " limit for one request)")
+
+
+def request_text(data: bytes, bom: bool = True) -> str:
+    """The text of one request's bytes (a leading byte order mark dropped when ``bom``), or
+    RequestInvalid naming the first byte that is not UTF-8 (JSON text is UTF-8)."""
+    if bom and data.startswith(_BOM):
+        data = data[len(_BOM):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RequestInvalid([RequestError("$", f"not JSON: invalid UTF-8 (byte"
+                                                f" 0x{data[err.start]:02x} at byte"
+                                                f" {err.start + 1})")]) from None
+
+
+def read_lines(handle: BinaryIO, size: int = -1, first: bool = True
+               ) -> Iterator[str | RequestError]:
+    """The lines of ``handle`` (``size`` bytes of it from where it stands, or all), split at
+    newlines only, each as text or as the RequestError that refuses it: longer than
+    MAX_REQUEST_BYTES (skipped in bounded reads, never held whole) or not UTF-8. A byte order
+    mark is dropped from the start of the batch (``first``)."""
+    while size != 0:
+        raw = handle.readline(MAX_REQUEST_BYTES + 1)
+        if not raw:
+            return
+        size -= len(raw)
+        if len(raw) > MAX_REQUEST_BYTES and not raw.endswith(b"\n"):
+            size -= _skip_line(handle)
+            first = False
+            yield too_large()
+            continue
+        try:
+            yield request_text(raw, first)
+        except RequestInvalid as bad:
+            yield bad.errors[0]
+        first = False
+
+
+def _skip_line(handle: BinaryIO) -> int:
+    """Read past the rest of the line (through its newline) in bounded pieces; bytes read."""
+    skipped = 0
+    while True:
+        piece = handle.readline(1 << 20)
+        skipped += len(piece)
+        if not piece or piece.endswith(b"\n"):
+            return skipped
+
+
 def available_cpus() -> int:
     """The CPUs this process may run on (its affinity mask, as taskset or a container's cpuset
     sets it), not every CPU of the machine; os.cpu_count() where affinity is unknown."""
@@ -150,11 +205,16 @@ class LineQuoter:
         self.routes: dict = {}
         self.fast = FastReader(program).read
 
-    def run(self, numbered: Iterable[tuple[int, str]]) -> tuple[str, int, int]:
-        """Responses for ``numbered`` lines, joined, with (quoted, invalid) counts."""
+    def run(self, numbered: Iterable[tuple[int, str | RequestError]]) -> tuple[str, int, int]:
+        """Responses for ``numbered`` lines (or the errors read_lines refused them with),
+        joined, with (quoted, invalid) counts."""
         out, quoted, invalid = [], 0, 0
         header, view = self.program.header, self.view
         for number, line in numbered:
+            if type(line) is not str:  # a RequestError from read_lines: too long, not UTF-8
+                invalid += 1
+                out.append(dumps(errors_to_json([line], number)))
+                continue
             if not line.strip():
                 continue
             obj = None
@@ -196,12 +256,13 @@ def _request_id(obj: object) -> str | int | None:
     return ident if valid else None
 
 
-def quote_stream(program: m.Program, lines: Iterable[str], out: TextIO,
+def quote_stream(program: m.Program, lines: Iterable[str | RequestError], out: TextIO,
                  jobs: int | None = None, view: str = "internal") -> BatchCounts:
     """Quote each JSON line of ``lines`` against ``program``, writing one response per line.
 
-    Blank lines are skipped (no output). ``jobs`` worker processes (default: the CPUs this process may use)
-    are used once the input is longer than one chunk.
+    ``lines`` are text, or the errors `read_lines` refused lines with. Blank lines are skipped
+    (no output). ``jobs`` worker processes (default: the CPUs this process may use) are used
+    once the input is longer than one chunk.
     """
     jobs = jobs or available_cpus()
     chunks = _chunks(enumerate(lines, 1))
@@ -385,9 +446,9 @@ def quote_file(program: m.Program, path: str, out: BinaryIO,
     size = os.path.getsize(path)
     counts = BatchCounts()
     if jobs < 2 or size < SPLIT_BYTES or "fork" not in multiprocessing.get_all_start_methods():
-        with open(path, encoding="utf-8", errors="replace", newline="\n") as lines:
+        with open(path, "rb") as handle:
             local = LineQuoter(program, view)
-            for chunk in _chunks(enumerate(lines, 1)):
+            for chunk in _chunks(enumerate(read_lines(handle), 1)):
                 _emit_bytes(local.run(chunk), out, counts)
         return counts
     _in_workers((program, path, view), _byte_ranges(path), _work_range, _emit_bytes, out,
@@ -396,28 +457,36 @@ def quote_file(program: m.Program, path: str, out: BinaryIO,
 
 
 def _byte_ranges(path: str) -> Iterator[tuple[int, int, int]]:
-    """(start, end, first line number) of consecutive ranges of whole lines, ~SPLIT_BYTES each."""
+    """(start, end, first line number) of consecutive ranges of whole lines, ~SPLIT_BYTES each.
+    Reads in bounded pieces: a range that holds one very long line is never held whole."""
     with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
         start, line = 0, 1
-        while True:
+        while start < size:
             handle.seek(start + SPLIT_BYTES)
-            tail = handle.readline()
-            end = handle.tell() if tail else os.path.getsize(path)
+            end = handle.tell() if _skip_line(handle) else size
             if end <= start:
                 return
-            handle.seek(start)
-            line_count = handle.read(end - start).count(b"\n")
             yield start, end, line
-            start, line = end, line + line_count
+            start, line = end, line + _newlines(handle, start, end)
+
+
+def _newlines(handle: BinaryIO, start: int, end: int) -> int:
+    handle.seek(start)
+    count = 0
+    while start < end:
+        piece = handle.read(min(end - start, 1 << 20))
+        if not piece:
+            break
+        count += piece.count(b"\n")
+        start += len(piece)
+    return count
 
 
 def _work_range(span: tuple[int, int, int]) -> tuple[bytes, int, int]:
     start, end, first = span
     _SOURCE.seek(start)
-    text = _SOURCE.read(end - start).decode("utf-8", errors="replace")
-    lines = text.split("\n")  # newlines only, as the sequential path reads the file
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = read_lines(_SOURCE, end - start, first=start == 0)  # newlines only, as sequential
     body, quoted, invalid = _WORKER.run(enumerate(lines, first))
     return body.encode("utf-8"), quoted, invalid
 

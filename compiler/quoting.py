@@ -20,7 +20,7 @@ def load_program(path: str) -> Program:
     """Compile and check ``path``; on errors print them and exit 1.
 
     A program that fails `charter check` (a policy included) quotes nothing: its numbers are
-    not a program anyone may pay from. Clean results are cached (`charter.checkcache`).
+    not a program anyone may pay from; nor does an abstract one (a base to extend). Clean results are cached (`charter.checkcache`).
     """
     from charter.api import compile_checked
     from charter.render import render_text
@@ -31,6 +31,11 @@ def load_program(path: str) -> Program:
         click.echo(render_text(loud, sources, color=False), err=True)
         click.echo(f"{path}: the program has errors; fix them before quoting", err=True)
         sys.exit(1)
+    if program.header.abstract:  # it has no products or prices of its own to quote from
+        click.echo(f"{path}: error: the program is abstract (`abstract: yes`): a base for other"
+                   " programs to extend; it cannot be quoted or paid from; use a program that"
+                   " extends it", err=True)
+        sys.exit(1)
     return program
 
 
@@ -39,7 +44,8 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
     """Quote the request in ``path``; print it as text or JSON in ``view``. Returns the exit
     code."""
     from charter.economics import Quoter, RequestError, RequestInvalid, parse_request
-    from charter.economics.batch import MAX_REQUEST_BYTES, decode_request, request_text, too_large
+    from charter.economics.batch import (MAX_REQUEST_BYTES, TOO_DEEP, decode_request,
+                                         request_text, too_large)
     from charter.render import printable
     from charter.economics.response import errors_to_json, quote_to_json
 
@@ -49,9 +55,9 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
             raise RequestInvalid([too_large()])
         obj = decode_request(request_text(data))  # Decimal fractions; duplicate keys refused
         request = parse_request(obj, program)
-    except (ValueError, RecursionError) as exc:
-        errors = exc.errors if isinstance(exc, RequestInvalid) else \
-            [RequestError("$", f"not JSON: {getattr(exc, 'msg', exc)}")]
+    except (ValueError, RecursionError) as exc:  # RecursionError: decoded, too deep to check
+        errors = exc.errors if isinstance(exc, RequestInvalid) else [TOO_DEEP] \
+            if isinstance(exc, RecursionError) else [RequestError("$", f"not JSON: {exc}")]
         if fmt == "json":
             click.echo(json.dumps(errors_to_json(errors), indent=2, ensure_ascii=False))
         for error in errors:

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
@@ -60,25 +61,37 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def decode_request(text: str) -> object:
-    """The JSON value of one request, or RequestInvalid: not JSON (with its column), a key
-    named twice, or a lone surrogate escape (``"\\ud800"``: not Unicode text; it could not be
-    echoed as UTF-8), each at its JSON path."""
+    """The JSON value of one request, or RequestInvalid: not JSON (with its column), nested
+    too deeply, a number too long to read, a key named twice, or a lone surrogate escape
+    (``"\\ud800"``: not Unicode text; it could not be echoed as UTF-8), each at its JSON path;
+    the request's `id` rides along when it is valid."""
     try:
         obj = _decode(text)
     except _DuplicateKey:
         obj = _decode_flagged(text)
         raise RequestInvalid([RequestError(path, f"key `{_escaped(key)}` is given more than once")
-                              for path, key in _walk_duplicates(obj, "$")]) from None
-    except (ValueError, RecursionError) as exc:
-        message = f"not JSON: {exc.msg} at column {exc.colno}" \
-            if isinstance(exc, json.JSONDecodeError) else f"not JSON: {exc}"
-        raise RequestInvalid([RequestError("$", message)]) from None
+                              for path, key in _walk_duplicates(obj, "$")],
+                             _request_id(obj)) from None
+    except json.JSONDecodeError as exc:
+        raise RequestInvalid([RequestError("$", f"not JSON: {exc.msg} at column {exc.colno}")]
+                             ) from None
+    except RecursionError:
+        raise RequestInvalid([TOO_DEEP]) from None
+    except ValueError:  # the one other ValueError of the decoder: int() of too many digits
+        raise RequestInvalid([RequestError("$", "not JSON: a number has more than"
+                                                f" {sys.get_int_max_str_digits():,} digits")]
+                             ) from None
     if _SURROGATE_ESCAPE.search(text):  # rare: only then walk the value for lone surrogates
         errors = [RequestError(path, "contains a lone surrogate escape (not Unicode text)")
                   for path in _walk_surrogates(obj, "$")]
         if errors:
-            raise RequestInvalid(errors)
+            raise RequestInvalid(errors, _request_id(obj))
     return obj
+
+
+# Python's own words ("maximum recursion depth exceeded") mean nothing to a caller
+TOO_DEEP = RequestError("$", "not JSON: arrays and objects are nested too deeply (a request"
+                             " needs a few levels)")
 
 
 def _child(path: str, key: object) -> str:
@@ -223,7 +236,12 @@ class LineQuoter:
                 request = self._read(obj)
             except RequestInvalid as bad:
                 invalid += 1
-                out.append(dumps(errors_to_json(bad.errors, number, _request_id(obj))))
+                ident = bad.ident if obj is None else _request_id(obj)
+                out.append(dumps(errors_to_json(bad.errors, number, ident)))
+                continue
+            except RecursionError:  # decoded, but too deep for the schema's walk
+                invalid += 1
+                out.append(dumps(errors_to_json([TOO_DEEP], number, _request_id(obj))))
                 continue
             try:
                 answer = quote_to_json(self.quoter.quote(request), header, view)
@@ -250,10 +268,15 @@ _decode_line = decode_request
 
 
 def _request_id(obj: object) -> str | int | None:
-    """The `id` of a rejected request, when it has a valid one (echoed on its error line)."""
+    """The `id` of a rejected request, when it has a valid one (echoed on its error line):
+    an integer, or a string of at most 200 characters that is Unicode text, given once."""
     ident = obj.get("id") if isinstance(obj, dict) else None
-    valid = (type(ident) is str and len(ident) <= 200) or type(ident) is int
-    return ident if valid else None
+    if type(ident) is int:
+        return ident
+    if type(ident) is not str or len(ident) > 200 or _has_surrogate(ident) \
+            or "id" in getattr(obj, "duplicates", ()):
+        return None
+    return ident
 
 
 def quote_stream(program: m.Program, lines: Iterable[str | RequestError], out: TextIO,

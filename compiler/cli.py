@@ -1,7 +1,8 @@
 """The `charter` command line: a thin layer over `charter.api`.
 
 Exit codes: 0 no errors, 1 errors found, 2 usage error or missing input, 3 could not write
-the output (stdout closed, full, or its reader gone; one line on stderr), 128 + N stopped by
+the output (stdout closed, full, or its reader gone; one line on stderr), 4 a `quote --batch`
+worker process died (the output stops at a whole line; one line on stderr), 128 + N stopped by
 signal N (130 Ctrl-C/SIGINT, 143 SIGTERM, 129 SIGHUP; workers are reaped, no traceback).
 """
 from __future__ import annotations
@@ -331,8 +332,13 @@ def payouts(program: str, deals: str, out: str, input_fmt: str | None, memory_li
             temp_dir: str | None, threads: int | None, quiet: bool) -> None:
     """The commission run: every payout line of every deal in DEALS (CSV, Parquet or JSON
     Lines of quote requests), computed by PROGRAM's SQL in embedded DuckDB (docs/warehouse.md)."""
+    from charter.inputfile import check_regular
     from charter.warehouse.command import run_payouts
 
+    try:
+        check_regular(deals)  # DuckDB would wait forever on a FIFO, read a device endlessly
+    except OSError as err:
+        raise click.UsageError(str(err)) from None
     _check_today()
     sys.exit(run_payouts(program, deals, out, input_fmt, memory_limit, temp_dir, threads,
                          quiet))

@@ -20,6 +20,7 @@ from charter.confined import WALKS, PathChanged, open_at, open_folder
 from charter.diagnostics import Diagnostic, Reporter
 from charter.discovery import PROJECT_MARKERS, project_root  # noqa: F401  (the loader's API)
 from charter.discovery import real_path as _real
+from charter.inputfile import not_regular as _not_regular
 from charter.parser import MAX_BYTES, parse_source
 from charter.source import SourceFile
 
@@ -295,16 +296,6 @@ def _root_display(root: Path) -> str:
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) \
     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
-
-
-def _not_regular(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    return next((name for test, name in _KINDS if test(mode)), "not a plain file")
 
 
 def _read_at_most(fd: int, limit: int) -> bytes:

@@ -10,6 +10,7 @@ worker left behind; batch workers follow the CPU affinity mask. Each runs the in
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from conftest import PROGRAMS, REPO, TODAY
 CHARTER = str(Path(sys.executable).parent / "charter")
 EJOURNEY = str(PROGRAMS / "ejourney.charter")
 EXIT_OUTPUT = 3
+EXIT_WORKER = 4
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="closed fds, /dev/full, /proc and signals as on Linux")
@@ -196,3 +198,30 @@ def test_default_jobs_come_from_the_affinity_mask(monkeypatch):
     out = io.StringIO()
     counts = batch.quote_stream(program, ["{}\n"] * (batch.CHUNK * 2 + 1), out)
     assert counts.invalid == batch.CHUNK * 2 + 1
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_dead_worker_fails_the_batch_fast(signum, many_deals, env):
+    """A worker killed from outside (the OOM killer, an operator) used to hang the batch
+    forever: multiprocessing.Pool replaced it and waited for its lost chunk. Now: exit 4, one
+    line on stderr, whole JSON lines only on stdout, no process left behind."""
+    proc = subprocess.Popen([CHARTER, "quote", EJOURNEY, "--batch", str(many_deals)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, bufsize=0)  # communicate() misses buffered bytes
+    try:
+        assert proc.stdout.read(1) == b"{"  # output has started: the pool is at work
+        workers = _children(proc.pid)
+        assert workers, "the batch did not run in worker processes"
+        os.kill(workers[0], signum)
+        stdout, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = stderr.decode("utf-8", "replace")
+    assert proc.returncode == EXIT_WORKER, text
+    assert "Traceback" not in text and len(text.splitlines()) == 1, text
+    assert "worker process died" in text and signal.Signals(signum).name in text
+    for line in (b"{" + stdout).splitlines():
+        json.loads(line)  # every line written is whole
+    _assert_group_gone(proc.pid)

@@ -279,3 +279,82 @@ def test_markdown_text_cannot_make_a_rule_or_break_a_line(text, shown):
     """A doc paragraph `---` rendered as a horizontal rule; U+2028 reached the documents."""
     from charter.targets.escape import md
     assert md(text) == shown
+
+
+# ---- batch input: bytes, BOM, ids, wording (found by review) -----------------------------------
+
+def _batch(tmp_path, data: bytes) -> list[dict]:
+    path = tmp_path / "deals.jsonl"
+    path.write_bytes(data)
+    result = run("quote", PROGRAMS / "ejourney.charter", "--batch", path)
+    assert "Traceback" not in result.output
+    return [json.loads(line) for line in result.stdout_bytes.decode("utf-8").splitlines()]
+
+
+def test_invalid_utf8_batch_line_is_refused_not_replaced(tmp_path):
+    """It used to be read with U+FFFD in place of the byte and quoted under another id."""
+    good = b'{"id":"ok","product":"Growth","seats":1}\n'
+    lines = _batch(tmp_path, good + b'{"id":"deal-\xff1","product":"Growth","seats":1}\n' + good)
+    assert [line.get("id") for line in lines] == ["ok", None, "ok"]
+    assert lines[1]["line"] == 2 and "invalid UTF-8 (byte 0xff" in lines[1]["errors"][0]["message"]
+    assert "\ufffd" not in json.dumps(lines, ensure_ascii=False)
+
+
+def test_byte_order_mark_at_the_start_of_a_batch_is_accepted(tmp_path):
+    lines = _batch(tmp_path, b'\xef\xbb\xbf{"id":1,"product":"Growth","seats":1}\n')
+    assert lines[0]["id"] == 1 and "error" not in lines[0]
+
+
+@pytest.mark.parametrize("text, path", [
+    ('{"id":"k","product":"Growth","product":"Growth","seats":1}', "$.product"),
+    ('{"id":"k","product":"Growth","seats":1,"route":[{"channel":"VAD","tier":"Elite",'
+     '"tier":"Elite"}]}', "$.route[0].tier"),
+    ('{"id":"k","product":"Gr\\ud800","seats":1}', "$.product"),
+], ids=["duplicate", "nested-duplicate", "lone-surrogate"])
+def test_error_lines_echo_a_valid_id(tmp_path, text, path):
+    (line,) = _batch(tmp_path, text.encode() + b"\n")
+    assert line["id"] == "k" and line["errors"][0]["path"] == path
+
+
+@pytest.mark.parametrize("text", ['{"id":"k","id":"k","product":"Growth","product":"G","seats":1}',
+                                  '{"id":"k\\udc00","product":"Gr\\ud800","seats":1}'])
+def test_error_lines_leave_out_an_id_that_is_not_valid(tmp_path, text):
+    (line,) = _batch(tmp_path, text.encode() + b"\n")
+    assert "id" not in line
+
+
+def test_a_long_id_is_told_its_limit(tmp_path):
+    (line,) = _batch(tmp_path, json.dumps({"id": "x" * 201, "product": "Growth",
+                                           "seats": 1}).encode() + b"\n")
+    assert "at most 200 characters" in line["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"product":"Growth","seats":' + "9" * 5000 + "}", "a number has more than 4,300 digits"),
+    ('{"product":"Growth","seats":1,"services":' + "[" * 5000 + "]" * 5000 + "}",
+     "nested too deeply"),
+    ('{"id":7,"product":"Growth","seats":1,"services":{"one_time":' + "[" * 980 + "]" * 980
+     + "}}", "nested too deeply"),
+], ids=["huge-integer", "deep", "deep-after-decoding"])
+def test_no_python_wording_in_request_errors(tmp_path, text, words):
+    (line,) = _batch(tmp_path, text.encode() + b"\n")
+    message = line["errors"][0]["message"]
+    assert words in message, message
+    assert "sys." not in message and "recursion" not in message
+    single = tmp_path / "req.json"
+    single.write_text(text)
+    result = run("quote", PROGRAMS / "ejourney.charter", single)
+    assert result.exit_code == 1 and words in result.stderr
+    assert "sys." not in result.stderr and "recursion" not in result.stderr
+
+
+def test_an_abstract_program_is_not_quoted(tmp_path):
+    """It used to answer `unknown product` for every product."""
+    deal = tmp_path / "deal.json"
+    deal.write_text('{"product":"Growth","seats":1}')
+    base = PROGRAMS / "base" / "two-channel.charter"
+    for args in ([deal], ["--batch", deal]):
+        result = run("quote", base, *args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.count("error") == 1 and "abstract" in result.stderr
+        assert "unknown product" not in result.stderr

@@ -22,8 +22,11 @@ import functools
 import importlib.util
 import io
 import json
+import multiprocessing
+import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import tracemalloc
@@ -555,9 +558,9 @@ def spy_parallel(monkeypatch) -> list:
     runs: list = []
     real = batch._in_workers
 
-    def spy(setup, items, work, emit, out, counts, jobs):
+    def spy(setup, items, work, emit, out, counts, jobs, **options):
         runs.append(jobs)
-        return real(setup, items, work, emit, out, counts, jobs)
+        return real(setup, items, work, emit, out, counts, jobs, **options)
     monkeypatch.setattr(batch, "_in_workers", spy)
     return runs
 
@@ -575,6 +578,32 @@ def test_parallel_stream_line_numbers_count_blank_lines(monkeypatch):
                if line.startswith('{"line"')]
     assert runs == [2]
     assert numbers == [1000, 2000, 4000]                 # 3000 is blank
+
+
+def _dies_on_the_third_chunk(chunk):
+    if chunk[0][0] > 2 * batch.CHUNK:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return batch._WORKER.run(chunk)
+
+
+def _fails_on_the_third_chunk(chunk):
+    if chunk[0][0] > 2 * batch.CHUNK:
+        raise KeyError("a bug")
+    return batch._WORKER.run(chunk)
+
+
+@pytest.mark.parametrize("work, message", [
+    (_dies_on_the_third_chunk, "a batch worker process died (killed by SIGKILL)"),
+    (_fails_on_the_third_chunk, "a batch worker process failed: KeyError: 'a bug'")])
+def test_a_lost_worker_fails_the_stream_with_whole_lines(work, message, monkeypatch):
+    """A worker that dies (or fails) used to leave the parent waiting forever for its chunk."""
+    monkeypatch.setattr(batch, "_work", work)
+    out = io.StringIO()
+    with pytest.raises(batch.WorkerFailed, match=re.escape(message)):
+        batch.quote_stream(program(), ['{"product":"Growth","seats":1}\n'] * (batch.CHUNK * 6),
+                           out, jobs=2)
+    assert out.getvalue().count("\n") % batch.CHUNK == 0  # whole chunks, whole lines
+    assert not multiprocessing.active_children()  # every worker reaped
 
 
 def test_parallel_batch_keeps_line_separators_inside_strings(tmp_path, monkeypatch):
@@ -1065,3 +1094,86 @@ def test_request_warnings_reach_stderr_and_the_response(tmp_path):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["warnings"][0]["path"] == "$.cumulative.Referral"
     assert "warning: $.cumulative.Referral" in result.stderr
+
+
+# ---- 8. input limits: sizes, FIFOs, devices ----------------------------------------------------
+
+def run_bounded(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
+    """`charter ARGS` in a subprocess with 1 GB of address space and 60 s: a command that
+    would hang on a FIFO or eat /dev/zero fails here instead of taking the machine."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+    return subprocess.run([sys.executable, "-m", "charter", *map(str, args)], input=input,
+                          capture_output=True, timeout=60, preexec_fn=limit)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs and /dev/zero")
+@pytest.mark.parametrize("command", [["quote", EJOURNEY, "IN"], ["quote", EJOURNEY, "--batch", "IN"],
+                                     ["payouts", EJOURNEY, "IN", "--out", "OUT.parquet"]],
+                         ids=["request", "batch", "payouts"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_fifos_and_devices_are_refused_unread(tmp_path, command, kind):
+    """Found by review: a FIFO with no writer hung `quote` and `payouts`; /dev/zero ended in
+    MemoryError. Both are refused as a usage error (exit 2) before anything is read."""
+    source = tmp_path / "in.fifo"
+    if kind == "fifo":
+        os.mkfifo(source)
+    else:
+        source = "/dev/zero"
+    args = [str(source) if a == "IN" else str(tmp_path / a) if a == "OUT.parquet" else a
+            for a in command]
+    proc = run_bounded(*args)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2, stderr
+    assert "not a regular file" in stderr and "Traceback" not in stderr
+    assert ("a named pipe" if kind == "fifo" else "a character device") in stderr
+
+
+def test_a_request_over_the_size_limit_is_refused(tmp_path):
+    """Found by review: `quote P /dev/zero` (or a huge request) was read whole."""
+    big = b'{"product":"Growth","seats":1,"id":"' + b"x" * batch.MAX_REQUEST_BYTES + b'"}'
+    path = tmp_path / "big.json"
+    path.write_bytes(big)
+    for result in (run("quote", EJOURNEY, path, "--format", "json"),
+                   run("quote", EJOURNEY, "-", "--format", "json", input=big)):
+        no_crash(result)
+        assert result.exit_code == 1
+        body = json.loads(result.stdout)
+        assert "larger than 1,000,000 bytes" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_batch_line_over_the_limit_is_one_error_line_in_bounded_memory(tmp_path, jobs,
+                                                                         monkeypatch):
+    """Found by review: one 200 MB line took 1 GB. It is refused with its line number, read
+    in bounded pieces (never held whole), and the lines around it are quoted."""
+    monkeypatch.setattr(batch, "SPLIT_BYTES", 200_000)
+    good = b'{"product":"Growth","seats":1}\n'
+    path = tmp_path / "deals.jsonl"
+    with open(path, "wb") as out:
+        out.write(good * 2000)
+        out.write(b"[" + b"1," * (10 * batch.MAX_REQUEST_BYTES) + b"1]\n")  # 20 MB
+        out.write(good * 2000 + b"x" * (batch.MAX_REQUEST_BYTES + 1))  # no final newline
+    sink = io.BytesIO()
+    tracemalloc.start()
+    try:
+        counts = batch.quote_file(program(), str(path), sink, jobs=jobs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    lines = sink.getvalue().decode("utf-8").splitlines()
+    assert (counts.quoted, counts.invalid) == (4000, 2) and len(lines) == 4002
+    errors = [json.loads(line) for line in lines if line.startswith('{"line"')]
+    assert [e["line"] for e in errors] == [2001, 4002]
+    assert all("larger than 1,000,000 bytes" in e["errors"][0]["message"] for e in errors)
+    assert peak < 15_000_000, peak  # the 20 MB line was never read whole (~9 MB is output)
+
+
+def test_an_endless_batch_line_on_stdin_is_refused():
+    """`--batch -` fed 30 MB of NUL bytes (no newline): one error line, not MemoryError."""
+    proc = run_bounded("quote", EJOURNEY, "--batch", "-", input=b"\0" * 30_000_000)
+    assert proc.returncode == 1 and b"Traceback" not in proc.stderr
+    (line,) = proc.stdout.decode("utf-8").splitlines()
+    assert json.loads(line)["line"] == 1 and b"larger than" in proc.stdout

@@ -43,9 +43,10 @@ class RequestError:
 class RequestInvalid(ValueError):
     """A request that cannot be quoted; ``errors`` lists every problem found."""
 
-    def __init__(self, errors: list[RequestError]):
+    def __init__(self, errors: list[RequestError], ident: str | int | None = None):
         super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
         self.errors = errors
+        self.ident = ident  # the request's valid `id`, when known (echoed on a batch error line)
 
 
 class Step(NamedTuple):

@@ -90,15 +90,22 @@ def fixture(scenario: Scenario, program: m.Program, quoter: Quoter) -> dict:
 def answer(request: dict, program: m.Program, quoter: Quoter) -> tuple[dict, dict]:
     """(internal answer, partner answer) of ``request``, exactly as `charter quote --format
     json` reads and answers it (the request goes through JSON text first, as from a file)."""
+    from charter.economics.request import partner_named
+
     obj = json.loads(json.dumps(request), parse_float=Decimal)
+    return (_answer(obj, program, program, quoter, "internal"),
+            _answer(obj, partner_named(program), program, quoter, "partner"))
+
+
+def _answer(obj: object, named: m.Program, program: m.Program, quoter: Quoter,
+            view: str) -> dict:
+    """The answer in ``view``: the request read against what that view may name (the partner
+    view names no internal channel), quoted with the whole program."""
     try:
-        parsed = parse_request(obj, program)
+        parsed = parse_request(obj, named)
     except RequestInvalid as bad:
-        error = errors_to_json(bad.errors)
-        return error, _plain(error)  # the CLI prints the same error object in either view
-    quote = quoter.quote(parsed)
-    return (_plain(quote_to_json(quote, program.header, "internal")),
-            _plain(quote_to_json(quote, program.header, "partner")))
+        return _plain(errors_to_json(bad.errors))
+    return _plain(quote_to_json(quoter.quote(parsed), program.header, view))
 
 
 def _plain(obj: dict) -> dict:

@@ -1177,3 +1177,28 @@ def test_an_endless_batch_line_on_stdin_is_refused():
     assert proc.returncode == 1 and b"Traceback" not in proc.stderr
     (line,) = proc.stdout.decode("utf-8").splitlines()
     assert json.loads(line)["line"] == 1 and b"larger than" in proc.stdout
+
+
+# ---- the partner view's errors name no internal channel -----------------------------------
+
+@pytest.mark.parametrize("request_obj", [
+    {"product": "Growth", "seats": 10, "route": [{"channel": "Referral"}],
+     "close_date": "2026-03-01", "cumulative": {"Nope": {"amount": "5"}}},
+    {"product": "Growth", "seats": 10, "route": [{"channel": "CommissionBenchmark"}]},
+    {"product": "Growth", "seats": 10, "route": [{"channel": "CommissionBenchmarks"}]}])
+def test_partner_view_errors_never_name_an_internal_channel(tmp_path, request_obj):
+    """The list of choices, "did you mean" and "is internal" told a partner that
+    CommissionBenchmark exists; now it is unknown like any made-up name."""
+    from charter.cli import main
+
+    single, batch = tmp_path / "r.json", tmp_path / "r.jsonl"
+    single.write_text(json.dumps(request_obj), encoding="utf-8")
+    batch.write_text(json.dumps(request_obj) + "\n", encoding="utf-8")
+    for args in ([str(single), "--format", "json"], ["--batch", str(batch)]):
+        result = CliRunner().invoke(main, ["quote", str(EJOURNEY), *args, "--view", "partner"])
+        assert result.exit_code == 1 and "unknown channel" in result.output, result.output
+        assert "Benchmark" not in result.output.replace(
+            request_obj["route"][0]["channel"], "") or "Nope" in result.output
+        assert "CommissionBenchmark`," not in result.output and "internal" not in result.output
+    internal = CliRunner().invoke(main, ["quote", str(EJOURNEY), str(single), "--format", "json"])
+    assert "CommissionBenchmark" in internal.output  # the vendor's own view still says

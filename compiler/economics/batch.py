@@ -23,7 +23,7 @@ from charter import model as m
 from charter.economics import parse_request
 from charter.economics.engine import Quoter
 from charter.economics.request import (FastReader, RequestError, RequestInvalid, fast_shape_ok,
-                                       read_request)
+                                       partner_named, read_request)
 from charter.economics.response import dumps, errors_to_json, quote_to_json
 from charter.stopping import signals_ignored, worker_signals
 
@@ -216,7 +216,9 @@ class LineQuoter:
         self.view = view
         self.quoter = Quoter(program)
         self.routes: dict = {}
-        self.fast = FastReader(program).read
+        # what a request may name: in the partner view, no internal channel (`partner_named`)
+        self.named = partner_named(program) if view == "partner" else program
+        self.fast = FastReader(self.named).read
 
     def run(self, numbered: Iterable[tuple[int, str | RequestError]]) -> tuple[str, int, int]:
         """Responses for ``numbered`` lines (or the errors read_lines refused them with),
@@ -260,8 +262,8 @@ class LineQuoter:
         if request is not None:
             return request
         if fast_shape_ok(obj):
-            return read_request(obj, self.program, self.routes)
-        return parse_request(obj, self.program)  # slow path: the schema's exact messages
+            return read_request(obj, self.named, self.routes)
+        return parse_request(obj, self.named)  # slow path: the schema's exact messages
 
 
 _decode_line = decode_request

@@ -495,7 +495,8 @@ class Quoter:
                        "the program states no margin floor, but no deal may pay out more than"
                        " the vendor receives")
                 return [Reason(ReasonCode.MARGIN_FLOOR,
-                               f"the vendor loses money in year {year.year}:"
+                               f"the vendor loses money in year {year.year}"
+                               + (" once MDF is paid:" if floored else ":") +
                                f" net {_pct(year.vendor_net - year.uncounted, year.vendor_basis)}"
                                f" = 100% − {_pct(self.cogs, Decimal(1))} COGS − {terms} ({why})")]
         return []

@@ -460,6 +460,22 @@ def split_named(program: m.Program, name: str | None) -> m.Split | None:
     return next((s for s in program.attribution.splits if s.name == name), None)
 
 
+def partner_named(program: m.Program) -> m.Program:
+    """``program`` as a partner may name it in a request (`charter quote --view partner`):
+    without its internal channels and the handovers from or to them, so naming one is an
+    unknown channel like any made-up name, and no list of choices or "did you mean" shows
+    one. Quoting still uses the whole program: such a request never routes through one."""
+    internal = {c.name for c in program.channels if c.internal}
+    if not internal:
+        return program
+    import dataclasses
+
+    return dataclasses.replace(
+        program, channels=tuple(c for c in program.channels if c.name not in internal),
+        handovers=tuple(h for h in program.handovers
+                        if h.source not in internal and h.target not in internal))
+
+
 def registered_bonus(program: m.Program) -> Decimal | None:
     """What a registered deal earns on top of the partner of record's rate, if anything."""
     return program.registration.registered_bonus if program.registration else None

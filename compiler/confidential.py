@@ -82,7 +82,6 @@ def _spelt(name: str) -> str:
 INTERNAL_TERMS = ("COGS", "cost of goods", "margin-death", "margin death", "net margin",
                   "net GM", "vendor margin", "walk rule", "margin floor", "margin_floor",
                   "vendor_net", "gross margin")
-_INTERNAL_TERMS = re.compile("|".join(re.escape(term.lower()) for term in INTERNAL_TERMS))
 # Hyphens and spaces that look alike: `margin‑death` (a non-breaking hyphen) is the same words.
 _LOOKALIKES = str.maketrans({**dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"),
                              "\u00ad": None, "\u00a0": " ", "\u202f": " "})
@@ -95,10 +94,16 @@ def mentions_internal(text: str) -> bool:
 
 def internal_term(text: str) -> str | None:
     """The first of `INTERNAL_TERMS` ``text`` uses, as it is listed there, if any."""
-    found = _INTERNAL_TERMS.search(" ".join(text.translate(_LOOKALIKES).lower().split()))
+    found = _internal_terms().search(" ".join(text.translate(_LOOKALIKES).lower().split()))
     if found is None:
         return None
     return next(term for term in INTERNAL_TERMS if term.lower() == found.group())
+
+
+@lru_cache(maxsize=1)
+def _internal_terms() -> re.Pattern:
+    """`INTERNAL_TERMS` lower-cased, for text made canonical (compiled when first needed)."""
+    return re.compile("|".join(re.escape(term.lower()) for term in INTERNAL_TERMS))
 
 
 def internal_channels(program: m.Program) -> frozenset[str]:
@@ -193,13 +198,26 @@ def _term_offsets(sources: dict[str, SourceFile]) -> dict[str, list[int]]:
 
 
 def _holds_term(construct: object, hits: dict[str, list[int]]) -> bool:
-    """Whether ``construct``'s block holds one of ``hits``; a construct merged from several
-    files (an `extends:` override) is always read closely: its block is in one file only."""
+    """Whether ``construct``'s block holds one of ``hits``. A construct merged from several
+    files (an `extends:` override) has its block in one file: it is read closely whenever
+    another file it draws from (an attribute's or a nested block's) has a hit at all."""
     span = getattr(construct, "span", None)
-    spans = (getattr(construct, "spans", None) or {}).values()
-    if span is None or any(s.file != span.file for s in spans):
+    if span is None:
+        return True
+    if any(file in hits for file in _files_of(construct) - {span.file}):
         return True
     return any(span.start <= at < span.end for at in hits.get(span.file, ()))
+
+
+def _files_of(construct: object) -> set[str]:
+    """The files ``construct``'s attributes and nested blocks (one level down) are written in."""
+    files = {s.file for s in (getattr(construct, "spans", None) or {}).values()}
+    for name in _field_names(type(construct)):
+        value = getattr(construct, name)
+        if isinstance(value, tuple):
+            files.update(item.span.file for item in value
+                         if getattr(item, "span", None) is not None)
+    return files
 
 
 def _unplaced_leaks(program: m.Program, reporter: Reporter, leaks, placed: set[str]) -> None:

@@ -240,8 +240,14 @@ def safe_text(rng: random.Random, max_size: int = 30, quotes: bool = True) -> st
 
 
 def string(rng: random.Random, max_size: int = 40) -> str:
-    """A one-line quoted string, with `\\"`, `\\\\`, `\\t`, `\\n` escapes sometimes."""
-    text = safe_text(rng, max_size).replace('"', '\\"')
+    """A one-line quoted string, with `\\"`, `\\\\`, `\\t`, `\\n` escapes sometimes; never in
+    the vendor's internal vocabulary ("vendor margin" is CH-E134 where partners read)."""
+    from charter.confidential import mentions_internal
+
+    text = safe_text(rng, max_size)
+    while mentions_internal(text):
+        text = safe_text(rng, max_size)
+    text = text.replace('"', '\\"')
     if rng.randint(0, 9) == 0:
         text += rng.choice([" \\\\ ", " \\t", "\\n", ' \\"q\\"'])
     return f'"{text}"'

@@ -281,3 +281,17 @@ def test_partner_text_other_than_a_doc_string_may_not_use_internal_vocabulary(fi
     text = HEAD + f"enablement {{\n  item train {{\n    {field}\n    cadence: annual\n  }}\n}}\n"
     _program, reporter = compile_text(text, "t.charter")
     assert ([d.code for d in reporter.sorted() if d.code == "CH-E134"] == []) == clean
+
+
+def test_a_name_with_an_underscore_written_with_a_space_is_caught_by_check_and_build():
+    """`Benchmark_Direct` written "Benchmark Direct": the projection's quick substring test
+    looked for the name as written and let it through, so check said nothing either."""
+    text = (HEAD + "product P { layer: software; list_price: $10 per user per month }\n"
+            "internal channel Benchmark_Direct { model: referral; owner: vendor; commission: 5%;"
+            " lead_protection: 30 days }\n"
+            'spiff launch { trigger: "beats Benchmark Direct"; reward: $100; duration: 90 days }\n')
+    program, reporter = compile_text(text, "t.charter")
+    assert [(d.code, d.span.line) for d in reporter.sorted() if d.severity.value == "error"] \
+        == [("CH-E133", 4)]
+    from charter.targets.config import partner_leaks
+    assert [name for _path, name in partner_leaks(build_config(program))] == ["Benchmark_Direct"]

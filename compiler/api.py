@@ -116,17 +116,21 @@ def run_checks(program: Program, reporter: Reporter, today: date | None = None,
     are checked through the programs that extend them. ``sources`` (the program's files) let
     the partner-text check answer quickly and point at the very word.
     """
-    from charter.confidential import check_internal_words
+    from charter.confidential import PARTNER_TEXT_CODES, check_internal_words
 
     check_internal_words(program, reporter, sources)
-    if not reporter.has_errors and not program.header.abstract:
+    # Partner text that names what it must not (CH-E133/E134) leaves the program's numbers
+    # whole: the policies and the partner-text check still run, so every independent
+    # mistake is reported in one run.
+    errors = {d.code for d in reporter.items if d.severity is Severity.ERROR}
+    if not errors - PARTNER_TEXT_CODES and not program.header.abstract:
         from charter.policies.runner import run_policies
 
         run_policies(program, reporter, today)
         # A policy's finding leaves the program quotable; an example that cannot be quoted
         # (CH-E3xx) would break the projection this check asks.
-        if not any(d.code.startswith("CH-E") for d in reporter.items
-                   if d.severity is Severity.ERROR):
+        if not any(d.code.startswith("CH-E") and d.code not in PARTNER_TEXT_CODES
+                   for d in reporter.items if d.severity is Severity.ERROR):
             from charter.confidential import check_partner_text
 
             check_partner_text(program, reporter, sources)

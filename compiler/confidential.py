@@ -29,6 +29,8 @@ from charter.diagnostics import Label, Reporter
 from charter.nodes import node
 from charter.source import SourceFile, Span
 
+# What partner-facing text may not say: neither blocks the policies (the numbers are whole).
+PARTNER_TEXT_CODES = frozenset(("CH-E133", "CH-E134"))
 # Program sections the projection leaves out whole (they go to its `internal` section).
 _INTERNAL_SECTIONS = frozenset(("economics", "unit_economics", "ship_gate", "policy_settings",
                                 "waivers"))
@@ -62,7 +64,7 @@ def mentions(text: str, name: str) -> bool:
     `_` ends a word too, and a `_` in ``name`` matches a space: partner documents print an
     identifier's `_` as a space (`spiff beat_Benchy` is "beat Benchy"), so `beat_Benchy`
     names `Benchy`, and "Commission Bench" names `Commission_Bench`."""
-    return _word(name).search(text) is not None
+    return name.split("_")[0] in text and _word(name).search(text) is not None
 
 
 @lru_cache(maxsize=256)
@@ -82,28 +84,23 @@ def _spelt(name: str) -> str:
 INTERNAL_TERMS = ("COGS", "cost of goods", "margin-death", "margin death", "net margin",
                   "net GM", "vendor margin", "walk rule", "margin floor", "margin_floor",
                   "vendor_net", "gross margin")
-# Hyphens and spaces that look alike: `margin‑death` (a non-breaking hyphen) is the same words.
-_LOOKALIKES = str.maketrans({**dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"),
-                             "\u00ad": None, "\u00a0": " ", "\u202f": " "})
+# `INTERNAL_TERMS` as written, lower-cased (matching lower-cased text is ten times faster than
+# `re.IGNORECASE`): any blank, and any of the hyphens that look alike (`margin‑death` with a
+# non-breaking hyphen is the same words). One group per term, in the list's order.
+_TERMS = re.compile("|".join(
+    "(" + re.escape(term.lower()).replace(r"\ ", "[\\s\u00a0\u202f]+").replace(
+        r"\-", "[-\u2010-\u2014\u2212]\u00ad?") + ")" for term in INTERNAL_TERMS))
 
 
 def mentions_internal(text: str) -> bool:
     """Whether ``text`` uses one of `INTERNAL_TERMS` (in any case, with any hyphen)."""
-    return internal_term(text) is not None
+    return _TERMS.search(text.lower()) is not None
 
 
 def internal_term(text: str) -> str | None:
     """The first of `INTERNAL_TERMS` ``text`` uses, as it is listed there, if any."""
-    found = _internal_terms().search(" ".join(text.translate(_LOOKALIKES).lower().split()))
-    if found is None:
-        return None
-    return next(term for term in INTERNAL_TERMS if term.lower() == found.group())
-
-
-@lru_cache(maxsize=1)
-def _internal_terms() -> re.Pattern:
-    """`INTERNAL_TERMS` lower-cased, for text made canonical (compiled when first needed)."""
-    return re.compile("|".join(re.escape(term.lower()) for term in INTERNAL_TERMS))
+    found = _TERMS.search(text.lower())
+    return INTERNAL_TERMS[found.lastindex - 1] if found else None  # type: ignore[operator]
 
 
 def internal_channels(program: m.Program) -> frozenset[str]:
@@ -167,8 +164,7 @@ def check_internal_words(program: m.Program, reporter: Reporter,
     if hits == {}:
         return
     for _section, _entity, construct in _partner_constructs(program, internal_channels(program)):
-        if isinstance(construct, m.Example) or (hits is not None and not _holds_term(construct,
-                                                                                     hits)):
+        if isinstance(construct, m.Example) or (hits is not None and not _holds(construct, hits)):
             continue
         for where, text, span in _texts(construct):
             term = None if where.startswith(("the doc string", "the name")) else \
@@ -181,26 +177,20 @@ def check_internal_words(program: m.Program, reporter: Reporter,
                                      " economics: reword it, or put the reason in a comment",))
 
 
-# `INTERNAL_TERMS` as written in a file, lower-cased (matching the lower-cased text is ten
-# times faster than `re.IGNORECASE`): any of the look-alike hyphens and spaces.
-_WRITTEN_TERMS = re.compile("|".join(
-    re.escape(term.lower()).replace(r"\ ", "[\\s\u00a0\u202f]+").replace(
-        r"\-", "[-\u2010-\u2014\u2212]\u00ad?") for term in INTERNAL_TERMS))
-
-
 def _term_offsets(sources: dict[str, SourceFile]) -> dict[str, list[int]]:
     """Where each file may use an internal term (a superset), by file. (Lower-casing keeps
     offsets but for a few letters outside ASCII; a construct is read closely whenever a hit
     falls in its block, and a shifted one still does unless it ends the block.)"""
-    found = {path: [hit.start() for hit in _WRITTEN_TERMS.finditer(source.text.lower())]
+    found = {path: [hit.start() for hit in _TERMS.finditer(source.text.lower())]
              for path, source in sources.items()}
     return {path: offsets for path, offsets in found.items() if offsets}
 
 
-def _holds_term(construct: object, hits: dict[str, list[int]]) -> bool:
-    """Whether ``construct``'s block holds one of ``hits``. A construct merged from several
-    files (an `extends:` override) has its block in one file: it is read closely whenever
-    another file it draws from (an attribute's or a nested block's) has a hit at all."""
+def _holds(construct: object, hits: dict[str, list[int]]) -> bool:
+    """Whether ``construct``'s block holds one of ``hits`` (offsets by file). A construct
+    merged from several files (an `extends:` override) has its block in one file: it is read
+    closely whenever another file it draws from (an attribute's or a nested block's) has a
+    hit at all."""
     span = getattr(construct, "span", None)
     if span is None:
         return True
@@ -246,14 +236,14 @@ def written_mentions(program: m.Program, sources: dict[str, SourceFile] | None =
         return []
     texts = {path: source.text for path, source in (sources or {}).items()}
     outside = _named_outside(program, internal, texts) if sources is not None else None
-    if outside == []:
+    if outside == {}:
         return []
     found = []
     words = _any_word(internal)
     named = {_joined(name): name for name in internal}  # a match as written -> the channel
     for section, entity, construct in _partner_constructs(program, internal):
-        if outside is not None and len(texts) == 1 and not _holds(construct, outside):
-            continue  # one file: a construct's text is inside its block, and none is there
+        if outside is not None and not _holds(construct, outside):
+            continue  # its text is inside its block (or its files'), and none is there
         owner = _owner(section, entity, construct)
         for where, text, span in _texts(construct):
             found.extend(Mention(section, entity, where, name, _narrowed(span, name, sources),
@@ -311,15 +301,15 @@ def _narrowed(span: Span, name: str, sources: dict[str, SourceFile] | None) -> S
 
 
 def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str, str]
-                   ) -> list[int]:
-    """The offsets where a file names an internal channel other than inside an internal
-    construct (a comment counts: this only decides where to look closer)."""
+                   ) -> dict[str, list[int]]:
+    """The offsets, by file, where a file names an internal channel other than inside an
+    internal construct (a comment counts: this only decides where to look closer)."""
     inside = sorted((c.span.file, c.span.start, c.span.end)  # type: ignore[attr-defined]
                     for section, c in _constructs(program)
                     if (section in _INTERNAL_SECTIONS or _is_internal(c, internal))
                     and getattr(c, "span", None) is not None)
     words = _any_word(internal)
-    found = []
+    found: dict[str, list[int]] = {}
     for path, text in texts.items():
         # top-level constructs do not overlap: the one starting last before a word holds it
         starts = [start for file, start, _end in inside if file == path]
@@ -327,14 +317,8 @@ def _named_outside(program: m.Program, internal: frozenset[str], texts: dict[str
         for word in _words(words, text):
             at = bisect_right(starts, word.start()) - 1
             if at < 0 or word.start() >= ends[at]:
-                found.append(word.start())
+                found.setdefault(path, []).append(word.start())
     return found
-
-
-def _holds(construct: object, offsets: list[int]) -> bool:
-    """Whether one of ``offsets`` lies in ``construct``'s block."""
-    span = getattr(construct, "span", None)
-    return span is None or any(span.start <= at < span.end for at in offsets)
 
 
 def _constructs(program: m.Program) -> Iterator[tuple[str, object]]:

@@ -335,7 +335,7 @@ def _check_registration_rules(program: m.Program, reporter: Reporter) -> None:
     if registration.registered_bonus is None:
         return
     for channel in program.channels:
-        _bonus_ceiling(channel, registration, reporter)
+        _bonus_ceiling(program, channel, registration, reporter)
     holders = [(registration.spans.get("unregistered_rate"), "registration")]
     if program.attribution is not None and program.attribution.unregistered_rate is not None:
         holders.append((program.attribution.span, "attribution"))
@@ -372,45 +372,31 @@ def _two_unregistered_rates(program: m.Program, registration: m.Registration,
               " rate",))
 
 
-# The rates a registration bonus lifts (`charter.economics.plan._with_bonus`): every rate the
-# partner of record is paid as the closer, in every year, and a commission ladder's brackets.
-_BONUS_TERMS = ("commission", "commission_y2", "margin", "margin_y2", "discount")
-
-
-def _bonus_rates(channel: m.Channel) -> Iterable[tuple[Decimal, Span, str]]:
-    """(rate, where it is written, what it is) for every rate a bonus is added to."""
-    for holder in (channel, *channel.tiers):
-        who = channel.name if holder is channel else f"{channel.name} {holder.name}"
-        for term in _BONUS_TERMS:
-            value = getattr(holder, term, None)
-            value = value[1] if term == "discount" and value is not None else value
-            if isinstance(value, Decimal) and term in holder.spans:
-                yield value, holder.spans[term], f"{who}'s `{term}`"
-        for term in holder.negotiable:
-            if term.term in _BONUS_TERMS and isinstance(term.top, Decimal):
-                yield term.top, term.spans.get("range", term.span), \
-                    f"{who}'s negotiable `{term.term}`"
-    if channel.thresholds is not None and not channel.buys_wholesale:
-        for bracket in channel.thresholds.brackets:
-            yield bracket.rate, bracket.span, f"a bracket of `{channel.thresholds.name}`"
-
-
-def _bonus_ceiling(channel: m.Channel, registration: m.Registration,
+def _bonus_ceiling(program: m.Program, channel: m.Channel, registration: m.Registration,
                    reporter: Reporter) -> None:
-    """CH-E111 at the bonus when it lifts one of ``channel``'s rates past 100%: the partner
-    would be paid more than the money the rate is a share of."""
+    """CH-E111 at the bonus when a registered deal on ``channel`` (at any tier, its
+    negotiable terms at the top of their ranges) would be paid a rate above 100%: more than
+    the money it is a share of. The rates are the engine's (`plan.registered_rates`)."""
+    from charter.economics.negotiation import at_top
+    from charter.economics.plan import registered_rates
+    from charter.economics.request import Step
+
     bonus = registration.registered_bonus
-    over = [(rate, span, what) for rate, span, what in _bonus_rates(channel) if rate + bonus > 1]
+    over = [(max(rates), tier) for tier in (channel.tiers or (None,))
+            if (rates := registered_rates(program, at_top(program, Step(
+                channel.name, tier.name if tier else None)))) and max(rates) > 1]
     if not over:
         return
-    rate, _, what = max(over, key=lambda found: found[0])
+    top, tier = max(over, key=lambda found: found[0])
+    who = f"{channel.name} {tier.name}" if tier else channel.name
     reporter.error(
-        "CH-E111", f"`registered_bonus: {_pct(bonus)}` lifts {what} of {_pct(rate)} to"
-        f" {_pct(rate + bonus)}: more than the whole", registration.spans["registered_bonus"],
+        "CH-E111", f"`registered_bonus: {_pct(bonus)}` lifts {who}'s rate of {_pct(top - bonus)}"
+        f" to {_pct(top)}: more than the whole", registration.spans["registered_bonus"],
         label=f"a registered deal on {channel.name} earns over 100%",
-        labels=tuple(Label(span, f"{_pct(r)} + {_pct(bonus)}") for r, span, _ in over[:3]),
+        labels=tuple(Label((t or channel).spans.get("header") or (t or channel).span,
+                           f"{_pct(rate - bonus)} + {_pct(bonus)}") for rate, t in over[:3]),
         help=(f"a registered deal earns its rate + the bonus: keep the bonus at most"
-              f" {_pct(1 - rate)}, or lower the rate",))
+              f" {_pct(1 - (top - bonus))}, or lower the rate",))
 
 
 def _pct(value) -> str:

@@ -178,7 +178,7 @@ class Reader:
         self.reporter.error("CH-E111", f"`{value.text.strip()}` is finer than a rate is paid and"
                             f" reported: at most {PERCENT_PLACES} decimal places",
                             value.span, label="too many decimal places",
-                            help=(f"round it, e.g. `{_rounded_percent(value.value)}`",))
+                            help=(f"round it, e.g. `{_rounded(value.value)}`",))
         return None
 
     def share(self, value: s.Value) -> Decimal | None:
@@ -437,6 +437,13 @@ def _rate_parts(atoms) -> tuple[str | None, str | None] | None:
     return unit, period
 
 
+def _rounded(fraction: Decimal) -> str:
+    """``fraction`` rounded to `PERCENT_PLACES` decimals of a percentage, as programs write it."""
+    from charter.numbers import pct
+
+    return pct(fraction.quantize(Decimal(1).scaleb(-PERCENT_PLACES - 2)))
+
+
 def as_name(value: s.Value) -> s.Name | None:
     """``value`` where only a name can stand: a name, or an amount spelt like one (`USD2031`,
     §1.3), which is that name here; None for anything else."""
@@ -474,12 +481,6 @@ def _spaced(name: s.Name, value: s.Value) -> str:
     if len(atoms) > 1 and type(atoms[1]) is s.Name and atoms[1].value in SCALES:
         spaced += f" {atoms[1].value}"
     return spaced
-
-
-def _rounded_percent(fraction: Decimal) -> str:
-    """``fraction`` as a percentage with `PERCENT_PLACES` decimals, trailing zeros dropped."""
-    text = f"{(fraction * 100).quantize(Decimal(1).scaleb(-PERCENT_PLACES)):f}"
-    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
 
 def _unwrap(value: s.Value) -> s.Value:

@@ -810,9 +810,8 @@ def partner_leaks(config: dict) -> list[tuple[str, str]]:
     not partner text)."""
     names = [c["name"] for c in config.get("internal", {}).get("channels", [])]
     partner = {k: v for k, v in config.items() if k != "internal"}
-    # (a quick substring test first: a name's first part, since `_` may be written a space)
     return [(path, name) for path, text in _strings(partner)
-            for name in names if name.split("_")[0] in text and mentions(text, name)]
+            for name in names if mentions(text, name)]
 
 
 def _strings(value: Any, path: str = "$") -> Iterable[tuple[str, str]]:

@@ -295,3 +295,18 @@ def test_a_name_with_an_underscore_written_with_a_space_is_caught_by_check_and_b
         == [("CH-E133", 4)]
     from charter.targets.config import partner_leaks
     assert [name for _path, name in partner_leaks(build_config(program))] == ["Benchmark_Direct"]
+
+
+def test_partner_text_mistakes_leave_the_policies_and_each_other_running():
+    """CH-E134 (or CH-E133 from name resolution) stopped the policies and the partner-text
+    check: one run showed one mistake, the next run the next."""
+    text = (HEAD + "product P { layer: software; list_price: $10 per user per month }\n"
+            "internal channel Bench { model: referral; owner: vendor; commission: 5%;"
+            " lead_protection: 30 days }\n"
+            'channel R {\n    """Priced against the Bench offer."""\n'
+            "    model: referral; owner: vendor; commission: 20%; lead_protection: 90 days\n}\n"
+            "internal economics { cogs: 5%; margin_floor: 90% }\n"
+            'spiff launch { trigger: "above our COGS"; reward: $100; duration: 90 days }\n')
+    _program, reporter = compile_text(text, "t.charter")
+    found = sorted(d.code for d in reporter.sorted() if d.severity.value == "error")
+    assert found == ["CH-E133", "CH-E134", "CH-P001"], reporter.sorted()

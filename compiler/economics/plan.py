@@ -127,6 +127,15 @@ def plan_key(request: DealRequest) -> tuple:
     return (request.product, request.route, request.registered, request.split)
 
 
+def registered_rates(program: m.Program, step: Step) -> tuple[Decimal, ...]:
+    """Every rate a registered deal closed on ``step`` pays its partner of record, the
+    registration bonus included: each contract year's, and each bracket of a commission
+    ladder (a reseller's volume rebate is not its margin and takes no bonus)."""
+    role = _closer_role(program, step, None, registered_bonus(program))
+    ladder = role.ladder.rates if role.ladder is not None and not role.collects else ()
+    return tuple(r for r in role.rates if r is not None) + ladder
+
+
 def closer_pays(program: m.Program, step: Step) -> bool:
     """Whether the partner of record earns anything of its own on ``step`` (a co-sell channel
     earns nothing but its part of a split of the revenue)."""

@@ -465,15 +465,16 @@ def partner_named(program: m.Program) -> m.Program:
     without its internal channels and the handovers from or to them, so naming one is an
     unknown channel like any made-up name, and no list of choices or "did you mean" shows
     one. Quoting still uses the whole program: such a request never routes through one."""
-    internal = {c.name for c in program.channels if c.internal}
-    if not internal:
-        return program
     import dataclasses
 
+    from charter.confidential import handover_is_internal, internal_channels
+
+    internal = internal_channels(program)
+    if not internal:
+        return program
     return dataclasses.replace(
-        program, channels=tuple(c for c in program.channels if c.name not in internal),
-        handovers=tuple(h for h in program.handovers
-                        if h.source not in internal and h.target not in internal))
+        program, channels=tuple(c for c in program.channels if not c.internal),
+        handovers=tuple(h for h in program.handovers if not handover_is_internal(h, internal)))
 
 
 def registered_bonus(program: m.Program) -> Decimal | None:

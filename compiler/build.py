@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from charter.confined import WALKS, PathChanged, open_at, open_below
+from charter.confined import PathChanged, open_at, open_below
 from charter.diagnostics import Diagnostic, Severity
 from charter.source import SourceFile
 
@@ -247,22 +246,11 @@ def write_atomically(result: BuildResult, out: Path) -> None:
         fcntl.flock(top, fcntl.LOCK_EX)
         refuse_links(out, owned_folders(result))
         expected = expected_files(result)
-        if _CONFINED:
-            _write_below(top, out, expected)
-            if not result.partial:
-                _remove_below(top, out, owned_folders(result), expected)
-        else:  # no dir_fd: by path, guarded only by the check above
-            for name, data in expected.items():
-                _write_if_changed(out / name, data)
-            if not result.partial:
-                _remove_unbuilt(result, out, expected)
+        _write_below(top, out, expected)
+        if not result.partial:
+            _remove_below(top, out, owned_folders(result), expected)
     finally:
         os.close(top)  # closing releases the lock
-
-
-# Writing below one descriptor needs folders opened, made, listed and cleaned by dir_fd.
-_CONFINED = WALKS and os.scandir in os.supports_fd and \
-    {os.mkdir, os.unlink, os.rmdir, os.stat} <= os.supports_dir_fd
 
 
 def _open_out(out: Path) -> int:
@@ -332,27 +320,22 @@ def _write_below(top: int, out: Path, expected: dict[str, bytes]) -> None:
 def _holds(folder: int, name: str, data: bytes) -> bool:
     """Whether the file ``name`` in the open ``folder`` is a regular file holding exactly
     ``data`` (anything unreadable counts as different: it is replaced). A link there raises
-    `PathChanged` (never followed); non-blocking, so a FIFO there cannot hang the build."""
+    `PathChanged` (never followed: the caller refuses it); a FIFO there cannot hang the build
+    (`charter.loader.read_at`)."""
+    from charter.loader import read_at
+
     try:
-        fd = open_at(folder, name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except PathChanged:  # a link: the caller refuses it (not "different": never replaced)
+        return read_at(folder, name, len(data) + 1) == data
+    except PathChanged:
         raise
-    except OSError:  # missing or unreadable: written, as the by-path build did
+    except OSError:  # missing or unreadable: written
         return False
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
-            return False
-        with open(fd, "rb", closefd=False) as handle:
-            return handle.read(len(data) + 1) == data
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
 
 
 def _remove_below(top: int, out: Path, folders: list[str], expected: dict[str, bytes]) -> None:
-    """`_remove_unbuilt` relative to ``top``: each of ``folders`` and the folders under it
+    """Remove what the build's own ``folders`` hold that it did not make (other folders under
+    ``out``, an orphaned program's or a user's, are reported by `--check`, never deleted),
+    relative to ``top``: each of ``folders`` and the folders under it
     listed through a descriptor opened from ``top`` without following links, a file it did
     not make unlinked by name in that descriptor, then folders left empty removed, deepest
     first (``folders`` themselves stay). A stack, not recursion: no depth limit, and one
@@ -401,31 +384,3 @@ def _rmdir_if_empty(top: int, out: Path, parts: tuple[str, ...]) -> None:
             raise
     finally:
         os.close(parent)
-
-
-def _remove_unbuilt(result: BuildResult, out: Path, expected: dict[str, bytes]) -> None:
-    """Remove what the build's own folders hold that it did not make; other folders under
-    ``out`` (an orphaned program's, a user's) are reported by `--check`, never deleted.
-    By path: only where the platform has no `dir_fd` (see `_remove_below`)."""
-    for folder in owned_folders(result):
-        for path in sorted((out / folder).rglob("*"), reverse=True):
-            name = str(path.relative_to(out))
-            if path.is_file() or path.is_symlink():
-                if name not in expected:
-                    path.unlink(missing_ok=True)
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-
-
-def _write_if_changed(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` unless it holds them already. By path: only where the
-    platform has no `dir_fd` (see `_write_below`)."""
-    from charter.atomic import replace_file
-
-    try:
-        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_file(path, data)

@@ -30,28 +30,9 @@ def disabled() -> bool:
     return os.environ.get("CHARTER_NO_CACHE", "").strip().lower() in _OFF
 
 
-def root() -> Path:
-    """Where the caches live (not yet verified, as `private` does): CHARTER_CACHE_DIR, or the
-    folder charter makes inside it when it exists and is not private, else the default."""
-    configured = os.environ.get("CHARTER_CACHE_DIR")
-    if configured:
-        return _configured_root(Path(configured))
-    return _default_root()
-
-
 def _default_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "charter"
-
-
-def _configured_root(folder: Path) -> Path:
-    """``folder`` itself when it is private or does not exist yet (charter will create it);
-    else the folder charter creates inside it, so that the user's folder is left as it is."""
-    try:
-        info = os.lstat(folder)
-    except (OSError, ValueError):
-        return folder
-    return folder if _is_private(info) else folder / _INNER
 
 
 def private(name: str) -> Path | None:

@@ -332,13 +332,10 @@ def payouts(program: str, deals: str, out: str, input_fmt: str | None, memory_li
             temp_dir: str | None, threads: int | None, quiet: bool) -> None:
     """The commission run: every payout line of every deal in DEALS (CSV, Parquet or JSON
     Lines of quote requests), computed by PROGRAM's SQL in embedded DuckDB (docs/warehouse.md)."""
-    from charter.inputfile import check_regular
+    from charter.quoting import open_input
     from charter.warehouse.command import run_payouts
 
-    try:
-        check_regular(deals)  # DuckDB would wait forever on a FIFO, read a device endlessly
-    except OSError as err:
-        raise click.UsageError(str(err)) from None
+    open_input(deals).close()  # DuckDB would wait forever on a FIFO, read a device endlessly
     _check_today()
     sys.exit(run_payouts(program, deals, out, input_fmt, memory_limit, temp_dir, threads,
                          quiet))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
-from charter.diagnostics import Diagnostic, Severity
+if TYPE_CHECKING:  # built only for a folder that cannot be listed (`_unlisted`)
+    from charter.diagnostics import Diagnostic
 
 
 class Found(NamedTuple):
@@ -74,6 +75,8 @@ def _charter_files(folder: Path, unlisted: list[Diagnostic]) -> Iterable[Path]:
 
 def _unlisted(folder: str, err: OSError) -> Diagnostic:
     """CH-E209 for ``folder``: the reason, and where (no span: the folder is not a file)."""
+    from charter.diagnostics import Diagnostic, Severity
+
     return Diagnostic("CH-E209", Severity.ERROR,
                       f"cannot list folder: {err.strerror or err}", None,
                       notes=(f"path: {folder}", "its `.charter` files were not checked"),

@@ -34,14 +34,6 @@ def not_regular(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a plain file")
 
 
-def check_regular(path: str) -> None:
-    """NotRegularFile unless ``path`` (links followed) is a regular file (for a file another
-    library opens by name, as DuckDB does)."""
-    kind = not_regular(os.stat(path).st_mode)
-    if kind is not None:
-        raise NotRegularFile(path, kind)
-
-
 def open_regular(path: str) -> BinaryIO:
     """``path`` opened for binary reading, or NotRegularFile (OSError if it cannot be read)."""
     fd = os.open(path, _OPEN_FLAGS)

@@ -340,9 +340,9 @@ def open_inside(path: Path, root: Path) -> tuple[int, str] | None:
     return open_folder(real.parent, _real(root, strict=False)), real.name
 
 
-def read_at(folder: int | None, name: str) -> bytes | str:
-    """The first `MAX_BYTES` + 1 bytes of the regular file ``name`` in the open ``folder``
-    (None: the working folder), or the kind of what stands there instead; a link there is
+def read_at(folder: int | None, name: str, limit: int = MAX_BYTES + 1) -> bytes | str:
+    """The first ``limit`` bytes of the regular file ``name`` in the open ``folder`` (None:
+    the working folder), or the kind of what stands there instead; a link there is
     `PathChanged` (a real path has none). The kind is looked at before opening, so a
     device is never opened, and again on the open file, which is what is read."""
     mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
@@ -354,7 +354,7 @@ def read_at(folder: int | None, name: str) -> bytes | str:
     fd = open_at(folder, name, _OPEN_FLAGS)  # non-blocking: a FIFO swapped in cannot hang
     try:
         kind = _not_regular(os.fstat(fd).st_mode)
-        return kind if kind is not None else _read_at_most(fd, MAX_BYTES + 1)
+        return kind if kind is not None else _read_at_most(fd, limit)
     finally:
         os.close(fd)
 

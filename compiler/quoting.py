@@ -103,13 +103,15 @@ def open_input(path: str) -> BinaryIO:
     """``path`` opened for binary reading; a FIFO, a device or an unreadable file is a usage
     error (exit 2, as a missing file is), and nothing is read from it."""
     from charter.inputfile import NotRegularFile, open_regular
+    from charter.render import printable
 
     try:
         return open_regular(path)
     except NotRegularFile as err:
-        raise click.UsageError(f"{err}; name a file, or `-` for standard input") from None
+        raise click.UsageError(printable(f"{err}; name a file, or `-` for standard input")) \
+            from None
     except OSError as err:
-        raise click.UsageError(f"{path}: {err.strerror or err}") from None
+        raise click.UsageError(printable(f"{path}: {err.strerror or err}")) from None
 
 
 def quote_batch(program: Program, path: str, view: str = "internal") -> int:

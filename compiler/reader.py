@@ -38,7 +38,7 @@ _TERMINALS = (
     ("DOC", r'"""(?:[^"\\]|\\.|"(?!""))*"""'),
     ("NUMBER", r"[0-9]+(?:[_.,][0-9]+)*"),
     ("STRING", r'"(?:[^"\\\n]|\\.)*"'),
-    ("NAME", r"[A-Za-z_][A-Za-z0-9_]*"),
+    ("NAME", NAME_SHAPED.pattern),
     ("NL", r"(?:\r?\n[\t \f]*(?:#[^\n]*)?)+"),
     ("SKIP", r"#[^\n]*|\\[\t \f]*\r?\n"),   # comments and line continuations
     ("CMP", r"<=|>=|==|!=|<|>|≤|≥"),

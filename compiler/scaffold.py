@@ -18,8 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from charter.syntax import NAME_SHAPED
+
 SUFFIX = ".charter"
-NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+NAME_RE = re.compile(NAME_SHAPED.pattern + r"\Z")  # a program name is a name (§1.3)
 RESERVED = frozenset({"and", "or", "internal"})
 DEFAULT_TIERS = ("Standard", "Accelerator", "Elite")
 WHOLESALE_MODELS = frozenset({"wholesale", "resale"})

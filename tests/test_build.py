@@ -434,20 +434,6 @@ def test_a_file_where_the_build_makes_a_folder_cannot_be_written(registry, tmp_p
     assert "cannot write to" in result.output
 
 
-def test_without_dir_fd_the_build_writes_by_path_alike(registry, tmp_path, monkeypatch):
-    """Where folders cannot be opened as descriptors the build writes and cleans by path
-    (guarded by the check alone): the same files."""
-    import charter.build
-
-    programs = project(tmp_path)
-    assert run(programs, "--out", tmp_path / "a").exit_code == 0
-    monkeypatch.setattr(charter.build, "_CONFINED", False)
-    (tmp_path / "b" / "elision" / "old").mkdir(parents=True)
-    (tmp_path / "b" / "elision" / "old" / "stale.txt").write_text("x", encoding="utf-8")
-    assert run(programs, "--out", tmp_path / "b").exit_code == 0
-    assert tree(tmp_path / "a") == tree(tmp_path / "b")
-
-
 def test_stale_files_and_emptied_folders_are_removed_but_other_folders_kept(registry,
                                                                             tmp_path):
     out, _, program = _built(tmp_path)

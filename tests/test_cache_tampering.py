@@ -193,7 +193,6 @@ def test_an_existing_charter_cache_dir_is_never_chmodded(tmp_path, monkeypatch, 
         assert CliRunner().invoke(main, ["check", "x.charter"]).exit_code == 0
     assert stat.S_IMODE(os.lstat(project).st_mode) == mode
     inner = project / "charter"
-    assert cachedir.root() == Path("charter")
     assert stat.S_IMODE(os.lstat(inner).st_mode) == 0o700
     assert (inner / "rechecks").is_dir() and sorted(p.name for p in project.iterdir()) == \
         ["charter", "x.charter"]

@@ -558,9 +558,9 @@ def spy_parallel(monkeypatch) -> list:
     runs: list = []
     real = batch._in_workers
 
-    def spy(setup, items, work, emit, out, counts, jobs, **options):
+    def spy(setup, items, work, emit, out, counts, jobs):
         runs.append(jobs)
-        return real(setup, items, work, emit, out, counts, jobs, **options)
+        return real(setup, items, work, emit, out, counts, jobs)
     monkeypatch.setattr(batch, "_in_workers", spy)
     return runs
 
@@ -602,7 +602,10 @@ def test_a_lost_worker_fails_the_stream_with_whole_lines(work, message, monkeypa
     with pytest.raises(batch.WorkerFailed, match=re.escape(message)):
         batch.quote_stream(program(), ['{"product":"Growth","seats":1}\n'] * (batch.CHUNK * 6),
                            out, jobs=2)
-    assert out.getvalue().count("\n") % batch.CHUNK == 0  # whole chunks, whole lines
+    # whole chunks, in order, and none from the lost one on (the two before it are written
+    # unless the loss is read first: answers are emitted in input order)
+    lines = out.getvalue().count("\n")
+    assert lines in (0, batch.CHUNK, 2 * batch.CHUNK), lines
     assert not multiprocessing.active_children()  # every worker reaped
 
 
@@ -1197,8 +1200,9 @@ def test_partner_view_errors_never_name_an_internal_channel(tmp_path, request_ob
     for args in ([str(single), "--format", "json"], ["--batch", str(batch)]):
         result = CliRunner().invoke(main, ["quote", str(EJOURNEY), *args, "--view", "partner"])
         assert result.exit_code == 1 and "unknown channel" in result.output, result.output
-        assert "Benchmark" not in result.output.replace(
-            request_obj["route"][0]["channel"], "") or "Nope" in result.output
-        assert "CommissionBenchmark`," not in result.output and "internal" not in result.output
+        # the only "Benchmark" left is the name the request itself wrote, if it wrote one
+        written = request_obj["route"][0]["channel"]
+        assert "Benchmark" not in result.output.replace(written, ""), result.output
+        assert "internal" not in result.output
     internal = CliRunner().invoke(main, ["quote", str(EJOURNEY), str(single), "--format", "json"])
     assert "CommissionBenchmark" in internal.output  # the vendor's own view still says

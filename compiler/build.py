@@ -16,11 +16,14 @@ import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from charter.confined import PathChanged, open_at, open_below
 from charter.diagnostics import Diagnostic, Severity
 from charter.source import SourceFile
+
+if TYPE_CHECKING:
+    from charter.discovery import Found
 
 SHARED = "schema"  # files of shared targets (the schemas) go to OUT/schema/, not per program
 
@@ -92,7 +95,7 @@ def select_targets(names: Iterable[str] | None):
 
 def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[str] | None = None,
                 check: bool = False, provenance: bool = False,
-                stamp: str | None = None) -> BuildResult:
+                stamp: str | None = None, found: Found | None = None) -> BuildResult:
     """Build (or with ``check``, compare) every concrete program under ``paths`` into ``out``.
 
     Raises `OSError` when ``out`` cannot be written (the caller reports it)."""
@@ -105,7 +108,7 @@ def build_paths(paths: Iterable[str | Path], out: str | Path, names: Iterable[st
                          named=names is not None)
     origin: dict[str, str] = {}
     cache = ParseCache()  # each file parsed once per build, however many programs extend it
-    found = find(paths)
+    found = found or find(paths)  # (``found``: the caller's own search of ``paths``)
     result.diagnostics += found.unlisted  # CH-E209: the build is incomplete, so it fails
     result.incomplete = bool(found.unlisted)
     for path in found.files:

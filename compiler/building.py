@@ -14,6 +14,7 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
               list_targets: bool) -> int:
     """Run a build (or `--check`, or `--list-targets`); print what happened; the exit code."""
     from charter.build import LinkInOutput, TargetError, build_paths, select_targets
+    from charter.discovery import find_some
     from charter.render import printable
 
     if list_targets:
@@ -24,9 +25,9 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
         raise click.UsageError("give PATHS and --out DIR (or --list-targets)")
     names = [n.strip() for n in target_names.split(",") if n.strip()] \
         if target_names is not None else None
-    _some_programs(paths)
+    found = find_some(paths)
     try:
-        result = build_paths(paths, out, names, check_only, provenance, stamp)
+        result = build_paths(paths, out, names, check_only, provenance, stamp, found)
     except ValueError as bad:
         raise click.UsageError(printable(str(bad)))
     except TargetError as bug:
@@ -45,15 +46,6 @@ def run_build(paths: tuple[str, ...], out: str | None, target_names: str | None,
             " base (bases are built through the programs that extend them)"))
     _report(result, out, check_only)
     return 0 if result.ok else 1
-
-
-def _some_programs(paths: tuple[str, ...]) -> None:
-    from charter.discovery import find
-    from charter.render import printable
-
-    files, unlisted = find(paths)
-    if not files and not unlisted:  # an unlisted folder is reported by the build (CH-E209)
-        raise click.UsageError(printable("no .charter files found under " + ", ".join(paths)))
 
 
 def _report(result, out: str, check_only: bool) -> None:

@@ -153,13 +153,11 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Check .charter files (folders are searched recursively)."""
-    from charter.discovery import find
+    from charter.discovery import find_some
     from charter.recheck import checked
 
     _check_today()
-    files, unlisted = find(paths)
-    if not files and not unlisted:  # with unlisted folders, their CH-E209 says what is wrong
-        raise click.UsageError("no .charter files found under " + ", ".join(paths))
+    files, unlisted = find_some(paths)
     report = checked(files, fmt, strict, color=sys.stdout.isatty(), unlisted=unlisted)
     if report.stdout:
         click.echo(report.stdout, nl=False)

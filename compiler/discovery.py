@@ -51,6 +51,21 @@ def find(paths: Iterable[str | Path]) -> Found:
     return Found(sorted(found), unlisted)
 
 
+def find_some(paths: Iterable[str | Path]) -> Found:
+    """`find`, for a command: a usage error (exit 2) when there is no file under ``paths``
+    and no folder went unlisted (an unlisted folder's CH-E209 says what is wrong)."""
+    paths = list(paths)
+    found = find(paths)
+    if not found.files and not found.unlisted:
+        import click
+
+        from charter.render import printable
+
+        raise click.UsageError(printable("no .charter files found under "
+                                         + ", ".join(map(str, paths))))
+    return found
+
+
 def _charter_files(folder: Path, unlisted: list[Diagnostic]) -> Iterable[Path]:
     """Every `*.charter` entry under ``folder`` that is not a folder. Walked with a stack, not
     recursion (`Path.rglob` is recursive: a tree 1,000 folders deep overflowed it); folder

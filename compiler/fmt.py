@@ -542,13 +542,9 @@ def run_fmt(paths: Iterable[str], check_only: bool, show_diff: bool) -> int:
     file could not be written (it is left as it was). Nothing is written with ``check_only``
     or ``show_diff``; with ``show_diff`` stdout carries only the diff.
     """
-    import click
+    from charter.discovery import find_some
 
-    from charter.discovery import find
-
-    files, unlisted = find(paths)
-    if not files and not unlisted:
-        raise click.UsageError("no .charter files found under " + ", ".join(paths))
+    files, unlisted = find_some(paths)
     tally = _Tally(check_only, show_diff)
     tally.unlisted(unlisted)
     for path in files:

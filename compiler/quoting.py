@@ -44,7 +44,7 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
     """Quote the request in ``path``; print it as text or JSON in ``view``. Returns the exit
     code."""
     from charter.economics import Quoter, RequestError, RequestInvalid, parse_request
-    from charter.economics.request import partner_named
+    from charter.economics.request import named_in
     from charter.economics.batch import (MAX_REQUEST_BYTES, TOO_DEEP, decode_request,
                                          request_text, too_large)
     from charter.render import printable
@@ -55,7 +55,7 @@ def quote_one(program: Program, path: str, fmt: str, locale: str | None,
         if len(data) > MAX_REQUEST_BYTES:  # refused before decoding: memory stays bounded
             raise RequestInvalid([too_large()])
         obj = decode_request(request_text(data))  # Decimal fractions; duplicate keys refused
-        request = parse_request(obj, partner_named(program) if view == "partner" else program)
+        request = parse_request(obj, named_in(program, view))
     except (ValueError, RecursionError) as exc:  # RecursionError: decoded, too deep to check
         errors = exc.errors if isinstance(exc, RequestInvalid) else [TOO_DEEP] \
             if isinstance(exc, RecursionError) else [RequestError("$", f"not JSON: {exc}")]

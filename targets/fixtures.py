@@ -90,19 +90,17 @@ def fixture(scenario: Scenario, program: m.Program, quoter: Quoter) -> dict:
 def answer(request: dict, program: m.Program, quoter: Quoter) -> tuple[dict, dict]:
     """(internal answer, partner answer) of ``request``, exactly as `charter quote --format
     json` reads and answers it (the request goes through JSON text first, as from a file)."""
-    from charter.economics.request import partner_named
-
     obj = json.loads(json.dumps(request), parse_float=Decimal)
-    return (_answer(obj, program, program, quoter, "internal"),
-            _answer(obj, partner_named(program), program, quoter, "partner"))
+    return _answer(obj, program, quoter, "internal"), _answer(obj, program, quoter, "partner")
 
 
-def _answer(obj: object, named: m.Program, program: m.Program, quoter: Quoter,
-            view: str) -> dict:
+def _answer(obj: object, program: m.Program, quoter: Quoter, view: str) -> dict:
     """The answer in ``view``: the request read against what that view may name (the partner
-    view names no internal channel), quoted with the whole program."""
+    view names no internal channel: `named_in`), quoted with the whole program."""
+    from charter.economics.request import named_in
+
     try:
-        parsed = parse_request(obj, named)
+        parsed = parse_request(obj, named_in(program, view))
     except RequestInvalid as bad:
         return _plain(errors_to_json(bad.errors))
     return _plain(quote_to_json(quoter.quote(parsed), program.header, view))

@@ -22,7 +22,7 @@ from charter import model as m
 from charter.economics import parse_request
 from charter.economics.engine import Quoter
 from charter.economics.request import (FastReader, RequestError, RequestInvalid, fast_shape_ok,
-                                       partner_named, read_request)
+                                       named_in, read_request)
 from charter.economics.response import dumps, errors_to_json, quote_to_json
 from charter.stopping import signals_ignored, worker_signals
 
@@ -218,8 +218,7 @@ class LineQuoter:
         self.view = view
         self.quoter = Quoter(program)
         self.routes: dict = {}
-        # what a request may name: in the partner view, no internal channel (`partner_named`)
-        self.named = partner_named(program) if view == "partner" else program
+        self.named = named_in(program, view)  # what a request in ``view`` may name
         self.fast = FastReader(self.named).read
 
     def run(self, numbered: Iterable[tuple[int, str | RequestError]]) -> tuple[str, int, int]:

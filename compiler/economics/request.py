@@ -460,11 +460,14 @@ def split_named(program: m.Program, name: str | None) -> m.Split | None:
     return next((s for s in program.attribution.splits if s.name == name), None)
 
 
-def partner_named(program: m.Program) -> m.Program:
-    """``program`` as a partner may name it in a request (`charter quote --view partner`):
-    without its internal channels and the handovers from or to them, so naming one is an
-    unknown channel like any made-up name, and no list of choices or "did you mean" shows
-    one. Quoting still uses the whole program: such a request never routes through one."""
+def named_in(program: m.Program, view: str) -> m.Program:
+    """``program`` as a request in ``view`` may name it: whole for the vendor's own view;
+    for `--view partner`, without its internal channels and the handovers from or to them,
+    so naming one is an unknown channel like any made-up name, and no list of choices or
+    "did you mean" shows one. Quoting still uses the whole program: such a request never
+    routes through one."""
+    if view != "partner":
+        return program
     import dataclasses
 
     from charter.confidential import handover_is_internal, internal_channels
